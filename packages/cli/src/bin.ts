@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+import { runCli } from './run-cli.js';
+
+// Ctrl-C or SIGTERM cancels the running builds; the CLI then exits 130.
+// A second signal exits at once.
+const controller = new AbortController();
+const onSignal = (signal: NodeJS.Signals) => {
+  if (controller.signal.aborted) process.exit(130);
+  process.stderr.write(`\n${signal}: cancelling the running builds…\n`);
+  controller.abort(new Error(`interrupted by ${signal}`));
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+
+process.exitCode = await runCli(process.argv.slice(2), {
+  cwd: process.cwd(),
+  env: process.env,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  isTTY: process.stdout.isTTY === true,
+  signal: controller.signal,
+});

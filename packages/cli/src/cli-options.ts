@@ -1,0 +1,139 @@
+import { availableParallelism } from 'node:os';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { BuildImagesError } from '@build-images/core';
+
+/**
+ * The one table of options: parsing and `--help` are both made from it, so they
+ * cannot drift apart.
+ */
+export const optionTable = {
+  'dry-run': { type: 'boolean', description: 'Print the plan and the Dockerfile; touch neither Docker nor docker/Dockerfile.' },
+  json: { type: 'boolean', description: 'Print only JSON on stdout (the plan, or the build results).' },
+  concurrency: { type: 'string', value: 'n', description: 'Builds at once (default: the number of cores, at most 4).' },
+  bail: { type: 'boolean', description: 'Stop at the first failed build (default: build the other apps anyway).' },
+  'base-image': { type: 'string', value: 'ref', description: 'Base image for every stage, passed as the NODE_IMAGE build argument (env BUILD_IMAGES_BASE_IMAGE).' },
+  tag: { type: 'string', value: 'template', description: 'Image tag template; {app} is the app name (default "{app}:latest").' },
+  apps: { type: 'string', multiple: true, value: 'glob', description: 'Directories of the apps to build images for (default "apps/*"); repeatable.' },
+  dockerfile: { type: 'string', value: 'path', description: 'Where the generated Dockerfile lives, relative to the root (default "docker/Dockerfile").' },
+  check: { type: 'boolean', description: 'With "generate": exit 1 with a diff when the Dockerfile on disk is stale, write nothing.' },
+  cwd: { type: 'string', value: 'dir', description: 'Run as if started in this directory.' },
+  help: { type: 'boolean', short: 'h', description: 'Show this help.' },
+  version: { type: 'boolean', short: 'v', description: 'Show the version.' },
+} as const satisfies Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string; value?: string; description: string }>;
+
+export const commands = {
+  build: 'Generate docker/Dockerfile, then build the apps\' images in parallel (the default command).',
+  plan: 'Print the apps, their workspace packages and tags.',
+  generate: 'Write docker/Dockerfile (with --check: verify it is up to date).',
+} as const;
+export type CommandName = keyof typeof commands;
+
+export interface CliOptions {
+  command: CommandName;
+  apps: string[];
+  dryRun: boolean;
+  json: boolean;
+  concurrency: number;
+  bail: boolean;
+  baseImage: string | undefined;
+  tagTemplate: string;
+  appPatterns: string[];
+  dockerfile: string;
+  check: boolean;
+  cwd: string | undefined;
+  help: boolean;
+  version: boolean;
+}
+
+function usageError(message: string, hint = 'Run build-images --help for the options.'): BuildImagesError {
+  return new BuildImagesError('USAGE', message, { hint });
+}
+
+export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv): CliOptions {
+  const config: ParseArgsConfig = {
+    args: [...argv],
+    options: Object.fromEntries(
+      Object.entries(optionTable).map(([name, option]) => [
+        name,
+        { type: option.type, ...('short' in option ? { short: option.short } : {}), ...('multiple' in option ? { multiple: option.multiple } : {}) },
+      ]),
+    ),
+    allowPositionals: true,
+    strict: true,
+  };
+  let parsed;
+  try {
+    parsed = parseArgs(config);
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    const flag = /'(-{1,2}[^']+)'/.exec(text)?.[1];
+    throw usageError(flag ? `Unknown or malformed option ${flag}: ${text.split('\n')[0]}` : text);
+  }
+  const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
+  const positionals = [...parsed.positionals];
+  let command: CommandName = 'build';
+  if (positionals[0] !== undefined && Object.hasOwn(commands, positionals[0])) {
+    command = positionals.shift() as CommandName;
+  }
+  if (command === 'generate' && positionals.length > 0) {
+    throw usageError(`"generate" takes no app names (got ${positionals.join(' ')})`, 'The Dockerfile always has a target for every app.');
+  }
+
+  const defaultConcurrency = Math.min(4, availableParallelism());
+  let concurrency = defaultConcurrency;
+  if (typeof values['concurrency'] === 'string') {
+    concurrency = Number(values['concurrency']);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+      throw usageError(`--concurrency must be a whole number from 1 to 64, got "${values['concurrency']}"`);
+    }
+  }
+  const check = values['check'] === true;
+  if (check && command !== 'generate') throw usageError('--check goes with the "generate" command', 'Run build-images generate --check.');
+  const baseImage = (values['base-image'] as string | undefined) ?? (env['BUILD_IMAGES_BASE_IMAGE'] || undefined);
+  const tagTemplate = (values['tag'] as string | undefined) ?? '{app}:latest';
+  if (!tagTemplate.includes('{app}')) {
+    throw usageError(`--tag "${tagTemplate}" has no {app}: every app would get the same tag`, 'Use e.g. --tag "registry.example.com/team/{app}:latest".');
+  }
+  const dockerfile = ((values['dockerfile'] as string | undefined) ?? 'docker/Dockerfile').replace(/^\.\//, '');
+  if (dockerfile.startsWith('/') || dockerfile.split('/').includes('..')) {
+    throw usageError(`--dockerfile "${dockerfile}" must be a path inside the workspace, relative to its root`);
+  }
+  return {
+    command,
+    apps: positionals,
+    dryRun: values['dry-run'] === true,
+    json: values['json'] === true,
+    concurrency,
+    bail: values['bail'] === true,
+    baseImage,
+    tagTemplate,
+    appPatterns: (values['apps'] as string[] | undefined) ?? ['apps/*'],
+    dockerfile,
+    check,
+    cwd: values['cwd'] as string | undefined,
+    help: values['help'] === true,
+    version: values['version'] === true,
+  };
+}
+
+export function renderHelp(version: string): string {
+  const lines = [
+    `build-images ${version}: container images for every app of a pnpm monorepo`,
+    '',
+    'Usage: build-images [command] [app...] [options]',
+    '',
+    'Commands:',
+    ...Object.entries(commands).map(([name, text]) => `  ${name.padEnd(22)}${text}`),
+    '',
+    'Apps are named by image name (api), package name (@acme/api) or directory (apps/api).',
+    '',
+    'Options:',
+  ];
+  for (const [name, option] of Object.entries(optionTable)) {
+    const short = 'short' in option ? `-${option.short}, ` : '    ';
+    const value = 'value' in option ? ` <${option.value}>` : '';
+    lines.push(`  ${short}--${`${name}${value}`.padEnd(18)}${option.description}`);
+  }
+  lines.push('', 'Exit codes: 0 ok, 1 a build failed, 2 usage or configuration error, 3 no Docker Engine, 130 interrupted.');
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,2 @@
+export * from './cli-options.js';
+export * from './run-cli.js';

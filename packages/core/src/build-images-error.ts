@@ -1,0 +1,63 @@
+/**
+ * The one error class for problems a user can fix: a stable code, a message that
+ * names the file, package, flag or ref, and a hint that says how to fix it.
+ * Plain `Error` is reserved for programmer bugs.
+ */
+export type ErrorCode =
+  | 'USAGE'
+  | 'WORKSPACE_NOT_FOUND'
+  | 'WORKSPACE_INVALID'
+  | 'MANIFEST_INVALID'
+  | 'APP_NOT_FOUND'
+  | 'CONFIG_INVALID'
+  | 'DOCKERFILE_NOT_GENERATED'
+  | 'ENGINE_UNREACHABLE'
+  | 'ENGINE_ERROR'
+  | 'INTERRUPTED';
+
+export interface BuildImagesErrorOptions {
+  hint?: string;
+  cause?: unknown;
+  /** Further problems reported together with this one (one per line). */
+  details?: readonly string[];
+}
+
+export class BuildImagesError extends Error {
+  override readonly name = 'BuildImagesError';
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  readonly details: readonly string[];
+
+  constructor(code: ErrorCode, message: string, options: BuildImagesErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.hint = options.hint;
+    this.details = options.details ?? [];
+  }
+}
+
+export function isBuildImagesError(error: unknown): error is BuildImagesError {
+  return error instanceof BuildImagesError;
+}
+
+/** Exit codes: 0 ok, 1 a build or push failed, 2 usage or configuration, 3 engine unreachable, 130 interrupted. */
+export const ExitCode = {
+  ok: 0,
+  buildFailed: 1,
+  usage: 2,
+  engineUnreachable: 3,
+  interrupted: 130,
+} as const;
+
+export function exitCodeForError(error: BuildImagesError): number {
+  switch (error.code) {
+    case 'ENGINE_UNREACHABLE':
+      return ExitCode.engineUnreachable;
+    case 'ENGINE_ERROR':
+      return ExitCode.buildFailed;
+    case 'INTERRUPTED':
+      return ExitCode.interrupted;
+    default:
+      return ExitCode.usage;
+  }
+}

@@ -1,0 +1,133 @@
+import { dependencyFields, type PackageName, type WorkspacePackage } from './types.js';
+
+export interface WorkspaceGraphNode {
+  package: WorkspacePackage;
+  /** Internal (workspace) dependencies from every dependency field, sorted by name. */
+  dependencies: PackageName[];
+}
+
+export type WorkspaceGraph = ReadonlyMap<PackageName, WorkspaceGraphNode>;
+
+export type WorkspaceProblem =
+  | { kind: 'duplicate-name'; name: PackageName; manifestPaths: string[] }
+  | { kind: 'unknown-workspace-dependency'; from: PackageName; manifestPath: string; dependency: string; spec: string }
+  | { kind: 'cycle'; path: PackageName[] };
+
+export interface WorkspaceGraphResult {
+  graph: WorkspaceGraph;
+  problems: WorkspaceProblem[];
+}
+
+const workspaceProtocol = 'workspace:';
+
+/** The package a `workspace:` spec points at: the key itself, or the target of an alias (`workspace:name@*`). */
+function workspaceTarget(key: string, spec: string): string {
+  const rest = spec.slice(workspaceProtocol.length);
+  const alias = /^(@?[^@]+)@/.exec(rest);
+  return alias?.[1] ?? key;
+}
+
+/**
+ * Builds the graph of workspace packages and their internal dependencies.
+ * Pure: problems come back as data, reported together by the caller.
+ */
+export function createWorkspaceGraph(packages: readonly WorkspacePackage[]): WorkspaceGraphResult {
+  const problems: WorkspaceProblem[] = [];
+  const byName = new Map<PackageName, WorkspacePackage>();
+  const duplicates = new Map<PackageName, string[]>();
+  for (const pkg of packages) {
+    const seen = byName.get(pkg.name);
+    if (seen) {
+      const paths = duplicates.get(pkg.name) ?? [seen.manifestPath];
+      paths.push(pkg.manifestPath);
+      duplicates.set(pkg.name, paths);
+      continue;
+    }
+    byName.set(pkg.name, pkg);
+  }
+  for (const [name, manifestPaths] of duplicates) {
+    problems.push({ kind: 'duplicate-name', name, manifestPaths });
+  }
+
+  const graph = new Map<PackageName, WorkspaceGraphNode>();
+  for (const pkg of byName.values()) {
+    const internal = new Set<PackageName>();
+    for (const field of dependencyFields) {
+      for (const [key, spec] of Object.entries(pkg.dependencies[field] ?? {})) {
+        if (!spec.startsWith(workspaceProtocol)) continue;
+        const target = workspaceTarget(key, spec) as PackageName;
+        if (!byName.has(target)) {
+          problems.push({
+            kind: 'unknown-workspace-dependency',
+            from: pkg.name,
+            manifestPath: pkg.manifestPath,
+            dependency: target,
+            spec,
+          });
+          continue;
+        }
+        if (target !== pkg.name) internal.add(target);
+      }
+    }
+    graph.set(pkg.name, { package: pkg, dependencies: [...internal].sort() });
+  }
+
+  for (const path of findCycles(graph)) problems.push({ kind: 'cycle', path });
+  return { graph, problems };
+}
+
+/** Every elementary cycle found by a depth-first search, each reported once as `a → b → a`. */
+function findCycles(graph: WorkspaceGraph): PackageName[][] {
+  const cycles: PackageName[][] = [];
+  const state = new Map<PackageName, 'visiting' | 'done'>();
+  const stack: PackageName[] = [];
+  const visit = (name: PackageName): void => {
+    state.set(name, 'visiting');
+    stack.push(name);
+    for (const dep of graph.get(name)?.dependencies ?? []) {
+      const depState = state.get(dep);
+      if (depState === 'visiting') {
+        cycles.push([...stack.slice(stack.indexOf(dep)), dep]);
+      } else if (depState === undefined) {
+        visit(dep);
+      }
+    }
+    stack.pop();
+    state.set(name, 'done');
+  };
+  for (const name of [...graph.keys()].sort()) {
+    if (!state.has(name)) visit(name);
+  }
+  return cycles;
+}
+
+/**
+ * The workspace packages a package needs, dependencies first (a topological order,
+ * ties broken by name so the result is deterministic), ending with the package itself.
+ * Assumes the graph has no cycles.
+ */
+export function dependencyClosure(graph: WorkspaceGraph, name: PackageName): WorkspaceGraphNode[] {
+  const ordered: WorkspaceGraphNode[] = [];
+  const seen = new Set<PackageName>();
+  const visit = (current: PackageName): void => {
+    if (seen.has(current)) return;
+    seen.add(current);
+    const node = graph.get(current);
+    if (!node) throw new Error(`dependencyClosure: ${current} is not in the graph`);
+    for (const dep of node.dependencies) visit(dep);
+    ordered.push(node);
+  };
+  visit(name);
+  return ordered;
+}
+
+export function describeWorkspaceProblem(problem: WorkspaceProblem): string {
+  switch (problem.kind) {
+    case 'duplicate-name':
+      return `package name "${problem.name}" is used by more than one manifest: ${problem.manifestPaths.join(', ')}`;
+    case 'unknown-workspace-dependency':
+      return `${problem.manifestPath}: "${problem.from}" depends on "${problem.dependency}" (${problem.spec}), which is not a package of this workspace`;
+    case 'cycle':
+      return `dependency cycle: ${problem.path.join(' → ')}`;
+  }
+}

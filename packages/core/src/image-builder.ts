@@ -1,0 +1,58 @@
+import type { AppName } from './types.js';
+
+/** Everything one app's image build needs; plain data, computed by the plan. */
+export interface ImageBuildRequest {
+  app: AppName;
+  target: string;
+  tags: string[];
+  /** Dockerfile path relative to the workspace root. */
+  dockerfile: string;
+  context: {
+    /** Absolute workspace root. */
+    root: string;
+    files: string[];
+    dirs: string[];
+  };
+  buildArgs: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+/** What a build looks like while it runs, as BuildKit reports it. */
+export interface BuildProgress {
+  /** Steps (BuildKit vertexes) seen so far, finished ones, and the cached ones among them. */
+  steps: number;
+  stepsDone: number;
+  stepsCached: number;
+  /** The step running now, e.g. `[api-build 3/5] RUN pnpm --filter … run build`. */
+  current: string | undefined;
+  /** The last line a running step printed. */
+  lastLog: string | undefined;
+}
+
+export interface ImageBuildResult {
+  imageId: string;
+  progress: BuildProgress;
+  contextBytes: number;
+}
+
+/** A build the engine ran and reported as failed (in the response stream). */
+export class ImageBuildFailure extends Error {
+  override readonly name = 'ImageBuildFailure';
+  constructor(
+    /** The engine's own error text. */
+    message: string,
+    /** The last lines the failing step printed. */
+    readonly logTail: readonly string[],
+    readonly progress: BuildProgress | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/** The port the runner builds through; the Docker adapter implements it. */
+export interface ImageBuilder {
+  build(
+    request: ImageBuildRequest,
+    hooks: { signal?: AbortSignal; onProgress?: (progress: BuildProgress) => void },
+  ): Promise<ImageBuildResult>;
+}

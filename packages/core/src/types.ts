@@ -1,0 +1,34 @@
+/** Branded ids: an app's image name and a package's name are both strings, easy to mix up. */
+export type AppName = string & { readonly __brand: 'AppName' };
+export type PackageName = string & { readonly __brand: 'PackageName' };
+
+export const dependencyFields = [
+  'dependencies',
+  'devDependencies',
+  'optionalDependencies',
+  'peerDependencies',
+] as const;
+export type DependencyField = (typeof dependencyFields)[number];
+
+/** A package of the workspace as read from disk; paths are POSIX and relative to the root. */
+export interface WorkspacePackage {
+  name: PackageName;
+  version: string | undefined;
+  /** Directory relative to the workspace root, e.g. `apps/api`; `.` for the root. */
+  dir: string;
+  /** Manifest path relative to the root, for messages. */
+  manifestPath: string;
+  dependencies: Partial<Record<DependencyField, Record<string, string>>>;
+  main: string | undefined;
+  scripts: Record<string, string>;
+  /** The raw `buildImages` field of the manifest, validated when apps are planned. */
+  buildImages: unknown;
+}
+
+export interface Workspace {
+  /** Absolute path of the directory that holds pnpm-workspace.yaml. */
+  root: string;
+  packages: WorkspacePackage[];
+  /** Files at the root that every install needs, when present (relative paths). */
+  rootFiles: string[];
+}

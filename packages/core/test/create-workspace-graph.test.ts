@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { createWorkspaceGraph, dependencyClosure, describeWorkspaceProblem, type PackageName } from '../src/index.js';
+import { pkg } from './builders.js';
+
+describe('createWorkspaceGraph', () => {
+  it('links workspace: dependencies from every dependency field, aliases included', () => {
+    const { graph, problems } = createWorkspaceGraph([
+      pkg('@acme/api', 'apps/api', {
+        dependencies: {
+          dependencies: { '@acme/logger': 'workspace:*', fastify: '^5.0.0' },
+          devDependencies: { '@acme/testing': 'workspace:^' },
+          optionalDependencies: { log: 'workspace:@acme/logger@*' },
+          peerDependencies: { '@acme/config': 'workspace:~' },
+        },
+      }),
+      pkg('@acme/logger', 'packages/logger'),
+      pkg('@acme/testing', 'packages/testing'),
+      pkg('@acme/config', 'packages/config'),
+    ]);
+    expect(problems).toEqual([]);
+    expect(graph.get('@acme/api' as PackageName)?.dependencies).toEqual(['@acme/config', '@acme/logger', '@acme/testing']);
+  });
+
+  it('orders a closure dependencies first, transitively, deterministically', () => {
+    const { graph } = createWorkspaceGraph([
+      pkg('app', 'apps/app', { dependencies: { dependencies: { b: 'workspace:*', a: 'workspace:*' } } }),
+      pkg('a', 'packages/a', { dependencies: { dependencies: { c: 'workspace:*' } } }),
+      pkg('b', 'packages/b', { dependencies: { dependencies: { c: 'workspace:*' } } }),
+      pkg('c', 'packages/c'),
+      pkg('unused', 'packages/unused'),
+    ]);
+    expect(dependencyClosure(graph, 'app' as PackageName).map((node) => node.package.name)).toEqual(['c', 'a', 'b', 'app']);
+  });
+
+  it('reports a dependency on a package the workspace does not have, naming the manifest', () => {
+    const { problems } = createWorkspaceGraph([
+      pkg('@acme/api', 'apps/api', { dependencies: { dependencies: { '@acme/missing': 'workspace:*' } } }),
+    ]);
+    expect(problems.map(describeWorkspaceProblem)).toEqual([
+      'apps/api/package.json: "@acme/api" depends on "@acme/missing" (workspace:*), which is not a package of this workspace',
+    ]);
+  });
+
+  it('reports duplicate names with both manifests', () => {
+    const { problems } = createWorkspaceGraph([pkg('dup', 'packages/one'), pkg('dup', 'packages/two')]);
+    expect(problems.map(describeWorkspaceProblem)).toEqual([
+      'package name "dup" is used by more than one manifest: packages/one/package.json, packages/two/package.json',
+    ]);
+  });
+
+  it('reports a cycle with its path', () => {
+    const { problems } = createWorkspaceGraph([
+      pkg('a', 'packages/a', { dependencies: { dependencies: { b: 'workspace:*' } } }),
+      pkg('b', 'packages/b', { dependencies: { devDependencies: { a: 'workspace:*' } } }),
+    ]);
+    expect(problems.map(describeWorkspaceProblem)).toEqual(['dependency cycle: a → b → a']);
+  });
+});

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BuildImagesError,
+  createWorkspaceGraph,
+  defaultPlanOptions,
+  planBuilds,
+  toImageName,
+  type WorkspacePackage,
+} from '../src/index.js';
+import { pkg, workspaceOf } from './builders.js';
+
+function plan(packages: WorkspacePackage[], options: Partial<typeof defaultPlanOptions> = {}) {
+  const workspace = workspaceOf(packages);
+  const { graph, problems } = createWorkspaceGraph(packages);
+  return planBuilds(workspace, graph, problems, { ...defaultPlanOptions, ...options });
+}
+
+function planError(packages: WorkspacePackage[], options: Partial<typeof defaultPlanOptions> = {}): BuildImagesError {
+  try {
+    plan(packages, options);
+  } catch (error) {
+    if (error instanceof BuildImagesError) return error;
+    throw error;
+  }
+  throw new Error('expected planBuilds to throw');
+}
+
+const sample = [
+  pkg('@acme/api', 'apps/api', {
+    dependencies: { dependencies: { '@acme/shutdown': 'workspace:*', '@acme/logger': 'workspace:*' } },
+    buildImages: { port: 3000, healthPath: '/health' },
+  }),
+  pkg('@acme/worker', 'apps/worker', { dependencies: { dependencies: { '@acme/logger': 'workspace:*' } } }),
+  pkg('@acme/shutdown', 'packages/shutdown', { dependencies: { dependencies: { '@acme/logger': 'workspace:*' } } }),
+  pkg('@acme/logger', 'packages/logger'),
+];
+
+describe('planBuilds', () => {
+  it('plans every package under apps/* with its transitive workspace packages', () => {
+    const result = plan(sample);
+    expect(result.selected).toEqual(['api', 'worker']);
+    expect(result.apps.map((app) => [app.name, app.packages.map((p) => p.dir), app.tags, app.command])).toEqual([
+      ['api', ['packages/logger', 'packages/shutdown', 'apps/api'], ['api:latest'], ['node', 'dist/main.js']],
+      ['worker', ['packages/logger', 'apps/worker'], ['worker:latest'], ['node', 'dist/main.js']],
+    ]);
+    expect(result.apps[0]).toMatchObject({ port: 3000, healthPath: '/health' });
+  });
+
+  it('selects the apps named by image name, package name or directory', () => {
+    expect(plan(sample, { only: ['api'] }).selected).toEqual(['api']);
+    expect(plan(sample, { only: ['@acme/worker'] }).selected).toEqual(['worker']);
+    expect(plan(sample, { only: ['./apps/worker/', 'api'] }).selected).toEqual(['api', 'worker']);
+  });
+
+  it('rejects an unknown app name and lists the known ones', () => {
+    const error = planError(sample, { only: ['nope'] });
+    expect(error.code).toBe('APP_NOT_FOUND');
+    expect(error.message).toBe('Unknown app "nope"');
+    expect(error.hint).toContain('api, worker');
+  });
+
+  it('reports invalid buildImages fields with the manifest and field named', () => {
+    const error = planError([pkg('@acme/api', 'apps/api', { buildImages: { port: 'http', healthPath: 'health', colour: 'red' } })]);
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.details).toEqual([
+      'apps/api/package.json: buildImages.colour is not a known option (known: port, healthPath, command)',
+      'apps/api/package.json: buildImages.port must be a whole number from 1 to 65535, got "http"',
+      'apps/api/package.json: buildImages.healthPath must be a URL path starting with "/", got "health"',
+    ]);
+  });
+
+  it('refuses two apps that map to the same image name', () => {
+    const error = planError([pkg('@a/api', 'apps/api'), pkg('@b/api', 'apps/api2')]);
+    expect(error.details).toEqual(['apps "@a/api" (apps/api) and "@b/api" (apps/api2) both map to the image name "api"; rename one']);
+  });
+
+  it('turns graph problems into one error listing them all', () => {
+    const error = planError([pkg('@acme/api', 'apps/api', { dependencies: { dependencies: { x: 'workspace:*', y: 'workspace:*' } } })]);
+    expect(error.code).toBe('WORKSPACE_INVALID');
+    expect(error.details).toHaveLength(2);
+  });
+
+  it('needs a main field or a command', () => {
+    const error = planError([pkg('@acme/api', 'apps/api', { main: undefined })]);
+    expect(error.details[0]).toContain('apps/api/package.json: app "@acme/api" has no "main" field');
+  });
+});
+
+describe('toImageName', () => {
+  it.each([
+    ['@acme/api', 'api'],
+    ['Web_App', 'web_app'],
+    ['@acme/my app!', 'my-app'],
+    ['-odd-', 'odd'],
+  ])('maps %s to %s', (name, expected) => {
+    expect(toImageName(name)).toBe(expected);
+  });
+
+  it('leaves nothing for a name with no valid character', () => {
+    expect(toImageName('@acme/!!!')).toBeUndefined();
+  });
+});

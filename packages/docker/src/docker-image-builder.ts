@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type Docker from 'dockerode';
+import {
+  ImageBuildFailure,
+  type BuildProgress,
+  type ImageBuilder,
+  type ImageBuildRequest,
+  type ImageBuildResult,
+} from '@build-images/core';
+import { packBuildContext, readDockerignore } from './build-context.js';
+import { decodeBuildkitTrace, type BuildkitStatus } from './buildkit-status.js';
+
+const logTailLines = 30;
+
+/**
+ * The build call's options as the engine takes them. @types/dockerode types `t` as one
+ * string and lacks `buildid`; the engine accepts several tags and a build id.
+ */
+type BuildQuery = Omit<Docker.ImageBuildOptions, 't'> & { t: string[]; buildid: string };
+
+/** One line of the build endpoint's JSON stream; only the fields we read. */
+interface BuildStreamMessage {
+  id?: string;
+  aux?: unknown;
+  stream?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+}
+
+/**
+ * Folds the build endpoint's response stream into a progress state and an outcome.
+ * The engine reports a failed build inside a 200 response (an `error` line and no image
+ * id), so success is decided here, from the stream, never from the HTTP status.
+ */
+export class BuildStreamState {
+  private readonly vertexes = new Map<string, { name: string; cached: boolean; started: boolean; completed: boolean; error: string | undefined }>();
+  private readonly logs = new Map<string, string[]>();
+  private lastLog: string | undefined;
+  imageId: string | undefined;
+  error: string | undefined;
+
+  apply(message: BuildStreamMessage): void {
+    if (message.error !== undefined || message.errorDetail !== undefined) {
+      this.error = message.errorDetail?.message ?? message.error ?? 'unknown build error';
+      return;
+    }
+    if (message.id === 'moby.buildkit.trace' && typeof message.aux === 'string') {
+      this.applyStatus(decodeBuildkitTrace(message.aux));
+      return;
+    }
+    if (message.id === 'moby.image.id' && typeof message.aux === 'object' && message.aux !== null) {
+      const id = (message.aux as { ID?: unknown }).ID;
+      if (typeof id === 'string') this.imageId = id;
+    }
+  }
+
+  private applyStatus(status: BuildkitStatus): void {
+    for (const vertex of status.vertexes) {
+      const known = this.vertexes.get(vertex.digest);
+      this.vertexes.set(vertex.digest, {
+        name: vertex.name || known?.name || '',
+        cached: vertex.cached || (known?.cached ?? false),
+        started: vertex.started !== undefined || (known?.started ?? false),
+        completed: vertex.completed !== undefined || (known?.completed ?? false),
+        error: vertex.error || known?.error,
+      });
+    }
+    for (const log of status.logs) {
+      const lines = this.logs.get(log.vertex) ?? [];
+      for (const line of Buffer.from(log.data).toString('utf8').split(/\r?\n/)) {
+        if (line.trim() === '') continue;
+        lines.push(line);
+        this.lastLog = line;
+      }
+      this.logs.set(log.vertex, lines.slice(-logTailLines));
+    }
+  }
+
+  progress(): BuildProgress {
+    let stepsDone = 0;
+    let stepsCached = 0;
+    let current: string | undefined;
+    for (const vertex of this.vertexes.values()) {
+      if (vertex.completed) stepsDone++;
+      if (vertex.cached) stepsCached++;
+      if (vertex.started && !vertex.completed) current = vertex.name;
+    }
+    return { steps: this.vertexes.size, stepsDone, stepsCached, current, lastLog: this.lastLog };
+  }
+
+  /** The log lines of the step that failed, or the last lines of any step. */
+  failedLogTail(): string[] {
+    for (const [digest, vertex] of this.vertexes) {
+      if (vertex.error) return [`${vertex.name}:`, ...(this.logs.get(digest) ?? [])];
+    }
+    return [...this.logs.values()].at(-1) ?? [];
+  }
+}
+
+/** Splits a byte stream of JSON lines into parsed messages. */
+export async function* readJsonLines(stream: Readable): AsyncGenerator<BuildStreamMessage> {
+  let buffered = '';
+  for await (const chunk of stream) {
+    buffered += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, newline).trim();
+      buffered = buffered.slice(newline + 1);
+      if (line !== '') yield JSON.parse(line) as BuildStreamMessage;
+    }
+  }
+  if (buffered.trim() !== '') yield JSON.parse(buffered) as BuildStreamMessage;
+}
+
+/** Builds images with BuildKit through the Engine API. Receives its dockerode client. */
+export class DockerImageBuilder implements ImageBuilder {
+  constructor(private readonly docker: Docker) {}
+
+  async build(
+    request: ImageBuildRequest,
+    hooks: { signal?: AbortSignal; onProgress?: (progress: BuildProgress) => void } = {},
+  ): Promise<ImageBuildResult> {
+    const { signal, onProgress } = hooks;
+    signal?.throwIfAborted();
+    const ignores = await readDockerignore(request.context.root);
+    const context = packBuildContext(request.context, ignores);
+    context.done.catch(() => undefined);
+    const buildId = randomUUID();
+    const cancel = () => this.cancelBuild(buildId);
+    signal?.addEventListener('abort', cancel, { once: true });
+    const state = new BuildStreamState();
+    try {
+      const response = (await this.docker.buildImage(context.stream as unknown as NodeJS.ReadableStream, {
+        version: '2',
+        dockerfile: request.dockerfile,
+        target: request.target,
+        t: request.tags,
+        buildargs: request.buildArgs,
+        labels: request.labels,
+        buildid: buildId,
+        ...(signal ? { abortSignal: signal } : {}),
+      } satisfies BuildQuery as unknown as Docker.ImageBuildOptions)) as Readable;
+      for await (const message of readJsonLines(response)) {
+        state.apply(message);
+        onProgress?.(state.progress());
+      }
+    } catch (error) {
+      signal?.throwIfAborted();
+      throw error;
+    } finally {
+      signal?.removeEventListener('abort', cancel);
+    }
+    signal?.throwIfAborted();
+    const progress = state.progress();
+    if (state.error !== undefined || state.imageId === undefined) {
+      throw new ImageBuildFailure(state.error ?? 'the engine ended the build without an image id', state.failedLogTail(), progress);
+    }
+    const { bytes } = await context.done;
+    return { imageId: state.imageId, progress, contextBytes: bytes };
+  }
+
+  /** Asks BuildKit to stop a build at once; the aborted request alone leaves shared steps running. */
+  private cancelBuild(buildId: string): void {
+    this.docker.modem.dial(
+      { path: '/build/cancel?', method: 'POST', options: { id: buildId }, statusCodes: { 200: true, 204: true, 404: true, 500: 'server error' } },
+      () => undefined,
+    );
+  }
+}

@@ -1,0 +1,111 @@
+import pLimit from 'p-limit';
+import {
+  ImageBuildFailure,
+  type AppName,
+  type BuildProgress,
+  type ImageBuilder,
+  type ImageBuildRequest,
+} from '@build-images/core';
+
+export type AppStatus = 'built' | 'failed' | 'cancelled' | 'skipped';
+
+export interface AppResult {
+  app: AppName;
+  status: AppStatus;
+  tags: string[];
+  imageId: string | undefined;
+  durationMs: number;
+  /** For failed, cancelled and skipped apps: why, in the engine's words where it gave some. */
+  error: string | undefined;
+  logTail: readonly string[];
+  progress: BuildProgress | undefined;
+  contextBytes: number | undefined;
+}
+
+export interface RunEvents {
+  onStart?(app: AppName): void;
+  onProgress?(app: AppName, progress: BuildProgress): void;
+  onFinish?(result: AppResult): void;
+}
+
+export interface RunOptions {
+  concurrency: number;
+  /** Stop at the first failure: cancel running builds, skip queued ones. */
+  bail: boolean;
+  signal?: AbortSignal;
+  events?: RunEvents;
+  now?: () => number;
+}
+
+/**
+ * Builds every request through `builder`, at most `concurrency` at once. One app's
+ * failure does not stop the others unless `bail` is set; every app gets a result.
+ */
+export async function runBuilds(requests: readonly ImageBuildRequest[], builder: ImageBuilder, options: RunOptions): Promise<AppResult[]> {
+  const now = options.now ?? Date.now;
+  const limit = pLimit(Math.max(1, options.concurrency));
+  const stop = new AbortController();
+  const external = options.signal;
+  const onExternalAbort = () => stop.abort(external?.reason);
+  if (external?.aborted) stop.abort(external.reason);
+  external?.addEventListener('abort', onExternalAbort, { once: true });
+  let bailedBecause: AppName | undefined;
+
+  const buildOne = async (request: ImageBuildRequest): Promise<AppResult> => {
+    const base = { app: request.app, tags: request.tags, imageId: undefined, logTail: [], progress: undefined, contextBytes: undefined };
+    if (stop.signal.aborted) {
+      const result: AppResult = bailedBecause
+        ? { ...base, status: 'skipped', durationMs: 0, error: `not started: --bail after ${bailedBecause} failed` }
+        : { ...base, status: 'cancelled', durationMs: 0, error: 'not started: the run was interrupted' };
+      options.events?.onFinish?.(result);
+      return result;
+    }
+    const started = now();
+    options.events?.onStart?.(request.app);
+    let result: AppResult;
+    try {
+      const built = await builder.build(request, {
+        signal: stop.signal,
+        onProgress: (progress) => options.events?.onProgress?.(request.app, progress),
+      });
+      result = { ...base, status: 'built', imageId: built.imageId, durationMs: now() - started, error: undefined, progress: built.progress, contextBytes: built.contextBytes };
+    } catch (error) {
+      const durationMs = now() - started;
+      if (stop.signal.aborted && !(error instanceof ImageBuildFailure)) {
+        result = { ...base, status: 'cancelled', durationMs, error: bailedBecause ? `cancelled: --bail after ${bailedBecause} failed` : 'cancelled: the run was interrupted' };
+      } else {
+        const failure = error instanceof ImageBuildFailure ? error : undefined;
+        result = {
+          ...base,
+          status: 'failed',
+          durationMs,
+          error: error instanceof Error ? error.message : String(error),
+          logTail: failure?.logTail ?? [],
+          progress: failure?.progress,
+        };
+        if (options.bail && !stop.signal.aborted) {
+          bailedBecause = request.app;
+          stop.abort(new Error(`--bail: ${request.app} failed`));
+        }
+      }
+    }
+    options.events?.onFinish?.(result);
+    return result;
+  };
+
+  try {
+    return await Promise.all(requests.map((request) => limit(() => buildOne(request))));
+  } finally {
+    external?.removeEventListener('abort', onExternalAbort);
+  }
+}
+
+/** `2 built, 1 failed` — the counts of each status, in a fixed order, zeros left out. */
+export function summarizeResults(results: readonly AppResult[]): string {
+  const order: AppStatus[] = ['built', 'failed', 'cancelled', 'skipped'];
+  const parts = order
+    .map((status) => [status, results.filter((result) => result.status === status).length] as const)
+    .filter(([, count]) => count > 0)
+    .map(([status, count]) => `${count} ${status}`);
+  return parts.length > 0 ? parts.join(', ') : 'nothing to build';
+}

@@ -1,0 +1,2 @@
+export * from './find-workspace-root.js';
+export * from './read-workspace.js';

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Makes sure a Docker Engine answers on DOCKER_HOST (default: the local socket).
+# Installs Debian's docker.io and starts dockerd in the background when none does.
+# Idempotent: an engine that already answers is left alone.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$here/lib.sh"
+
+engine_answers() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+
+if engine_answers; then
+  log "Docker Engine $(docker version --format '{{.Server.Version}}') answers"
+  exit 0
+fi
+if [ -n "${DOCKER_HOST:-}" ] && [ "${DOCKER_HOST#unix://}" = "$DOCKER_HOST" ]; then
+  die "DOCKER_HOST=$DOCKER_HOST does not answer; start that engine or unset DOCKER_HOST to use a local one"
+fi
+
+if ! command -v dockerd >/dev/null; then
+  [ "$(id -u)" = 0 ] || die "no Docker Engine and not root: install docker.io (Debian) and start dockerd"
+  log "installing Debian's docker.io"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq docker.io >/dev/null
+fi
+
+mkdir -p "$TOOLS_DIR"
+log "starting dockerd (log: $TOOLS_DIR/dockerd.log)"
+# setsid: the engine must outlive this script and the shell that ran it.
+setsid nohup dockerd >"$TOOLS_DIR/dockerd.log" 2>&1 < /dev/null &
+for _ in $(seq 1 120); do
+  if engine_answers; then
+    log "Docker Engine $(docker version --format '{{.Server.Version}}') answers"
+    exit 0
+  fi
+  sleep 0.5
+done
+tail -n 20 "$TOOLS_DIR/dockerd.log" >&2 || true
+die "dockerd did not answer within 60 s; see $TOOLS_DIR/dockerd.log"
