@@ -42,7 +42,7 @@ export function buildApp({ logger }: AppOptions): App {
     },
     async (request) => {
       const { name } = request.params;
-      request.log.info({ name }, 'greeting');
+      request.log.info({ visitor: name }, 'greeting');
       return { message: `Hello, ${name}!` };
     },
   );

@@ -77,6 +77,15 @@ describe('build-images on bad input', () => {
 });
 
 describe('build-images plan and generate', () => {
+  it('--dry-run prints the plan and the Dockerfile without touching Docker or the disk', async () => {
+    const dir = await writeTree(workspace);
+    const result = await runBin(['--dry-run'], { cwd: dir, env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('* api (@acme/api, apps/api) → api:latest');
+    expect(result.stdout).toContain('FROM base AS api\n');
+    expect(existsSync(`${dir}/docker/Dockerfile`)).toBe(false);
+  });
+
   it('prints only JSON with plan --json: apps with their transitive packages', async () => {
     const dir = await writeTree(workspace);
     const result = await runBin(['plan', '--json'], { cwd: dir });

@@ -27,7 +27,7 @@ export interface AppPlan {
 export interface BuildPlan {
   /** Every app of the workspace, sorted by name; the Dockerfile has a target for each. */
   apps: AppPlan[];
-  /** The apps to build now (all of them unless some were named). */
+  /** The apps to build now: all of them, sorted, unless some were named (then in that order). */
   selected: AppName[];
   /** Root files every install needs (package.json, pnpm-lock.yaml, …), as found. */
   rootFiles: string[];
@@ -150,5 +150,6 @@ function selectApps(apps: readonly AppPlan[], only: readonly string[]): AppName[
     }
     selected.add(app.name);
   }
-  return [...selected].sort();
+  // In the order given: with --concurrency 1 that is the build order.
+  return [...selected];
 }

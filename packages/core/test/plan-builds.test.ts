@@ -49,7 +49,7 @@ describe('planBuilds', () => {
   it('selects the apps named by image name, package name or directory', () => {
     expect(plan(sample, { only: ['api'] }).selected).toEqual(['api']);
     expect(plan(sample, { only: ['@acme/worker'] }).selected).toEqual(['worker']);
-    expect(plan(sample, { only: ['./apps/worker/', 'api'] }).selected).toEqual(['api', 'worker']);
+    expect(plan(sample, { only: ['./apps/worker/', 'api', 'worker'] }).selected).toEqual(['worker', 'api']);
   });
 
   it('rejects an unknown app name and lists the known ones', () => {

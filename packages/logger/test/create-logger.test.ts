@@ -31,7 +31,9 @@ describe('resolveLogLevel', () => {
   });
 
   it('rejects an unknown level with a clear message', () => {
-    expect(() => resolveLogLevel({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL must be one of .*"loud"/);
+    expect(() => resolveLogLevel({ LOG_LEVEL: 'loud' })).toThrow(
+      /LOG_LEVEL must be one of .*"loud"/,
+    );
   });
 });
 

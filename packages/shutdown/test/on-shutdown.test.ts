@@ -54,7 +54,9 @@ describe('onShutdown', () => {
     const proc = fakeProcess();
     const { logger } = captureLogger();
     const dispose = onShutdown(async () => {}, { process: proc, logger });
-    expect(() => onShutdown(async () => {}, { process: proc, logger })).toThrow(/already installed/);
+    expect(() => onShutdown(async () => {}, { process: proc, logger })).toThrow(
+      /already installed/,
+    );
     dispose();
     expect(() => onShutdown(async () => {}, { process: proc, logger })).not.toThrow();
   });
@@ -98,7 +100,9 @@ describe('onShutdown', () => {
     expect(await proc.exited).toBe(0);
     expect(handler).toHaveBeenCalledTimes(1);
     expect(proc.exit).toHaveBeenCalledTimes(1);
-    expect(messages.filter((msg) => msg.startsWith('shutdown already in progress'))).toHaveLength(2);
+    expect(messages.filter((msg) => msg.startsWith('shutdown already in progress'))).toHaveLength(
+      2,
+    );
   });
 
   it('exits with code 1 when the handler rejects', async () => {

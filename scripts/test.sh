@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Sets up and runs every test: unit, integration, and the Docker tests on a real engine.
+# This is the README's test command, and what CI runs.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$here/lib.sh"
+cd "$here/.."
+
+eval "$(bash "$here/setup.sh")"
+export BUILD_IMAGES_BASE_IMAGE
+use_node24
+pnpm build
+# The committed Dockerfile must be what the generator writes today.
+node packages/cli/dist/bin.js generate --check
+pnpm test
