@@ -59,7 +59,7 @@ describe.skipIf(!docker)('the sample workspace built by build-images on a real e
   it.each([
     ['api', 3000],
     ['web', 8080],
-  ])('%s answers its health check and the engine reports it healthy', async (app, port) => {
+  ])('%s answers /health, and its HEALTHCHECK command passes inside the container', async (app, port) => {
     const { container, hostPort } = await startContainer(docker!, imageOf(app), runId, port);
     const body = await waitFor(`${app} /health`, async () => {
       const response = await fetch(`http://127.0.0.1:${hostPort}/health`);
@@ -67,8 +67,13 @@ describe.skipIf(!docker)('the sample workspace built by build-images on a real e
     });
     expect(body).toMatchObject({ status: 'ok' });
     const info = await container.inspect();
-    expect(info.Config.Healthcheck?.Test?.[0]).toBe('CMD');
     expect(info.Config.ExposedPorts).toHaveProperty(`${port}/tcp`);
+    const [kind, ...probe] = info.Config.Healthcheck?.Test ?? [];
+    expect(kind).toBe('CMD');
+    const exec = await container.exec({ Cmd: probe, AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({});
+    await new Promise((resolve) => stream.on('end', resolve).resume());
+    expect((await exec.inspect()).ExitCode).toBe(0);
   });
 
   it('serves the web page built at image build time', async () => {
