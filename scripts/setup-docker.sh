@@ -24,16 +24,30 @@ if ! command -v dockerd >/dev/null; then
   apt-get install -y -qq docker.io >/dev/null
 fi
 
+# A pid file left by an engine that was killed (e.g. with the session that started it)
+# stops dockerd from starting; remove it when no live dockerd has that pid.
+pidfile=/var/run/docker.pid
+if [ -f "$pidfile" ]; then
+  pid="$(cat "$pidfile" 2>/dev/null || true)"
+  state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
+  if [ -z "$pid" ] || [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != dockerd ] || [ "$state" = Z ]; then
+    log "removing stale $pidfile (pid ${pid:-none} is not a running dockerd)"
+    rm -f "$pidfile"
+  fi
+fi
+
 mkdir -p "$TOOLS_DIR"
 log "starting dockerd (log: $TOOLS_DIR/dockerd.log)"
 # setsid: the engine must outlive this script and the shell that ran it.
 setsid nohup dockerd >"$TOOLS_DIR/dockerd.log" 2>&1 < /dev/null &
+dockerd_pid=$!
 for _ in $(seq 1 120); do
   if engine_answers; then
     log "Docker Engine $(docker version --format '{{.Server.Version}}') answers"
     exit 0
   fi
+  kill -0 "$dockerd_pid" 2>/dev/null || break
   sleep 0.5
 done
 tail -n 20 "$TOOLS_DIR/dockerd.log" >&2 || true
-die "dockerd did not answer within 60 s; see $TOOLS_DIR/dockerd.log"
+die "dockerd did not start or answer; see $TOOLS_DIR/dockerd.log"
