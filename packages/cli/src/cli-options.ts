@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { BuildImagesError } from '@build-images/core';
+import { BuildImagesError, parseShard, type Shard } from '@build-images/core';
 
 /**
  * The one table of options: parsing and `--help` are both made from it, so they
@@ -9,17 +9,22 @@ import { BuildImagesError } from '@build-images/core';
 export const optionTable = {
   'dry-run': { type: 'boolean', description: 'Print the plan and the Dockerfile; touch neither Docker nor docker/Dockerfile.' },
   json: { type: 'boolean', description: 'Print only JSON on stdout (the plan, or the build results).' },
+  changed: { type: 'string', value: 'ref', optionalValue: true, description: 'Only apps affected by changes since the merge base with <ref> (default: the CI target branch, else origin/HEAD, origin/main, main). Write --changed=<ref>.' },
+  'changed-fallback': { type: 'string', value: 'error|all', description: 'When the base ref is missing or shares no history with HEAD (e.g. a shallow clone): fail (default) or select every app.' },
+  'global-input': { type: 'string', multiple: true, value: 'path', description: 'Another file or glob whose change affects every app (adds to package.json, pnpm-workspace.yaml, .npmrc, .dockerignore); repeatable.' },
+  explain: { type: 'boolean', description: 'Say why each app was selected or not (on stderr).' },
+  shard: { type: 'string', value: 'i/n', description: 'Only the i-th of n equal parts of the selected apps, for CI matrices.' },
   concurrency: { type: 'string', value: 'n', description: 'Builds at once (default: the number of cores, at most 4).' },
   bail: { type: 'boolean', description: 'Stop at the first failed build (default: build the other apps anyway).' },
   'base-image': { type: 'string', value: 'ref', description: 'Base image for every stage, passed as the NODE_IMAGE build argument (env BUILD_IMAGES_BASE_IMAGE).' },
-  tag: { type: 'string', value: 'template', description: 'Image tag template; {app} is the app name (default "{app}:latest").' },
+  tag: { type: 'string', value: 'template', description: 'Image tag template: {app} the app name, {digest} its inputs digest (16 hex digits) (default "{app}:latest").' },
   apps: { type: 'string', multiple: true, value: 'glob', description: 'Directories of the apps to build images for (default "apps/*"); repeatable.' },
   dockerfile: { type: 'string', value: 'path', description: 'Where the generated Dockerfile lives, relative to the root (default "docker/Dockerfile").' },
   check: { type: 'boolean', description: 'With "generate": exit 1 with a diff when the Dockerfile on disk is stale, write nothing.' },
   cwd: { type: 'string', value: 'dir', description: 'Run as if started in this directory.' },
   help: { type: 'boolean', short: 'h', description: 'Show this help.' },
   version: { type: 'boolean', short: 'v', description: 'Show the version.' },
-} as const satisfies Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string; value?: string; description: string }>;
+} as const satisfies Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string; value?: string; optionalValue?: boolean; description: string }>;
 
 export const commands = {
   build: 'Generate docker/Dockerfile, then build the apps\' images in parallel (the default command).',
@@ -30,6 +35,12 @@ export type CommandName = keyof typeof commands;
 
 export interface CliOptions {
   command: CommandName;
+  /** undefined: no change detection; '': the default base; else the ref given. */
+  changed: string | undefined;
+  changedFallback: 'error' | 'all';
+  globalInputs: string[];
+  explain: boolean;
+  shard: Shard | undefined;
   apps: string[];
   dryRun: boolean;
   json: boolean;
@@ -49,9 +60,14 @@ function usageError(message: string, hint = 'Run build-images --help for the opt
   return new BuildImagesError('USAGE', message, { hint });
 }
 
+/** Options whose value is optional: a bare `--changed` means the default, so it never takes the next word. */
+const optionalValueFlags = Object.entries(optionTable)
+  .filter(([, option]) => 'optionalValue' in option)
+  .map(([name]) => `--${name}`);
+
 export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv): CliOptions {
   const config: ParseArgsConfig = {
-    args: [...argv],
+    args: argv.map((arg) => (optionalValueFlags.includes(arg) ? `${arg}=` : arg)),
     options: Object.fromEntries(
       Object.entries(optionTable).map(([name, option]) => [
         name,
@@ -92,14 +108,27 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv)
   const baseImage = (values['base-image'] as string | undefined) ?? (env['BUILD_IMAGES_BASE_IMAGE'] || undefined);
   const tagTemplate = (values['tag'] as string | undefined) ?? '{app}:latest';
   if (!tagTemplate.includes('{app}')) {
-    throw usageError(`--tag "${tagTemplate}" has no {app}: every app would get the same tag`, 'Use e.g. --tag "registry.example.com/team/{app}:latest".');
+    throw usageError(`--tag "${tagTemplate}" has no {app}: every app would get the same name`, 'Use e.g. --tag "registry.example.com/team/{app}:{digest}".');
   }
   const dockerfile = ((values['dockerfile'] as string | undefined) ?? 'docker/Dockerfile').replace(/^\.\//, '');
   if (dockerfile.startsWith('/') || dockerfile.split('/').includes('..')) {
     throw usageError(`--dockerfile "${dockerfile}" must be a path inside the workspace, relative to its root`);
   }
+  const fallback = (values['changed-fallback'] as string | undefined) ?? 'error';
+  if (fallback !== 'error' && fallback !== 'all') {
+    throw usageError(`--changed-fallback must be "error" or "all", got "${fallback}"`);
+  }
+  const changed = values['changed'] as string | undefined;
+  if (changed !== undefined && changed.startsWith('-')) {
+    throw usageError(`--changed=${changed}: a ref cannot start with "-"`);
+  }
   return {
     command,
+    changed,
+    changedFallback: fallback,
+    globalInputs: (values['global-input'] as string[] | undefined) ?? [],
+    explain: values['explain'] === true,
+    shard: typeof values['shard'] === 'string' ? parseShard(values['shard']) : undefined,
     apps: positionals,
     dryRun: values['dry-run'] === true,
     json: values['json'] === true,
@@ -123,7 +152,7 @@ export function renderHelp(version: string): string {
     'Usage: build-images [command] [app...] [options]',
     '',
     'Commands:',
-    ...Object.entries(commands).map(([name, text]) => `  ${name.padEnd(22)}${text}`),
+    ...Object.entries(commands).map(([name, text]) => `  ${name.padEnd(26)}${text}`),
     '',
     'Apps are named by image name (api), package name (@acme/api) or directory (apps/api).',
     '',
@@ -131,8 +160,8 @@ export function renderHelp(version: string): string {
   ];
   for (const [name, option] of Object.entries(optionTable)) {
     const short = 'short' in option ? `-${option.short}, ` : '    ';
-    const value = 'value' in option ? ` <${option.value}>` : '';
-    lines.push(`  ${short}--${`${name}${value}`.padEnd(18)}${option.description}`);
+    const value = 'value' in option ? ('optionalValue' in option ? `[=${option.value}]` : ` <${option.value}>`) : '';
+    lines.push(`  ${short}--${`${name}${value}`.padEnd(22)}${option.description}`);
   }
   lines.push('', 'Exit codes: 0 ok, 1 a build failed, 2 usage or configuration error, 3 no Docker Engine, 130 interrupted.');
   return `${lines.join('\n')}\n`;

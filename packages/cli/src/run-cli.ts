@@ -5,19 +5,15 @@ import {
   BuildImagesError,
   ExitCode,
   createBuildRequest,
-  createWorkspaceGraph,
   exitCodeForError,
   isBuildImagesError,
-  planBuilds,
-  renderDockerfile,
-  defaultNodeImage,
   type BuildPlan,
 } from '@build-images/core';
 import { connectDocker, DockerImageBuilder } from '@build-images/docker';
 import { runBuilds, summarizeResults, type AppResult } from '@build-images/runner';
-import { findWorkspaceRoot, readWorkspace } from '@build-images/workspace';
 import { parseCliOptions, renderHelp, type CliOptions } from './cli-options.js';
 import { diffLines, readIfExists, writeGeneratedDockerfile } from './dockerfile-file.js';
+import { preparePlan, type PreparedPlan } from './prepare-plan.js';
 import { createListrReporter, createPlainReporter, formatDuration } from './reporters.js';
 
 export interface CliIo {
@@ -67,20 +63,14 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return ExitCode.ok;
   }
 
-  const root = await findWorkspaceRoot(path.resolve(io.cwd, options.cwd ?? '.'));
-  const workspace = await readWorkspace(root);
-  const { graph, problems } = createWorkspaceGraph(workspace.packages);
-  const plan = planBuilds(workspace, graph, problems, {
-    appPatterns: options.appPatterns,
-    only: options.apps,
-    tagTemplate: options.tagTemplate,
-    dockerfilePath: options.dockerfile,
-  });
-  const dockerfile = renderDockerfile(plan, { nodeImage: defaultNodeImage });
+  const wantDigests = options.command === 'plan' || options.json;
+  const prepared = await preparePlan(options, io.cwd, io.env, wantDigests);
+  const { root, plan, dockerfile } = prepared;
+  if (options.explain) io.stderr.write(formatExplain(prepared));
 
   switch (options.command) {
     case 'plan':
-      io.stdout.write(options.json ? `${JSON.stringify(planJson(plan, options), null, 2)}\n` : formatPlan(plan, options));
+      io.stdout.write(options.json ? `${JSON.stringify(planJson(prepared), null, 2)}\n` : formatPlan(prepared));
       return ExitCode.ok;
     case 'generate':
       return generate(root, plan, dockerfile, options, io);
@@ -90,10 +80,16 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
 
   if (options.dryRun) {
     if (options.json) {
-      io.stdout.write(`${JSON.stringify({ ...planJson(plan, options), dockerfile }, null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify({ ...planJson(prepared), dockerfileText: dockerfile }, null, 2)}\n`);
     } else {
-      io.stdout.write(`${formatPlan(plan, options)}\n# ${plan.dockerfilePath} (not written: --dry-run)\n${dockerfile}`);
+      io.stdout.write(`${formatPlan(prepared)}\n# ${plan.dockerfilePath} (not written: --dry-run)\n${dockerfile}`);
     }
+    return ExitCode.ok;
+  }
+  if (prepared.selected.length === 0) {
+    // Nothing changed: nothing is sent to the engine, which need not even be running.
+    if (options.json) io.stdout.write(`${JSON.stringify({ results: [], summary: 'nothing to build' }, null, 2)}\n`);
+    else io.stdout.write(`nothing to build: ${describeChange(prepared)}\n`);
     return ExitCode.ok;
   }
 
@@ -101,12 +97,16 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   if (await writeGeneratedDockerfile(root, plan.dockerfilePath, dockerfile)) {
     io.stderr.write(`wrote ${plan.dockerfilePath}\n`);
   }
-  const requests = plan.selected.map((name) =>
-    createBuildRequest(plan, plan.apps.find((app) => app.name === name)!, { root, nodeImage: options.baseImage }),
+  const requests = prepared.selected.map((name) =>
+    createBuildRequest(plan, plan.apps.find((app) => app.name === name)!, {
+      root,
+      nodeImage: options.baseImage,
+      packageFiles: prepared.packageFiles.get(name) ?? [],
+    }),
   );
   const interactive = io.isTTY && !options.json && !io.env['CI'];
   const reporter = interactive ? createListrReporter() : createPlainReporter(io.stderr);
-  reporter.start(plan.selected);
+  reporter.start(prepared.selected);
   const results = await runBuilds(requests, new DockerImageBuilder(docker), {
     concurrency: options.concurrency,
     bail: options.bail,
@@ -116,7 +116,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   await reporter.finish();
 
   if (options.json) {
-    io.stdout.write(`${JSON.stringify({ results: results.map(resultJson), summary: summarizeResults(results) }, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify({ results: results.map((result) => resultJson(result, prepared)), summary: summarizeResults(results) }, null, 2)}\n`);
   } else {
     io.stdout.write(formatSummary(results));
   }
@@ -143,42 +143,81 @@ async function generate(root: string, plan: BuildPlan, dockerfile: string, optio
   return ExitCode.ok;
 }
 
-function planJson(plan: BuildPlan, options: CliOptions) {
+function describeChange(prepared: PreparedPlan): string {
+  const change = prepared.change;
+  if (change === undefined) return 'no --changed';
+  if ('fallback' in change) return `base unavailable, every app selected (${change.fallback})`;
+  return `${change.files} changed file${change.files === 1 ? '' : 's'} since ${change.baseRef} (merge base ${change.mergeBase.slice(0, 12)}) affect no app`;
+}
+
+function planJson(prepared: PreparedPlan) {
+  const { plan } = prepared;
+  const selectedApps = plan.apps.filter((app) => prepared.selected.includes(app.name));
   return {
     dockerfile: plan.dockerfilePath,
-    baseImage: options.baseImage ?? defaultNodeImage,
-    apps: plan.apps.map((app) => ({
-      name: app.name,
-      package: app.packageName,
-      dir: app.dir,
-      target: app.name,
-      selected: plan.selected.includes(app.name),
-      tags: app.tags,
-      packages: app.packages.filter((pkg) => pkg.name !== app.packageName).map((pkg) => ({ name: pkg.name, dir: pkg.dir })),
-      port: app.port ?? null,
-      healthPath: app.healthPath ?? null,
-      command: app.command,
-    })),
+    baseImage: prepared.baseImage,
+    change: prepared.change ?? null,
+    apps: plan.apps.map((app) => {
+      const selection = prepared.selections.find((entry) => entry.app === app.name);
+      return {
+        name: app.name,
+        package: app.packageName,
+        dir: app.dir,
+        target: app.name,
+        selected: prepared.selected.includes(app.name),
+        reasons: selection?.reasons ?? [],
+        digest: prepared.digests?.get(app.name) ?? null,
+        tags: app.tags,
+        packages: app.packages.filter((pkg) => pkg.name !== app.packageName).map((pkg) => ({ name: pkg.name, dir: pkg.dir })),
+        port: app.port ?? null,
+        healthPath: app.healthPath ?? null,
+        command: app.command,
+      };
+    }),
+    // Ready for a GitHub Actions matrix: strategy.matrix: ${{ fromJSON(needs.plan.outputs.matrix) }}
+    matrix: { include: selectedApps.map((app) => ({ app: app.name, target: app.name, dir: app.dir, tags: app.tags.join(',') })) },
   };
 }
 
-function formatPlan(plan: BuildPlan, options: CliOptions): string {
-  const lines = [`base image: ${options.baseImage ?? defaultNodeImage}`];
+function formatPlan(prepared: PreparedPlan): string {
+  const { plan } = prepared;
+  const lines = [`base image: ${prepared.baseImage}`];
+  if (prepared.change) lines.push(`change: ${'fallback' in prepared.change ? prepared.change.fallback : `${prepared.change.files} files since ${prepared.change.baseRef} (${prepared.change.mergeBase.slice(0, 12)})`}`);
   for (const app of plan.apps) {
-    const mark = plan.selected.includes(app.name) ? '*' : ' ';
+    const mark = prepared.selected.includes(app.name) ? '*' : ' ';
     const deps = app.packages.filter((pkg) => pkg.name !== app.packageName).map((pkg) => pkg.name);
     lines.push(`${mark} ${app.name} (${app.packageName}, ${app.dir}) → ${app.tags.join(', ')}`);
     lines.push(`    packages: ${deps.length > 0 ? deps.join(', ') : '(none)'}`);
+    const digest = prepared.digests?.get(app.name);
+    if (digest) lines.push(`    digest: ${digest}`);
   }
-  lines.push(`${plan.selected.length} of ${plan.apps.length} apps selected (*)`);
+  lines.push(`${prepared.selected.length} of ${plan.apps.length} apps selected (*)`);
   return `${lines.join('\n')}\n`;
 }
 
-function resultJson(result: AppResult) {
+function formatExplain(prepared: PreparedPlan): string {
+  const lines: string[] = [];
+  for (const selection of prepared.selections) {
+    if (prepared.selected.includes(selection.app)) {
+      lines.push(`${selection.app}: selected`);
+      for (const reason of selection.reasons) lines.push(`  - ${reason}`);
+    } else if (selection.selected) {
+      lines.push(`${selection.app}: not selected (another --shard builds it)`);
+    } else if (selection.reasons.length > 0 || prepared.change) {
+      lines.push(`${selection.app}: not selected (${selection.reasons.length > 0 ? 'not named on the command line' : 'nothing it is built from changed'})`);
+    } else {
+      lines.push(`${selection.app}: not selected (not named on the command line)`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function resultJson(result: AppResult, prepared: PreparedPlan) {
   return {
     app: result.app,
     status: result.status,
     tags: result.tags,
+    digest: prepared.digests?.get(result.app) ?? null,
     imageId: result.imageId ?? null,
     durationMs: result.durationMs,
     steps: result.progress ? { total: result.progress.steps, cached: result.progress.stepsCached } : null,

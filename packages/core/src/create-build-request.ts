@@ -6,6 +6,8 @@ export interface BuildRequestOptions {
   root: string;
   /** Overrides the Dockerfile's default base image (the NODE_IMAGE build argument). */
   nodeImage: string | undefined;
+  /** The files below the app's workspace packages that the context holds (after .dockerignore). */
+  packageFiles: readonly string[];
 }
 
 /**
@@ -20,8 +22,7 @@ export function createBuildRequest(plan: BuildPlan, app: AppPlan, options: Build
     dockerfile: plan.dockerfilePath,
     context: {
       root: options.root,
-      files: [...plan.rootFiles, plan.dockerfilePath],
-      dirs: app.packages.map((pkg) => pkg.dir),
+      files: [...new Set([...plan.rootFiles, plan.dockerfilePath, ...options.packageFiles])].sort(),
     },
     buildArgs: options.nodeImage === undefined ? {} : { NODE_IMAGE: options.nodeImage },
     // Labels go on the build call, not into the Dockerfile, so they never break the cache.

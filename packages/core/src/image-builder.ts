@@ -10,8 +10,8 @@ export interface ImageBuildRequest {
   context: {
     /** Absolute workspace root. */
     root: string;
+    /** Every file the build reads, relative to the root. */
     files: string[];
-    dirs: string[];
   };
   buildArgs: Record<string, string>;
   labels: Record<string, string>;

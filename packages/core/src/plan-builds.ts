@@ -1,6 +1,6 @@
 import { BuildImagesError } from './build-images-error.js';
 import { dependencyClosure, describeWorkspaceProblem, type WorkspaceGraph } from './create-workspace-graph.js';
-import { toImageName, isValidImageReference } from './image-name.js';
+import { toImageName } from './image-name.js';
 import { matchDirPattern } from './match-dir-pattern.js';
 import { parseAppConfig } from './parse-app-config.js';
 import type { WorkspaceProblem } from './create-workspace-graph.js';
@@ -21,6 +21,7 @@ export interface AppPlan {
   port: number | undefined;
   healthPath: string | undefined;
   command: string[];
+  /** Filled in by withTags once the values a template may use (e.g. the digest) are known. */
   tags: string[];
 }
 
@@ -39,15 +40,12 @@ export interface PlanOptions {
   appPatterns: readonly string[];
   /** App names, package names or directories given on the command line; empty means all. */
   only: readonly string[];
-  /** `{app}` is replaced by the app's image name. */
-  tagTemplate: string;
   dockerfilePath: string;
 }
 
 export const defaultPlanOptions: PlanOptions = {
   appPatterns: ['apps/*'],
   only: [],
-  tagTemplate: '{app}:latest',
   dockerfilePath: 'docker/Dockerfile',
 };
 
@@ -92,10 +90,6 @@ export function planBuilds(
       problems.push(`${pkg.manifestPath}: app "${pkg.name}" has no "main" field and no buildImages.command; set one so the image knows what to run`);
       continue;
     }
-    const tags = [options.tagTemplate.replaceAll('{app}', name)];
-    for (const tag of tags) {
-      if (!isValidImageReference(tag)) problems.push(`tag "${tag}" for app "${name}" is not a valid image reference (lower-case name, tag of [A-Za-z0-9_.-])`);
-    }
     apps.push({
       name: name as AppName,
       packageName: pkg.name,
@@ -104,7 +98,7 @@ export function planBuilds(
       port: config.port,
       healthPath: config.healthPath,
       command,
-      tags,
+      tags: [],
     });
   }
 
@@ -152,4 +146,9 @@ function selectApps(apps: readonly AppPlan[], only: readonly string[]): AppName[
   }
   // In the order given: with --concurrency 1 that is the build order.
   return [...selected];
+}
+
+/** The plan with each app's tags set. */
+export function withTags(plan: BuildPlan, tags: ReadonlyMap<string, string[]>): BuildPlan {
+  return { ...plan, apps: plan.apps.map((app) => ({ ...app, tags: tags.get(app.name) ?? app.tags })) };
 }

@@ -39,9 +39,9 @@ describe('planBuilds', () => {
   it('plans every package under apps/* with its transitive workspace packages', () => {
     const result = plan(sample);
     expect(result.selected).toEqual(['api', 'worker']);
-    expect(result.apps.map((app) => [app.name, app.packages.map((p) => p.dir), app.tags, app.command])).toEqual([
-      ['api', ['packages/logger', 'packages/shutdown', 'apps/api'], ['api:latest'], ['node', 'dist/main.js']],
-      ['worker', ['packages/logger', 'apps/worker'], ['worker:latest'], ['node', 'dist/main.js']],
+    expect(result.apps.map((app) => [app.name, app.packages.map((p) => p.dir), app.command])).toEqual([
+      ['api', ['packages/logger', 'packages/shutdown', 'apps/api'], ['node', 'dist/main.js']],
+      ['worker', ['packages/logger', 'apps/worker'], ['node', 'dist/main.js']],
     ]);
     expect(result.apps[0]).toMatchObject({ port: 3000, healthPath: '/health' });
   });

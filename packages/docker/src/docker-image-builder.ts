@@ -8,7 +8,7 @@ import {
   type ImageBuildRequest,
   type ImageBuildResult,
 } from '@build-images/core';
-import { packBuildContext, readDockerignore } from './build-context.js';
+import { packBuildContext } from './build-context.js';
 import { decodeBuildkitTrace, type BuildkitStatus } from './buildkit-status.js';
 
 const logTailLines = 30;
@@ -123,8 +123,7 @@ export class DockerImageBuilder implements ImageBuilder {
   ): Promise<ImageBuildResult> {
     const { signal, onProgress } = hooks;
     signal?.throwIfAborted();
-    const ignores = await readDockerignore(request.context.root);
-    const context = packBuildContext(request.context, ignores);
+    const context = packBuildContext(request.context);
     context.done.catch(() => undefined);
     const buildId = randomUUID();
     const cancel = () => this.cancelBuild(buildId);

@@ -1,2 +1,5 @@
 export * from './find-workspace-root.js';
+export * from './get-changed-files.js';
+export * from './hash-files.js';
+export * from './list-context-files.js';
 export * from './read-workspace.js';

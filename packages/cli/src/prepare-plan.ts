@@ -1,0 +1,172 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  BuildImagesError,
+  appStageNames,
+  computeInputsDigest,
+  createWorkspaceGraph,
+  defaultNodeImage,
+  describeLockfileChange,
+  diffDockerfileStages,
+  diffLockfileImporters,
+  lockfileSliceText,
+  parseLockfile,
+  planBuilds,
+  renderAppTags,
+  renderDockerfile,
+  selectAffectedApps,
+  shardApps,
+  shortDigest,
+  splitDockerfileStages,
+  withTags,
+  type AppName,
+  type AppSelection,
+  type BuildPlan,
+  type HashedFile,
+  type ImporterChange,
+  type Lockfile,
+} from '@build-images/core';
+import {
+  findWorkspaceRoot,
+  getChangedFiles,
+  hashFiles,
+  listContextFiles,
+  readDockerignore,
+  readFileAtCommit,
+  readWorkspace,
+  type ChangedFiles,
+} from '@build-images/workspace';
+import type { CliOptions } from './cli-options.js';
+
+/** Files whose change affects every app, besides those given with --global-input. */
+export const defaultGlobalInputs = ['package.json', 'pnpm-workspace.yaml', '.npmrc', '.dockerignore'];
+const lockfilePath = 'pnpm-lock.yaml';
+
+export interface PreparedPlan {
+  root: string;
+  plan: BuildPlan;
+  dockerfile: string;
+  baseImage: string;
+  /** One per app of the plan, in its order. */
+  selections: AppSelection[];
+  /** The apps to build, in order. */
+  selected: AppName[];
+  /** Per app, the files below its workspace packages that its build context holds. */
+  packageFiles: Map<AppName, string[]>;
+  digests: Map<AppName, string> | undefined;
+  change: (Pick<ChangedFiles, 'baseRef' | 'mergeBase'> & { files: number }) | { fallback: string } | undefined;
+}
+
+/**
+ * The I/O facade of planning: reads the workspace, git and the lockfile, then hands plain
+ * data to the pure functions of @build-images/core. Computes digests only when asked for.
+ */
+export async function preparePlan(options: CliOptions, cwd: string, env: NodeJS.ProcessEnv, wantDigests: boolean): Promise<PreparedPlan> {
+  const root = await findWorkspaceRoot(path.resolve(cwd, options.cwd ?? '.'));
+  const workspace = await readWorkspace(root);
+  const { graph, problems } = createWorkspaceGraph(workspace.packages);
+  let plan = planBuilds(workspace, graph, problems, { appPatterns: options.appPatterns, only: options.apps, dockerfilePath: options.dockerfile });
+  const dockerfile = renderDockerfile(plan, { nodeImage: defaultNodeImage });
+  const baseImage = options.baseImage ?? defaultNodeImage;
+  const ignores = await readDockerignore(root);
+
+  const filesByDir = new Map<string, Promise<string[]>>();
+  const filesOf = (dir: string) => {
+    let files = filesByDir.get(dir);
+    if (!files) filesByDir.set(dir, (files = listContextFiles(root, [dir], ignores)));
+    return files;
+  };
+  const packageFiles = new Map<AppName, string[]>();
+  for (const app of plan.apps) {
+    packageFiles.set(app.name, (await Promise.all(app.packages.map((pkg) => filesOf(pkg.dir)))).flat().sort());
+  }
+
+  let lockfile: Lockfile | undefined;
+  const lockfileText = await readFile(path.join(root, lockfilePath), 'utf8').catch(() => undefined);
+  if (lockfileText !== undefined) lockfile = parseLockfile(lockfileText, lockfilePath);
+
+  // Change detection.
+  let selections: AppSelection[] = plan.apps.map((app) => ({
+    app: app.name,
+    selected: plan.selected.includes(app.name),
+    reasons: plan.selected.includes(app.name) ? [options.apps.length > 0 ? 'named on the command line' : 'every app (no --changed)'] : [],
+  }));
+  let change: PreparedPlan['change'];
+  if (options.changed !== undefined) {
+    let changed: ChangedFiles | undefined;
+    try {
+      changed = await getChangedFiles(root, { ref: options.changed, env });
+    } catch (error) {
+      const baseMissing = error instanceof BuildImagesError && (error.code === 'GIT_REF_NOT_FOUND' || error.code === 'GIT_NO_MERGE_BASE');
+      if (!baseMissing || options.changedFallback !== 'all') throw error;
+      change = { fallback: error.message };
+      selections = selections.map((selection) => ({ ...selection, reasons: selection.selected ? [`--changed-fallback=all: ${error.message}`] : [] }));
+    }
+    if (changed) {
+      change = { baseRef: changed.baseRef, mergeBase: changed.mergeBase, files: changed.files.length };
+      const globalInputs = [...defaultGlobalInputs, ...options.globalInputs];
+      // A file .dockerignore keeps out of every build cannot change an image.
+      const relevant = changed.files.filter((file) => file.path === lockfilePath || file.path === plan.dockerfilePath || globalInputs.includes(file.path) || !ignores(file.path));
+      let lockfileChanges: ImporterChange[] | undefined;
+      if (changed.files.some((file) => file.path === lockfilePath)) {
+        const before = await readFileAtCommit(root, changed.mergeBase, lockfilePath);
+        const beforeLockfile = before === undefined ? undefined : parseLockfile(before, `${lockfilePath} at ${changed.baseRef}`);
+        lockfileChanges = [];
+        if (lockfile) {
+          for (const [importer, changes] of diffLockfileImporters(beforeLockfile, lockfile)) {
+            for (const entry of changes) lockfileChanges.push({ importer, description: describeLockfileChange(entry) });
+          }
+        }
+      }
+      // The Dockerfile committed at the base against the one this run builds with. Without a
+      // committed one there is nothing to compare: the file follows from the manifests, and
+      // those are compared already.
+      const baseDockerfile = await readFileAtCommit(root, changed.mergeBase, plan.dockerfilePath);
+      const changedStages = baseDockerfile === undefined || baseDockerfile === dockerfile ? undefined : diffDockerfileStages(baseDockerfile, dockerfile);
+      const affected = selectAffectedApps(plan, {
+        changedFiles: relevant,
+        packages: workspace.packages.filter((pkg) => pkg.dir !== '.').map((pkg) => ({ name: pkg.name, dir: pkg.dir })),
+        globalInputs,
+        lockfilePath,
+        lockfileChanges,
+        changedDockerfileStages: changedStages && changedStages.size > 0 ? changedStages : undefined,
+      });
+      selections = affected.map((selection) => {
+        const named = plan.selected.includes(selection.app);
+        return { ...selection, selected: selection.selected && named };
+      });
+    }
+  }
+
+  let selected = plan.selected.filter((name) => selections.find((selection) => selection.app === name)?.selected);
+  if (options.shard) {
+    const inShard = new Set(shardApps(selected, options.shard));
+    selected = selected.filter((name) => inShard.has(name));
+  }
+
+  let digests: Map<AppName, string> | undefined;
+  if (wantDigests || options.tagTemplate.includes('{digest}')) {
+    digests = new Map();
+    const stages = splitDockerfileStages(dockerfile);
+    const hashCache = new Map<string, Promise<HashedFile>>();
+    const rootFiles = await hashFiles(root, workspace.rootFiles.filter((file) => file !== lockfilePath), hashCache);
+    // The base image counts once, by its reference, however it was chosen.
+    const buildArgs = {};
+    for (const app of plan.apps) {
+      digests.set(
+        app.name,
+        computeInputsDigest({
+          baseImage,
+          buildArgs,
+          dockerfileStages: appStageNames(app).map((name) => stages.get(name) ?? '').join('\n'),
+          lockfileSlice: lockfile ? lockfileSliceText(lockfile, app.packages.map((pkg) => pkg.dir)) : '',
+          files: [...rootFiles, ...(await hashFiles(root, packageFiles.get(app.name) ?? [], hashCache))],
+        }),
+      );
+    }
+  }
+
+  const tagValues = new Map(plan.apps.map((app) => [app.name as string, { app: app.name as string, ...(digests ? { digest: shortDigest(digests.get(app.name)!) } : {}) }]));
+  plan = withTags(plan, renderAppTags([options.tagTemplate], tagValues));
+  return { root, plan, dockerfile, baseImage, selections, selected, packageFiles, digests, change };
+}

@@ -1,0 +1,152 @@
+import { matchDirPattern } from './match-dir-pattern.js';
+import type { AppPlan, BuildPlan } from './plan-builds.js';
+import type { AppName, PackageName } from './types.js';
+
+export interface FileChange {
+  path: string;
+  status: 'added' | 'modified' | 'deleted';
+}
+
+/** A resolved third-party package that changed for one lockfile importer. */
+export interface ImporterChange {
+  /** The importer (a package directory, `.` for the root). */
+  importer: string;
+  /** Human-readable, e.g. `express 4.21.1 → 4.21.2`. */
+  description: string;
+}
+
+export interface AffectedInputs {
+  changedFiles: readonly FileChange[];
+  /** Every workspace package but the root: a file belongs to the deepest one containing it. */
+  packages: readonly { name: PackageName; dir: string }[];
+  /** Paths or globs whose change affects every app. */
+  globalInputs: readonly string[];
+  lockfilePath: string;
+  /** Per-importer changes when the lockfile changed; undefined when it did not. */
+  lockfileChanges: readonly ImporterChange[] | undefined;
+  /**
+   * Dockerfile stages whose text changed (a stage name, or '' for the lines before the first
+   * FROM); undefined when the Dockerfile did not change.
+   */
+  changedDockerfileStages: ReadonlySet<string> | undefined;
+}
+
+export interface AppSelection {
+  app: AppName;
+  selected: boolean;
+  /** Why it was selected, most direct first; empty when not selected. */
+  reasons: string[];
+}
+
+const listedFiles = 3;
+
+function describeFiles(files: readonly string[]): string {
+  const shown = files.slice(0, listedFiles).join(', ');
+  return files.length > listedFiles ? `${shown} and ${files.length - listedFiles} more` : shown;
+}
+
+/** The deepest workspace package whose directory contains `file`, if any. */
+export function owningPackage(file: string, packages: AffectedInputs['packages']): { name: PackageName; dir: string } | undefined {
+  let best: { name: PackageName; dir: string } | undefined;
+  for (const pkg of packages) {
+    if (pkg.dir === '.' || !file.startsWith(`${pkg.dir}/`)) continue;
+    if (!best || pkg.dir.length > best.dir.length) best = pkg;
+  }
+  return best;
+}
+
+/** The stages an app's target depends on: the header, the shared ones and its own. */
+export function appStageNames(app: AppPlan): string[] {
+  return ['', 'base', 'pnpm', `${app.name}-deps`, `${app.name}-build`, app.name];
+}
+
+/**
+ * Which apps a change affects, and why. Pure: each locator below answers "which apps
+ * does this change touch", and an app is selected when any locator names it.
+ */
+export function selectAffectedApps(plan: BuildPlan, inputs: AffectedInputs): AppSelection[] {
+  const reasons = new Map<AppName, string[]>(plan.apps.map((app) => [app.name, []]));
+  const add = (app: AppName, reason: string) => reasons.get(app)?.push(reason);
+
+  // Global inputs: every app.
+  const globalFiles = inputs.changedFiles.filter((file) =>
+    inputs.globalInputs.some((pattern) => file.path === pattern || matchDirPattern(file.path, pattern)),
+  );
+  for (const file of globalFiles) {
+    for (const app of plan.apps) add(app.name, `global input ${file.path}`);
+  }
+
+  // Files: the app's own, or those of a workspace package in its closure.
+  const filesByPackage = new Map<PackageName, string[]>();
+  for (const file of inputs.changedFiles) {
+    if (file.path === inputs.lockfilePath || file.path === plan.dockerfilePath || globalFiles.includes(file)) continue;
+    const owner = owningPackage(file.path, inputs.packages);
+    if (!owner) continue;
+    const files = filesByPackage.get(owner.name) ?? [];
+    files.push(file.path);
+    filesByPackage.set(owner.name, files);
+  }
+  for (const app of plan.apps) {
+    for (const pkg of app.packages) {
+      const files = filesByPackage.get(pkg.name);
+      if (!files) continue;
+      add(app.name, pkg.name === app.packageName ? `files ${describeFiles(files)}` : `dependency ${pkg.name} changed (${describeFiles(files)})`);
+    }
+  }
+
+  // The lockfile: only apps whose importers resolve differently.
+  for (const change of inputs.lockfileChanges ?? []) {
+    for (const app of plan.apps) {
+      if (app.packages.some((pkg) => pkg.dir === change.importer)) add(app.name, `lockfile: ${change.description} for ${change.importer}`);
+    }
+  }
+
+  // The generated Dockerfile: only apps whose stages changed.
+  if (inputs.changedDockerfileStages) {
+    for (const app of plan.apps) {
+      const changed = appStageNames(app).filter((stage) => inputs.changedDockerfileStages!.has(stage));
+      if (changed.length > 0) {
+        add(app.name, `${plan.dockerfilePath}: stage${changed.length > 1 ? 's' : ''} ${changed.map((stage) => stage || '(header)').join(', ')} changed`);
+      }
+    }
+  }
+
+  return plan.apps.map((app) => {
+    const appReasons = [...new Set(reasons.get(app.name))];
+    return { app: app.name, selected: appReasons.length > 0, reasons: appReasons };
+  });
+}
+
+/**
+ * Splits a Dockerfile into its stages by name (`''`: the lines before the first FROM).
+ * Comment lines are left out: they never change what a stage builds.
+ */
+export function splitDockerfileStages(text: string): Map<string, string> {
+  const stages = new Map<string, string>();
+  let name = '';
+  let lines: string[] = [];
+  const flush = () => stages.set(name, lines.join('\n').trim());
+  for (const line of text.split('\n')) {
+    if (/^\s*#/.test(line)) continue;
+    const from = /^FROM\s+\S+(?:\s+AS\s+(\S+))?\s*$/i.exec(line);
+    if (from) {
+      flush();
+      name = from[1] ?? `#${stages.size}`;
+      lines = [];
+    }
+    lines.push(line);
+  }
+  flush();
+  return stages;
+}
+
+/** Stage names whose text differs between two Dockerfiles (added and removed ones too). */
+export function diffDockerfileStages(before: string | undefined, after: string): Set<string> {
+  const a = splitDockerfileStages(before ?? '');
+  const b = splitDockerfileStages(after);
+  const changed = new Set<string>();
+  for (const name of new Set([...a.keys(), ...b.keys()])) {
+    if (a.get(name) !== b.get(name)) changed.add(name);
+  }
+  return changed;
+}

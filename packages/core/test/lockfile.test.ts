@@ -1,0 +1,524 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import {
+  BuildImagesError,
+  describeLockfileChange,
+  diffLockfileImporters,
+  LOCKFILE_SETTINGS_CHANGE,
+  lockfileSliceText,
+  parseLockfile,
+  resolveImporter,
+} from '../src/index.js';
+
+// A small v9 lockfile as pnpm 10 writes it: a peer-suffixed snapshot (react-dom), an alias in
+// an importer (string-width-cjs) and in a snapshot (@isaacs/cliui), scoped packages, an
+// optional dependency, a workspace link, a file: directory and a git dependency whose URL
+// holds an '@'. apps/api and apps/worker share debug → ms; apps/web shares nothing with them.
+const base = `lockfileVersion: '9.0'
+
+settings:
+  autoInstallPeers: true
+  excludeLinksFromLockfile: false
+
+importers:
+
+  .:
+    devDependencies:
+      typescript:
+        specifier: ~5.9.3
+        version: 5.9.3
+
+  apps/api:
+    dependencies:
+      '@acme/logger':
+        specifier: workspace:*
+        version: link:../../packages/logger
+      express:
+        specifier: ^4.21.1
+        version: 4.21.1
+      string-width-cjs:
+        specifier: npm:string-width@^4.2.0
+        version: string-width@4.2.3
+    devDependencies:
+      '@types/node':
+        specifier: ^24.10.0
+        version: 24.10.0
+    optionalDependencies:
+      fsevents:
+        specifier: ^2.3.3
+        version: 2.3.3
+
+  apps/web:
+    dependencies:
+      '@acme/logger':
+        specifier: workspace:*
+        version: link:../../packages/logger
+      react:
+        specifier: ^18.2.0
+        version: 18.2.0
+      react-dom:
+        specifier: ^18.2.0
+        version: 18.2.0(react@18.2.0)
+
+  apps/worker:
+    dependencies:
+      '@isaacs/cliui':
+        specifier: ^8.0.2
+        version: 8.0.2
+      debug:
+        specifier: ^2.6.9
+        version: 2.6.9
+      local-lib:
+        specifier: file:vendor/local-lib
+        version: file:vendor/local-lib
+      tiny-git:
+        specifier: git+ssh://git@github.com/acme/tiny-git.git#abc123
+        version: git+ssh://git@github.com/acme/tiny-git.git#abc123
+
+  packages/logger:
+    dependencies:
+      left-pad:
+        specifier: ^1.3.0
+        version: 1.3.0
+
+packages:
+
+  '@isaacs/cliui@8.0.2':
+    resolution: {integrity: sha512-cliui}
+    engines: {node: '>=12'}
+
+  '@types/node@24.10.0':
+    resolution: {integrity: sha512-types-node}
+
+  ansi-regex@5.0.1:
+    resolution: {integrity: sha512-ansi-regex}
+    engines: {node: '>=8'}
+
+  debug@2.6.9:
+    resolution: {integrity: sha512-debug}
+
+  express@4.21.1:
+    resolution: {integrity: sha512-express}
+    engines: {node: '>= 0.10.0'}
+
+  fsevents@2.3.3:
+    resolution: {integrity: sha512-fsevents}
+    os: [darwin]
+
+  js-tokens@4.0.0:
+    resolution: {integrity: sha512-js-tokens}
+
+  left-pad@1.3.0:
+    resolution: {integrity: sha512-left-pad}
+
+  local-lib@file:vendor/local-lib:
+    resolution: {directory: vendor/local-lib, type: directory}
+
+  loose-envify@1.4.0:
+    resolution: {integrity: sha512-loose-envify}
+    hasBin: true
+
+  ms@2.0.0:
+    resolution: {integrity: sha512-ms-2.0.0}
+
+  react-dom@18.2.0:
+    resolution: {integrity: sha512-react-dom}
+    peerDependencies:
+      react: ^18.2.0
+
+  react@18.2.0:
+    resolution: {integrity: sha512-react}
+    engines: {node: '>=0.10.0'}
+
+  scheduler@0.23.2:
+    resolution: {integrity: sha512-scheduler}
+
+  string-width@4.2.3:
+    resolution: {integrity: sha512-string-width}
+
+  strip-ansi@6.0.1:
+    resolution: {integrity: sha512-strip-ansi}
+
+  tiny-git@git+ssh://git@github.com/acme/tiny-git.git#abc123:
+    resolution: {commit: abc123, repo: git@github.com:acme/tiny-git.git, type: git}
+
+  typescript@5.9.3:
+    resolution: {integrity: sha512-typescript}
+    hasBin: true
+
+  undici-types@7.16.0:
+    resolution: {integrity: sha512-undici-types}
+
+snapshots:
+
+  '@isaacs/cliui@8.0.2':
+    dependencies:
+      string-width-cjs: string-width@4.2.3
+      strip-ansi: 6.0.1
+
+  '@types/node@24.10.0':
+    dependencies:
+      undici-types: 7.16.0
+
+  ansi-regex@5.0.1: {}
+
+  debug@2.6.9:
+    dependencies:
+      ms: 2.0.0
+
+  express@4.21.1:
+    dependencies:
+      debug: 2.6.9
+
+  fsevents@2.3.3:
+    optional: true
+
+  js-tokens@4.0.0: {}
+
+  left-pad@1.3.0: {}
+
+  local-lib@file:vendor/local-lib: {}
+
+  loose-envify@1.4.0:
+    dependencies:
+      js-tokens: 4.0.0
+
+  ms@2.0.0: {}
+
+  react-dom@18.2.0(react@18.2.0):
+    dependencies:
+      loose-envify: 1.4.0
+      react: 18.2.0
+      scheduler: 0.23.2
+
+  react@18.2.0:
+    dependencies:
+      loose-envify: 1.4.0
+
+  scheduler@0.23.2:
+    dependencies:
+      loose-envify: 1.4.0
+
+  string-width@4.2.3:
+    dependencies:
+      strip-ansi: 6.0.1
+
+  strip-ansi@6.0.1:
+    dependencies:
+      ansi-regex: 5.0.1
+
+  tiny-git@git+ssh://git@github.com/acme/tiny-git.git#abc123: {}
+
+  typescript@5.9.3: {}
+
+  undici-types@7.16.0: {}
+`;
+
+const file = 'pnpm-lock.yaml';
+const lockfile = (text: string) => parseLockfile(text, file);
+
+/** Replaces text that must be there, so a fixture edit cannot silently do nothing. */
+function edit(text: string, ...pairs: [string, string][]): string {
+  return pairs.reduce((result, [from, to]) => {
+    expect(result).toContain(from);
+    return result.replaceAll(from, to);
+  }, text);
+}
+
+/** ms 2.0.0 → 2.0.1: a transitive dependency of apps/api (express → debug) and apps/worker. */
+const msUpgraded = edit(base, ['ms@2.0.0', 'ms@2.0.1'], ['ms: 2.0.0', 'ms: 2.0.1']);
+
+/** apps/web gains nanoid. */
+const webGainsNanoid = edit(
+  base,
+  [
+    `        version: 18.2.0(react@18.2.0)\n`,
+    `        version: 18.2.0(react@18.2.0)\n      nanoid:\n        specifier: ^3.3.7\n        version: 3.3.7\n`,
+  ],
+  [`  ms@2.0.0:\n`, `  nanoid@3.3.7:\n    resolution: {integrity: sha512-nanoid}\n\n  ms@2.0.0:\n`],
+  [`  ms@2.0.0: {}\n`, `  ms@2.0.0: {}\n\n  nanoid@3.3.7: {}\n`],
+);
+
+describe('parseLockfile', () => {
+  it('names the file and the position when the YAML does not parse', () => {
+    const broken = edit(base, ['      express:\n', '      express: [\n']);
+    const error = catchError(() => parseLockfile(broken, 'apps/../pnpm-lock.yaml'));
+    expect(error).toBeInstanceOf(BuildImagesError);
+    expect(error).toMatchObject({ code: 'LOCKFILE_INVALID' });
+    expect(error.message).toMatch(/^apps\/\.\.\/pnpm-lock\.yaml:\d+:\d+: not valid YAML: /);
+    expect(error.hint).toContain('pnpm install');
+  });
+
+  it('names the file when the lockfile version is not 9', () => {
+    for (const [yaml, shown] of [
+      [`'6.0'`, '"6.0"'],
+      ['5.4', '5.4'],
+    ] as const) {
+      const old = edit(base, [`lockfileVersion: '9.0'`, `lockfileVersion: ${yaml}`]);
+      const error = catchError(() => lockfile(old));
+      expect(error).toMatchObject({ code: 'LOCKFILE_INVALID' });
+      expect(error.message).toBe(`pnpm-lock.yaml: lockfileVersion ${shown} is not supported`);
+      expect(error.hint).toContain('regenerate it with pnpm 9 or 10');
+    }
+  });
+
+  it('rejects a lockfile without importers or with a malformed dependency', () => {
+    expect(catchError(() => lockfile(`lockfileVersion: '9.0'\n`)).message).toBe(
+      'pnpm-lock.yaml: "importers" must be a mapping',
+    );
+    const malformed = edit(base, ['        version: 4.21.1\n', '']);
+    expect(catchError(() => lockfile(malformed)).message).toBe(
+      'pnpm-lock.yaml: importers["apps/api"].dependencies["express"] must have a string specifier and version',
+    );
+  });
+
+  it('reads the last document of a multi-document lockfile', () => {
+    const env = `---\nlockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    configDependencies: {}\n---\n`;
+    expect(resolveImporter(lockfile(env + base), 'apps/api').has('express')).toBe(true);
+  });
+});
+
+describe('resolveImporter', () => {
+  it('follows every dependency field transitively, by real package name, without workspace links', () => {
+    expect(Object.fromEntries(resolveImporter(lockfile(base), 'apps/api'))).toEqual({
+      '@types/node': ['24.10.0'],
+      'ansi-regex': ['5.0.1'],
+      debug: ['2.6.9'],
+      express: ['4.21.1'],
+      fsevents: ['2.3.3'],
+      ms: ['2.0.0'],
+      'string-width': ['4.2.3'],
+      'strip-ansi': ['6.0.1'],
+      'undici-types': ['7.16.0'],
+    });
+  });
+
+  it('keeps peer suffixes, aliases in snapshots, file: and git dependencies', () => {
+    const parsed = lockfile(base);
+    expect(resolveImporter(parsed, 'apps/web').get('react-dom')).toEqual(['18.2.0(react@18.2.0)']);
+    expect([...resolveImporter(parsed, 'apps/web').keys()]).toEqual([
+      'js-tokens',
+      'loose-envify',
+      'react',
+      'react-dom',
+      'scheduler',
+    ]);
+    const worker = resolveImporter(parsed, 'apps/worker');
+    expect(worker.get('string-width')).toEqual(['4.2.3']);
+    expect(worker.has('string-width-cjs')).toBe(false);
+    expect(worker.get('local-lib')).toEqual(['file:vendor/local-lib']);
+    expect(worker.get('tiny-git')).toEqual(['git+ssh://git@github.com/acme/tiny-git.git#abc123']);
+  });
+
+  it('lists every resolved version of a package, sorted', () => {
+    const twoMs = edit(
+      base,
+      [`      debug: 2.6.9\n\n  fsevents`, `      debug: 2.6.9\n      ms: 2.1.3\n\n  fsevents`],
+      [`  ms@2.0.0: {}\n`, `  ms@2.0.0: {}\n\n  ms@2.1.3: {}\n`],
+    );
+    expect(resolveImporter(lockfile(twoMs), 'apps/api').get('ms')).toEqual(['2.0.0', '2.1.3']);
+  });
+
+  it('resolves an unknown importer to nothing', () => {
+    expect(resolveImporter(lockfile(base), 'apps/missing').size).toBe(0);
+  });
+
+  it('reads the real lockfile of this repository', () => {
+    const text = readFileSync(join(import.meta.dirname, '../../../pnpm-lock.yaml'), 'utf8');
+    const real = parseLockfile(text, 'pnpm-lock.yaml');
+    expect(resolveImporter(real, 'apps/api').has('fastify')).toBe(true);
+    expect(resolveImporter(real, 'apps/worker').has('fastify')).toBe(false);
+    expect(resolveImporter(real, 'apps/worker').has('zod')).toBe(true);
+  });
+});
+
+describe('diffLockfileImporters', () => {
+  it('reports a transitive upgrade for exactly the importers that install it', () => {
+    const changes = diffLockfileImporters(lockfile(base), lockfile(msUpgraded));
+    const msChange = [{ name: 'ms', before: ['2.0.0'], after: ['2.0.1'] }];
+    expect(Object.fromEntries(changes)).toEqual({ 'apps/api': msChange, 'apps/worker': msChange });
+    expect(describeLockfileChange(msChange[0]!)).toBe('ms 2.0.0 → 2.0.1');
+  });
+
+  it('reports an upgrade only reachable from one importer for that importer only', () => {
+    const upgraded = edit(
+      base,
+      ['scheduler@0.23.2', 'scheduler@0.23.3'],
+      ['scheduler: 0.23.2', 'scheduler: 0.23.3'],
+    );
+    expect(Object.fromEntries(diffLockfileImporters(lockfile(base), lockfile(upgraded)))).toEqual({
+      'apps/web': [{ name: 'scheduler', before: ['0.23.2'], after: ['0.23.3'] }],
+    });
+  });
+
+  it('reports a removed dependency for its importer only', () => {
+    const removed = edit(
+      base,
+      [
+        `    optionalDependencies:\n      fsevents:\n        specifier: ^2.3.3\n        version: 2.3.3\n`,
+        '',
+      ],
+      [`  fsevents@2.3.3:\n    resolution: {integrity: sha512-fsevents}\n    os: [darwin]\n\n`, ''],
+      [`  fsevents@2.3.3:\n    optional: true\n\n`, ''],
+    );
+    const changes = diffLockfileImporters(lockfile(base), lockfile(removed));
+    expect(Object.fromEntries(changes)).toEqual({
+      'apps/api': [{ name: 'fsevents', before: ['2.3.3'], after: [] }],
+    });
+    expect(describeLockfileChange(changes.get('apps/api')![0]!)).toBe('removed fsevents 2.3.3');
+  });
+
+  it('reports an added importer with its packages, and an added package', () => {
+    const added = edit(base, [
+      `  packages/logger:\n`,
+      `  apps/admin:\n    dependencies:\n      react:\n        specifier: ^18.2.0\n        version: 18.2.0\n\n  packages/logger:\n`,
+    ]);
+    const changes = diffLockfileImporters(lockfile(base), lockfile(added));
+    expect([...changes.keys()]).toEqual(['apps/admin']);
+    expect(changes.get('apps/admin')?.map(describeLockfileChange)).toEqual([
+      'added js-tokens 4.0.0',
+      'added loose-envify 1.4.0',
+      'added react 18.2.0',
+    ]);
+    expect([...diffLockfileImporters(lockfile(base), lockfile(webGainsNanoid)).keys()]).toEqual([
+      'apps/web',
+    ]);
+  });
+
+  it('reports every importer when a lockfile-wide setting or override changes', () => {
+    const overridden = edit(base, [`importers:\n`, `overrides:\n  ms: 2.0.0\n\nimporters:\n`]);
+    const changes = diffLockfileImporters(lockfile(base), lockfile(overridden));
+    expect([...changes.keys()]).toEqual([
+      '.',
+      'apps/api',
+      'apps/web',
+      'apps/worker',
+      'packages/logger',
+    ]);
+    for (const importerChanges of changes.values()) {
+      expect(importerChanges).toEqual([
+        { name: LOCKFILE_SETTINGS_CHANGE, before: [], after: ['overrides: {"ms":"2.0.0"}'] },
+      ]);
+    }
+    expect(describeLockfileChange(changes.get('apps/web')![0]!)).toBe(
+      'lockfile settings changed: overrides',
+    );
+
+    const settings = edit(base, ['autoInstallPeers: true', 'autoInstallPeers: false']);
+    const settingsChange = diffLockfileImporters(lockfile(base), lockfile(settings)).get('.');
+    expect(settingsChange).toEqual([
+      {
+        name: LOCKFILE_SETTINGS_CHANGE,
+        before: ['settings: {"autoInstallPeers":true,"excludeLinksFromLockfile":false}'],
+        after: ['settings: {"autoInstallPeers":false,"excludeLinksFromLockfile":false}'],
+      },
+    ]);
+  });
+
+  it('reports every importer when there was no lockfile before', () => {
+    const changes = diffLockfileImporters(undefined, lockfile(base));
+    expect([...changes.keys()]).toEqual([
+      '.',
+      'apps/api',
+      'apps/web',
+      'apps/worker',
+      'packages/logger',
+    ]);
+    expect(changes.get('packages/logger')?.map(describeLockfileChange)).toEqual([
+      'no lockfile before',
+    ]);
+  });
+
+  it('reports nothing for an identical lockfile', () => {
+    expect(diffLockfileImporters(lockfile(base), lockfile(base)).size).toBe(0);
+  });
+});
+
+describe('lockfileSliceText', () => {
+  const api = ['apps/api', 'packages/logger'];
+
+  it('lists the importers, their closure with resolutions and edges, and the settings', () => {
+    const slice = lockfileSliceText(lockfile(base), api);
+    expect(slice).toContain(
+      'top "settings" {"autoInstallPeers":true,"excludeLinksFromLockfile":false}\n',
+    );
+    expect(slice).toContain('dependency "apps/api" "dependencies" "express" "^4.21.1" "4.21.1"\n');
+    expect(slice).toContain('package "express@4.21.1" {"integrity":"sha512-express"}\n');
+    expect(slice).toContain('edge "debug@2.6.9" "dependencies" "ms" "2.0.0"\n');
+    expect(slice).toContain('package "left-pad@1.3.0" {"integrity":"sha512-left-pad"}\n');
+    expect(slice).not.toContain('react');
+    const web = lockfileSliceText(lockfile(base), ['apps/web']);
+    expect(web).toContain(
+      'package "react-dom@18.2.0(react@18.2.0)" {"integrity":"sha512-react-dom"}\n',
+    );
+    const worker = lockfileSliceText(lockfile(base), ['apps/worker']);
+    expect(worker).toContain(
+      'package "local-lib@file:vendor/local-lib" {"directory":"vendor/local-lib","type":"directory"}\n',
+    );
+  });
+
+  it('does not change when another importer gains a dependency', () => {
+    expect(lockfileSliceText(lockfile(webGainsNanoid), api)).toBe(
+      lockfileSliceText(lockfile(base), api),
+    );
+    expect(lockfileSliceText(lockfile(webGainsNanoid), ['apps/web'])).not.toBe(
+      lockfileSliceText(lockfile(base), ['apps/web']),
+    );
+  });
+
+  it('changes when a transitive dependency of the importer changes', () => {
+    expect(lockfileSliceText(lockfile(msUpgraded), api)).not.toBe(
+      lockfileSliceText(lockfile(base), api),
+    );
+    expect(lockfileSliceText(lockfile(msUpgraded), ['apps/web'])).toBe(
+      lockfileSliceText(lockfile(base), ['apps/web']),
+    );
+  });
+
+  it('does not depend on YAML key order nor on the order of importer ids', () => {
+    const reversed = stringify(reverseKeys(parse(base)));
+    expect(reversed).not.toBe(base);
+    expect(lockfileSliceText(lockfile(reversed), [...api].reverse())).toBe(
+      lockfileSliceText(lockfile(base), api),
+    );
+  });
+
+  it('includes only the catalog entries and patches its packages use', () => {
+    const withCatalog = edit(
+      base,
+      [
+        `importers:\n`,
+        `catalogs:\n  default:\n    express:\n      specifier: ^4.21.1\n      version: 4.21.1\n    react:\n      specifier: ^18.2.0\n      version: 18.2.0\n\npatchedDependencies:\n  ms@2.0.0: abc\n  react@18.2.0: def\n\nimporters:\n`,
+      ],
+      [`        specifier: ^4.21.1\n`, `        specifier: 'catalog:'\n`],
+    );
+    const slice = lockfileSliceText(lockfile(withCatalog), api);
+    expect(slice).toContain(
+      'catalog "apps/api" "default" "express" {"specifier":"^4.21.1","version":"4.21.1"}\n',
+    );
+    expect(slice).toContain('patch "ms@2.0.0" "abc"\n');
+    expect(slice).not.toContain('react');
+  });
+});
+
+function catchError(run: () => unknown): BuildImagesError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof BuildImagesError) return error;
+    throw error;
+  }
+  throw new Error('expected a BuildImagesError');
+}
+
+function reverseKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reverseKeys);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .reverse()
+      .map(([key, inner]) => [key, reverseKeys(inner)]),
+  );
+}

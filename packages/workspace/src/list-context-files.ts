@@ -1,0 +1,44 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import dockerignore from '@balena/dockerignore';
+
+/** Never part of a build context, whatever .dockerignore says: installed dependencies and VCS data. */
+const alwaysSkipped = new Set(['node_modules', '.git']);
+
+type IgnoreFactory = (options?: { ignorecase?: boolean }) => { add(patterns: string[]): unknown; ignores(path: string): boolean };
+// The package is CommonJS with an ESM-style `export default` in its typings.
+const createIgnore = ((dockerignore as unknown as { default?: IgnoreFactory }).default ?? dockerignore) as unknown as IgnoreFactory;
+
+export type IgnorePredicate = (relativePath: string) => boolean;
+
+/** Reads `<root>/.dockerignore` into a predicate on root-relative POSIX paths (Docker's matching rules). */
+export async function readDockerignore(root: string): Promise<IgnorePredicate> {
+  let text: string;
+  try {
+    text = await readFile(path.join(root, '.dockerignore'), 'utf8');
+  } catch {
+    return (relativePath) => relativePath.split('/').some((part) => alwaysSkipped.has(part));
+  }
+  const matcher = createIgnore({ ignorecase: false });
+  matcher.add(text.split(/\r?\n/));
+  return (relativePath) => relativePath.split('/').some((part) => alwaysSkipped.has(part)) || matcher.ignores(relativePath);
+}
+
+/**
+ * The files a build context holds for these directories: every file below them, sorted,
+ * minus what `ignores` excludes (with whole directories pruned early).
+ */
+export async function listContextFiles(root: string, dirs: readonly string[], ignores: IgnorePredicate): Promise<string[]> {
+  const found: string[] = [];
+  const visit = async (relativeDir: string): Promise<void> => {
+    const entries = await readdir(path.join(root, relativeDir), { withFileTypes: true });
+    for (const entry of entries) {
+      const relativePath = relativeDir === '.' ? entry.name : `${relativeDir}/${entry.name}`;
+      if (alwaysSkipped.has(entry.name) || ignores(relativePath)) continue;
+      if (entry.isDirectory()) await visit(relativePath);
+      else if (entry.isFile() || entry.isSymbolicLink()) found.push(relativePath);
+    }
+  };
+  for (const dir of dirs) await visit(dir);
+  return [...new Set(found)].sort();
+}
