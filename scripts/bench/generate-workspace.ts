@@ -35,6 +35,7 @@ export const shape = {
 };
 
 /** Real npm packages at exact versions; the earlier ones are used more often. */
+// prettier-ignore
 const thirdPartyPool: readonly [string, string][] = [
   ['lodash', '4.17.21'], ['zod', '3.23.8'], ['dayjs', '1.11.13'], ['uuid', '10.0.0'],
   ['debug', '4.3.7'], ['semver', '7.6.3'], ['pino', '9.5.0'], ['axios', '1.7.7'],
@@ -151,7 +152,9 @@ function createGraph(): Pkg[] {
     });
   }
   // Apps mostly use the upper layers directly; some use a core library directly too.
-  const appWeights = packages.map((pkg, i) => (pkg.layer === 0 ? 0 : pkg.layer ** 1.5 * popularity[i]!));
+  const appWeights = packages.map((pkg, i) =>
+    pkg.layer === 0 ? 0 : pkg.layer ** 1.5 * popularity[i]!,
+  );
   for (let i = 0; i < shape.apps; i++) {
     const deps = new Set(sampleWeighted(random, appWeights, 5 + Math.floor(random() * 11)));
     if (random() < 0.7) deps.add(pickWeighted(random, [8, 4, 3, 2, 2, 1]));
@@ -183,13 +186,19 @@ function closure(packages: readonly Pkg[], start: number): Set<number> {
 
 /** The library of the changed layer whose dependent apps come closest to the wanted share. */
 function chooseChangedLib(packages: readonly Pkg[]): { lib: number; affectedApps: string[] } {
-  const appClosures = packages.filter((pkg) => pkg.isApp).map((app) => ({ app, deps: closure(packages, packages.indexOf(app)) }));
+  const appClosures = packages
+    .filter((pkg) => pkg.isApp)
+    .map((app) => ({ app, deps: closure(packages, packages.indexOf(app)) }));
   const wanted = shape.changedShare * shape.apps;
   let best: { lib: number; affectedApps: string[] } | undefined;
   packages.forEach((pkg, lib) => {
     if (pkg.isApp || pkg.layer !== shape.changedLayer) return;
     const affectedApps = appClosures.filter(({ deps }) => deps.has(lib)).map(({ app }) => app.name);
-    if (!best || Math.abs(affectedApps.length - wanted) < Math.abs(best.affectedApps.length - wanted)) best = { lib, affectedApps };
+    if (
+      !best ||
+      Math.abs(affectedApps.length - wanted) < Math.abs(best.affectedApps.length - wanted)
+    )
+      best = { lib, affectedApps };
   });
   return best!;
 }
@@ -217,7 +226,10 @@ function manifest(pkg: Pkg, packages: readonly Pkg[]): unknown {
     main: 'dist/index.js',
     ...(pkg.isApp ? {} : { types: 'dist/index.d.ts' }),
     files: ['dist'],
-    scripts: { build: 'tsc -p tsconfig.json', ...(pkg.isApp ? { start: 'node dist/index.js' } : {}) },
+    scripts: {
+      build: 'tsc -p tsconfig.json',
+      ...(pkg.isApp ? { start: 'node dist/index.js' } : {}),
+    },
     dependencies,
     ...(pkg.isApp ? { buildImages: { port: 3000, healthPath: '/health' } } : {}),
   };
@@ -249,21 +261,36 @@ const packageTsconfig = json({
 });
 
 function writeFiles(dir: string, packages: readonly Pkg[]): void {
-  write(path.join(dir, 'package.json'), json({
-    name: 'bench-workspace',
-    private: true,
-    packageManager: `pnpm@${shape.pnpmVersion}`,
-    scripts: { build: 'turbo run build' },
-    devDependencies: { typescript: '5.6.3' },
-  }));
+  write(
+    path.join(dir, 'package.json'),
+    json({
+      name: 'bench-workspace',
+      private: true,
+      packageManager: `pnpm@${shape.pnpmVersion}`,
+      scripts: { build: 'turbo run build' },
+      devDependencies: { typescript: '5.6.3' },
+    }),
+  );
   write(path.join(dir, 'pnpm-workspace.yaml'), 'packages:\n  - apps/*\n  - packages/*\n');
-  write(path.join(dir, 'turbo.json'), json({
-    $schema: 'https://turbo.build/schema.json',
-    tasks: { build: { dependsOn: ['^build'], outputs: ['dist/**'] } },
-  }));
-  write(path.join(dir, 'tsconfig.base.json'), json({
-    compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, declaration: true },
-  }));
+  write(
+    path.join(dir, 'turbo.json'),
+    json({
+      $schema: 'https://turbo.build/schema.json',
+      tasks: { build: { dependsOn: ['^build'], outputs: ['dist/**'] } },
+    }),
+  );
+  write(
+    path.join(dir, 'tsconfig.base.json'),
+    json({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        declaration: true,
+      },
+    }),
+  );
   write(path.join(dir, '.gitignore'), 'node_modules/\ndist/\n.turbo/\n');
   for (const pkg of packages) {
     const at = path.join(dir, pkg.dir);
@@ -279,7 +306,9 @@ function writeFiles(dir: string, packages: readonly Pkg[]): void {
 function run(command: string, args: readonly string[], cwd: string): string {
   const result = spawnSync(command, args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal}) in ${cwd}:\n${result.stderr}${result.stdout}`);
+    throw new Error(
+      `${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal}) in ${cwd}:\n${result.stderr}${result.stdout}`,
+    );
   }
   return result.stdout;
 }
@@ -294,7 +323,19 @@ function writeLockfile(dir: string): void {
 }
 
 function git(dir: string, ...args: string[]): string {
-  return run('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.invalid', '-c', 'commit.gpgsign=false', ...args], dir);
+  return run(
+    'git',
+    [
+      '-c',
+      'user.name=bench',
+      '-c',
+      'user.email=bench@example.invalid',
+      '-c',
+      'commit.gpgsign=false',
+      ...args,
+    ],
+    dir,
+  );
 }
 
 function commitBaseAndChange(dir: string, changedFile: string): void {

@@ -21,7 +21,15 @@
  * Results: printed, and written to scripts/bench/results/plan-bench.json (not committed).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -64,10 +72,20 @@ interface Outcome {
 // ---------------------------------------------------------------- measuring
 
 /** Runs a command under GNU time: wall time around the process, peak RSS from %M (KiB). */
-function runOnce(command: readonly string[], cwd: string, env: NodeJS.ProcessEnv, scratch: string): Run {
+function runOnce(
+  command: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  scratch: string,
+): Run {
   const rssFile = path.join(scratch, 'rss.txt');
   const started = process.hrtime.bigint();
-  const result = spawnSync(gnuTime, ['-f', '%M', '-o', rssFile, ...command], { cwd, env, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+  const result = spawnSync(gnuTime, ['-f', '%M', '-o', rssFile, ...command], {
+    cwd,
+    env,
+    encoding: 'utf8',
+    maxBuffer: 512 * 1024 * 1024,
+  });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (result.error) throw result.error;
   // On a non-zero exit GNU time writes "Command exited with non-zero status N" first.
@@ -105,10 +123,10 @@ function measure(scenarios: readonly Scenario[], cwd: string, runs: number): Out
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'plan-bench-time-'));
   try {
     const outcomes = scenarios.map((scenario) => probe(scenario, cwd, scratch));
-    const working = outcomes.filter((outcome) => outcome.status === 'ok');
     for (let round = 1; round <= runs; round++) {
       process.stderr.write(`\rmeasuring: round ${round} of ${runs}`);
-      for (const outcome of working.filter((candidate) => candidate.status === 'ok')) {
+      // A scenario that failed (in the warm-up or a round) is not run again.
+      for (const outcome of outcomes.filter((candidate) => candidate.status === 'ok')) {
         const run = runOnce(outcome.scenario.command, cwd, outcome.scenario.env, scratch);
         if (run.status !== 0) {
           // Keep the other scenarios going; this one reports the failure and no figures.
@@ -132,7 +150,10 @@ function measure(scenarios: readonly Scenario[], cwd: string, runs: number): Out
 
 /** build-images plan --json: the apps marked selected (or a top-level `selected` list). */
 function appsOfPlan(stdout: string): string[] {
-  const plan = JSON.parse(stdout) as { selected?: string[]; apps: { name: string; package: string; selected?: boolean }[] };
+  const plan = JSON.parse(stdout) as {
+    selected?: string[];
+    apps: { name: string; package: string; selected?: boolean }[];
+  };
   if (Array.isArray(plan.selected)) {
     return plan.selected.map((name) => plan.apps.find((app) => app.name === name)?.package ?? name);
   }
@@ -142,7 +163,9 @@ function appsOfPlan(stdout: string): string[] {
 /** turbo ls --output=json: the listed packages that live under apps/. */
 function appsOfTurbo(stdout: string): string[] {
   const listing = JSON.parse(stdout) as { packages: { items: { name: string; path: string }[] } };
-  return listing.packages.items.filter((item) => item.path.startsWith('apps/')).map((item) => item.name);
+  return listing.packages.items
+    .filter((item) => item.path.startsWith('apps/'))
+    .map((item) => item.name);
 }
 
 /** turbo's platform binary, which its node launcher (node_modules/.bin/turbo) spawns. */
@@ -150,7 +173,9 @@ function turboNativeBinary(): string | undefined {
   const arch = { x64: '64', arm64: 'arm64' }[process.arch as string];
   try {
     const launcher = realpathSync(path.join(repo, 'node_modules/turbo'));
-    const manifest = createRequire(path.join(launcher, 'package.json')).resolve(`@turbo/${process.platform}-${arch}/package.json`);
+    const manifest = createRequire(path.join(launcher, 'package.json')).resolve(
+      `@turbo/${process.platform}-${arch}/package.json`,
+    );
     const binary = path.join(path.dirname(manifest), 'bin/turbo');
     return existsSync(binary) ? binary : undefined;
   } catch {
@@ -160,36 +185,81 @@ function turboNativeBinary(): string | undefined {
 
 function createScenarios(): Scenario[] {
   // turbo's launcher runs `node` from PATH: make that this Node.
-  const base = { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env['PATH'] ?? ''}` };
-  const turboEnv = { ...base, TURBO_SCM_BASE: 'main', TURBO_TELEMETRY_DISABLED: '1' };
+  const base = {
+    ...process.env,
+    PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env['PATH'] ?? ''}`,
+  };
+  const turboEnv: NodeJS.ProcessEnv = {
+    ...base,
+    TURBO_SCM_BASE: 'main',
+    TURBO_TELEMETRY_DISABLED: '1',
+  };
   delete turboEnv['TURBO_SCM_HEAD'];
   const node = process.execPath;
   const scenarios: Scenario[] = [
-    { id: 'plan-changed', label: 'plan --changed=main --json', command: [node, cliBin, 'plan', '--changed=main', '--json'], env: base, selectedApps: appsOfPlan },
-    { id: 'turbo-affected', label: 'turbo ls --affected', command: [turboShim, 'ls', '--affected', '--output=json'], env: turboEnv, selectedApps: appsOfTurbo },
+    {
+      id: 'plan-changed',
+      label: 'plan --changed=main --json',
+      command: [node, cliBin, 'plan', '--changed=main', '--json'],
+      env: base,
+      selectedApps: appsOfPlan,
+    },
+    {
+      id: 'turbo-affected',
+      label: 'turbo ls --affected',
+      command: [turboShim, 'ls', '--affected', '--output=json'],
+      env: turboEnv,
+      selectedApps: appsOfTurbo,
+    },
   ];
   const native = turboNativeBinary();
   if (native) {
-    scenarios.push({ id: 'turbo-affected-native', label: '  (turbo native binary)', command: [native, 'ls', '--affected', '--output=json'], env: turboEnv, selectedApps: appsOfTurbo });
+    scenarios.push({
+      id: 'turbo-affected-native',
+      label: '  (turbo native binary)',
+      command: [native, 'ls', '--affected', '--output=json'],
+      env: turboEnv,
+      selectedApps: appsOfTurbo,
+    });
   }
   scenarios.push(
-    { id: 'plan-all', label: 'plan --json (no --changed)', command: [node, cliBin, 'plan', '--json'], env: base, selectedApps: appsOfPlan },
-    { id: 'cli-version', label: 'build-images --version', command: [node, cliBin, '--version'], env: base, selectedApps: undefined },
+    {
+      id: 'plan-all',
+      label: 'plan --json (no --changed)',
+      command: [node, cliBin, 'plan', '--json'],
+      env: base,
+      selectedApps: appsOfPlan,
+    },
+    {
+      id: 'cli-version',
+      label: 'build-images --version',
+      command: [node, cliBin, '--version'],
+      env: base,
+      selectedApps: undefined,
+    },
   );
   return scenarios;
 }
 
 // ---------------------------------------------------------------- reporting
 
+/** The 1-minute load average: other work on the machine skews the figures. */
+const loadAverage = () => Math.round(os.loadavg()[0]! * 100) / 100;
+
 function machineFacts() {
-  const version = (command: string[]) => spawnSync(command[0]!, command.slice(1), { encoding: 'utf8' }).stdout.trim();
+  const version = (command: string[]) =>
+    spawnSync(command[0]!, command.slice(1), { encoding: 'utf8' }).stdout.trim();
   return {
     cores: os.availableParallelism(),
     cpu: os.cpus()[0]?.model ?? 'unknown',
     memoryGB: Math.round(os.totalmem() / 2 ** 30),
     platform: `${process.platform} ${process.arch}`,
     node: process.version,
-    turbo: version([process.execPath, path.join(repo, 'node_modules/turbo/bin/turbo'), '--version']),
+    turbo: version([
+      process.execPath,
+      path.join(repo, 'node_modules/turbo/bin/turbo'),
+      '--version',
+    ]),
     buildImages: version([process.execPath, cliBin, '--version']),
   };
 }
@@ -206,7 +276,10 @@ function summarize(outcome: Outcome, turboMedian: number | undefined, totalApps:
     medianMs: medianMs === undefined ? null : Math.round(medianMs),
     minMs: measured ? Math.round(Math.min(...outcome.runsMs)) : null,
     peakMB: measured ? Math.round((Math.max(...outcome.rssKB) / 1024) * 10) / 10 : null,
-    ratioVsTurbo: medianMs !== undefined && turboMedian ? Math.round((medianMs / turboMedian) * 100) / 100 : null,
+    ratioVsTurbo:
+      medianMs !== undefined && turboMedian
+        ? Math.round((medianMs / turboMedian) * 100) / 100
+        : null,
     appsSelected: outcome.selected?.length ?? null,
     appsTotal: totalApps,
   };
@@ -218,7 +291,7 @@ function formatTable(rows: readonly Row[]): string {
   const header = ['scenario', 'median ms', 'min ms', 'peak MB', 'vs turbo', 'apps selected'];
   const cells = rows.map((row) =>
     row.medianMs === null
-      ? [row.scenario, row.status, '', '', '', '']
+      ? [row.scenario, row.status.startsWith('failed') ? 'failed*' : row.status, '', '', '', '']
       : [
           row.scenario,
           String(row.medianMs),
@@ -228,24 +301,47 @@ function formatTable(rows: readonly Row[]): string {
           row.appsSelected === null ? '-' : `${row.appsSelected} of ${row.appsTotal}`,
         ],
   );
-  const widths = header.map((title, column) => Math.max(title.length, ...cells.map((cell) => cell[column]!.length)));
-  const line = (cell: readonly string[]) => cell.map((text, column) => (column === 0 ? text.padEnd(widths[column]!) : text.padStart(widths[column]!))).join('  ');
-  return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...cells.map(line)].join('\n');
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...cells.map((cell) => cell[column]!.length)),
+  );
+  const line = (cell: readonly string[]) =>
+    cell
+      .map((text, column) =>
+        column === 0 ? text.padEnd(widths[column]!) : text.padStart(widths[column]!),
+      )
+      .join('  ');
+  const failures = rows
+    .filter((row) => row.status.startsWith('failed'))
+    .map((row) => `* ${row.scenario}: ${row.status}`);
+  return [
+    line(header),
+    widths.map((width) => '-'.repeat(width)).join('  '),
+    ...cells.map(line),
+    ...failures,
+  ].join('\n');
 }
 
 /** Do the apps a tool selects equal the apps the change affects (known from the generated graph)? */
 function checkSelections(outcomes: readonly Outcome[], workspace: GeneratedWorkspace): string[] {
   const expected = new Set(workspace.affectedApps);
-  const lines = [`expected: ${expected.size} of ${workspace.apps} apps depend on ${workspace.changedLib} (edited: ${workspace.changedFile})`];
+  const lines = [
+    `expected: ${expected.size} of ${workspace.apps} apps depend on ${workspace.changedLib} (edited: ${workspace.changedFile})`,
+  ];
   for (const outcome of outcomes) {
     if (!outcome.selected || outcome.scenario.id === 'plan-all') continue;
     const missing = [...expected].filter((app) => !outcome.selected!.includes(app));
     const extra = outcome.selected.filter((app) => !expected.has(app));
-    const verdict = missing.length === 0 && extra.length === 0 ? 'the same apps' : `DIFFERENT: ${missing.length} missing, ${extra.length} extra`;
+    const verdict =
+      missing.length === 0 && extra.length === 0
+        ? 'the same apps'
+        : `DIFFERENT: ${missing.length} missing, ${extra.length} extra`;
     lines.push(`${outcome.scenario.label.trim()}: ${outcome.selected.length} apps, ${verdict}`);
   }
   const all = outcomes.find((outcome) => outcome.scenario.id === 'plan-all')?.selected;
-  if (all) lines.push(`plan --json (no --changed): ${all.length} apps (all of them: ${all.length === workspace.apps ? 'yes' : 'NO'})`);
+  if (all)
+    lines.push(
+      `plan --json (no --changed): ${all.length} apps (all of them: ${all.length === workspace.apps ? 'yes' : 'NO'})`,
+    );
   return lines;
 }
 
@@ -260,9 +356,12 @@ function targetVerdict(rows: readonly Row[]): string {
 // ---------------------------------------------------------------- main
 
 function parseOptions(): { runs: number; keep: boolean } {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, keep: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: { runs: { type: 'string', default: '7' }, keep: { type: 'boolean', default: false } },
+  });
   const runs = Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number ≥ 1, got "${values.runs}"`);
+  if (!Number.isInteger(runs) || runs < 1)
+    throw new Error(`--runs must be a whole number ≥ 1, got "${values.runs}"`);
   return { runs, keep: values.keep };
 }
 
@@ -272,36 +371,82 @@ function checkPrerequisites(): void {
     [turboShim, 'run pnpm install at the repository root'],
     [gnuTime, 'install GNU time: apt-get install -y time'],
   ].filter(([file]) => !existsSync(file!));
-  if (missing.length > 0) throw new Error(missing.map(([file, hint]) => `missing ${file}: ${hint}`).join('\n'));
+  if (missing.length > 0)
+    throw new Error(missing.map(([file, hint]) => `missing ${file}: ${hint}`).join('\n'));
+}
+
+interface Report {
+  machine: ReturnType<typeof machineFacts> & { loadAverage: { before: number; after: number } };
+  workspace: GeneratedWorkspace;
+  runs: number;
+  rows: Row[];
+  checks: string[];
+  verdict: string;
+}
+
+function printReport({ machine, workspace, runs, rows, checks, verdict }: Report): void {
+  const t = workspace.timingsMs;
+  // The benchmark runs one process at a time: it adds about 1 to the load by itself.
+  const busy =
+    machine.loadAverage.before > machine.cores / 2 ||
+    machine.loadAverage.after > machine.cores / 2 + 1;
+  console.log(
+    `machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGB} GB, ${machine.platform}, node ${machine.node}, turbo ${machine.turbo}, build-images ${machine.buildImages}`,
+  );
+  console.log(
+    `load average (1 min): ${machine.loadAverage.before} before generating, ${machine.loadAverage.after} after measuring${busy ? ': the machine was busy, the figures are skewed' : ''}`,
+  );
+  console.log(
+    `generated ${workspace.apps + workspace.libs} packages in ${(t.total / 1000).toFixed(1)} s (files ${Math.round(t.files)} ms, pnpm lockfile + frozen check ${(t.lockfile / 1000).toFixed(1)} s, git ${Math.round(t.git)} ms); pnpm-lock.yaml: ${workspace.lockfileLines} lines`,
+  );
+  console.log(
+    `${runs} runs each after one warm-up; peak MB = GNU time %M (max over runs), 1 MB = 1024 KiB\n`,
+  );
+  console.log(formatTable(rows));
+  console.log(`\n${verdict}`);
+  for (const line of checks) console.log(line);
+}
+
+function writeResults({ machine, workspace, runs, rows, checks, verdict }: Report): void {
+  const { dir: _dir, affectedApps, ...facts } = workspace;
+  const results = {
+    date: new Date().toISOString(),
+    machine,
+    runs,
+    targets,
+    workspace: { ...facts, affectedApps: affectedApps.length },
+    scenarios: rows,
+    checks,
+    verdict,
+  };
+  mkdirSync(path.dirname(resultsFile), { recursive: true });
+  writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nwritten: ${path.relative(process.cwd(), resultsFile)}`);
 }
 
 function main(): void {
   const options = parseOptions();
   checkPrerequisites();
-  process.stderr.write('generating the workspace (pnpm writes the lockfile from the npm registry)…\n');
+  process.stderr.write(
+    'generating the workspace (pnpm writes the lockfile from the npm registry)…\n',
+  );
+  const loadBefore = loadAverage();
   const workspace = generateWorkspace();
-  const t = workspace.timingsMs;
-  const generation = `generated ${workspace.apps + workspace.libs} packages in ${(t.total / 1000).toFixed(1)} s (files ${Math.round(t.files)} ms, pnpm lockfile + frozen check ${(t.lockfile / 1000).toFixed(1)} s, git ${Math.round(t.git)} ms); pnpm-lock.yaml: ${workspace.lockfileLines} lines`;
   try {
     const outcomes = measure(createScenarios(), workspace.dir, options.runs);
     const turbo = outcomes.find((outcome) => outcome.scenario.id === 'turbo-affected');
     const turboMedian = turbo && turbo.runsMs.length > 0 ? median(turbo.runsMs) : undefined;
     const rows = outcomes.map((outcome) => summarize(outcome, turboMedian, workspace.apps));
-    const machine = machineFacts();
-    const checks = checkSelections(outcomes, workspace);
-    const verdict = targetVerdict(rows);
-
-    console.log(`machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGB} GB, ${machine.platform}, node ${machine.node}, turbo ${machine.turbo}, build-images ${machine.buildImages}`);
-    console.log(generation);
-    console.log(`${options.runs} runs each after one warm-up; peak MB = GNU time %M (max over runs), 1 MB = 1024 KiB\n`);
-    console.log(formatTable(rows));
-    console.log(`\n${verdict}`);
-    for (const line of checks) console.log(line);
-
-    mkdirSync(path.dirname(resultsFile), { recursive: true });
-    const { dir, affectedApps, ...workspaceFacts } = workspace;
-    writeFileSync(resultsFile, `${JSON.stringify({ date: new Date().toISOString(), machine, runs: options.runs, targets, workspace: { ...workspaceFacts, affectedApps: affectedApps.length }, scenarios: rows, checks, verdict }, null, 2)}\n`);
-    console.log(`\nwritten: ${path.relative(process.cwd(), resultsFile)}`);
+    const report: Report = {
+      machine: { ...machineFacts(), loadAverage: { before: loadBefore, after: loadAverage() } },
+      workspace,
+      runs: options.runs,
+      rows,
+      checks: checkSelections(outcomes, workspace),
+      verdict: targetVerdict(rows),
+    };
+    printReport(report);
+    writeResults(report);
   } finally {
     if (options.keep) console.log(`workspace kept at ${workspace.dir}`);
     else rmSync(workspace.dir, { recursive: true, force: true });

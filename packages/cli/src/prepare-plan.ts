@@ -64,7 +64,7 @@ export interface PreparedPlan {
 export async function preparePlan(options: CliOptions, cwd: string, env: NodeJS.ProcessEnv, wantDigests: boolean): Promise<PreparedPlan> {
   const root = await findWorkspaceRoot(path.resolve(cwd, options.cwd ?? '.'));
   const workspace = await readWorkspace(root);
-  const { graph, problems } = createWorkspaceGraph(workspace.packages);
+  const { graph, problems } = createWorkspaceGraph(workspace.packages, { linkWorkspacePackages: workspace.linkWorkspacePackages });
   let plan = planBuilds(workspace, graph, problems, { appPatterns: options.appPatterns, only: options.apps, dockerfilePath: options.dockerfile });
   const dockerfile = renderDockerfile(plan, { nodeImage: defaultNodeImage });
   const baseImage = options.baseImage ?? defaultNodeImage;

@@ -1,3 +1,5 @@
+import path from 'node:path';
+import semver from 'semver';
 import { dependencyFields, type PackageName, type WorkspacePackage } from './types.js';
 
 export interface WorkspaceGraphNode {
@@ -27,11 +29,46 @@ function workspaceTarget(key: string, spec: string): string {
   return alias?.[1] ?? key;
 }
 
+export interface WorkspaceGraphOptions {
+  /**
+   * pnpm's `linkWorkspacePackages`: when set, a plain version range that a workspace
+   * package's version satisfies links that package, as pnpm does (default: off, as in pnpm 10).
+   */
+  linkWorkspacePackages: boolean;
+}
+
+/**
+ * The workspace package a dependency spec links, if any: `workspace:` specs (aliases
+ * included), `link:`/`file:` paths to a package directory, and, with linkWorkspacePackages,
+ * plain ranges the package's version satisfies.
+ */
+function linkedPackage(
+  from: WorkspacePackage,
+  key: string,
+  spec: string,
+  byName: ReadonlyMap<string, WorkspacePackage>,
+  byDir: ReadonlyMap<string, WorkspacePackage>,
+  options: WorkspaceGraphOptions,
+): string | undefined {
+  if (spec.startsWith(workspaceProtocol)) return workspaceTarget(key, spec);
+  const local = /^(?:link|file):(.+)$/.exec(spec);
+  if (local) {
+    const dir = path.posix.normalize(path.posix.join(from.dir, local[1]!)).replace(/\/+$/, '');
+    const pkg = byDir.get(dir === '' ? '.' : dir);
+    return pkg?.name;
+  }
+  const candidate = byName.get(key);
+  if (options.linkWorkspacePackages && candidate?.version && semver.validRange(spec) && semver.satisfies(candidate.version, spec)) {
+    return candidate.name;
+  }
+  return undefined;
+}
+
 /**
  * Builds the graph of workspace packages and their internal dependencies.
  * Pure: problems come back as data, reported together by the caller.
  */
-export function createWorkspaceGraph(packages: readonly WorkspacePackage[]): WorkspaceGraphResult {
+export function createWorkspaceGraph(packages: readonly WorkspacePackage[], options: WorkspaceGraphOptions = { linkWorkspacePackages: false }): WorkspaceGraphResult {
   const problems: WorkspaceProblem[] = [];
   const byName = new Map<PackageName, WorkspacePackage>();
   const duplicates = new Map<PackageName, string[]>();
@@ -49,13 +86,14 @@ export function createWorkspaceGraph(packages: readonly WorkspacePackage[]): Wor
     problems.push({ kind: 'duplicate-name', name, manifestPaths });
   }
 
+  const byDir = new Map([...byName.values()].map((pkg) => [pkg.dir, pkg]));
   const graph = new Map<PackageName, WorkspaceGraphNode>();
   for (const pkg of byName.values()) {
     const internal = new Set<PackageName>();
     for (const field of dependencyFields) {
       for (const [key, spec] of Object.entries(pkg.dependencies[field] ?? {})) {
-        if (!spec.startsWith(workspaceProtocol)) continue;
-        const target = workspaceTarget(key, spec) as PackageName;
+        const target = linkedPackage(pkg, key, spec, byName, byDir, options) as PackageName | undefined;
+        if (target === undefined) continue;
         if (!byName.has(target)) {
           problems.push({
             kind: 'unknown-workspace-dependency',

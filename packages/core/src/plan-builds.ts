@@ -63,8 +63,8 @@ export function planBuilds(
   graphProblems: readonly WorkspaceProblem[],
   options: PlanOptions = defaultPlanOptions,
 ): BuildPlan {
-  if (graphProblems.length > 0) {
-    const details = graphProblems.map(describeWorkspaceProblem);
+  if (graphProblems.length > 0 || workspace.problems.length > 0) {
+    const details = [...workspace.problems, ...graphProblems.map(describeWorkspaceProblem)];
     throw new BuildImagesError('WORKSPACE_INVALID', `The workspace at ${workspace.root} has ${details.length === 1 ? 'a problem' : `${details.length} problems`}`, {
       details,
       hint: 'Fix the manifests named above, then run build-images again.',

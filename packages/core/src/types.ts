@@ -31,4 +31,8 @@ export interface Workspace {
   packages: WorkspacePackage[];
   /** Files at the root that every install needs, when present (relative paths). */
   rootFiles: string[];
+  /** pnpm's linkWorkspacePackages setting from pnpm-workspace.yaml. */
+  linkWorkspacePackages: boolean;
+  /** Problems found while reading (each names its file), reported with the graph's. */
+  problems: string[];
 }

@@ -16,5 +16,5 @@ export function pkg(name: string, dir: string, fields: Partial<Omit<WorkspacePac
 }
 
 export function workspaceOf(packages: WorkspacePackage[]): Workspace {
-  return { root: '/repo', packages, rootFiles: ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml'] };
+  return { root: '/repo', packages, rootFiles: ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml'], linkWorkspacePackages: false, problems: [] };
 }

@@ -21,6 +21,17 @@ describe('createWorkspaceGraph', () => {
     expect(graph.get('@acme/api' as PackageName)?.dependencies).toEqual(['@acme/config', '@acme/logger', '@acme/testing']);
   });
 
+  it('links link: paths, and plain ranges only with linkWorkspacePackages, as pnpm does', () => {
+    const packages = [
+      pkg('app', 'apps/app', { dependencies: { dependencies: { util: '^1.2.0', old: '^2.0.0', shared: 'link:../../packages/shared' } } }),
+      pkg('util', 'packages/util', { version: '1.4.0' }),
+      pkg('old', 'packages/old', { version: '1.0.0' }),
+      pkg('shared', 'packages/shared'),
+    ];
+    expect(createWorkspaceGraph(packages).graph.get('app' as PackageName)?.dependencies).toEqual(['shared']);
+    expect(createWorkspaceGraph(packages, { linkWorkspacePackages: true }).graph.get('app' as PackageName)?.dependencies).toEqual(['shared', 'util']);
+  });
+
   it('orders a closure dependencies first, transitively, deterministically', () => {
     const { graph } = createWorkspaceGraph([
       pkg('app', 'apps/app', { dependencies: { dependencies: { b: 'workspace:*', a: 'workspace:*' } } }),

@@ -5,6 +5,7 @@ import { readWorkspaceManifest } from '@pnpm/workspace.read-manifest';
 import {
   BuildImagesError,
   dependencyFields,
+  matchDirPattern,
   type PackageName,
   type Workspace,
   type WorkspacePackage,
@@ -86,11 +87,11 @@ export async function readWorkspace(root: string): Promise<Workspace> {
       buildImages: raw['buildImages'],
     });
   }
-  if (problems.length > 0) {
-    throw new BuildImagesError('MANIFEST_INVALID', `${problems.length === 1 ? 'A package manifest is' : `${problems.length} package manifests are`} not valid`, {
-      details: problems,
-      hint: 'Fix the manifests named above.',
-    });
+  for (const pattern of patterns) {
+    if (pattern.startsWith('!')) continue;
+    if (!packages.some((pkg) => matchDirPattern(pkg.dir, pattern))) {
+      problems.push(`pnpm-workspace.yaml: the glob "${pattern}" matches no package (remove it, or add a package.json there)`);
+    }
   }
 
   const rootFiles: string[] = [];
@@ -103,5 +104,6 @@ export async function readWorkspace(root: string): Promise<Workspace> {
     }
   }
   packages.sort((a, b) => a.dir.localeCompare(b.dir));
-  return { root, packages, rootFiles };
+  const link = (manifest as { linkWorkspacePackages?: unknown }).linkWorkspacePackages;
+  return { root, packages, rootFiles, linkWorkspacePackages: link === true || link === 'deep', problems };
 }

@@ -35,15 +35,24 @@ describe('readWorkspace', () => {
     expect(workspace.packages[1]).toMatchObject({ main: 'dist/main.js', dependencies: { dependencies: { '@acme/logger': 'workspace:*' } }, buildImages: { port: 3000 } });
   });
 
-  it('names the manifest that has no name', async () => {
+  it('reports every manifest problem and unmatched glob together, each naming its file', async () => {
     const root = await writeTree({
-      'pnpm-workspace.yaml': 'packages: [apps/*]\n',
+      'pnpm-workspace.yaml': 'packages: [apps/*, libs/*]\n',
       'package.json': { private: true },
       'apps/api/package.json': { version: '1.0.0' },
+      'apps/web/package.json': { name: 'web', dependencies: ['react'] },
     });
-    const error = await readError(root);
-    expect(error.code).toBe('MANIFEST_INVALID');
-    expect(error.details).toEqual(['apps/api/package.json has no "name"; every workspace package needs one']);
+    const workspace = await readWorkspace(root);
+    expect(workspace.problems).toEqual([
+      'apps/api/package.json has no "name"; every workspace package needs one',
+      'apps/web/package.json: "dependencies" must map package names to version strings',
+      'pnpm-workspace.yaml: the glob "libs/*" matches no package (remove it, or add a package.json there)',
+    ]);
+  });
+
+  it('reads linkWorkspacePackages from pnpm-workspace.yaml', async () => {
+    const root = await writeTree({ 'pnpm-workspace.yaml': 'packages: [apps/*]\nlinkWorkspacePackages: true\n', 'package.json': {}, 'apps/a/package.json': { name: 'a' } });
+    expect((await readWorkspace(root)).linkWorkspacePackages).toBe(true);
   });
 
   it('names pnpm-workspace.yaml when it is malformed', async () => {
