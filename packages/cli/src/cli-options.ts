@@ -10,7 +10,7 @@ export const optionTable = {
   'dry-run': { type: 'boolean', description: 'Print the plan and the Dockerfile; touch neither Docker nor docker/Dockerfile.' },
   json: { type: 'boolean', description: 'Print only JSON on stdout (the plan, or the build results).' },
   changed: { type: 'string', value: 'ref', optionalValue: true, description: 'Only apps affected by changes since the merge base with <ref> (default: the CI target branch, else origin/HEAD, origin/main, main). Write --changed=<ref>.' },
-  'changed-fallback': { type: 'string', value: 'error|all', description: 'When the base ref is missing or shares no history with HEAD (e.g. a shallow clone): fail (default) or select every app.' },
+  'changed-fallback': { type: 'string', value: 'mode', description: '"error" (default) or "all": what to do when the base ref is missing or shares no history with HEAD (a shallow clone).' },
   'global-input': { type: 'string', multiple: true, value: 'path', description: 'Another file or glob whose change affects every app (adds to package.json, pnpm-workspace.yaml, .npmrc, .dockerignore); repeatable.' },
   explain: { type: 'boolean', description: 'Say why each app was selected or not (on stderr).' },
   shard: { type: 'string', value: 'i/n', description: 'Only the i-th of n equal parts of the selected apps, for CI matrices.' },
@@ -145,6 +145,17 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv)
   };
 }
 
+/** The options part of --help, also kept in the README (a test compares them). */
+export function renderOptionsHelp(): string {
+  const lines: string[] = [];
+  for (const [name, option] of Object.entries(optionTable)) {
+    const short = 'short' in option ? `-${option.short}, ` : '    ';
+    const value = 'value' in option ? ('optionalValue' in option ? `[=${option.value}]` : ` <${option.value}>`) : '';
+    lines.push(`  ${short}--${`${name}${value}`.padEnd(22)} ${option.description}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 export function renderHelp(version: string): string {
   const lines = [
     `build-images ${version}: container images for every app of a pnpm monorepo`,
@@ -158,11 +169,7 @@ export function renderHelp(version: string): string {
     '',
     'Options:',
   ];
-  for (const [name, option] of Object.entries(optionTable)) {
-    const short = 'short' in option ? `-${option.short}, ` : '    ';
-    const value = 'value' in option ? ('optionalValue' in option ? `[=${option.value}]` : ` <${option.value}>`) : '';
-    lines.push(`  ${short}--${`${name}${value}`.padEnd(22)}${option.description}`);
-  }
+  lines.push(renderOptionsHelp().trimEnd());
   lines.push('', 'Exit codes: 0 ok, 1 a build failed, 2 usage or configuration error, 3 no Docker Engine, 130 interrupted.');
   return `${lines.join('\n')}\n`;
 }
