@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import {
@@ -7,8 +8,10 @@ import {
   createBuildRequest,
   exitCodeForError,
   isBuildImagesError,
+  lockfileSlicePath,
   type BuildPlan,
 } from '@build-images/core';
+import { createLockfileSlicer } from '@build-images/workspace';
 import { connectDocker, DockerImageBuilder } from '@build-images/docker';
 import { runBuilds, summarizeResults, type AppResult } from '@build-images/runner';
 import { parseCliOptions, renderHelp, type CliOptions } from './cli-options.js';
@@ -93,15 +96,20 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return ExitCode.ok;
   }
 
+  const slicer = await createLockfileSlicer(root);
   const docker = await connectDocker(io.env);
   if (await writeGeneratedDockerfile(root, plan.dockerfilePath, dockerfile)) {
     io.stderr.write(`wrote ${plan.dockerfilePath}\n`);
   }
-  const requests = prepared.selected.map((name) =>
-    createBuildRequest(plan, plan.apps.find((app) => app.name === name)!, {
-      root,
-      nodeImage: options.baseImage,
-      packageFiles: prepared.packageFiles.get(name) ?? [],
+  const requests = await Promise.all(
+    prepared.selected.map(async (name) => {
+      const app = plan.apps.find((candidate) => candidate.name === name)!;
+      return createBuildRequest(plan, app, {
+        root,
+        nodeImage: options.baseImage,
+        packageFiles: prepared.packageFiles.get(name) ?? [],
+        lockfileSlice: await slicer.slice(app.packages.map((pkg) => pkg.dir)),
+      });
     }),
   );
   const interactive = io.isTTY && !options.json && !io.env['CI'];
@@ -140,6 +148,17 @@ async function generate(root: string, plan: BuildPlan, dockerfile: string, optio
   }
   const changed = await writeGeneratedDockerfile(root, plan.dockerfilePath, dockerfile);
   io.stderr.write(`${plan.dockerfilePath} ${changed ? 'written' : 'already up to date'}\n`);
+  // The lockfile slices the Dockerfile copies, for plain `docker build` (build-images itself
+  // sends fresh ones with each build). They are derived files: keep them out of git.
+  if (plan.rootFiles.includes('pnpm-lock.yaml')) {
+    const slicer = await createLockfileSlicer(root);
+    for (const app of plan.apps) {
+      const file = path.join(root, lockfileSlicePath(plan, app));
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, await slicer.slice(app.packages.map((pkg) => pkg.dir)));
+    }
+    io.stderr.write(`lockfile slices written to ${path.dirname(path.dirname(lockfileSlicePath(plan, plan.apps[0]!)))}/\n`);
+  }
   return ExitCode.ok;
 }
 
@@ -220,7 +239,8 @@ function resultJson(result: AppResult, prepared: PreparedPlan) {
     digest: prepared.digests?.get(result.app) ?? null,
     imageId: result.imageId ?? null,
     durationMs: result.durationMs,
-    steps: result.progress ? { total: result.progress.steps, cached: result.progress.stepsCached } : null,
+    steps: result.steps.map((step) => ({ name: step.name, cached: step.cached, durationMs: step.started !== undefined && step.completed !== undefined ? step.completed - step.started : null })),
+    stepsCached: result.progress?.stepsCached ?? null,
     contextBytes: result.contextBytes ?? null,
     error: result.error ?? null,
     logTail: result.logTail,

@@ -18,6 +18,12 @@ export type ErrorCode =
   | 'DOCKERFILE_NOT_GENERATED'
   | 'ENGINE_UNREACHABLE'
   | 'ENGINE_ERROR'
+  | 'IMAGE_REFERENCE_INVALID'
+  | 'REGISTRY_CREDENTIALS_FAILED'
+  | 'REGISTRY_AUTH_FAILED'
+  | 'REGISTRY_UNAVAILABLE'
+  | 'REGISTRY_ERROR'
+  | 'PUSH_FAILED'
   | 'INTERRUPTED';
 
 export interface BuildImagesErrorOptions {
@@ -59,6 +65,13 @@ export function exitCodeForError(error: BuildImagesError): number {
     case 'ENGINE_UNREACHABLE':
       return ExitCode.engineUnreachable;
     case 'ENGINE_ERROR':
+    // A registry that refuses the credentials, is down or fails a push is a failed push,
+    // not a usage error, even when the cause is a wrong password or a broken credential helper.
+    case 'REGISTRY_CREDENTIALS_FAILED':
+    case 'REGISTRY_AUTH_FAILED':
+    case 'REGISTRY_UNAVAILABLE':
+    case 'REGISTRY_ERROR':
+    case 'PUSH_FAILED':
       return ExitCode.buildFailed;
     case 'INTERRUPTED':
       return ExitCode.interrupted;

@@ -1,5 +1,6 @@
 import type { ImageBuildRequest } from './image-builder.js';
 import type { AppPlan, BuildPlan } from './plan-builds.js';
+import { lockfileSlicePath } from './render-dockerfile.js';
 
 export interface BuildRequestOptions {
   /** Absolute workspace root. */
@@ -8,6 +9,8 @@ export interface BuildRequestOptions {
   nodeImage: string | undefined;
   /** The files below the app's workspace packages that the context holds (after .dockerignore). */
   packageFiles: readonly string[];
+  /** The app's slice of pnpm-lock.yaml. */
+  lockfileSlice: string;
 }
 
 /**
@@ -22,7 +25,8 @@ export function createBuildRequest(plan: BuildPlan, app: AppPlan, options: Build
     dockerfile: plan.dockerfilePath,
     context: {
       root: options.root,
-      files: [...new Set([...plan.rootFiles, plan.dockerfilePath, ...options.packageFiles])].sort(),
+      files: [...new Set([...plan.rootFiles.filter((file) => file !== 'pnpm-lock.yaml'), plan.dockerfilePath, ...options.packageFiles])].sort(),
+      generated: [{ path: lockfileSlicePath(plan, app), content: options.lockfileSlice }],
     },
     buildArgs: options.nodeImage === undefined ? {} : { NODE_IMAGE: options.nodeImage },
     // Labels go on the build call, not into the Dockerfile, so they never break the cache.

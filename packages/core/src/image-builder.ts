@@ -12,6 +12,8 @@ export interface ImageBuildRequest {
     root: string;
     /** Every file the build reads, relative to the root. */
     files: string[];
+    /** Files made for this build (the app's lockfile slice), added to the context as if on disk. */
+    generated: { path: string; content: string }[];
   };
   buildArgs: Record<string, string>;
   labels: Record<string, string>;
@@ -29,9 +31,20 @@ export interface BuildProgress {
   lastLog: string | undefined;
 }
 
+/** One BuildKit step (vertex) of a finished build. */
+export interface BuildStep {
+  name: string;
+  cached: boolean;
+  /** Milliseconds since the epoch, as the engine reported them. */
+  started: number | undefined;
+  completed: number | undefined;
+  error: string | undefined;
+}
+
 export interface ImageBuildResult {
   imageId: string;
   progress: BuildProgress;
+  steps: BuildStep[];
   contextBytes: number;
 }
 

@@ -54,12 +54,25 @@ export function renderDockerfile(plan: BuildPlan, options: RenderOptions = { nod
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * Where an app's slice of pnpm-lock.yaml sits in its build context: build-images adds it
+ * to the context it sends; `build-images generate` writes it to disk for plain docker builds.
+ */
+export function lockfileSlicePath(plan: BuildPlan, app: AppPlan): string {
+  const dir = plan.dockerfilePath.includes('/') ? plan.dockerfilePath.slice(0, plan.dockerfilePath.lastIndexOf('/') + 1) : '';
+  return `${dir}lockfiles/${app.name}/pnpm-lock.yaml`;
+}
+
 function renderApp(app: AppPlan, plan: BuildPlan): string[] {
   const filter = JSON.stringify(`${app.packageName}...`);
+  const rootFiles = plan.rootFiles.filter((file) => file !== 'pnpm-lock.yaml');
   const lines = [
     `# ---- ${app.name} (${app.packageName}, ${app.dir}) ----`,
+    '# Installs from the manifests of the app\'s workspace packages and its slice of pnpm-lock.yaml,',
+    '# so other apps\' dependency changes and any source edit leave this layer cached.',
     `FROM pnpm AS ${app.name}-deps`,
-    `COPY ${plan.rootFiles.join(' ')} ./`,
+    ...(rootFiles.length > 0 ? [`COPY ${rootFiles.join(' ')} ./`] : []),
+    `COPY ${lockfileSlicePath(plan, app)} ./pnpm-lock.yaml`,
     ...app.packages.map((pkg) => `COPY ${pkg.dir}/package.json ${pkg.dir}/`),
     `RUN ${storeMount} \\`,
     `    pnpm install --frozen-lockfile --store-dir /pnpm/store --filter ${filter}`,

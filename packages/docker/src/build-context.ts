@@ -9,6 +9,8 @@ import { pack, type Pack } from 'tar-stream';
 export interface BuildContextSpec {
   root: string;
   files: readonly string[];
+  /** Files made for the build, written into the archive from memory. */
+  generated?: readonly { path: string; content: string }[];
 }
 
 export interface PackedContext {
@@ -51,6 +53,15 @@ export function packBuildContext(spec: BuildContextSpec): PackedContext {
       files += await addEntry(tar, spec.root, relativePath);
     };
     for (const file of [...spec.files].sort()) await add(file);
+    for (const file of spec.generated ?? []) {
+      if (seen.has(file.path)) continue;
+      seen.add(file.path);
+      const content = Buffer.from(file.content);
+      await new Promise<void>((resolve, reject) => {
+        tar.entry({ name: file.path, mode: 0o644, mtime: fixedMtime, uid: 0, gid: 0, size: content.length }, content, (error) => (error ? reject(error) : resolve()));
+      });
+      files++;
+    }
     tar.finalize();
     await finished;
     return { files, bytes };

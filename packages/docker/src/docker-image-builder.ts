@@ -4,6 +4,7 @@ import type Docker from 'dockerode';
 import {
   ImageBuildFailure,
   type BuildProgress,
+  type BuildStep,
   type ImageBuilder,
   type ImageBuildRequest,
   type ImageBuildResult,
@@ -34,7 +35,7 @@ interface BuildStreamMessage {
  * id), so success is decided here, from the stream, never from the HTTP status.
  */
 export class BuildStreamState {
-  private readonly vertexes = new Map<string, { name: string; cached: boolean; started: boolean; completed: boolean; error: string | undefined }>();
+  private readonly vertexes = new Map<string, { name: string; cached: boolean; started: number | undefined; completed: number | undefined; error: string | undefined }>();
   private readonly logs = new Map<string, string[]>();
   private lastLog: string | undefined;
   imageId: string | undefined;
@@ -61,8 +62,8 @@ export class BuildStreamState {
       this.vertexes.set(vertex.digest, {
         name: vertex.name || known?.name || '',
         cached: vertex.cached || (known?.cached ?? false),
-        started: vertex.started !== undefined || (known?.started ?? false),
-        completed: vertex.completed !== undefined || (known?.completed ?? false),
+        started: vertex.started?.getTime() ?? known?.started,
+        completed: vertex.completed?.getTime() ?? known?.completed,
         error: vertex.error || known?.error,
       });
     }
@@ -82,11 +83,16 @@ export class BuildStreamState {
     let stepsCached = 0;
     let current: string | undefined;
     for (const vertex of this.vertexes.values()) {
-      if (vertex.completed) stepsDone++;
+      if (vertex.completed !== undefined) stepsDone++;
       if (vertex.cached) stepsCached++;
-      if (vertex.started && !vertex.completed) current = vertex.name;
+      if (vertex.started !== undefined && vertex.completed === undefined) current = vertex.name;
     }
     return { steps: this.vertexes.size, stepsDone, stepsCached, current, lastLog: this.lastLog };
+  }
+
+  /** Every step seen, in the order the engine first reported them. */
+  steps(): BuildStep[] {
+    return [...this.vertexes.values()].map((vertex) => ({ ...vertex }));
   }
 
   /** The log lines of the step that failed, or the last lines of any step. */
@@ -156,7 +162,7 @@ export class DockerImageBuilder implements ImageBuilder {
       throw new ImageBuildFailure(state.error ?? 'the engine ended the build without an image id', state.failedLogTail(), progress);
     }
     const { bytes } = await context.done;
-    return { imageId: state.imageId, progress, contextBytes: bytes };
+    return { imageId: state.imageId, progress, steps: state.steps(), contextBytes: bytes };
   }
 
   /** Asks BuildKit to stop a build at once; the aborted request alone leaves shared steps running. */

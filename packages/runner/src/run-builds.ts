@@ -3,6 +3,7 @@ import {
   ImageBuildFailure,
   type AppName,
   type BuildProgress,
+  type BuildStep,
   type ImageBuilder,
   type ImageBuildRequest,
 } from '@build-images/core';
@@ -19,6 +20,7 @@ export interface AppResult {
   error: string | undefined;
   logTail: readonly string[];
   progress: BuildProgress | undefined;
+  steps: BuildStep[];
   contextBytes: number | undefined;
 }
 
@@ -52,7 +54,7 @@ export async function runBuilds(requests: readonly ImageBuildRequest[], builder:
   let bailedBecause: AppName | undefined;
 
   const buildOne = async (request: ImageBuildRequest): Promise<AppResult> => {
-    const base = { app: request.app, tags: request.tags, imageId: undefined, logTail: [], progress: undefined, contextBytes: undefined };
+    const base = { app: request.app, tags: request.tags, imageId: undefined, logTail: [], progress: undefined, steps: [], contextBytes: undefined };
     if (stop.signal.aborted) {
       const result: AppResult = bailedBecause
         ? { ...base, status: 'skipped', durationMs: 0, error: `not started: --bail after ${bailedBecause} failed` }
@@ -68,7 +70,7 @@ export async function runBuilds(requests: readonly ImageBuildRequest[], builder:
         signal: stop.signal,
         onProgress: (progress) => options.events?.onProgress?.(request.app, progress),
       });
-      result = { ...base, status: 'built', imageId: built.imageId, durationMs: now() - started, error: undefined, progress: built.progress, contextBytes: built.contextBytes };
+      result = { ...base, status: 'built', imageId: built.imageId, durationMs: now() - started, error: undefined, progress: built.progress, steps: built.steps, contextBytes: built.contextBytes };
     } catch (error) {
       const durationMs = now() - started;
       if (stop.signal.aborted && !(error instanceof ImageBuildFailure)) {

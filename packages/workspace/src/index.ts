@@ -1,3 +1,4 @@
+export * from './create-lockfile-slicer.js';
 export * from './find-workspace-root.js';
 export * from './get-changed-files.js';
 export * from './hash-files.js';
