@@ -96,8 +96,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return ExitCode.ok;
   }
 
-  const slicer = await createLockfileSlicer(root);
   const docker = await connectDocker(io.env);
+  const slicer = await createLockfileSlicer(root);
   if (await writeGeneratedDockerfile(root, plan.dockerfilePath, dockerfile)) {
     io.stderr.write(`wrote ${plan.dockerfilePath}\n`);
   }

@@ -45,8 +45,11 @@ describe('renderDockerfile', () => {
       WORKDIR /repo
 
       # ---- api (@acme/api, apps/api) ----
+      # Installs from the manifests of the app's workspace packages and its slice of pnpm-lock.yaml,
+      # so other apps' dependency changes and any source edit leave this layer cached.
       FROM pnpm AS api-deps
-      COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
+      COPY package.json pnpm-workspace.yaml ./
+      COPY docker/lockfiles/api/pnpm-lock.yaml ./pnpm-lock.yaml
       COPY packages/logger/package.json packages/logger/
       COPY apps/api/package.json apps/api/
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
@@ -72,8 +75,11 @@ describe('renderDockerfile', () => {
       CMD ["node","dist/main.js"]
 
       # ---- worker (@acme/worker, apps/worker) ----
+      # Installs from the manifests of the app's workspace packages and its slice of pnpm-lock.yaml,
+      # so other apps' dependency changes and any source edit leave this layer cached.
       FROM pnpm AS worker-deps
-      COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
+      COPY package.json pnpm-workspace.yaml ./
+      COPY docker/lockfiles/worker/pnpm-lock.yaml ./pnpm-lock.yaml
       COPY packages/logger/package.json packages/logger/
       COPY apps/worker/package.json apps/worker/
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\

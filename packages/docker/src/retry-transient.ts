@@ -1,0 +1,80 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** Refusals: retrying cannot help, and a push to a registry that refuses takes long (see ENGINE-NOTES). */
+const authFailure = /\b(?:401|403)\b|unauthori[sz]ed|denied|forbidden|authentication required|no basic auth credentials|incorrect username or password/i;
+
+/** Failures a later attempt may not see: 5xx, 429, timeouts, dropped and refused connections, EOF. */
+const transientFailure = new RegExp(
+  [
+    String.raw`\b5\d\d (?:Service Unavailable|Internal Server Error|Bad Gateway|Gateway Time-?out)\b`,
+    String.raw`unexpected (?:HTTP )?status(?: code)?:? 5\d\d\b`,
+    String.raw`status(?: code)?:? 5\d\d\b`,
+    String.raw`\b429\b|too many requests`,
+    String.raw`timeout|timed out|deadline exceeded`,
+    String.raw`connection reset|ECONNRESET|connection refused|ECONNREFUSED|broken pipe|EPIPE|ETIMEDOUT|EAI_AGAIN|socket hang up`,
+    String.raw`\bEOF\b`,
+    String.raw`service unavailable|bad gateway`,
+  ].join('|'),
+  'i',
+);
+
+/** Whether a registry error text means the credentials or the permissions were refused. */
+export function isRegistryAuthFailure(text: string): boolean {
+  return authFailure.test(text);
+}
+
+/** Whether a registry error text is worth another attempt; refusals never are. */
+export function isTransientRegistryFailure(text: string): boolean {
+  return !isRegistryAuthFailure(text) && transientFailure.test(text);
+}
+
+export interface RetryOptions {
+  /** Attempts after the first one; default 3 (so at most 4 attempts). */
+  retries?: number;
+  /** The wait before the first retry, doubled for each further one; default 500 ms. */
+  backoffMs?: number;
+  signal?: AbortSignal;
+  /** Called before each wait, e.g. to log "retrying push (2/4) in 1000 ms: 503 Service Unavailable". */
+  onRetry?: (retry: { attempt: number; maxAttempts: number; delayMs: number; reason: string }) => void;
+}
+
+/** What the last attempt of a transient failure threw, with how many attempts were made. */
+export class RetriesExhausted extends Error {
+  override readonly name = 'RetriesExhausted';
+  constructor(
+    readonly attempts: number,
+    readonly reason: string,
+    options: { cause: unknown },
+  ) {
+    super(`${reason} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`, options);
+  }
+}
+
+/**
+ * Runs `attempt` until it resolves, retrying with exponential backoff while `transientReason`
+ * returns a reason for the error it threw. Any other error is rethrown at once; the last
+ * transient one comes back wrapped in `RetriesExhausted`. An abort ends the waiting at once.
+ */
+export async function retryTransient<T>(
+  attempt: (attemptNumber: number) => Promise<T>,
+  transientReason: (error: unknown) => string | undefined,
+  options: RetryOptions = {},
+): Promise<{ value: T; attempts: number }> {
+  const maxAttempts = Math.max(0, options.retries ?? 3) + 1;
+  const backoffMs = options.backoffMs ?? 500;
+  for (let attemptNumber = 1; ; attemptNumber++) {
+    options.signal?.throwIfAborted();
+    try {
+      return { value: await attempt(attemptNumber), attempts: attemptNumber };
+    } catch (error) {
+      options.signal?.throwIfAborted();
+      const reason = transientReason(error);
+      if (reason === undefined) throw error;
+      if (attemptNumber >= maxAttempts) throw new RetriesExhausted(attemptNumber, reason, { cause: error });
+      const delayMs = backoffMs * 2 ** (attemptNumber - 1);
+      options.onRetry?.({ attempt: attemptNumber + 1, maxAttempts, delayMs, reason });
+      // An abort rejects the wait with an AbortError; rethrow the signal's reason, as the builder does.
+      await sleep(delayMs, undefined, options.signal ? { signal: options.signal } : {}).catch(() => options.signal?.throwIfAborted());
+    }
+  }
+}
