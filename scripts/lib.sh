@@ -5,6 +5,7 @@ PNPM_VERSION="${PNPM_VERSION:-10.34.9}"
 TOOLS_DIR="${BUILD_IMAGES_TOOLS_DIR:-$HOME/.cache/build-images}"
 NODE_HOME="$TOOLS_DIR/node-v$NODE_VERSION"
 LOCAL_BASE_IMAGE="${BUILD_IMAGES_LOCAL_BASE:-build-images-local/node:$NODE_VERSION}"
+LOCAL_BUNDLE_IMAGE="${BUILD_IMAGES_LOCAL_BUNDLE:-build-images-local/node-distroless:$NODE_VERSION}"
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }

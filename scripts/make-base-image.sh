@@ -23,14 +23,15 @@ if [ "${missing:-0}" = 1 ]; then
 fi
 
 fingerprint="$( { echo "node=$NODE_VERSION pnpm=$PNPM_VERSION"; cat "$0"; sha256sum /etc/ssl/certs/ca-certificates.crt; } | sha256sum | cut -c1-16)"
-current="$(docker image inspect --format '{{ index .Config.Labels "build-images.base.fingerprint" }}' "$LOCAL_BASE_IMAGE" 2>/dev/null || true)"
-if [ "$current" = "$fingerprint" ]; then
-  log "local base image $LOCAL_BASE_IMAGE is up to date"
+label() { docker image inspect --format '{{ index .Config.Labels "build-images.base.fingerprint" }}' "$1" 2>/dev/null || true; }
+if [ "$(label "$LOCAL_BASE_IMAGE")" = "$fingerprint" ] && [ "$(label "$LOCAL_BUNDLE_IMAGE")" = "$fingerprint" ]; then
+  log "local base images $LOCAL_BASE_IMAGE and $LOCAL_BUNDLE_IMAGE are up to date"
   exit 0
 fi
 
 root="$(mktemp -d)"
-trap 'rm -rf "$root"' EXIT
+droot=""
+trap 'rm -rf "$root" ${droot:+"$droot"}' EXIT
 mkdir -p "$root"/{bin,sbin,etc/ssl/certs,usr/bin,usr/local/bin,usr/local/lib/node_modules,lib/x86_64-linux-gnu,lib64,tmp,home/node,root,var/tmp,proc,sys,dev}
 chmod 1777 "$root/tmp" "$root/var/tmp"
 
@@ -44,7 +45,7 @@ for lib in $libs /lib/x86_64-linux-gnu/{libc,libm,libdl,libpthread,librt,libreso
   cp -L "$lib" "$root/lib/x86_64-linux-gnu/$(basename "$lib")"
 done
 cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
-ln -s lib "$root/usr/lib"
+ln -s ../lib "$root/usr/lib"
 
 # busybox provides /bin/sh and the usual tools.
 cp /bin/busybox "$root/bin/busybox"
@@ -52,7 +53,9 @@ for applet in $(/bin/busybox --list); do
   [ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
 done
 ln -s ../../bin/busybox "$root/usr/bin/env"
-cp /usr/bin/tini-static "$root/usr/bin/tini"
+# Debian's name for the static build, which distroless stages copy; `tini` points at it.
+cp /usr/bin/tini-static "$root/usr/bin/tini-static"
+ln -s tini-static "$root/usr/bin/tini"
 cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/"
 
 cp -a "$pnpm_dir" "$root/usr/local/lib/node_modules/pnpm"
@@ -83,3 +86,26 @@ tar --numeric-owner -C "$root" -c . | docker import \
   - "$LOCAL_BASE_IMAGE" >/dev/null
 docker run --rm "$LOCAL_BASE_IMAGE" node -e 'console.log("node", process.version, "works")' >&2
 docker run --rm --user node "$LOCAL_BASE_IMAGE" pnpm --version >&2
+
+# The distroless stand-in for `bundle` apps: node at /nodejs/bin/node (as in
+# gcr.io/distroless/nodejs*), its libraries, the CA bundle and a nonroot user; no shell.
+droot="$(mktemp -d)"
+mkdir -p "$droot"/{nodejs/bin,etc/ssl/certs,lib,lib64,tmp,home/nonroot}
+chmod 1777 "$droot/tmp"
+cp "$root/usr/local/bin/node" "$droot/nodejs/bin/node"
+cp -a "$root/lib/x86_64-linux-gnu" "$droot/lib/"
+cp -a "$root/lib64/." "$droot/lib64/"
+mkdir -p "$droot/usr" && ln -s ../lib "$droot/usr/lib"
+cp /etc/ssl/certs/ca-certificates.crt "$droot/etc/ssl/certs/"
+printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' > "$droot/etc/passwd"
+printf 'root:x:0:\nnonroot:x:65532:\n' > "$droot/etc/group"
+chown 65532:65532 "$droot/home/nonroot"
+log "importing $LOCAL_BUNDLE_IMAGE"
+tar --numeric-owner -C "$droot" -c . | docker import \
+  --change "ENV PATH=/nodejs/bin" \
+  --change "ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt" \
+  --change "LABEL build-images.base.fingerprint=$fingerprint" \
+  --change "USER 65532" \
+  --change 'ENTRYPOINT ["/nodejs/bin/node"]' \
+  - "$LOCAL_BUNDLE_IMAGE" >/dev/null
+docker run --rm "$LOCAL_BUNDLE_IMAGE" -e 'console.log("distroless node", process.version, "works")' >&2

@@ -23,5 +23,7 @@ else
   log "the public base node:$NODE_VERSION-bookworm-slim cannot be pulled here; using a local stand-in"
   bash "$here/make-base-image.sh"
   BUILD_IMAGES_BASE_IMAGE="$LOCAL_BASE_IMAGE"
+  BUILD_IMAGES_BUNDLE_IMAGE="${BUILD_IMAGES_BUNDLE_IMAGE:-$LOCAL_BUNDLE_IMAGE}"
 fi
 echo "export BUILD_IMAGES_BASE_IMAGE=$BUILD_IMAGES_BASE_IMAGE"
+[ -z "${BUILD_IMAGES_BUNDLE_IMAGE:-}" ] || echo "export BUILD_IMAGES_BUNDLE_IMAGE=$BUILD_IMAGES_BUNDLE_IMAGE"

@@ -453,4 +453,9 @@ function main(): void {
   }
 }
 
-main();
+try {
+  main();
+} catch (error) {
+  console.error(`plan-bench: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+}

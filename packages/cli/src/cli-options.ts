@@ -17,6 +17,7 @@ export const optionTable = {
   concurrency: { type: 'string', value: 'n', description: 'Builds at once (default: the number of cores, at most 4).' },
   bail: { type: 'boolean', description: 'Stop at the first failed build (default: build the other apps anyway).' },
   'base-image': { type: 'string', value: 'ref', description: 'Base image for every stage, passed as the NODE_IMAGE build argument (env BUILD_IMAGES_BASE_IMAGE).' },
+  'bundle-image': { type: 'string', value: 'ref', description: 'Runtime base of apps of kind "bundle", passed as the BUNDLE_IMAGE build argument (env BUILD_IMAGES_BUNDLE_IMAGE).' },
   tag: { type: 'string', value: 'template', description: 'Image tag template: {app} the app name, {digest} its inputs digest (16 hex digits) (default "{app}:latest").' },
   apps: { type: 'string', multiple: true, value: 'glob', description: 'Directories of the apps to build images for (default "apps/*"); repeatable.' },
   dockerfile: { type: 'string', value: 'path', description: 'Where the generated Dockerfile lives, relative to the root (default "docker/Dockerfile").' },
@@ -47,6 +48,7 @@ export interface CliOptions {
   concurrency: number;
   bail: boolean;
   baseImage: string | undefined;
+  bundleImage: string | undefined;
   tagTemplate: string;
   appPatterns: string[];
   dockerfile: string;
@@ -135,6 +137,7 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv)
     concurrency,
     bail: values['bail'] === true,
     baseImage,
+    bundleImage: (values['bundle-image'] as string | undefined) ?? (env['BUILD_IMAGES_BUNDLE_IMAGE'] || undefined),
     tagTemplate,
     appPatterns: (values['apps'] as string[] | undefined) ?? ['apps/*'],
     dockerfile,

@@ -5,8 +5,11 @@ import {
   appStageNames,
   computeInputsDigest,
   createWorkspaceGraph,
+  defaultBundleImage,
   defaultNodeImage,
+  defaultRenderOptions,
   describeLockfileChange,
+  imageMembers,
   diffDockerfileStages,
   diffLockfileImporters,
   lockfileSliceText,
@@ -66,7 +69,7 @@ export async function preparePlan(options: CliOptions, cwd: string, env: NodeJS.
   const workspace = await readWorkspace(root);
   const { graph, problems } = createWorkspaceGraph(workspace.packages, { linkWorkspacePackages: workspace.linkWorkspacePackages });
   let plan = planBuilds(workspace, graph, problems, { appPatterns: options.appPatterns, only: options.apps, dockerfilePath: options.dockerfile });
-  const dockerfile = renderDockerfile(plan, { nodeImage: defaultNodeImage });
+  const dockerfile = renderDockerfile(plan, defaultRenderOptions);
   const baseImage = options.baseImage ?? defaultNodeImage;
   const ignores = await readDockerignore(root);
 
@@ -77,8 +80,9 @@ export async function preparePlan(options: CliOptions, cwd: string, env: NodeJS.
     return files;
   };
   const packageFiles = new Map<AppName, string[]>();
-  for (const app of plan.apps) {
-    packageFiles.set(app.name, (await Promise.all(app.packages.map((pkg) => filesOf(pkg.dir)))).flat().sort());
+  for (const name of imageNames(plan)) {
+    const dirs = new Set(imageMembers(plan, name).flatMap((app) => app.packages.map((pkg) => pkg.dir)));
+    packageFiles.set(name, [...new Set((await Promise.all([...dirs].map(filesOf))).flat())].sort());
   }
 
   let lockfile: Lockfile | undefined;
@@ -86,10 +90,10 @@ export async function preparePlan(options: CliOptions, cwd: string, env: NodeJS.
   if (lockfileText !== undefined) lockfile = parseLockfile(lockfileText, lockfilePath);
 
   // Change detection.
-  let selections: AppSelection[] = plan.apps.map((app) => ({
-    app: app.name,
-    selected: plan.selected.includes(app.name),
-    reasons: plan.selected.includes(app.name) ? [options.apps.length > 0 ? 'named on the command line' : 'every app (no --changed)'] : [],
+  let selections: AppSelection[] = imageNames(plan).map((name) => ({
+    app: name,
+    selected: plan.selected.includes(name),
+    reasons: plan.selected.includes(name) ? [options.apps.length > 0 ? 'named on the command line' : 'every app (no --changed)'] : [],
   }));
   let change: PreparedPlan['change'];
   if (options.changed !== undefined) {
@@ -131,6 +135,11 @@ export async function preparePlan(options: CliOptions, cwd: string, env: NodeJS.
         lockfileChanges,
         changedDockerfileStages: changedStages && changedStages.size > 0 ? changedStages : undefined,
       });
+      // A combined image is affected when one of its apps is.
+      for (const image of plan.combined) {
+        const reasons = affected.filter((entry) => image.apps.includes(entry.app) && entry.selected).map((entry) => `app ${entry.app} affected`);
+        affected.push({ app: image.name, selected: reasons.length > 0, reasons });
+      }
       selections = affected.map((selection) => {
         const named = plan.selected.includes(selection.app);
         return { ...selection, selected: selection.selected && named };
@@ -150,23 +159,28 @@ export async function preparePlan(options: CliOptions, cwd: string, env: NodeJS.
     const stages = splitDockerfileStages(dockerfile);
     const hashCache = new Map<string, Promise<HashedFile>>();
     const rootFiles = await hashFiles(root, workspace.rootFiles.filter((file) => file !== lockfilePath), hashCache);
-    // The base image counts once, by its reference, however it was chosen.
-    const buildArgs = {};
-    for (const app of plan.apps) {
+    for (const name of imageNames(plan)) {
+      const members = imageMembers(plan, name);
+      const stageNames = [...new Set([...members.flatMap(appStageNames), name])];
       digests.set(
-        app.name,
+        name,
         computeInputsDigest({
           baseImage,
-          buildArgs,
-          dockerfileStages: appStageNames(app).map((name) => stages.get(name) ?? '').join('\n'),
-          lockfileSlice: lockfile ? lockfileSliceText(lockfile, app.packages.map((pkg) => pkg.dir)) : '',
-          files: [...rootFiles, ...(await hashFiles(root, packageFiles.get(app.name) ?? [], hashCache))],
+          buildArgs: members.some((app) => app.kind === 'bundle') ? { BUNDLE_IMAGE: options.bundleImage ?? defaultBundleImage } : {},
+          dockerfileStages: stageNames.map((stage) => stages.get(stage) ?? '').join('\n'),
+          lockfileSlice: lockfile ? lockfileSliceText(lockfile, [...new Set(members.flatMap((app) => app.packages.map((pkg) => pkg.dir)))]) : '',
+          files: [...rootFiles, ...(await hashFiles(root, packageFiles.get(name) ?? [], hashCache))],
         }),
       );
     }
   }
 
-  const tagValues = new Map(plan.apps.map((app) => [app.name as string, { app: app.name as string, ...(digests ? { digest: shortDigest(digests.get(app.name)!) } : {}) }]));
+  const tagValues = new Map(imageNames(plan).map((name) => [name as string, { app: name as string, ...(digests ? { digest: shortDigest(digests.get(name)!) } : {}) }]));
   plan = withTags(plan, renderAppTags([options.tagTemplate], tagValues));
   return { root, plan, dockerfile, baseImage, selections, selected, packageFiles, digests, change };
+}
+
+/** Every image the plan can build: the apps, then the combined images. */
+export function imageNames(plan: BuildPlan): AppName[] {
+  return [...plan.apps.map((app) => app.name), ...plan.combined.map((image) => image.name)];
 }

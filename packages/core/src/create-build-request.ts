@@ -1,38 +1,51 @@
 import type { ImageBuildRequest } from './image-builder.js';
-import type { AppPlan, BuildPlan } from './plan-builds.js';
-import { lockfileSlicePath } from './render-dockerfile.js';
+import { imageMembers, type BuildPlan } from './plan-builds.js';
+import { lockfileSlicePath, supervisorPath } from './render-dockerfile.js';
+import { supervisorSource } from './supervisor-source.js';
+import type { AppName } from './types.js';
 
 export interface BuildRequestOptions {
   /** Absolute workspace root. */
   root: string;
   /** Overrides the Dockerfile's default base image (the NODE_IMAGE build argument). */
   nodeImage: string | undefined;
-  /** The files below the app's workspace packages that the context holds (after .dockerignore). */
+  /** The files below the image's workspace packages that the context holds (after .dockerignore). */
   packageFiles: readonly string[];
-  /** The app's slice of pnpm-lock.yaml. */
-  lockfileSlice: string;
+  /** Each member app's slice of pnpm-lock.yaml. */
+  lockfileSlices: ReadonlyMap<string, string>;
+  /** Extra build arguments (e.g. BUNDLE_IMAGE). */
+  buildArgs: Readonly<Record<string, string>>;
+  /** OCI labels describing the source (revision, source URL). */
+  labels: Readonly<Record<string, string>>;
 }
 
 /**
  * The request for one app's build: its target and tags, and a context of exactly the
  * files its target reads (root manifests, the Dockerfile, its workspace closure).
  */
-export function createBuildRequest(plan: BuildPlan, app: AppPlan, options: BuildRequestOptions): ImageBuildRequest {
+export function createBuildRequest(plan: BuildPlan, name: string, options: BuildRequestOptions): ImageBuildRequest {
+  const members = imageMembers(plan, name);
+  const combined = plan.combined.find((image) => image.name === name);
+  const generated = members.map((app) => ({ path: lockfileSlicePath(plan, app), content: options.lockfileSlices.get(app.name) ?? '' }));
+  if (combined) generated.push({ path: supervisorPath, content: supervisorSource });
+  const single = members.length === 1 ? members[0] : undefined;
   return {
-    app: app.name,
-    target: app.name,
-    tags: [...app.tags],
+    app: name as AppName,
+    target: name,
+    tags: [...(combined?.tags ?? single?.tags ?? [])],
     dockerfile: plan.dockerfilePath,
     context: {
       root: options.root,
       files: [...new Set([...plan.rootFiles.filter((file) => file !== 'pnpm-lock.yaml'), plan.dockerfilePath, ...options.packageFiles])].sort(),
-      generated: [{ path: lockfileSlicePath(plan, app), content: options.lockfileSlice }],
+      generated,
     },
-    buildArgs: options.nodeImage === undefined ? {} : { NODE_IMAGE: options.nodeImage },
+    buildArgs: { ...(options.nodeImage === undefined ? {} : { NODE_IMAGE: options.nodeImage }), ...options.buildArgs },
     // Labels go on the build call, not into the Dockerfile, so they never break the cache.
     labels: {
-      'org.opencontainers.image.title': app.name,
-      'build-images.app': app.packageName,
+      'org.opencontainers.image.title': name,
+      ...(single?.version ? { 'org.opencontainers.image.version': single.version } : {}),
+      ...options.labels,
+      'build-images.app': single?.packageName ?? members.map((app) => app.packageName).join(','),
     },
   };
 }

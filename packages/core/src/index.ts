@@ -12,4 +12,5 @@ export * from './render-dockerfile.js';
 export * from './render-tags.js';
 export * from './select-affected-apps.js';
 export * from './shard-apps.js';
+export * from './supervisor-source.js';
 export * from './types.js';

@@ -1,21 +1,67 @@
+import { isValidImageReference } from './image-name.js';
 import type { WorkspacePackage } from './types.js';
+
+export const appKinds = ['node', 'next', 'bundle'] as const;
+export type AppKind = (typeof appKinds)[number];
 
 /** What an app may say about its image in the `buildImages` field of its package.json. */
 export interface AppConfig {
+  /** How the runtime image is made; default: `next` when the app depends on next, else `node`. */
+  kind: AppKind;
   /** The port the app listens on: `EXPOSE` and the health check use it. */
   port: number | undefined;
   /** An HTTP path answered with 2xx when the app is healthy; needs `port`. */
   healthPath: string | undefined;
   /** The container command, run by node directly (exec form); default `node <main>`. */
   command: string[] | undefined;
+  /** The runtime base image of this app (pinned), instead of the shared one. */
+  baseImage: string | undefined;
+  /** Paths below the app directory copied into the runtime as they are (e.g. node_modules/.prisma). */
+  keep: string[];
+  /** Build arguments the app's build reads, with their defaults. */
+  buildArgs: Record<string, string>;
+  /** For `bundle`: the file esbuild starts from, relative to the app (default: its main). */
+  entry: string | undefined;
 }
 
-const knownKeys = ['port', 'healthPath', 'command'] as const;
+const knownKeys = ['kind', 'port', 'healthPath', 'command', 'baseImage', 'keep', 'buildArgs', 'entry'] as const;
+
+/** The known key nearest to a mistyped one (edit distance ≤ 3), for "did you mean". */
+function nearest(key: string, candidates: readonly string[]): string | undefined {
+  const distance = (a: string, b: string): number => {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      let previous = row[0]!;
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const current = row[j]!;
+        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
+        previous = current;
+      }
+    }
+    return row[b.length]!;
+  };
+  const best = candidates.map((candidate) => ({ candidate, score: distance(key, candidate) })).sort((a, b) => a.score - b.score)[0];
+  return best && best.score <= 3 ? best.candidate : undefined;
+}
+
+/** A relative path inside the app: no absolute paths, no `..`, no quotes or spaces. */
+const safeRelativePath = /^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[\w@.+/-]+$/;
 
 /** Parses and validates `buildImages`; each problem names the manifest and the field. */
 export function parseAppConfig(pkg: WorkspacePackage): { config: AppConfig; problems: string[] } {
   const problems: string[] = [];
-  const config: AppConfig = { port: undefined, healthPath: undefined, command: undefined };
+  const dependsOnNext = Object.values(pkg.dependencies).some((deps) => deps !== undefined && 'next' in deps);
+  const config: AppConfig = {
+    kind: dependsOnNext ? 'next' : 'node',
+    port: undefined,
+    healthPath: undefined,
+    command: undefined,
+    baseImage: undefined,
+    keep: [],
+    buildArgs: {},
+    entry: undefined,
+  };
   const raw = pkg.buildImages;
   const where = (field: string) => `${pkg.manifestPath}: buildImages.${field}`;
   if (raw === undefined) return { config, problems };
@@ -25,10 +71,15 @@ export function parseAppConfig(pkg: WorkspacePackage): { config: AppConfig; prob
   const fields = raw as Record<string, unknown>;
   for (const key of Object.keys(fields)) {
     if (!(knownKeys as readonly string[]).includes(key)) {
-      problems.push(`${where(key)} is not a known option (known: ${knownKeys.join(', ')})`);
+      const suggestion = nearest(key, knownKeys);
+      problems.push(`${where(key)} is not a known option${suggestion ? ` (did you mean "${suggestion}"?)` : ''} (known: ${knownKeys.join(', ')})`);
     }
   }
-  const { port, healthPath, command } = fields;
+  const { kind, port, healthPath, command, baseImage, keep, buildArgs, entry } = fields;
+  if (kind !== undefined) {
+    if (typeof kind === 'string' && (appKinds as readonly string[]).includes(kind)) config.kind = kind as AppKind;
+    else problems.push(`${where('kind')} must be one of ${appKinds.join(', ')}, got ${JSON.stringify(kind)}`);
+  }
   if (port !== undefined) {
     if (typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65536) {
       config.port = port;
@@ -51,5 +102,35 @@ export function parseAppConfig(pkg: WorkspacePackage): { config: AppConfig; prob
       problems.push(`${where('command')} must be a non-empty array of strings (exec form), e.g. ["node", "dist/main.js"]`);
     }
   }
+  if (baseImage !== undefined) {
+    if (typeof baseImage !== 'string' || !isValidImageReference(baseImage.replace(/@sha256:[a-f0-9]{64}$/, ''))) {
+      problems.push(`${where('baseImage')} must be an image reference, got ${JSON.stringify(baseImage)}`);
+    } else if (!/@sha256:[a-f0-9]{64}$/.test(baseImage) && (!/:[\w][\w.-]*$/.test(baseImage.slice(baseImage.lastIndexOf('/') + 1)) || baseImage.endsWith(':latest'))) {
+      problems.push(`${where('baseImage')} "${baseImage}" is not pinned: give a version tag (not latest) or a digest`);
+    } else {
+      config.baseImage = baseImage;
+    }
+  }
+  if (keep !== undefined) {
+    if (Array.isArray(keep) && keep.every((item) => typeof item === 'string' && safeRelativePath.test(item))) {
+      config.keep = [...(keep as string[])];
+    } else {
+      problems.push(`${where('keep')} must be a list of paths inside the app, e.g. ["node_modules/.prisma"]`);
+    }
+  }
+  if (buildArgs !== undefined) {
+    const valid =
+      typeof buildArgs === 'object' &&
+      buildArgs !== null &&
+      !Array.isArray(buildArgs) &&
+      Object.entries(buildArgs).every(([name, value]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && typeof value === 'string' && !/[\n"\\$]/.test(value));
+    if (valid) config.buildArgs = { ...(buildArgs as Record<string, string>) };
+    else problems.push(`${where('buildArgs')} must map NAMES to default values (strings without quotes, "$" or newlines)`);
+  }
+  if (entry !== undefined) {
+    if (typeof entry === 'string' && safeRelativePath.test(entry.replace(/^\.\//, ''))) config.entry = entry.replace(/^\.\//, '');
+    else problems.push(`${where('entry')} must be a path inside the app, got ${JSON.stringify(entry)}`);
+  }
+  if (config.kind !== 'bundle' && entry !== undefined) problems.push(`${where('entry')} applies to kind "bundle" only`);
   return { config, problems };
 }

@@ -2,7 +2,7 @@ import { BuildImagesError } from './build-images-error.js';
 import { dependencyClosure, describeWorkspaceProblem, type WorkspaceGraph } from './create-workspace-graph.js';
 import { toImageName } from './image-name.js';
 import { matchDirPattern } from './match-dir-pattern.js';
-import { parseAppConfig } from './parse-app-config.js';
+import { parseAppConfig, type AppKind } from './parse-app-config.js';
 import type { WorkspaceProblem } from './create-workspace-graph.js';
 import type { AppName, PackageName, Workspace } from './types.js';
 
@@ -15,7 +15,17 @@ export interface AppPlan {
   /** Image name and Dockerfile target. */
   name: AppName;
   packageName: PackageName;
+  version: string | undefined;
   dir: string;
+  kind: AppKind;
+  /** A runtime base of the app's own, instead of the shared one. */
+  baseImage: string | undefined;
+  keep: string[];
+  buildArgs: Record<string, string>;
+  /** For `bundle`: the file esbuild starts from, relative to the app. */
+  entry: string | undefined;
+  /** The command of the `<app>-dev` target. */
+  devCommand: string[];
   /** The app's workspace closure, dependencies first, the app itself last. */
   packages: PlannedPackage[];
   port: number | undefined;
@@ -25,10 +35,18 @@ export interface AppPlan {
   tags: string[];
 }
 
+/** An image running several apps under a supervisor (the root manifest's `buildImages.combined`). */
+export interface CombinedPlan {
+  name: AppName;
+  apps: AppName[];
+  tags: string[];
+}
+
 export interface BuildPlan {
   /** Every app of the workspace, sorted by name; the Dockerfile has a target for each. */
   apps: AppPlan[];
-  /** The apps to build now: all of them, sorted, unless some were named (then in that order). */
+  combined: CombinedPlan[];
+  /** The apps (and combined images) to build now: all, sorted, unless some were named (then in that order). */
   selected: AppName[];
   /** Root files every install needs (package.json, pnpm-lock.yaml, …), as found. */
   rootFiles: string[];
@@ -85,15 +103,36 @@ export function planBuilds(
     }
     const { config, problems: configProblems } = parseAppConfig(pkg);
     problems.push(...configProblems);
-    const command = config.command ?? (pkg.main ? ['node', pkg.main.replace(/^\.\//, '')] : undefined);
+    const main = pkg.main?.replace(/^\.\//, '');
+    const defaultCommand: Record<AppKind, string[] | undefined> = {
+      node: main ? ['node', main] : undefined,
+      // Next's standalone output mirrors the workspace: the server sits at the app's path.
+      next: ['node', `${pkg.dir}/server.js`],
+      bundle: ['/nodejs/bin/node', 'main.cjs'],
+    };
+    const command = config.command ?? defaultCommand[config.kind];
     if (command === undefined) {
       problems.push(`${pkg.manifestPath}: app "${pkg.name}" has no "main" field and no buildImages.command; set one so the image knows what to run`);
       continue;
     }
+    const entry = config.kind === 'bundle' ? (config.entry ?? main) : undefined;
+    if (config.kind === 'bundle' && entry === undefined) {
+      problems.push(`${pkg.manifestPath}: app "${pkg.name}" is of kind "bundle" but has no "main" and no buildImages.entry for esbuild to start from`);
+    }
+    if (config.kind === 'bundle' && !Object.values(pkg.dependencies).some((deps) => deps !== undefined && 'esbuild' in deps)) {
+      problems.push(`${pkg.manifestPath}: app "${pkg.name}" is of kind "bundle" and needs esbuild in its devDependencies`);
+    }
     apps.push({
       name: name as AppName,
       packageName: pkg.name,
+      version: pkg.version,
       dir: pkg.dir,
+      kind: config.kind,
+      baseImage: config.baseImage,
+      keep: config.keep,
+      buildArgs: config.buildArgs,
+      entry,
+      devCommand: pkg.scripts['dev'] ? ['pnpm', 'run', 'dev'] : pkg.scripts['start'] ? ['pnpm', 'run', 'start'] : command,
       packages: dependencyClosure(graph, pkg.name).map((dep) => ({ name: dep.package.name, dir: dep.package.dir })),
       port: config.port,
       healthPath: config.healthPath,
@@ -106,43 +145,49 @@ export function planBuilds(
   for (const app of apps) {
     const other = byName.get(app.name);
     if (other) problems.push(`apps "${other.packageName}" (${other.dir}) and "${app.packageName}" (${app.dir}) both map to the image name "${app.name}"; rename one`);
-    if (reservedStageNames.includes(app.name) || /-(deps|build)$/.test(app.name)) {
+    if (reservedStageNames.includes(app.name) || /-(deps|build|dev)$/.test(app.name)) {
       problems.push(`app "${app.packageName}" (${app.dir}) maps to "${app.name}", a name the Dockerfile keeps for its own stages; rename the package`);
     }
     byName.set(app.name, app);
   }
+  if (apps.length === 0 && problems.length === 0) {
+    throw new BuildImagesError('CONFIG_INVALID', `No app found: no workspace package lies in ${options.appPatterns.join(', ')}`, {
+      hint: 'Put deployable apps under apps/, or list their directories with --apps.',
+    });
+  }
+
+  const combined = planCombined(workspace, apps, problems);
   if (problems.length > 0) {
     throw new BuildImagesError('CONFIG_INVALID', `The apps' configuration has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}`, {
       details: problems,
       hint: 'Fix the fields named above (see README, "Configuration").',
     });
   }
-  if (apps.length === 0) {
-    throw new BuildImagesError('CONFIG_INVALID', `No app found: no workspace package lies in ${options.appPatterns.join(', ')}`, {
-      hint: 'Put deployable apps under apps/, or list their directories with --apps.',
-    });
-  }
 
   return {
     apps: apps.sort((a, b) => a.name.localeCompare(b.name)),
-    selected: selectApps(apps, options.only),
+    combined,
+    selected: selectApps(apps, combined, options.only),
     rootFiles: [...workspace.rootFiles].sort(),
     dockerfilePath: options.dockerfilePath,
   };
 }
 
-function selectApps(apps: readonly AppPlan[], only: readonly string[]): AppName[] {
-  if (only.length === 0) return apps.map((app) => app.name).sort();
+function selectApps(apps: readonly AppPlan[], combined: readonly CombinedPlan[], only: readonly string[]): AppName[] {
+  const known = [...apps.map((app) => app.name), ...combined.map((image) => image.name)];
+  if (only.length === 0) return known.sort();
   const selected = new Set<AppName>();
   for (const wanted of only) {
     const normalized = wanted.replace(/^\.\//, '').replace(/\/+$/, '');
     const app = apps.find((candidate) => candidate.name === normalized || candidate.packageName === normalized || candidate.dir === normalized);
-    if (!app) {
+    const image = combined.find((candidate) => candidate.name === normalized);
+    const name = app?.name ?? image?.name;
+    if (name === undefined) {
       throw new BuildImagesError('APP_NOT_FOUND', `Unknown app "${wanted}"`, {
-        hint: `Known apps: ${apps.map((candidate) => candidate.name).join(', ')} (an app's image name, package name or directory).`,
+        hint: `Known apps: ${known.join(', ')} (an app's image name, package name or directory).`,
       });
     }
-    selected.add(app.name);
+    selected.add(name);
   }
   // In the order given: with --concurrency 1 that is the build order.
   return [...selected];
@@ -150,5 +195,68 @@ function selectApps(apps: readonly AppPlan[], only: readonly string[]): AppName[
 
 /** The plan with each app's tags set. */
 export function withTags(plan: BuildPlan, tags: ReadonlyMap<string, string[]>): BuildPlan {
-  return { ...plan, apps: plan.apps.map((app) => ({ ...app, tags: tags.get(app.name) ?? app.tags })) };
+  return {
+    ...plan,
+    apps: plan.apps.map((app) => ({ ...app, tags: tags.get(app.name) ?? app.tags })),
+    combined: plan.combined.map((image) => ({ ...image, tags: tags.get(image.name) ?? image.tags })),
+  };
+}
+
+/** Reads `buildImages.combined` of the root manifest: `[{ "name": "all", "apps": ["api", "worker"] }]`. */
+function planCombined(workspace: Workspace, apps: readonly AppPlan[], problems: string[]): CombinedPlan[] {
+  const root = workspace.packages.find((pkg) => pkg.dir === '.');
+  const raw = root?.buildImages;
+  if (raw === undefined) return [];
+  const where = 'package.json: buildImages';
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    problems.push(`${where} must be an object`);
+    return [];
+  }
+  for (const key of Object.keys(raw)) {
+    if (key !== 'combined') problems.push(`${where}.${key} is not a known option of the root manifest (known: combined)`);
+  }
+  const combined = (raw as { combined?: unknown }).combined;
+  if (combined === undefined) return [];
+  if (!Array.isArray(combined)) {
+    problems.push(`${where}.combined must be a list of { "name": …, "apps": [...] }`);
+    return [];
+  }
+  const result: CombinedPlan[] = [];
+  combined.forEach((entry: unknown, index) => {
+    const at = `${where}.combined[${index}]`;
+    const { name, apps: members } = (entry ?? {}) as { name?: unknown; apps?: unknown };
+    if (typeof name !== 'string' || toImageName(name) !== name) {
+      problems.push(`${at}.name must be a valid image name (lower-case letters, digits, ".", "_", "-"), got ${JSON.stringify(name)}`);
+      return;
+    }
+    if (apps.some((app) => app.name === name) || reservedStageNames.includes(name) || /-(deps|build|dev)$/.test(name)) {
+      problems.push(`${at}.name "${name}" is already an app or a stage name; choose another`);
+      return;
+    }
+    if (!Array.isArray(members) || members.length < 2 || !members.every((member) => typeof member === 'string')) {
+      problems.push(`${at}.apps must list at least two apps`);
+      return;
+    }
+    const unknown = (members as string[]).filter((member) => !apps.some((app) => app.name === member));
+    if (unknown.length > 0) {
+      problems.push(`${at}.apps names unknown apps: ${unknown.join(', ')} (known: ${apps.map((app) => app.name).join(', ')})`);
+      return;
+    }
+    const notNode = (members as string[]).filter((member) => apps.find((app) => app.name === member)?.kind !== 'node');
+    if (notNode.length > 0) {
+      problems.push(`${at}.apps: ${notNode.join(', ')} ${notNode.length === 1 ? 'is' : 'are'} not of kind "node"; a combined image runs node apps`);
+      return;
+    }
+    result.push({ name: name as AppName, apps: [...new Set(members as AppName[])], tags: [] });
+  });
+  return result;
+}
+
+/** The apps an image is made of: the app itself, or a combined image's members. */
+export function imageMembers(plan: BuildPlan, name: string): AppPlan[] {
+  const app = plan.apps.find((candidate) => candidate.name === name);
+  if (app) return [app];
+  const image = plan.combined.find((candidate) => candidate.name === name);
+  if (!image) throw new Error(`imageMembers: ${name} is neither an app nor a combined image`);
+  return image.apps.map((member) => plan.apps.find((candidate) => candidate.name === member)!);
 }

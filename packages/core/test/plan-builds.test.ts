@@ -63,9 +63,50 @@ describe('planBuilds', () => {
     const error = planError([pkg('@acme/api', 'apps/api', { buildImages: { port: 'http', healthPath: 'health', colour: 'red' } })]);
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.details).toEqual([
-      'apps/api/package.json: buildImages.colour is not a known option (known: port, healthPath, command)',
+      'apps/api/package.json: buildImages.colour is not a known option (known: kind, port, healthPath, command, baseImage, keep, buildArgs, entry)',
       'apps/api/package.json: buildImages.port must be a whole number from 1 to 65535, got "http"',
       'apps/api/package.json: buildImages.healthPath must be a URL path starting with "/", got "health"',
+    ]);
+  });
+
+  it('suggests the nearest option for a mistyped one, and checks every field', () => {
+    const error = planError([
+      pkg('@acme/api', 'apps/api', {
+        buildImages: { healthpath: '/health', kind: 'python', baseImage: 'node:latest', keep: ['../secrets'], buildArgs: { 'bad-name': 'x' } },
+      }),
+    ]);
+    expect(error.details).toEqual([
+      'apps/api/package.json: buildImages.healthpath is not a known option (did you mean "healthPath"?) (known: kind, port, healthPath, command, baseImage, keep, buildArgs, entry)',
+      'apps/api/package.json: buildImages.kind must be one of node, next, bundle, got "python"',
+      'apps/api/package.json: buildImages.baseImage "node:latest" is not pinned: give a version tag (not latest) or a digest',
+      'apps/api/package.json: buildImages.keep must be a list of paths inside the app, e.g. ["node_modules/.prisma"]',
+      'apps/api/package.json: buildImages.buildArgs must map NAMES to default values (strings without quotes, "$" or newlines)',
+    ]);
+  });
+
+  it('detects next apps and needs esbuild for bundle apps', () => {
+    const result = plan([
+      pkg('@acme/site', 'apps/site', { main: undefined, dependencies: { dependencies: { next: '15.0.0' } } }),
+      pkg('@acme/tool', 'apps/tool', { buildImages: { kind: 'bundle' }, dependencies: { devDependencies: { esbuild: '0.28.0' } } }),
+    ]);
+    expect(result.apps.map((app) => [app.name, app.kind, app.command, app.entry])).toEqual([
+      ['site', 'next', ['node', 'apps/site/server.js'], undefined],
+      ['tool', 'bundle', ['/nodejs/bin/node', 'main.cjs'], 'dist/main.js'],
+    ]);
+    expect(planError([pkg('@acme/tool', 'apps/tool', { buildImages: { kind: 'bundle' } })]).details).toEqual([
+      'apps/tool/package.json: app "@acme/tool" is of kind "bundle" and needs esbuild in its devDependencies',
+    ]);
+  });
+
+  it('plans combined images from the root manifest and rejects unknown members', () => {
+    const root = pkg('root', '.', { buildImages: { combined: [{ name: 'all', apps: ['api', 'worker'] }] } });
+    const result = plan([root, ...sample]);
+    expect(result.combined).toEqual([{ name: 'all', apps: ['api', 'worker'], tags: [] }]);
+    expect(result.selected).toEqual(['all', 'api', 'worker']);
+    const bad = pkg('root', '.', { buildImages: { combined: [{ name: 'all', apps: ['api', 'nope'] }], extra: true } });
+    expect(planError([bad, ...sample]).details).toEqual([
+      'package.json: buildImages.extra is not a known option of the root manifest (known: combined)',
+      'package.json: buildImages.combined[0].apps names unknown apps: nope (known: api, worker)',
     ]);
   });
 
