@@ -8,6 +8,18 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 engine_answers() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
+# A local registry (Debian's docker-registry) and htpasswd for the push tests.
+if ! command -v docker-registry >/dev/null || ! command -v htpasswd >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    log "installing docker-registry and apache2-utils (htpasswd) for the registry tests"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq docker-registry apache2-utils >/dev/null
+  else
+    log "warning: docker-registry or htpasswd is missing and this is not root; the registry tests cannot run"
+  fi
+fi
+
 if engine_answers; then
   log "Docker Engine $(docker version --format '{{.Server.Version}}') answers"
   exit 0

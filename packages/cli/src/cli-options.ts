@@ -14,6 +14,7 @@ export const optionTable = {
   'global-input': { type: 'string', multiple: true, value: 'path', description: 'Another file or glob whose change affects every app (adds to package.json, pnpm-workspace.yaml, .npmrc, .dockerignore); repeatable.' },
   explain: { type: 'boolean', description: 'Say why each app was selected or not (on stderr).' },
   shard: { type: 'string', value: 'i/n', description: 'Only the i-th of n equal parts of the selected apps, for CI matrices.' },
+  dev: { type: 'boolean', description: 'Build the apps\' <app>-dev targets (all dependencies, the sources, the dev script) instead.' },
   concurrency: { type: 'string', value: 'n', description: 'Builds at once (default: the number of cores, at most 4).' },
   bail: { type: 'boolean', description: 'Stop at the first failed build (default: build the other apps anyway).' },
   'base-image': { type: 'string', value: 'ref', description: 'Base image for every stage, passed as the NODE_IMAGE build argument (env BUILD_IMAGES_BASE_IMAGE).' },
@@ -42,6 +43,7 @@ export interface CliOptions {
   globalInputs: string[];
   explain: boolean;
   shard: Shard | undefined;
+  dev: boolean;
   apps: string[];
   dryRun: boolean;
   json: boolean;
@@ -130,6 +132,7 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv)
     changedFallback: fallback,
     globalInputs: (values['global-input'] as string[] | undefined) ?? [],
     explain: values['explain'] === true,
+    dev: values['dev'] === true,
     shard: typeof values['shard'] === 'string' ? parseShard(values['shard']) : undefined,
     apps: positionals,
     dryRun: values['dry-run'] === true,

@@ -148,6 +148,8 @@ export async function preparePlan(options: CliOptions, cwd: string, env: NodeJS.
   }
 
   let selected = plan.selected.filter((name) => selections.find((selection) => selection.app === name)?.selected);
+  // Combined images have no dev target.
+  if (options.dev) selected = selected.filter((name) => plan.apps.some((app) => app.name === name));
   if (options.shard) {
     const inShard = new Set(shardApps(selected, options.shard));
     selected = selected.filter((name) => inShard.has(name));
@@ -175,7 +177,10 @@ export async function preparePlan(options: CliOptions, cwd: string, env: NodeJS.
     }
   }
 
-  const tagValues = new Map(imageNames(plan).map((name) => [name as string, { app: name as string, ...(digests ? { digest: shortDigest(digests.get(name)!) } : {}) }]));
+  // Dev targets are images of their own: `{app}` is `<app>-dev` there.
+  const tagValues = new Map(
+    imageNames(plan).map((name) => [name as string, { app: options.dev ? `${name}-dev` : name, ...(digests ? { digest: shortDigest(digests.get(name)!) } : {}) }]),
+  );
   plan = withTags(plan, renderAppTags([options.tagTemplate], tagValues));
   return { root, plan, dockerfile, baseImage, selections, selected, packageFiles, digests, change };
 }

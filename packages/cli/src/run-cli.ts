@@ -109,7 +109,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     prepared.selected.map(async (name) => {
       const slices = new Map<string, string>();
       for (const app of imageMembers(plan, name)) slices.set(app.name, await slicer.slice(app.packages.map((pkg) => pkg.dir)));
-      return createBuildRequest(plan, name, {
+      const request = createBuildRequest(plan, name, {
         root,
         nodeImage: options.baseImage,
         buildArgs: options.bundleImage ? { BUNDLE_IMAGE: options.bundleImage } : {},
@@ -117,6 +117,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
         lockfileSlices: slices,
         labels,
       });
+      return options.dev ? { ...request, target: `${name}-dev` } : request;
     }),
   );
   const interactive = io.isTTY && !options.json && !io.env['CI'];

@@ -43,7 +43,8 @@ describe.skipIf(!docker)('per-app install layers on a real engine', () => {
 
   it("keeps every other app's install layer cached when one app's dependencies change", async () => {
     const root = await writeTree({
-      'package.json': { name: 'fixture', private: true, packageManager: 'pnpm@10.34.9' },
+      // The run id makes this run's layers its own: an earlier run's cache cannot answer for them.
+      'package.json': { name: 'fixture', private: true, description: runId, packageManager: 'pnpm@10.34.9' },
       'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',
       'apps/one/package.json': app('one', { ms: '2.1.3' }),
       'apps/one/src/main.js': "import ms from 'ms';\nconsole.log(ms(1000));\n",

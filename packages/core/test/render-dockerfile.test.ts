@@ -74,10 +74,12 @@ describe('renderDockerfile', () => {
       ENTRYPOINT ["tini", "--"]
       CMD ["node","dist/main.js"]
 
+      # Development: every dependency, the sources, the workspace packages built, the dev script.
       FROM api-deps AS api-dev
       ENV NODE_ENV=development
       COPY --chown=1000:1000 packages/logger/ packages/logger/
       COPY --chown=1000:1000 apps/api/ apps/api/
+      RUN pnpm --filter "@acme/api^..." run build
       # The sources are the non-root user's, so watchers can write their output next to them.
       RUN chown 1000:1000 packages/logger apps/api
       WORKDIR /repo/apps/api
@@ -113,10 +115,12 @@ describe('renderDockerfile', () => {
       ENTRYPOINT ["tini", "--"]
       CMD ["node","dist/main.js"]
 
+      # Development: every dependency, the sources, the workspace packages built, the dev script.
       FROM worker-deps AS worker-dev
       ENV NODE_ENV=development
       COPY --chown=1000:1000 packages/logger/ packages/logger/
       COPY --chown=1000:1000 apps/worker/ apps/worker/
+      RUN pnpm --filter "@acme/worker^..." run build
       # The sources are the non-root user's, so watchers can write their output next to them.
       RUN chown 1000:1000 packages/logger apps/worker
       WORKDIR /repo/apps/worker

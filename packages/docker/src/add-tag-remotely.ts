@@ -2,7 +2,11 @@ import { createHash } from 'node:crypto';
 import { BuildImagesError, describeTagProblem, formatImageReference } from '@build-images/core';
 import { manifestPath, toImageReference, type ManifestReference } from './manifest-exists.js';
 import type { RegistryCredentials } from './registry-credentials.js';
-import { manifestMediaTypes, RegistryClient, type RegistryClientOptions } from './registry-client.js';
+import {
+  manifestMediaTypes,
+  RegistryClient,
+  type RegistryClientOptions,
+} from './registry-client.js';
 
 export interface AddTagRemotelyResult {
   /** The new reference, as docker shows it: `127.0.0.1:5000/t/api:latest`. */
@@ -27,7 +31,10 @@ export async function addTagRemotely(
   const source = toImageReference(reference);
   const tagProblem = describeTagProblem(newTag);
   if (tagProblem !== undefined) {
-    throw new BuildImagesError('IMAGE_REFERENCE_INVALID', `Cannot tag ${formatImageReference(source)} as "${newTag}": ${tagProblem}`);
+    throw new BuildImagesError(
+      'IMAGE_REFERENCE_INVALID',
+      `Cannot tag ${formatImageReference(source)} as "${newTag}": ${tagProblem}`,
+    );
   }
   const client = new RegistryClient(source.registry, credentials, options);
   const manifest = await client.request('GET', manifestPath(source), {
@@ -36,13 +43,20 @@ export async function addTagRemotely(
     okStatuses: [200, 404],
   });
   if (manifest.status === 404) {
-    throw new BuildImagesError('REGISTRY_ERROR', `Cannot add the tag "${newTag}": ${formatImageReference(source)} does not exist in ${source.registry}`, {
-      hint: 'Push the image first.',
-    });
+    throw new BuildImagesError(
+      'REGISTRY_ERROR',
+      `Cannot add the tag "${newTag}": ${formatImageReference(source)} does not exist in ${source.registry}`,
+      {
+        hint: 'Push the image first.',
+      },
+    );
   }
   const mediaType = manifest.headers.get('content-type') ?? mediaTypeOf(manifest.body);
   if (mediaType === undefined) {
-    throw new BuildImagesError('REGISTRY_ERROR', `Registry ${source.registry} sent the manifest of ${formatImageReference(source)} without a media type`);
+    throw new BuildImagesError(
+      'REGISTRY_ERROR',
+      `Registry ${source.registry} sent the manifest of ${formatImageReference(source)} without a media type`,
+    );
   }
   const digest = `sha256:${createHash('sha256').update(manifest.body).digest('hex')}`;
   const target = { ...source, tag: newTag, digest: undefined };

@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import { parseImageReference, type ImageReference } from '@build-images/core';
 import type { RegistryCredentials } from './registry-credentials.js';
-import { manifestMediaTypes, RegistryClient, type RegistryClientOptions } from './registry-client.js';
+import {
+  manifestMediaTypes,
+  RegistryClient,
+  type RegistryClientOptions,
+} from './registry-client.js';
 
 export interface ManifestExistsResult {
   exists: boolean;
@@ -36,7 +40,10 @@ export async function manifestExists(
   const ref = toImageReference(reference);
   const client = new RegistryClient(ref.registry, credentials, options);
   const request = { accept: manifestMediaTypes, scope: `repository:${ref.repository}:pull` };
-  const head = await client.request('HEAD', manifestPath(ref), { ...request, okStatuses: [200, 404] });
+  const head = await client.request('HEAD', manifestPath(ref), {
+    ...request,
+    okStatuses: [200, 404],
+  });
   if (head.status === 404) return { exists: false };
   const result: ManifestExistsResult = { exists: true };
   const mediaType = head.headers.get('content-type');
@@ -47,7 +54,10 @@ export async function manifestExists(
     return result;
   }
   // Some registries leave the digest out of a HEAD answer: it is the sha256 of the manifest's bytes.
-  const get = await client.request('GET', manifestPath(ref), { ...request, okStatuses: [200, 404] });
+  const get = await client.request('GET', manifestPath(ref), {
+    ...request,
+    okStatuses: [200, 404],
+  });
   if (get.status === 404) return { exists: false };
   result.digest = `sha256:${createHash('sha256').update(get.body).digest('hex')}`;
   return result;

@@ -4,7 +4,13 @@ import { BuildImagesError, formatImageReference, parseImageReference } from '@bu
 import { credentialsHint, describeCredentials, engineErrorMessage } from './check-registry-auth.js';
 import { readJsonLines } from './docker-image-builder.js';
 import { toEngineAuthConfig, type RegistryCredentials } from './registry-credentials.js';
-import { isRegistryAuthFailure, isTransientRegistryFailure, retryTransient, RetriesExhausted, type RetryOptions } from './retry-transient.js';
+import {
+  isRegistryAuthFailure,
+  isTransientRegistryFailure,
+  retryTransient,
+  RetriesExhausted,
+  type RetryOptions,
+} from './retry-transient.js';
 
 export interface PushImageOptions extends RetryOptions {
   /** Each status line of the push, e.g. `Pushed 92b40b42799e`, for a progress view. */
@@ -52,16 +58,23 @@ export async function pushImage(
 ): Promise<PushImageResult> {
   const reference = parseImageReference(tag);
   if (reference.tag === undefined) {
-    throw new BuildImagesError('IMAGE_REFERENCE_INVALID', `Cannot push "${tag}": a push needs a tag, not a digest`);
+    throw new BuildImagesError(
+      'IMAGE_REFERENCE_INVALID',
+      `Cannot push "${tag}": a push needs a tag, not a digest`,
+    );
   }
   const localTag = reference.tag;
   const shown = formatImageReference({ name: reference.name, tag: localTag });
   const { signal } = options;
   const noLocalImage = (cause: unknown) =>
-    new BuildImagesError('PUSH_FAILED', `Cannot push ${shown}: there is no local image with that tag`, {
-      hint: 'Build or tag the image before pushing it.',
-      cause,
-    });
+    new BuildImagesError(
+      'PUSH_FAILED',
+      `Cannot push ${shown}: there is no local image with that tag`,
+      {
+        hint: 'Build or tag the image before pushing it.',
+        cause,
+      },
+    );
 
   const attemptPush = async (): Promise<{ digest: string; size: number }> => {
     let response: Readable;
@@ -84,40 +97,60 @@ export async function pushImage(
     for await (const message of readJsonLines(response) as AsyncGenerator<PushStreamMessage>) {
       if (message.error !== undefined || message.errorDetail !== undefined) {
         response.destroy();
-        throw new PushAttemptFailure(message.errorDetail?.message ?? message.error ?? 'unknown push error');
+        throw new PushAttemptFailure(
+          message.errorDetail?.message ?? message.error ?? 'unknown push error',
+        );
       }
-      if (message.aux?.Digest !== undefined) pushed = { digest: message.aux.Digest, size: message.aux.Size ?? 0 };
-      if (message.status !== undefined) options.onProgress?.(message.id ? `${message.status} ${message.id}` : message.status);
+      if (message.aux?.Digest !== undefined)
+        pushed = { digest: message.aux.Digest, size: message.aux.Size ?? 0 };
+      if (message.status !== undefined)
+        options.onProgress?.(message.id ? `${message.status} ${message.id}` : message.status);
     }
     signal?.throwIfAborted();
-    if (pushed === undefined) throw new PushAttemptFailure('the engine ended the push without a digest');
+    if (pushed === undefined)
+      throw new PushAttemptFailure('the engine ended the push without a digest');
     return pushed;
   };
 
   try {
     const { value, attempts } = await retryTransient(
       attemptPush,
-      (error) => (error instanceof PushAttemptFailure && isTransientRegistryFailure(error.message) ? error.message : undefined),
+      (error) =>
+        error instanceof PushAttemptFailure && isTransientRegistryFailure(error.message)
+          ? error.message
+          : undefined,
       options,
     );
     return { reference: shown, digest: value.digest, size: value.size, attempts };
   } catch (error) {
     signal?.throwIfAborted();
     if (error instanceof RetriesExhausted) {
-      throw new BuildImagesError('PUSH_FAILED', `Push of ${shown} to ${reference.registry} failed after ${error.attempts} attempts: ${error.reason}`, {
-        hint: `${reference.registry} kept failing with a transient error; try again later, or check the registry's health.`,
-        cause: error,
-      });
+      throw new BuildImagesError(
+        'PUSH_FAILED',
+        `Push of ${shown} to ${reference.registry} failed after ${error.attempts} attempts: ${error.reason}`,
+        {
+          hint: `${reference.registry} kept failing with a transient error; try again later, or check the registry's health.`,
+          cause: error,
+        },
+      );
     }
     if (!(error instanceof PushAttemptFailure)) throw error;
     // Engine 20.10 says so in-band, with HTTP 200: "An image does not exist locally with the tag: …".
     if (/does not exist locally|no such image/i.test(error.message)) throw noLocalImage(error);
     if (isRegistryAuthFailure(error.message)) {
-      throw new BuildImagesError('REGISTRY_AUTH_FAILED', `Push of ${shown} was refused by ${reference.registry} for ${describeCredentials(credentials)}: ${error.message}`, {
-        hint: credentialsHint(reference.registry, credentials),
-        cause: error,
-      });
+      throw new BuildImagesError(
+        'REGISTRY_AUTH_FAILED',
+        `Push of ${shown} was refused by ${reference.registry} for ${describeCredentials(credentials)}: ${error.message}`,
+        {
+          hint: credentialsHint(reference.registry, credentials),
+          cause: error,
+        },
+      );
     }
-    throw new BuildImagesError('PUSH_FAILED', `Push of ${shown} to ${reference.registry} failed: ${error.message}`, { cause: error });
+    throw new BuildImagesError(
+      'PUSH_FAILED',
+      `Push of ${shown} to ${reference.registry} failed: ${error.message}`,
+      { cause: error },
+    );
   }
 }

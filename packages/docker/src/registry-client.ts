@@ -1,7 +1,12 @@
 import { BuildImagesError, defaultRegistry } from '@build-images/core';
 import { credentialsHint, describeCredentials } from './check-registry-auth.js';
 import { normalizeRegistryHost, type RegistryCredentials } from './registry-credentials.js';
-import { isTransientRegistryFailure, retryTransient, RetriesExhausted, type RetryOptions } from './retry-transient.js';
+import {
+  isTransientRegistryFailure,
+  retryTransient,
+  RetriesExhausted,
+  type RetryOptions,
+} from './retry-transient.js';
 
 /** Every manifest type a tag can point at, so the registry never has to convert (or refuse). */
 export const manifestMediaTypes = [
@@ -23,7 +28,9 @@ export interface RegistryClientOptions extends RetryOptions {
 
 /** Whether a registry host[:port] is on the loopback interface. */
 export function isLoopbackRegistry(registry: string): boolean {
-  const host = registry.startsWith('[') ? registry.slice(0, registry.indexOf(']') + 1) : (registry.split(':')[0] ?? '');
+  const host = registry.startsWith('[')
+    ? registry.slice(0, registry.indexOf(']') + 1)
+    : (registry.split(':')[0] ?? '');
   return host === 'localhost' || host === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(host);
 }
 
@@ -44,7 +51,9 @@ export function parseAuthenticateHeader(header: string): Challenge | undefined {
   const match = /^\s*([A-Za-z]+)\s*(.*)$/s.exec(header);
   if (!match) return undefined;
   const params: Record<string, string> = {};
-  for (const param of (match[2] ?? '').matchAll(/([A-Za-z_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g)) {
+  for (const param of (match[2] ?? '').matchAll(
+    /([A-Za-z_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g,
+  )) {
     params[(param[1] ?? '').toLowerCase()] = (param[2] ?? param[3] ?? '').replace(/\\(.)/g, '$1');
   }
   return { scheme: (match[1] ?? '').toLowerCase(), params };
@@ -90,7 +99,13 @@ export class RegistryClient {
   async request(
     method: 'GET' | 'HEAD' | 'PUT',
     path: string,
-    request: { accept?: readonly string[]; contentType?: string; body?: Uint8Array; scope: string; okStatuses: readonly number[] },
+    request: {
+      accept?: readonly string[];
+      contentType?: string;
+      body?: Uint8Array;
+      scope: string;
+      okStatuses: readonly number[];
+    },
   ): Promise<RegistryResponse> {
     const url = `${this.baseUrl}/v2/${path}`;
     const what = `${method} ${url}`;
@@ -106,8 +121,10 @@ export class RegistryClient {
               response = await this.send(method, url, request);
             }
           }
-          const body = method === 'HEAD' ? new Uint8Array(0) : new Uint8Array(await response.arrayBuffer());
-          if (request.okStatuses.includes(response.status)) return { status: response.status, headers: response.headers, body };
+          const body =
+            method === 'HEAD' ? new Uint8Array(0) : new Uint8Array(await response.arrayBuffer());
+          if (request.okStatuses.includes(response.status))
+            return { status: response.status, headers: response.headers, body };
           throw this.statusError(what, response, body);
         },
         (error) => (error instanceof TransientRegistryFailure ? error.message : undefined),
@@ -117,10 +134,14 @@ export class RegistryClient {
     } catch (error) {
       this.options.signal?.throwIfAborted();
       if (error instanceof RetriesExhausted) {
-        throw new BuildImagesError('REGISTRY_UNAVAILABLE', `Registry ${this.registry} failed ${error.attempts} times: ${error.reason}`, {
-          hint: `Check that ${this.baseUrl} is up and reachable; try again later.`,
-          cause: error,
-        });
+        throw new BuildImagesError(
+          'REGISTRY_UNAVAILABLE',
+          `Registry ${this.registry} failed ${error.attempts} times: ${error.reason}`,
+          {
+            hint: `Check that ${this.baseUrl} is up and reachable; try again later.`,
+            cause: error,
+          },
+        );
       }
       throw error;
     }
@@ -147,11 +168,19 @@ export class RegistryClient {
       this.options.signal?.throwIfAborted();
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       const reason = `${method} ${url}: ${(error as Error).message}${cause ? ` (${cause.code ?? cause.message ?? ''})` : ''}`;
-      if (isTransientRegistryFailure(reason)) throw new TransientRegistryFailure(reason, { cause: error });
-      throw new BuildImagesError('REGISTRY_UNAVAILABLE', `Cannot reach registry ${this.registry}: ${reason}`, {
-        hint: isLoopbackRegistry(this.registry) || this.options.insecure ? undefined : `Is ${this.registry} an HTTPS registry? Pass insecure for a plain-HTTP one.`,
-        cause: error,
-      });
+      if (isTransientRegistryFailure(reason))
+        throw new TransientRegistryFailure(reason, { cause: error });
+      throw new BuildImagesError(
+        'REGISTRY_UNAVAILABLE',
+        `Cannot reach registry ${this.registry}: ${reason}`,
+        {
+          hint:
+            isLoopbackRegistry(this.registry) || this.options.insecure
+              ? undefined
+              : `Is ${this.registry} an HTTPS registry? Pass insecure for a plain-HTTP one.`,
+          cause: error,
+        },
+      );
     }
   }
 
@@ -160,10 +189,12 @@ export class RegistryClient {
     const challenge = parseAuthenticateHeader(header);
     const { username, password, identityToken, registryToken } = this.credentials ?? {};
     if (challenge?.scheme === 'basic') {
-      if (username === undefined || password === undefined) throw this.refused('requires a user name and password (Basic auth)');
+      if (username === undefined || password === undefined)
+        throw this.refused('requires a user name and password (Basic auth)');
       return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
     }
-    if (challenge?.scheme !== 'bearer' || !challenge.params['realm']) throw this.refused(`sent an unsupported challenge "${header}"`);
+    if (challenge?.scheme !== 'bearer' || !challenge.params['realm'])
+      throw this.refused(`sent an unsupported challenge "${header}"`);
     if (registryToken !== undefined) return `Bearer ${registryToken}`;
 
     const realm = new URL(challenge.params['realm']);
@@ -173,28 +204,51 @@ export class RegistryClient {
     try {
       if (identityToken !== undefined) {
         // An identity token is an OAuth2 refresh token (distribution's token spec, "oauth").
-        const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: identityToken, client_id: 'build-images', scope: tokenScope });
+        const form = new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: identityToken,
+          client_id: 'build-images',
+          scope: tokenScope,
+        });
         if (service) form.set('service', service);
-        response = await this.fetch(realm, { method: 'POST', body: form, ...(this.options.signal ? { signal: this.options.signal } : {}) });
+        response = await this.fetch(realm, {
+          method: 'POST',
+          body: form,
+          ...(this.options.signal ? { signal: this.options.signal } : {}),
+        });
       } else {
         if (service) realm.searchParams.set('service', service);
         realm.searchParams.set('scope', tokenScope);
         const headers: Record<string, string> = {};
-        if (username !== undefined && password !== undefined) headers['authorization'] = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-        response = await this.fetch(realm, { headers, ...(this.options.signal ? { signal: this.options.signal } : {}) });
+        if (username !== undefined && password !== undefined)
+          headers['authorization'] =
+            `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+        response = await this.fetch(realm, {
+          headers,
+          ...(this.options.signal ? { signal: this.options.signal } : {}),
+        });
       }
     } catch (error) {
       this.options.signal?.throwIfAborted();
-      throw new TransientRegistryFailure(`token request to ${realm.origin}${realm.pathname}: ${(error as Error).message}`, { cause: error });
+      throw new TransientRegistryFailure(
+        `token request to ${realm.origin}${realm.pathname}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     const text = await response.text();
     if (response.status === 401 || response.status === 403) {
-      throw this.refused(`refused the token request: ${realm.origin}${realm.pathname} answered ${response.status} ${text.trim().slice(0, 200)}`);
+      throw this.refused(
+        `refused the token request: ${realm.origin}${realm.pathname} answered ${response.status} ${text.trim().slice(0, 200)}`,
+      );
     }
     if (!response.ok) {
       const reason = `token service ${realm.origin}${realm.pathname} answered ${response.status}`;
-      if (response.status >= 500 || response.status === 429) throw new TransientRegistryFailure(`${reason} ${response.statusText}`);
-      throw new BuildImagesError('REGISTRY_ERROR', `Registry ${this.registry}: ${reason}: ${text.trim().slice(0, 200)}`);
+      if (response.status >= 500 || response.status === 429)
+        throw new TransientRegistryFailure(`${reason} ${response.statusText}`);
+      throw new BuildImagesError(
+        'REGISTRY_ERROR',
+        `Registry ${this.registry}: ${reason}: ${text.trim().slice(0, 200)}`,
+      );
     }
     let token: { token?: string; access_token?: string } = {};
     try {
@@ -203,14 +257,22 @@ export class RegistryClient {
       // reported below as "without a token"
     }
     const value = token.token ?? token.access_token;
-    if (!value) throw new BuildImagesError('REGISTRY_ERROR', `Registry ${this.registry}: the token service ${realm.origin}${realm.pathname} answered without a token`);
+    if (!value)
+      throw new BuildImagesError(
+        'REGISTRY_ERROR',
+        `Registry ${this.registry}: the token service ${realm.origin}${realm.pathname} answered without a token`,
+      );
     return `Bearer ${value}`;
   }
 
   private refused(reason: string): BuildImagesError {
-    return new BuildImagesError('REGISTRY_AUTH_FAILED', `Registry ${this.registry} ${reason} (${describeCredentials(this.credentials)})`, {
-      hint: credentialsHint(this.registry, this.credentials),
-    });
+    return new BuildImagesError(
+      'REGISTRY_AUTH_FAILED',
+      `Registry ${this.registry} ${reason} (${describeCredentials(this.credentials)})`,
+      {
+        hint: credentialsHint(this.registry, this.credentials),
+      },
+    );
   }
 
   private statusError(what: string, response: Response, body: Uint8Array): Error {
@@ -219,9 +281,13 @@ export class RegistryClient {
     const reason = `${what} answered ${status}${response.statusText ? ` ${response.statusText}` : ''}${detail ? `: ${detail}` : ''}`;
     if (status >= 500 || status === 429) return new TransientRegistryFailure(reason);
     if (status === 401 || status === 403) {
-      return new BuildImagesError('REGISTRY_AUTH_FAILED', `Registry ${this.registry} refused ${describeCredentials(this.credentials)}: ${reason}`, {
-        hint: credentialsHint(this.registry, this.credentials),
-      });
+      return new BuildImagesError(
+        'REGISTRY_AUTH_FAILED',
+        `Registry ${this.registry} refused ${describeCredentials(this.credentials)}: ${reason}`,
+        {
+          hint: credentialsHint(this.registry, this.credentials),
+        },
+      );
     }
     return new BuildImagesError('REGISTRY_ERROR', `Registry ${this.registry}: ${reason}`);
   }
@@ -232,7 +298,8 @@ function registryErrorText(body: Uint8Array): string {
   const text = Buffer.from(body).toString('utf8').trim();
   try {
     const parsed = JSON.parse(text) as { errors?: { code?: string; message?: string }[] };
-    if (Array.isArray(parsed.errors)) return parsed.errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ');
+    if (Array.isArray(parsed.errors))
+      return parsed.errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ');
   } catch {
     // not JSON: fall through
   }

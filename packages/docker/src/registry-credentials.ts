@@ -49,7 +49,16 @@ export function registryServerAddress(registry: string): string {
 }
 
 interface DockerConfigFile {
-  auths?: Record<string, { auth?: string; username?: string; password?: string; identitytoken?: string; registrytoken?: string }>;
+  auths?: Record<
+    string,
+    {
+      auth?: string;
+      username?: string;
+      password?: string;
+      identitytoken?: string;
+      registrytoken?: string;
+    }
+  >;
   credsStore?: string;
   credHelpers?: Record<string, string>;
 }
@@ -68,9 +77,16 @@ export function defaultDockerConfigPath(env: NodeJS.ProcessEnv = process.env): s
  * a scheme and path, and every Docker Hub spelling matches every other.
  * Returns undefined for anonymous access (no entry, or a helper that has none).
  */
-export async function resolveRegistryCredentials(registry: string, options: ResolveCredentialsOptions = {}): Promise<RegistryCredentials | undefined> {
+export async function resolveRegistryCredentials(
+  registry: string,
+  options: ResolveCredentialsOptions = {},
+): Promise<RegistryCredentials | undefined> {
   if (options.override) {
-    return { username: options.override.username, password: options.override.password, source: 'the command line' };
+    return {
+      username: options.override.username,
+      password: options.override.password,
+      source: 'the command line',
+    };
   }
   const env = options.env ?? process.env;
   const configPath = options.configPath ?? defaultDockerConfigPath(env);
@@ -80,7 +96,13 @@ export async function resolveRegistryCredentials(registry: string, options: Reso
 
   const helper = findByRegistry(config.credHelpers, host) ?? config.credsStore;
   if (helper) {
-    return runCredentialHelper(helper, registryServerAddress(host), env, options.helperTimeoutMs ?? 30_000, configPath);
+    return runCredentialHelper(
+      helper,
+      registryServerAddress(host),
+      env,
+      options.helperTimeoutMs ?? 30_000,
+      configPath,
+    );
   }
   const entry = findByRegistry(config.auths, host);
   if (entry === undefined) return undefined;
@@ -90,9 +112,13 @@ export async function resolveRegistryCredentials(registry: string, options: Reso
     const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon < 0) {
-      throw new BuildImagesError('CONFIG_INVALID', `${configPath}: the "auth" of "${host}" is not base64 of "user:password"`, {
-        hint: `Run "docker login${host === defaultRegistry ? '' : ` ${host}`}" again, or remove the entry.`,
-      });
+      throw new BuildImagesError(
+        'CONFIG_INVALID',
+        `${configPath}: the "auth" of "${host}" is not base64 of "user:password"`,
+        {
+          hint: `Run "docker login${host === defaultRegistry ? '' : ` ${host}`}" again, or remove the entry.`,
+        },
+      );
     }
     credentials.username = decoded.slice(0, colon);
     credentials.password = decoded.slice(colon + 1);
@@ -102,7 +128,11 @@ export async function resolveRegistryCredentials(registry: string, options: Reso
   }
   if (entry.identitytoken) credentials.identityToken = entry.identitytoken;
   if (entry.registrytoken) credentials.registryToken = entry.registrytoken;
-  const empty = !credentials.username && !credentials.password && !credentials.identityToken && !credentials.registryToken;
+  const empty =
+    !credentials.username &&
+    !credentials.password &&
+    !credentials.identityToken &&
+    !credentials.registryToken;
   return empty ? undefined : credentials;
 }
 
@@ -123,17 +153,26 @@ async function readDockerConfig(configPath: string): Promise<DockerConfigFile | 
     text = await readFile(configPath, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new BuildImagesError('CONFIG_INVALID', `Cannot read the docker config ${configPath}: ${(error as Error).message}`, { cause: error });
+    throw new BuildImagesError(
+      'CONFIG_INVALID',
+      `Cannot read the docker config ${configPath}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   try {
     const parsed: unknown = JSON.parse(text);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new Error('not a JSON object');
     return parsed as DockerConfigFile;
   } catch (error) {
-    throw new BuildImagesError('CONFIG_INVALID', `The docker config ${configPath} is not valid JSON: ${(error as Error).message}`, {
-      hint: 'Fix the file, or point DOCKER_CONFIG at another directory.',
-      cause: error,
-    });
+    throw new BuildImagesError(
+      'CONFIG_INVALID',
+      `The docker config ${configPath} is not valid JSON: ${(error as Error).message}`,
+      {
+        hint: 'Fix the file, or point DOCKER_CONFIG at another directory.',
+        cause: error,
+      },
+    );
   }
 }
 
@@ -150,22 +189,43 @@ async function runCredentialHelper(
 ): Promise<RegistryCredentials | undefined> {
   const program = `docker-credential-${name}`;
   const failed = (reason: string, cause?: unknown) =>
-    new BuildImagesError('REGISTRY_CREDENTIALS_FAILED', `The credential helper ${program} failed for ${serverAddress}: ${reason}`, {
-      hint: `${configPath} names "${name}" in credHelpers or credsStore: install ${program} on PATH, fix it, or remove it from the file (or pass credentials explicitly).`,
-      cause,
-    });
+    new BuildImagesError(
+      'REGISTRY_CREDENTIALS_FAILED',
+      `The credential helper ${program} failed for ${serverAddress}: ${reason}`,
+      {
+        hint: `${configPath} names "${name}" in credHelpers or credsStore: install ${program} on PATH, fix it, or remove it from the file (or pass credentials explicitly).`,
+        cause,
+      },
+    );
   if (!/^[\w.-]+$/.test(name)) throw failed(`"${name}" is not a helper name`);
 
-  const { code, stdout, stderr, error } = await new Promise<{ code: number | null; stdout: string; stderr: string; error?: NodeJS.ErrnoException }>((resolve) => {
-    const child = spawn(program, ['get'], { env, stdio: ['pipe', 'pipe', 'pipe'], timeout: timeoutMs });
+  const { code, stdout, stderr, error } = await new Promise<{
+    code: number | null;
+    stdout: string;
+    stderr: string;
+    error?: NodeJS.ErrnoException;
+  }>((resolve) => {
+    const child = spawn(program, ['get'], {
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      timeout: timeoutMs,
+    });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
     child.stdin.on('error', () => undefined); // a helper that exits without reading stdin
-    child.once('error', (spawnError: NodeJS.ErrnoException) => resolve({ code: null, stdout: out, stderr: err, error: spawnError }));
+    child.once('error', (spawnError: NodeJS.ErrnoException) =>
+      resolve({ code: null, stdout: out, stderr: err, error: spawnError }),
+    );
     child.once('close', (exitCode, signal) =>
-      resolve({ code: exitCode, stdout: out, stderr: signal ? `${err}killed by ${signal}${signal === 'SIGTERM' ? ` (timed out after ${timeoutMs} ms)` : ''}` : err }),
+      resolve({
+        code: exitCode,
+        stdout: out,
+        stderr: signal
+          ? `${err}killed by ${signal}${signal === 'SIGTERM' ? ` (timed out after ${timeoutMs} ms)` : ''}`
+          : err,
+      }),
     );
     child.stdin.end(serverAddress);
   });
@@ -174,7 +234,9 @@ async function runCredentialHelper(
   const output = `${stdout}\n${stderr}`.trim();
   if (code !== 0) {
     if (/credentials not found/i.test(output)) return undefined;
-    throw failed(`exit code ${code ?? 'none'}${output ? `: ${output.split('\n').slice(-3).join(' ')}` : ''}`);
+    throw failed(
+      `exit code ${code ?? 'none'}${output ? `: ${output.split('\n').slice(-3).join(' ')}` : ''}`,
+    );
   }
   let parsed: { Username?: unknown; Secret?: unknown };
   try {
@@ -198,7 +260,10 @@ export interface EngineAuthConfig {
   serveraddress?: string;
 }
 
-export function toEngineAuthConfig(registry: string, credentials: RegistryCredentials | undefined): EngineAuthConfig {
+export function toEngineAuthConfig(
+  registry: string,
+  credentials: RegistryCredentials | undefined,
+): EngineAuthConfig {
   if (credentials === undefined) return {};
   const config: EngineAuthConfig = { serveraddress: registryServerAddress(registry) };
   if (credentials.username !== undefined) config.username = credentials.username;

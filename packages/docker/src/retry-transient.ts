@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Refusals: retrying cannot help, and a push to a registry that refuses takes long (see ENGINE-NOTES). */
-const authFailure = /\b(?:401|403)\b|unauthori[sz]ed|denied|forbidden|authentication required|no basic auth credentials|incorrect username or password/i;
+const authFailure =
+  /\b(?:401|403)\b|unauthori[sz]ed|denied|forbidden|authentication required|no basic auth credentials|incorrect username or password/i;
 
 /** Failures a later attempt may not see: 5xx, 429, timeouts, dropped and refused connections, EOF. */
 const transientFailure = new RegExp(
@@ -35,7 +36,12 @@ export interface RetryOptions {
   backoffMs?: number;
   signal?: AbortSignal;
   /** Called before each wait, e.g. to log "retrying push (2/4) in 1000 ms: 503 Service Unavailable". */
-  onRetry?: (retry: { attempt: number; maxAttempts: number; delayMs: number; reason: string }) => void;
+  onRetry?: (retry: {
+    attempt: number;
+    maxAttempts: number;
+    delayMs: number;
+    reason: string;
+  }) => void;
 }
 
 /** What the last attempt of a transient failure threw, with how many attempts were made. */
@@ -70,11 +76,14 @@ export async function retryTransient<T>(
       options.signal?.throwIfAborted();
       const reason = transientReason(error);
       if (reason === undefined) throw error;
-      if (attemptNumber >= maxAttempts) throw new RetriesExhausted(attemptNumber, reason, { cause: error });
+      if (attemptNumber >= maxAttempts)
+        throw new RetriesExhausted(attemptNumber, reason, { cause: error });
       const delayMs = backoffMs * 2 ** (attemptNumber - 1);
       options.onRetry?.({ attempt: attemptNumber + 1, maxAttempts, delayMs, reason });
       // An abort rejects the wait with an AbortError; rethrow the signal's reason, as the builder does.
-      await sleep(delayMs, undefined, options.signal ? { signal: options.signal } : {}).catch(() => options.signal?.throwIfAborted());
+      await sleep(delayMs, undefined, options.signal ? { signal: options.signal } : {}).catch(() =>
+        options.signal?.throwIfAborted(),
+      );
     }
   }
 }

@@ -8,7 +8,8 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { dockerForTests } from '../../cli/test/docker-engine.js';
 
-export const registryBinary = process.env['BUILD_IMAGES_REGISTRY_BINARY'] || '/usr/bin/docker-registry';
+export const registryBinary =
+  process.env['BUILD_IMAGES_REGISTRY_BINARY'] || '/usr/bin/docker-registry';
 
 /**
  * Decides whether the registry tests run: they need a Docker Engine with the base image and
@@ -20,7 +21,8 @@ export async function registryTestEngine(): Promise<Docker | undefined> {
   const missing = [registryBinary, '/usr/bin/htpasswd'].filter((file) => !existsSync(file));
   if (missing.length === 0) return docker;
   const problem = `${missing.join(' and ')} missing: apt-get install -y docker-registry apache2-utils`;
-  if (process.env['CI'] === 'true') throw new Error(`CI=true and the registry tests cannot run: ${problem}`);
+  if (process.env['CI'] === 'true')
+    throw new Error(`CI=true and the registry tests cannot run: ${problem}`);
   console.warn(`\n!!! SKIPPING registry tests: ${problem} !!!\n`);
   return undefined;
 }
@@ -47,7 +49,9 @@ export async function freePort(): Promise<number> {
  * dir, optionally behind htpasswd auth, and waits until `/v2/` answers. `stop` kills it and
  * removes the dir.
  */
-export async function startLocalRegistry(options: { auth?: { username: string; password: string } } = {}): Promise<LocalRegistry> {
+export async function startLocalRegistry(
+  options: { auth?: { username: string; password: string } } = {},
+): Promise<LocalRegistry> {
   const dir = await mkdtemp(path.join(tmpdir(), 'build-images-registry-'));
   const logFile = path.join(dir, 'registry.log');
   let child: ChildProcess | undefined;
@@ -64,7 +68,9 @@ export async function startLocalRegistry(options: { auth?: { username: string; p
     let authSection = '';
     if (options.auth) {
       // htpasswd -B: bcrypt, the only hash the registry accepts.
-      const made = spawnSync('htpasswd', ['-Bbn', options.auth.username, options.auth.password], { encoding: 'utf8' });
+      const made = spawnSync('htpasswd', ['-Bbn', options.auth.username, options.auth.password], {
+        encoding: 'utf8',
+      });
       if (made.status !== 0) throw new Error(`htpasswd failed: ${made.stderr}`);
       await writeFile(path.join(dir, 'htpasswd'), made.stdout);
       authSection = `auth:\n  htpasswd:\n    realm: build-images-test\n    path: ${path.join(dir, 'htpasswd')}\n`;
@@ -94,13 +100,25 @@ export async function startLocalRegistry(options: { auth?: { username: string; p
     const fd = openSync(logFile, 'a');
     child = spawn(registryBinary, ['serve', config], { stdio: ['ignore', fd, fd] });
     closeSync(fd);
-    const registry: LocalRegistry = { host, url: `http://${host}`, log: () => readFile(logFile, 'utf8').catch(() => ''), stop };
+    const registry: LocalRegistry = {
+      host,
+      url: `http://${host}`,
+      log: () => readFile(logFile, 'utf8').catch(() => ''),
+      stop,
+    };
     const deadline = Date.now() + 15_000;
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`docker-registry exited with ${child.exitCode}: ${await registry.log()}`);
-      const status = await fetch(`${registry.url}/v2/`).then((response) => response.status, () => undefined);
+      if (child.exitCode !== null)
+        throw new Error(`docker-registry exited with ${child.exitCode}: ${await registry.log()}`);
+      const status = await fetch(`${registry.url}/v2/`).then(
+        (response) => response.status,
+        () => undefined,
+      );
       if (status === 200 || status === 401) return registry;
-      if (Date.now() > deadline) throw new Error(`docker-registry did not answer on ${host} within 15 s: ${await registry.log()}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `docker-registry did not answer on ${host} within 15 s: ${await registry.log()}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   } catch (error) {
@@ -138,11 +156,23 @@ export async function startFaultProxy(
       failed++;
       request.resume();
       response.writeHead(503, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ errors: [{ code: 'UNAVAILABLE', message: 'service unavailable (injected by the test proxy)' }] }));
+      response.end(
+        JSON.stringify({
+          errors: [
+            { code: 'UNAVAILABLE', message: 'service unavailable (injected by the test proxy)' },
+          ],
+        }),
+      );
       return;
     }
     const upstream = httpRequest(
-      { host: targetUrl.hostname, port: targetUrl.port, method: request.method, path: request.url, headers: request.headers },
+      {
+        host: targetUrl.hostname,
+        port: targetUrl.port,
+        method: request.method,
+        path: request.url,
+        headers: request.headers,
+      },
       (upstreamResponse) => {
         response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
         upstreamResponse.pipe(response);
@@ -168,6 +198,11 @@ export async function startFaultProxy(
 }
 
 /** Requests that write to the registry: blob uploads (POST, PATCH, PUT) and manifest PUTs. */
-export const isRegistryWrite = (request: IncomingMessage): boolean => request.method !== 'GET' && request.method !== 'HEAD';
-export const isManifestPut = (request: IncomingMessage): boolean => request.method === 'PUT' && /\/manifests\//.test(request.url ?? '');
-export const isBlobUpload = (request: IncomingMessage): boolean => request.method !== 'GET' && request.method !== 'HEAD' && /\/blobs\/uploads\//.test(request.url ?? '');
+export const isRegistryWrite = (request: IncomingMessage): boolean =>
+  request.method !== 'GET' && request.method !== 'HEAD';
+export const isManifestPut = (request: IncomingMessage): boolean =>
+  request.method === 'PUT' && /\/manifests\//.test(request.url ?? '');
+export const isBlobUpload = (request: IncomingMessage): boolean =>
+  request.method !== 'GET' &&
+  request.method !== 'HEAD' &&
+  /\/blobs\/uploads\//.test(request.url ?? '');

@@ -3,13 +3,21 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addTagRemotely } from '../src/add-tag-remotely.js';
 import { manifestExists } from '../src/manifest-exists.js';
-import { isLoopbackRegistry, parseAuthenticateHeader, registryBaseUrl } from '../src/registry-client.js';
+import {
+  isLoopbackRegistry,
+  parseAuthenticateHeader,
+  registryBaseUrl,
+} from '../src/registry-client.js';
 import { isTransientRegistryFailure, retryTransient } from '../src/retry-transient.js';
 
 // A fake token-auth registry on loopback (node:http): these cases need a token service, which
 // the htpasswd-only docker-registry does not have. The real-registry cases are in registry.docker.test.ts.
 
-const manifest = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', layers: [] });
+const manifest = JSON.stringify({
+  schemaVersion: 2,
+  mediaType: 'application/vnd.oci.image.manifest.v1+json',
+  layers: [],
+});
 const manifestDigest = 'sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
 
 let server: Server | undefined;
@@ -18,7 +26,9 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function serve(handler: (request: IncomingMessage, response: ServerResponse, host: string) => void): Promise<string> {
+async function serve(
+  handler: (request: IncomingMessage, response: ServerResponse, host: string) => void,
+): Promise<string> {
   let host = '';
   server = createServer((request, response) => handler(request, response, host));
   await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
@@ -32,17 +42,26 @@ function tokenRegistry(log: string[], tags: Map<string, { body: string; type: st
     const url = new URL(request.url ?? '/', `http://${host}`);
     log.push(`${request.method} ${url.pathname}${url.search}`);
     if (url.pathname === '/token') {
-      const ok = request.headers.authorization === `Basic ${Buffer.from('user:pw').toString('base64')}`;
+      const ok =
+        request.headers.authorization === `Basic ${Buffer.from('user:pw').toString('base64')}`;
       response.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(ok ? { token: `tok:${url.searchParams.get('scope')}` } : { details: 'bad credentials' }));
+      response.end(
+        JSON.stringify(
+          ok ? { token: `tok:${url.searchParams.get('scope')}` } : { details: 'bad credentials' },
+        ),
+      );
       return;
     }
     const match = /^\/v2\/(.+)\/manifests\/(.+)$/.exec(url.pathname);
     const action = request.method === 'PUT' ? 'pull,push' : 'pull';
     const scope = `repository:${match?.[1]}:${action}`;
     if (request.headers.authorization !== `Bearer tok:${scope}`) {
-      response.writeHead(401, { 'www-authenticate': `Bearer realm="http://${host}/token",service="fake",scope="${scope}"` });
-      response.end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }));
+      response.writeHead(401, {
+        'www-authenticate': `Bearer realm="http://${host}/token",service="fake",scope="${scope}"`,
+      });
+      response.end(
+        JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }),
+      );
       return;
     }
     const tag = match?.[2] ?? '';
@@ -59,10 +78,16 @@ function tokenRegistry(log: string[], tags: Map<string, { body: string; type: st
     const found = tags.get(tag);
     if (!found) {
       response.writeHead(404, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown' }] }));
+      response.end(
+        JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown' }] }),
+      );
       return;
     }
-    response.writeHead(200, { 'content-type': found.type, 'docker-content-digest': manifestDigest, 'content-length': Buffer.byteLength(found.body) });
+    response.writeHead(200, {
+      'content-type': found.type,
+      'docker-content-digest': manifestDigest,
+      'content-length': Buffer.byteLength(found.body),
+    });
     response.end(request.method === 'HEAD' ? undefined : found.body);
   };
 }
@@ -70,7 +95,9 @@ function tokenRegistry(log: string[], tags: Map<string, { body: string; type: st
 describe('manifestExists and addTagRemotely with token auth', () => {
   it('gets a bearer token for the scope the challenge names, with Basic credentials at the token service', async () => {
     const log: string[] = [];
-    const tags = new Map([['1.0', { body: manifest, type: 'application/vnd.oci.image.manifest.v1+json' }]]);
+    const tags = new Map([
+      ['1.0', { body: manifest, type: 'application/vnd.oci.image.manifest.v1+json' }],
+    ]);
     const host = await serve(tokenRegistry(log, tags));
     const credentials = { username: 'user', password: 'pw', source: 'test' };
 
@@ -83,17 +110,34 @@ describe('manifestExists and addTagRemotely with token auth', () => {
     expect(log).toContain('GET /token?service=fake&scope=repository%3Aacme%2Fapi%3Apull');
 
     const tagged = await addTagRemotely(`${host}/acme/api:1.0`, 'latest', credentials);
-    expect(tagged).toEqual({ reference: `${host}/acme/api:latest`, digest: manifestDigest, mediaType: 'application/vnd.oci.image.manifest.v1+json' });
-    expect(tags.get('latest')).toEqual({ body: manifest, type: 'application/vnd.oci.image.manifest.v1+json' });
+    expect(tagged).toEqual({
+      reference: `${host}/acme/api:latest`,
+      digest: manifestDigest,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    });
+    expect(tags.get('latest')).toEqual({
+      body: manifest,
+      type: 'application/vnd.oci.image.manifest.v1+json',
+    });
     expect(log).toContain('GET /token?service=fake&scope=repository%3Aacme%2Fapi%3Apull%2Cpush');
   });
 
   it('fails with the registry named when the token service refuses the credentials, without retrying', async () => {
     const log: string[] = [];
     const host = await serve(tokenRegistry(log, new Map()));
-    await expect(manifestExists(`${host}/acme/api:1.0`, { username: 'user', password: 'wrong', source: 'test' }, { backoffMs: 1 })).rejects.toMatchObject({
+    await expect(
+      manifestExists(
+        `${host}/acme/api:1.0`,
+        { username: 'user', password: 'wrong', source: 'test' },
+        { backoffMs: 1 },
+      ),
+    ).rejects.toMatchObject({
       code: 'REGISTRY_AUTH_FAILED',
-      message: expect.stringMatching(new RegExp(`^Registry ${host} refused the token request: .*401.* \\(user "user" \\(from test\\)\\)$`)),
+      message: expect.stringMatching(
+        new RegExp(
+          `^Registry ${host} refused the token request: .*401.* \\(user "user" \\(from test\\)\\)$`,
+        ),
+      ),
     });
     expect(log.filter((line) => line.startsWith('GET /token'))).toHaveLength(1);
   });
@@ -107,7 +151,9 @@ describe('retries', () => {
       response.writeHead(503, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ errors: [{ code: 'UNAVAILABLE', message: 'try later' }] }));
     });
-    await expect(manifestExists(`${host}/acme/api:1`, undefined, { retries: 2, backoffMs: 1 })).rejects.toMatchObject({
+    await expect(
+      manifestExists(`${host}/acme/api:1`, undefined, { retries: 2, backoffMs: 1 }),
+    ).rejects.toMatchObject({
       code: 'REGISTRY_UNAVAILABLE',
       message: `Registry ${host} failed 3 times: HEAD http://${host}/v2/acme/api/manifests/1 answered 503 Service Unavailable`,
     });
@@ -120,7 +166,9 @@ describe('retries', () => {
       response.writeHead(++calls <= 2 ? 502 : 404);
       response.end();
     });
-    expect(await manifestExists(`${host}/acme/api:1`, undefined, { retries: 3, backoffMs: 1 })).toEqual({ exists: false });
+    expect(
+      await manifestExists(`${host}/acme/api:1`, undefined, { retries: 3, backoffMs: 1 }),
+    ).toEqual({ exists: false });
     expect(calls).toBe(3);
   });
 
@@ -128,11 +176,22 @@ describe('retries', () => {
     const urls: string[] = [];
     const fakeFetch = (async (input: string | URL | Request) => {
       urls.push(String(input));
-      return new Response(null, { status: 200, headers: { 'docker-content-digest': manifestDigest } });
+      return new Response(null, {
+        status: 200,
+        headers: { 'docker-content-digest': manifestDigest },
+      });
     }) as typeof fetch;
-    expect(await manifestExists('node:24', undefined, { fetch: fakeFetch })).toMatchObject({ exists: true, digest: manifestDigest });
-    expect(await manifestExists('ghcr.io/acme/api:1', undefined, { fetch: fakeFetch })).toMatchObject({ exists: true });
-    expect(urls).toEqual(['https://registry-1.docker.io/v2/library/node/manifests/24', 'https://ghcr.io/v2/acme/api/manifests/1']);
+    expect(await manifestExists('node:24', undefined, { fetch: fakeFetch })).toMatchObject({
+      exists: true,
+      digest: manifestDigest,
+    });
+    expect(
+      await manifestExists('ghcr.io/acme/api:1', undefined, { fetch: fakeFetch }),
+    ).toMatchObject({ exists: true });
+    expect(urls).toEqual([
+      'https://registry-1.docker.io/v2/library/node/manifests/24',
+      'https://ghcr.io/v2/acme/api/manifests/1',
+    ]);
   });
 
   it('classifies registry errors: transient ones are retried, refusals never', () => {
@@ -179,18 +238,33 @@ describe('retries', () => {
 
 describe('registry addresses', () => {
   it('treats loopback registries as plain HTTP, like the engine', () => {
-    expect(['127.0.0.1:5000', '127.3.2.1', 'localhost:5000', '[::1]:5000'].every(isLoopbackRegistry)).toBe(true);
-    expect(['10.0.0.1:5000', 'ghcr.io', 'localhost.example.com'].some(isLoopbackRegistry)).toBe(false);
+    expect(
+      ['127.0.0.1:5000', '127.3.2.1', 'localhost:5000', '[::1]:5000'].every(isLoopbackRegistry),
+    ).toBe(true);
+    expect(['10.0.0.1:5000', 'ghcr.io', 'localhost.example.com'].some(isLoopbackRegistry)).toBe(
+      false,
+    );
     expect(registryBaseUrl('127.0.0.1:5000')).toBe('http://127.0.0.1:5000');
     expect(registryBaseUrl('registry.internal:5000', true)).toBe('http://registry.internal:5000');
     expect(registryBaseUrl('index.docker.io')).toBe('https://registry-1.docker.io');
   });
 
   it('parses WWW-Authenticate challenges', () => {
-    expect(parseAuthenticateHeader('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/node:pull"')).toEqual({
+    expect(
+      parseAuthenticateHeader(
+        'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/node:pull"',
+      ),
+    ).toEqual({
       scheme: 'bearer',
-      params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/node:pull' },
+      params: {
+        realm: 'https://auth.docker.io/token',
+        service: 'registry.docker.io',
+        scope: 'repository:library/node:pull',
+      },
     });
-    expect(parseAuthenticateHeader('Basic realm="test"')).toEqual({ scheme: 'basic', params: { realm: 'test' } });
+    expect(parseAuthenticateHeader('Basic realm="test"')).toEqual({
+      scheme: 'basic',
+      params: { realm: 'test' },
+    });
   });
 });

@@ -9,7 +9,14 @@ import { checkRegistryAuth } from '../src/check-registry-auth.js';
 import { manifestExists } from '../src/manifest-exists.js';
 import { pushImage } from '../src/push-image.js';
 import { resolveRegistryCredentials } from '../src/registry-credentials.js';
-import { isManifestPut, registryTestEngine, startFaultProxy, startLocalRegistry, type FaultProxy, type LocalRegistry } from './local-registry.js';
+import {
+  isManifestPut,
+  registryTestEngine,
+  startFaultProxy,
+  startLocalRegistry,
+  type FaultProxy,
+  type LocalRegistry,
+} from './local-registry.js';
 
 // Real registries (Debian's docker-registry on loopback ports), pushed to by the real engine.
 // Loopback registries are plain HTTP for the engine by default, so no daemon configuration is needed.
@@ -27,7 +34,9 @@ async function tagBase(engine: Docker, repo: string, tag: string): Promise<strin
   return `${repo}:${tag}`;
 }
 
-async function timed<T>(run: () => Promise<T>): Promise<{ ms: number; result: T | undefined; error: unknown }> {
+async function timed<T>(
+  run: () => Promise<T>,
+): Promise<{ ms: number; result: T | undefined; error: unknown }> {
   const start = performance.now();
   try {
     const result = await run();
@@ -52,16 +61,24 @@ describe.skipIf(docker === undefined)('registry layer against real registries', 
 
   afterAll(async () => {
     if (docker === undefined) return;
-    for (const tag of localTags) await engine.getImage(tag).remove({ noprune: true }).catch(() => undefined);
+    for (const tag of localTags)
+      await engine
+        .getImage(tag)
+        .remove({ noprune: true })
+        .catch(() => undefined);
     for (const stop of stops.reverse()) await stop();
     // Nothing this file tagged is left behind.
-    const left = (await engine.listImages()).flatMap((image) => image.RepoTags ?? []).filter((tag) => [...localTags].includes(tag));
+    const left = (await engine.listImages())
+      .flatMap((image) => image.RepoTags ?? [])
+      .filter((tag) => [...localTags].includes(tag));
     expect(left).toEqual([]);
   });
 
   describe('a registry without auth', () => {
     it('passes the login check with no credentials', async () => {
-      expect(await checkRegistryAuth(engine, open.host, undefined)).toMatchObject({ status: 'Login Succeeded' });
+      expect(await checkRegistryAuth(engine, open.host, undefined)).toMatchObject({
+        status: 'Login Succeeded',
+      });
     });
 
     it('pushes a tag and returns the digest that manifestExists then sees', async () => {
@@ -80,25 +97,34 @@ describe.skipIf(docker === undefined)('registry layer against real registries', 
 
     it('says a missing tag does not exist, and adds a tag remotely without pushing', async () => {
       expect(await manifestExists(`${open.host}/t/base:two`, undefined)).toEqual({ exists: false });
-      expect(await manifestExists(`${open.host}/t/nothing-here:one`, undefined)).toEqual({ exists: false });
+      expect(await manifestExists(`${open.host}/t/nothing-here:one`, undefined)).toEqual({
+        exists: false,
+      });
       const tagged = await addTagRemotely(`${open.host}/t/base:one`, 'two', undefined);
       expect(tagged).toEqual({
         reference: `${open.host}/t/base:two`,
         digest: openDigest,
         mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
       });
-      expect(await manifestExists(`${open.host}/t/base:two`, undefined)).toMatchObject({ exists: true, digest: openDigest });
+      expect(await manifestExists(`${open.host}/t/base:two`, undefined)).toMatchObject({
+        exists: true,
+        digest: openDigest,
+      });
     });
 
     it('fails with the registry named when a reference does not exist to tag from', async () => {
-      await expect(addTagRemotely(`${open.host}/t/base:missing`, 'three', undefined)).rejects.toMatchObject({
+      await expect(
+        addTagRemotely(`${open.host}/t/base:missing`, 'three', undefined),
+      ).rejects.toMatchObject({
         code: 'REGISTRY_ERROR',
         message: `Cannot add the tag "three": ${open.host}/t/base:missing does not exist in ${open.host}`,
       });
     });
 
     it('fails clearly when there is no local image with that tag', async () => {
-      await expect(pushImage(engine, `${open.host}/t/never-built:1`, undefined)).rejects.toMatchObject({
+      await expect(
+        pushImage(engine, `${open.host}/t/never-built:1`, undefined),
+      ).rejects.toMatchObject({
         code: 'PUSH_FAILED',
         message: `Cannot push ${open.host}/t/never-built:1: there is no local image with that tag`,
       });
@@ -107,7 +133,13 @@ describe.skipIf(docker === undefined)('registry layer against real registries', 
 
   describe('a registry with htpasswd auth', () => {
     it('fails the login check fast for a wrong password, naming the registry', async () => {
-      const { ms, error } = await timed(() => checkRegistryAuth(engine, locked.host, { username: user.username, password: 'wrong', source: 'the command line' }));
+      const { ms, error } = await timed(() =>
+        checkRegistryAuth(engine, locked.host, {
+          username: user.username,
+          password: 'wrong',
+          source: 'the command line',
+        }),
+      );
       console.log(`checkRegistryAuth with a wrong password failed in ${ms.toFixed(0)} ms`);
       expect(ms).toBeLessThan(5000);
       expect(error).toMatchObject({
@@ -129,18 +161,37 @@ describe.skipIf(docker === undefined)('registry layer against real registries', 
       const dir = await mkdtemp(path.join(tmpdir(), 'build-images-docker-config-'));
       stops.push(() => rm(dir, { recursive: true, force: true }));
       const configPath = path.join(dir, 'config.json');
-      await writeFile(configPath, JSON.stringify({ auths: { [`http://${locked.host}`]: { auth: Buffer.from(`${user.username}:${user.password}`).toString('base64') } } }));
+      await writeFile(
+        configPath,
+        JSON.stringify({
+          auths: {
+            [`http://${locked.host}`]: {
+              auth: Buffer.from(`${user.username}:${user.password}`).toString('base64'),
+            },
+          },
+        }),
+      );
       const credentials = await resolveRegistryCredentials(locked.host, { configPath });
       expect(credentials).toMatchObject(user);
 
-      expect(await checkRegistryAuth(engine, locked.host, credentials)).toMatchObject({ status: 'Login Succeeded' });
+      expect(await checkRegistryAuth(engine, locked.host, credentials)).toMatchObject({
+        status: 'Login Succeeded',
+      });
       const tag = await tagBase(engine, `${locked.host}/team/app`, '1.0');
       const pushed = await pushImage(engine, tag, credentials);
       expect(pushed.attempts).toBe(1);
-      expect(await manifestExists(tag, credentials)).toMatchObject({ exists: true, digest: pushed.digest });
-      expect(await manifestExists(`${locked.host}/team/app:2.0`, credentials)).toEqual({ exists: false });
+      expect(await manifestExists(tag, credentials)).toMatchObject({
+        exists: true,
+        digest: pushed.digest,
+      });
+      expect(await manifestExists(`${locked.host}/team/app:2.0`, credentials)).toEqual({
+        exists: false,
+      });
       await addTagRemotely(tag, 'latest', credentials);
-      expect(await manifestExists(`${locked.host}/team/app:latest`, credentials)).toMatchObject({ exists: true, digest: pushed.digest });
+      expect(await manifestExists(`${locked.host}/team/app:latest`, credentials)).toMatchObject({
+        exists: true,
+        digest: pushed.digest,
+      });
     });
 
     it('refuses manifestExists without credentials or with a wrong password, naming the registry', async () => {
@@ -148,9 +199,17 @@ describe.skipIf(docker === undefined)('registry layer against real registries', 
         code: 'REGISTRY_AUTH_FAILED',
         message: `Registry ${locked.host} requires a user name and password (Basic auth) (no credentials)`,
       });
-      await expect(manifestExists(`${locked.host}/team/app:1.0`, { username: user.username, password: 'wrong', source: 'test' })).rejects.toMatchObject({
+      await expect(
+        manifestExists(`${locked.host}/team/app:1.0`, {
+          username: user.username,
+          password: 'wrong',
+          source: 'test',
+        }),
+      ).rejects.toMatchObject({
         code: 'REGISTRY_AUTH_FAILED',
-        message: expect.stringContaining(`Registry ${locked.host} refused user "ci-user" (from test): HEAD http://${locked.host}/v2/team/app/manifests/1.0 answered 401`),
+        message: expect.stringContaining(
+          `Registry ${locked.host} refused user "ci-user" (from test): HEAD http://${locked.host}/v2/team/app/manifests/1.0 answered 401`,
+        ),
       });
     });
   });
@@ -169,13 +228,20 @@ describe.skipIf(docker === undefined)('registry layer against real registries', 
       const tag = await tagBase(engine, `${proxy.host}/t/base`, 'retried');
       const retries: string[] = [];
       const { ms, result, error } = await timed(() =>
-        pushImage(engine, tag, undefined, { retries: 3, backoffMs: 100, onRetry: ({ attempt, reason }) => retries.push(`${attempt}: ${reason}`) }),
+        pushImage(engine, tag, undefined, {
+          retries: 3,
+          backoffMs: 100,
+          onRetry: ({ attempt, reason }) => retries.push(`${attempt}: ${reason}`),
+        }),
       );
       console.log(`push with two injected 503s: ${ms.toFixed(0)} ms, ${result?.attempts} attempts`);
       expect(error).toBeUndefined();
       expect(result?.attempts).toBe(3);
       expect(result?.digest).toBe(openDigest); // the same image: the same manifest
-      expect(retries).toEqual(['2: received unexpected HTTP status: 503 Service Unavailable', '3: received unexpected HTTP status: 503 Service Unavailable']);
+      expect(retries).toEqual([
+        '2: received unexpected HTTP status: 503 Service Unavailable',
+        '3: received unexpected HTTP status: 503 Service Unavailable',
+      ]);
       expect(proxy.failed()).toBe(2);
       await stopProxy();
     });
@@ -183,7 +249,9 @@ describe.skipIf(docker === undefined)('registry layer against real registries', 
     it('gives up after the bounded retries when the registry keeps answering 503', async () => {
       proxy = await startFaultProxy(open.url, { failures: Infinity, matches: isManifestPut });
       const tag = await tagBase(engine, `${proxy.host}/t/base`, 'doomed');
-      const { ms, error } = await timed(() => pushImage(engine, tag, undefined, { retries: 2, backoffMs: 100 }));
+      const { ms, error } = await timed(() =>
+        pushImage(engine, tag, undefined, { retries: 2, backoffMs: 100 }),
+      );
       console.log(`push against a registry always answering 503: failed in ${ms.toFixed(0)} ms`);
       expect(error).toMatchObject({
         code: 'PUSH_FAILED',
@@ -195,8 +263,13 @@ describe.skipIf(docker === undefined)('registry layer against real registries', 
     });
 
     it('retries manifestExists on 503 and then answers', async () => {
-      proxy = await startFaultProxy(open.url, { failures: 2, matches: (request) => request.method === 'HEAD' });
-      expect(await manifestExists(`${proxy.host}/t/base:one`, undefined, { backoffMs: 10 })).toMatchObject({ exists: true, digest: openDigest });
+      proxy = await startFaultProxy(open.url, {
+        failures: 2,
+        matches: (request) => request.method === 'HEAD',
+      });
+      expect(
+        await manifestExists(`${proxy.host}/t/base:one`, undefined, { backoffMs: 10 }),
+      ).toMatchObject({ exists: true, digest: openDigest });
       expect(proxy.failed()).toBe(2);
       await stopProxy();
     });
