@@ -19,7 +19,17 @@ export const optionTable = {
   bail: { type: 'boolean', description: 'Stop at the first failed build (default: build the other apps anyway).' },
   'base-image': { type: 'string', value: 'ref', description: 'Base image for every stage, passed as the NODE_IMAGE build argument (env BUILD_IMAGES_BASE_IMAGE).' },
   'bundle-image': { type: 'string', value: 'ref', description: 'Runtime base of apps of kind "bundle", passed as the BUNDLE_IMAGE build argument (env BUILD_IMAGES_BUNDLE_IMAGE).' },
-  tag: { type: 'string', value: 'template', description: 'Image tag template: {app} the app name, {digest} its inputs digest (16 hex digits) (default "{app}:latest").' },
+  tag: {
+    type: 'string',
+    multiple: true,
+    value: 'template',
+    description: 'Image tag template, repeatable: {app}, {digest} (inputs digest, 16 hex digits), {version} (package.json), {sha}, {shortSha}, {branch}, {date} (default "{app}:latest").',
+  },
+  registry: { type: 'string', value: 'host[/path]', description: 'Put every tag under this registry and path, e.g. ghcr.io/acme.' },
+  push: { type: 'boolean', description: 'Push every tag after its build; credentials as docker reads them (~/.docker/config.json, credential helpers).' },
+  'skip-existing': { type: 'boolean', description: 'Ask the registry for the {digest} tag first; when it is there, build and push nothing for that app.' },
+  'registry-user': { type: 'string', value: 'name', description: 'User for the registries, with --password-stdin (instead of the docker config).' },
+  'password-stdin': { type: 'boolean', description: 'Read the registry password (or token) from standard input.' },
   apps: { type: 'string', multiple: true, value: 'glob', description: 'Directories of the apps to build images for (default "apps/*"); repeatable.' },
   dockerfile: { type: 'string', value: 'path', description: 'Where the generated Dockerfile lives, relative to the root (default "docker/Dockerfile").' },
   check: { type: 'boolean', description: 'With "generate": exit 1 with a diff when the Dockerfile on disk is stale, write nothing.' },
@@ -51,7 +61,12 @@ export interface CliOptions {
   bail: boolean;
   baseImage: string | undefined;
   bundleImage: string | undefined;
-  tagTemplate: string;
+  tagTemplates: string[];
+  registry: string | undefined;
+  push: boolean;
+  skipExisting: boolean;
+  registryUser: string | undefined;
+  passwordStdin: boolean;
   appPatterns: string[];
   dockerfile: string;
   check: boolean;
@@ -110,9 +125,24 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv)
   const check = values['check'] === true;
   if (check && command !== 'generate') throw usageError('--check goes with the "generate" command', 'Run build-images generate --check.');
   const baseImage = (values['base-image'] as string | undefined) ?? (env['BUILD_IMAGES_BASE_IMAGE'] || undefined);
-  const tagTemplate = (values['tag'] as string | undefined) ?? '{app}:latest';
-  if (!tagTemplate.includes('{app}')) {
-    throw usageError(`--tag "${tagTemplate}" has no {app}: every app would get the same name`, 'Use e.g. --tag "registry.example.com/team/{app}:{digest}".');
+  const tagTemplates = (values['tag'] as string[] | undefined) ?? ['{app}:latest'];
+  for (const template of tagTemplates) {
+    if (!template.includes('{app}')) {
+      throw usageError(`--tag "${template}" has no {app}: every app would get the same name`, 'Use e.g. --tag "registry.example.com/team/{app}:{digest}".');
+    }
+  }
+  const registry = (values['registry'] as string | undefined)?.replace(/\/+$/, '');
+  if (registry !== undefined && !/^[a-zA-Z0-9.-]+(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(registry)) {
+    throw usageError(`--registry "${registry}" is not a registry host with an optional path`, 'E.g. --registry ghcr.io/acme or --registry 127.0.0.1:5000.');
+  }
+  const skipExisting = values['skip-existing'] === true;
+  if (skipExisting && !tagTemplates.some((template) => template.includes('{digest}'))) {
+    throw usageError('--skip-existing needs a tag with {digest}: only the inputs digest says that the image in the registry is this one', 'Add e.g. --tag "{app}:{digest}".');
+  }
+  const registryUser = values['registry-user'] as string | undefined;
+  const passwordStdin = values['password-stdin'] === true;
+  if (passwordStdin !== (registryUser !== undefined)) {
+    throw usageError('--registry-user and --password-stdin go together', 'E.g. echo "$TOKEN" | build-images --push --registry-user ci --password-stdin.');
   }
   const dockerfile = ((values['dockerfile'] as string | undefined) ?? 'docker/Dockerfile').replace(/^\.\//, '');
   if (dockerfile.startsWith('/') || dockerfile.split('/').includes('..')) {
@@ -141,7 +171,12 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv)
     bail: values['bail'] === true,
     baseImage,
     bundleImage: (values['bundle-image'] as string | undefined) ?? (env['BUILD_IMAGES_BUNDLE_IMAGE'] || undefined),
-    tagTemplate,
+    tagTemplates,
+    registry,
+    push: values['push'] === true,
+    skipExisting,
+    registryUser,
+    passwordStdin,
     appPatterns: (values['apps'] as string[] | undefined) ?? ['apps/*'],
     dockerfile,
     check,

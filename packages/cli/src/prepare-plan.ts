@@ -32,6 +32,7 @@ import {
 import {
   findWorkspaceRoot,
   getChangedFiles,
+  git,
   hashFiles,
   listContextFiles,
   readDockerignore,
@@ -156,7 +157,7 @@ export async function preparePlan(options: CliOptions, cwd: string, env: NodeJS.
   }
 
   let digests: Map<AppName, string> | undefined;
-  if (wantDigests || options.tagTemplate.includes('{digest}')) {
+  if (wantDigests || options.tagTemplates.some((template) => template.includes('{digest}'))) {
     digests = new Map();
     const stages = splitDockerfileStages(dockerfile);
     const hashCache = new Map<string, Promise<HashedFile>>();
@@ -177,15 +178,53 @@ export async function preparePlan(options: CliOptions, cwd: string, env: NodeJS.
     }
   }
 
-  // Dev targets are images of their own: `{app}` is `<app>-dev` there.
-  const tagValues = new Map(
-    imageNames(plan).map((name) => [name as string, { app: options.dev ? `${name}-dev` : name, ...(digests ? { digest: shortDigest(digests.get(name)!) } : {}) }]),
-  );
-  plan = withTags(plan, renderAppTags([options.tagTemplate], tagValues));
+  const source = await sourceTagValues(root, options.tagTemplates, env);
+  const tagValues = new Map<string, Record<string, string>>();
+  for (const name of imageNames(plan)) {
+    const single = plan.apps.find((app) => app.name === name);
+    tagValues.set(name, {
+      // Dev targets are images of their own: `{app}` is `<app>-dev` there.
+      app: options.dev ? `${name}-dev` : name,
+      ...source,
+      ...(digests ? { digest: shortDigest(digests.get(name)!) } : {}),
+      ...(single?.version ? { version: single.version } : {}),
+    });
+  }
+  const templates = options.tagTemplates.map((template) => (options.registry ? `${options.registry}/${template}` : template));
+  plan = withTags(plan, renderAppTags(templates, tagValues));
   return { root, plan, dockerfile, baseImage, selections, selected, packageFiles, digests, change };
 }
 
 /** Every image the plan can build: the apps, then the combined images. */
 export function imageNames(plan: BuildPlan): AppName[] {
   return [...plan.apps.map((app) => app.name), ...plan.combined.map((image) => image.name)];
+}
+
+/** `{sha}`, `{shortSha}`, `{branch}` and `{date}`, read only when a template uses them. */
+async function sourceTagValues(root: string, templates: readonly string[], env: NodeJS.ProcessEnv): Promise<Record<string, string>> {
+  const uses = (name: string) => templates.some((template) => template.includes(`{${name}}`));
+  const values: Record<string, string> = {};
+  if (uses('sha') || uses('shortSha')) {
+    const head = await git(root, ['rev-parse', 'HEAD']).catch(() => undefined);
+    if (head?.code !== 0) {
+      throw new BuildImagesError('USAGE', 'A tag uses {sha} or {shortSha}, but the workspace is not a git checkout with a commit', { hint: 'Use {digest} or {version} instead, or commit first.' });
+    }
+    values['sha'] = head.stdout.trim();
+    values['shortSha'] = values['sha'].slice(0, 7);
+  }
+  if (uses('branch')) {
+    // CI checkouts are often detached: their variables name the branch.
+    let branch = env['GITHUB_HEAD_REF'] || env['GITHUB_REF_NAME'] || env['CI_COMMIT_REF_NAME'] || '';
+    if (!branch) {
+      const current = await git(root, ['rev-parse', '--abbrev-ref', 'HEAD']).catch(() => undefined);
+      branch = current?.code === 0 && current.stdout.trim() !== 'HEAD' ? current.stdout.trim() : 'detached';
+    }
+    // A tag is [A-Za-z0-9_.-]{1,128} and starts with neither "." nor "-".
+    values['branch'] = branch.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[.-]+/, '').slice(0, 100) || 'branch';
+  }
+  if (uses('date')) {
+    const epoch = env['SOURCE_DATE_EPOCH'] ? Number(env['SOURCE_DATE_EPOCH']) * 1000 : Date.now();
+    values['date'] = new Date(epoch).toISOString().slice(0, 10).replaceAll('-', '');
+  }
+  return values;
 }

@@ -25,6 +25,10 @@ function describeResult(result: AppResult): string {
       return `built ${result.tags.join(', ')} (${result.imageId?.slice(7, 19) ?? '?'}) in ${formatDuration(result.durationMs)}${
         result.progress ? `, ${result.progress.stepsCached}/${result.progress.steps} steps cached` : ''
       }`;
+    case 'pushed':
+      return `pushed ${result.published.map((entry) => `${entry.tag}@${entry.digest.slice(0, 19)}`).join(', ')} in ${formatDuration(result.durationMs)}`;
+    case 'up-to-date':
+      return `up to date in the registry: ${result.published.map((entry) => `${entry.tag}@${entry.digest.slice(0, 19)}`).join(', ')}`;
     default:
       return `${result.status}: ${result.error ?? ''}`;
   }
@@ -68,7 +72,7 @@ export function createListrReporter(): BuildReporter {
             tasks.set(app, task);
             const result = await results.get(app)!.promise;
             task.title = `${app}: ${describeResult(result)}`;
-            if (result.status !== 'built') throw new Error(result.logTail.at(-1) ?? result.status);
+            if (!['built', 'pushed', 'up-to-date'].includes(result.status)) throw new Error(result.logTail.at(-1) ?? result.status);
           },
         })),
         {

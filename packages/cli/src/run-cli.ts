@@ -16,7 +16,8 @@ import {
 } from '@build-images/core';
 import { createLockfileSlicer, git } from '@build-images/workspace';
 import { connectDocker, DockerImageBuilder } from '@build-images/docker';
-import { runBuilds, summarizeResults, type AppResult } from '@build-images/runner';
+import { runBuilds, summarizeResults, type AppResult, type Publisher } from '@build-images/runner';
+import { createRegistryPublisher } from './registry-publisher.js';
 import { parseCliOptions, renderHelp, type CliOptions } from './cli-options.js';
 import { diffLines, readIfExists, writeGeneratedDockerfile, writeGeneratedFile } from './dockerfile-file.js';
 import { preparePlan, type PreparedPlan } from './prepare-plan.js';
@@ -31,6 +32,8 @@ export interface CliIo {
   isTTY: boolean;
   /** Aborted on SIGINT/SIGTERM: running builds are cancelled. */
   signal?: AbortSignal;
+  /** Where --password-stdin reads from (default process.stdin). */
+  stdin?: NodeJS.ReadableStream;
 }
 
 function version(): string {
@@ -120,6 +123,21 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       return options.dev ? { ...request, target: `${name}-dev` } : request;
     }),
   );
+  let publisher: Publisher | undefined;
+  if (options.push || options.skipExisting) {
+    const digestTags = new Set(
+      requests.flatMap((request) => request.tags.filter((_, index) => options.tagTemplates[index]?.includes('{digest}'))),
+    );
+    publisher = await createRegistryPublisher(docker, {
+      tags: requests.flatMap((request) => request.tags),
+      override: options.registryUser !== undefined ? { username: options.registryUser, password: await readPassword(io) } : undefined,
+      env: io.env,
+      push: options.push,
+      skipExisting: options.skipExisting,
+      isDigestTag: (tag) => digestTags.has(tag),
+      onRetry: (message) => io.stderr.write(`push retry: ${message}\n`),
+    });
+  }
   const interactive = io.isTTY && !options.json && !io.env['CI'];
   const reporter = interactive ? createListrReporter() : createPlainReporter(io.stderr);
   reporter.start(prepared.selected);
@@ -128,6 +146,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     bail: options.bail,
     events: reporter.events,
     ...(io.signal ? { signal: io.signal } : {}),
+    ...(publisher ? { publisher } : {}),
   });
   await reporter.finish();
 
@@ -137,7 +156,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     io.stdout.write(formatSummary(results));
   }
   if (io.signal?.aborted) return ExitCode.interrupted;
-  return results.some((result) => result.status !== 'built') ? ExitCode.buildFailed : ExitCode.ok;
+  const succeeded = new Set(['built', 'pushed', 'up-to-date']);
+  return results.some((result) => !succeeded.has(result.status)) ? ExitCode.buildFailed : ExitCode.ok;
 }
 
 async function generate(root: string, plan: BuildPlan, dockerfile: string, options: CliOptions, io: CliIo): Promise<number> {
@@ -279,6 +299,7 @@ function resultJson(result: AppResult, prepared: PreparedPlan) {
     steps: result.steps.map((step) => ({ name: step.name, cached: step.cached, durationMs: step.started !== undefined && step.completed !== undefined ? step.completed - step.started : null })),
     stepsCached: result.progress?.stepsCached ?? null,
     contextBytes: result.contextBytes ?? null,
+    published: result.published,
     error: result.error ?? null,
     logTail: result.logTail,
   };
@@ -298,7 +319,10 @@ function formatSummary(results: readonly AppResult[]): string {
   const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
   const out = ['', line(header), ...rows.map(line)];
   for (const result of results) {
-    if (result.status === 'built') continue;
+    for (const published of result.published) out.push(`${result.app}: ${published.tag}@${published.digest}`);
+  }
+  for (const result of results) {
+    if (['built', 'pushed', 'up-to-date'].includes(result.status)) continue;
     out.push('', `${result.app} ${result.status}: ${result.error ?? ''}`);
     for (const logLine of result.logTail) out.push(`  | ${logLine}`);
   }
@@ -324,4 +348,16 @@ async function sourceLabels(root: string): Promise<Record<string, string>> {
       .replace(/\/\/[^@/]+@/, '//');
   }
   return labels;
+}
+
+/** The registry password from standard input (--password-stdin), without its final newline. */
+async function readPassword(io: CliIo): Promise<string> {
+  const stdin = io.stdin ?? process.stdin;
+  let text = '';
+  for await (const chunk of stdin) text += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+  const password = text.replace(/\r?\n$/, '');
+  if (password === '') {
+    throw new BuildImagesError('USAGE', '--password-stdin read an empty password', { hint: 'Pipe it in: echo "$TOKEN" | build-images --push --registry-user <name> --password-stdin.' });
+  }
+  return password;
 }

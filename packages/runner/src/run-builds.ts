@@ -8,7 +8,15 @@ import {
   type ImageBuildRequest,
 } from '@build-images/core';
 
-export type AppStatus = 'built' | 'failed' | 'cancelled' | 'skipped';
+/** `up-to-date`: the registry already had the image of these inputs; nothing was built. */
+export type AppStatus = 'built' | 'pushed' | 'up-to-date' | 'failed' | 'cancelled' | 'skipped';
+
+/** A tag as it is in the registry after the run. */
+export interface PublishedTag {
+  tag: string;
+  /** The manifest digest in the registry. */
+  digest: string;
+}
 
 export interface AppResult {
   app: AppName;
@@ -22,6 +30,15 @@ export interface AppResult {
   progress: BuildProgress | undefined;
   steps: BuildStep[];
   contextBytes: number | undefined;
+  published: PublishedTag[];
+}
+
+/** Registry work around each build, run under a limiter of its own. */
+export interface Publisher {
+  /** Before building: the tags, when the registry already has this image (then nothing is built). */
+  findExisting?(request: ImageBuildRequest, signal: AbortSignal): Promise<PublishedTag[] | undefined>;
+  /** After a successful build: push every tag. */
+  publish(request: ImageBuildRequest, signal: AbortSignal): Promise<PublishedTag[]>;
 }
 
 export interface RunEvents {
@@ -37,6 +54,9 @@ export interface RunOptions {
   signal?: AbortSignal;
   events?: RunEvents;
   now?: () => number;
+  publisher?: Publisher;
+  /** Pushes at once (default 2). */
+  publishConcurrency?: number;
 }
 
 /**
@@ -46,6 +66,9 @@ export interface RunOptions {
 export async function runBuilds(requests: readonly ImageBuildRequest[], builder: ImageBuilder, options: RunOptions): Promise<AppResult[]> {
   const now = options.now ?? Date.now;
   const limit = pLimit(Math.max(1, options.concurrency));
+  // Pushes have their own limit: the network, not the builder, is their resource.
+  const publishLimit = pLimit(Math.max(1, options.publishConcurrency ?? 2));
+  const publisher = options.publisher;
   const stop = new AbortController();
   const external = options.signal;
   const onExternalAbort = () => stop.abort(external?.reason);
@@ -54,7 +77,7 @@ export async function runBuilds(requests: readonly ImageBuildRequest[], builder:
   let bailedBecause: AppName | undefined;
 
   const buildOne = async (request: ImageBuildRequest): Promise<AppResult> => {
-    const base = { app: request.app, tags: request.tags, imageId: undefined, logTail: [], progress: undefined, steps: [], contextBytes: undefined };
+    const base = { app: request.app, tags: request.tags, imageId: undefined, logTail: [], progress: undefined, steps: [], contextBytes: undefined, published: [] };
     if (stop.signal.aborted) {
       const result: AppResult = bailedBecause
         ? { ...base, status: 'skipped', durationMs: 0, error: `not started: --bail after ${bailedBecause} failed` }
@@ -66,11 +89,28 @@ export async function runBuilds(requests: readonly ImageBuildRequest[], builder:
     options.events?.onStart?.(request.app);
     let result: AppResult;
     try {
+      const existing = await publisher?.findExisting?.(request, stop.signal);
+      if (existing) {
+        result = { ...base, status: 'up-to-date', durationMs: now() - started, error: undefined, published: existing };
+        options.events?.onFinish?.(result);
+        return result;
+      }
       const built = await builder.build(request, {
         signal: stop.signal,
         onProgress: (progress) => options.events?.onProgress?.(request.app, progress),
       });
-      result = { ...base, status: 'built', imageId: built.imageId, durationMs: now() - started, error: undefined, progress: built.progress, steps: built.steps, contextBytes: built.contextBytes };
+      const published = publisher ? await publishLimit(() => publisher.publish(request, stop.signal)) : [];
+      result = {
+        ...base,
+        status: publisher ? 'pushed' : 'built',
+        imageId: built.imageId,
+        durationMs: now() - started,
+        error: undefined,
+        progress: built.progress,
+        steps: built.steps,
+        contextBytes: built.contextBytes,
+        published,
+      };
     } catch (error) {
       const durationMs = now() - started;
       if (stop.signal.aborted && !(error instanceof ImageBuildFailure)) {
@@ -104,10 +144,10 @@ export async function runBuilds(requests: readonly ImageBuildRequest[], builder:
 
 /** `2 built, 1 failed` — the counts of each status, in a fixed order, zeros left out. */
 export function summarizeResults(results: readonly AppResult[]): string {
-  const order: AppStatus[] = ['built', 'failed', 'cancelled', 'skipped'];
+  const order: AppStatus[] = ['built', 'pushed', 'up-to-date', 'failed', 'cancelled', 'skipped'];
   const parts = order
     .map((status) => [status, results.filter((result) => result.status === status).length] as const)
     .filter(([, count]) => count > 0)
-    .map(([status, count]) => `${count} ${status}`);
+    .map(([status, count]) => `${count} ${status.replace('-', ' ')}`);
   return parts.length > 0 ? parts.join(', ') : 'nothing to build';
 }
