@@ -12,7 +12,8 @@ import {
   imageMembers,
   diffDockerfileStages,
   diffLockfileImporters,
-  lockfileSliceText,
+  lockfileSliceDigest,
+  digestFiles,
   parseLockfile,
   planBuilds,
   renderAppTags,
@@ -25,7 +26,6 @@ import {
   type AppName,
   type AppSelection,
   type BuildPlan,
-  type HashedFile,
   type ImporterChange,
   type Lockfile,
 } from '@build-images/core';
@@ -56,7 +56,7 @@ export interface PreparedPlan {
   /** The apps to build, in order. */
   selected: AppName[];
   /** Per app, the files below its workspace packages that its build context holds. */
-  packageFiles: Map<AppName, string[]>;
+  packageFiles(name: AppName): Promise<string[]>;
   digests: Map<AppName, string> | undefined;
   change: (Pick<ChangedFiles, 'baseRef' | 'mergeBase'> & { files: number }) | { fallback: string } | undefined;
 }
@@ -80,11 +80,11 @@ export async function preparePlan(options: CliOptions, cwd: string, env: NodeJS.
     if (!files) filesByDir.set(dir, (files = listContextFiles(root, [dir], ignores)));
     return files;
   };
-  const packageFiles = new Map<AppName, string[]>();
-  for (const name of imageNames(plan)) {
+  // Listed when a build asks for them: planning needs only the per-package digests.
+  const packageFiles = async (name: AppName) => {
     const dirs = new Set(imageMembers(plan, name).flatMap((app) => app.packages.map((pkg) => pkg.dir)));
-    packageFiles.set(name, [...new Set((await Promise.all([...dirs].map(filesOf))).flat())].sort());
-  }
+    return [...new Set((await Promise.all([...dirs].map(filesOf))).flat())].sort();
+  };
 
   let lockfile: Lockfile | undefined;
   const lockfileText = await readFile(path.join(root, lockfilePath), 'utf8').catch(() => undefined);
@@ -160,19 +160,30 @@ export async function preparePlan(options: CliOptions, cwd: string, env: NodeJS.
   if (wantDigests || options.tagTemplates.some((template) => template.includes('{digest}'))) {
     digests = new Map();
     const stages = splitDockerfileStages(dockerfile);
-    const hashCache = new Map<string, Promise<HashedFile>>();
-    const rootFiles = await hashFiles(root, workspace.rootFiles.filter((file) => file !== lockfilePath), hashCache);
-    for (const name of imageNames(plan)) {
+    const rootFiles = hashFiles(root, workspace.rootFiles.filter((file) => file !== lockfilePath));
+    // Each workspace package's files are hashed once, however many apps use it.
+    const packageDigests = new Map<string, string>();
+    const digestOfDir = async (dir: string) => {
+      let digest = packageDigests.get(dir);
+      if (digest === undefined) packageDigests.set(dir, (digest = digestFiles(hashFiles(root, await filesOf(dir)))));
+      return digest;
+    };
+    // Only the images to build need an identity now; the others' inputs are not even read.
+    for (const name of selected) {
       const members = imageMembers(plan, name);
+      const dirs = [...new Set(members.flatMap((app) => app.packages.map((pkg) => pkg.dir)))];
       const stageNames = [...new Set([...members.flatMap(appStageNames), name])];
+      const packages = new Map<string, string>();
+      for (const dir of dirs) packages.set(dir, await digestOfDir(dir));
       digests.set(
         name,
         computeInputsDigest({
           baseImage,
           buildArgs: members.some((app) => app.kind === 'bundle') ? { BUNDLE_IMAGE: options.bundleImage ?? defaultBundleImage } : {},
           dockerfileStages: stageNames.map((stage) => stages.get(stage) ?? '').join('\n'),
-          lockfileSlice: lockfile ? lockfileSliceText(lockfile, [...new Set(members.flatMap((app) => app.packages.map((pkg) => pkg.dir)))]) : '',
-          files: [...rootFiles, ...(await hashFiles(root, packageFiles.get(name) ?? [], hashCache))],
+          lockfileSlice: lockfile ? lockfileSliceDigest(lockfile, dirs) : '',
+          rootFiles,
+          packages,
         }),
       );
     }
@@ -180,13 +191,16 @@ export async function preparePlan(options: CliOptions, cwd: string, env: NodeJS.
 
   const source = await sourceTagValues(root, options.tagTemplates, env);
   const tagValues = new Map<string, Record<string, string>>();
+  // Images not selected have no digest computed: with a {digest} template they get no tags.
+  const usesDigest = options.tagTemplates.some((template) => template.includes('{digest}'));
   for (const name of imageNames(plan)) {
+    if (usesDigest && !digests?.has(name)) continue;
     const single = plan.apps.find((app) => app.name === name);
     tagValues.set(name, {
       // Dev targets are images of their own: `{app}` is `<app>-dev` there.
       app: options.dev ? `${name}-dev` : name,
       ...source,
-      ...(digests ? { digest: shortDigest(digests.get(name)!) } : {}),
+      ...(digests?.has(name) ? { digest: shortDigest(digests.get(name)!) } : {}),
       ...(single?.version ? { version: single.version } : {}),
     });
   }

@@ -2,6 +2,7 @@ import type { Writable } from 'node:stream';
 import { Listr, type ListrTaskWrapper } from 'listr2';
 import type { AppName, BuildProgress } from '@build-images/core';
 import type { AppResult, RunEvents } from '@build-images/runner';
+import { formatDuration } from './format-duration.js';
 
 /** Shows builds while they run; the final summary is printed separately. */
 export interface BuildReporter {
@@ -10,9 +11,6 @@ export interface BuildReporter {
   finish(): Promise<void>;
 }
 
-export function formatDuration(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
-}
 
 function describeProgress(progress: BuildProgress): string {
   const counts = `${progress.stepsDone}/${progress.steps} steps, ${progress.stepsCached} cached`;

@@ -15,13 +15,11 @@ import {
   type BuildPlan,
 } from '@build-images/core';
 import { createLockfileSlicer, git } from '@build-images/workspace';
-import { connectDocker, DockerImageBuilder } from '@build-images/docker';
-import { runBuilds, summarizeResults, type AppResult, type Publisher } from '@build-images/runner';
-import { createRegistryPublisher } from './registry-publisher.js';
+import { summarizeResults, type AppResult, type Publisher } from '@build-images/runner';
 import { parseCliOptions, renderHelp, type CliOptions } from './cli-options.js';
 import { diffLines, readIfExists, writeGeneratedDockerfile, writeGeneratedFile } from './dockerfile-file.js';
 import { preparePlan, type PreparedPlan } from './prepare-plan.js';
-import { createListrReporter, createPlainReporter, formatDuration } from './reporters.js';
+import { formatDuration } from './format-duration.js';
 
 export interface CliIo {
   cwd: string;
@@ -102,6 +100,13 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return ExitCode.ok;
   }
 
+  // Loaded here, not at start-up: planning needs none of dockerode, listr2 or the runner.
+  const [{ connectDocker, DockerImageBuilder }, { runBuilds }, { createListrReporter, createPlainReporter }, { createRegistryPublisher }] = await Promise.all([
+    import('@build-images/docker'),
+    import('@build-images/runner'),
+    import('./reporters.js'),
+    import('./registry-publisher.js'),
+  ]);
   const docker = await connectDocker(io.env);
   const slicer = await createLockfileSlicer(root);
   if (await writeGeneratedDockerfile(root, plan.dockerfilePath, dockerfile)) {
@@ -116,7 +121,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
         root,
         nodeImage: options.baseImage,
         buildArgs: options.bundleImage ? { BUNDLE_IMAGE: options.bundleImage } : {},
-        packageFiles: prepared.packageFiles.get(name) ?? [],
+        packageFiles: await prepared.packageFiles(name),
         lockfileSlices: slices,
         labels,
       });

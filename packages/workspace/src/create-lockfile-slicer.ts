@@ -1,8 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { readWantedLockfile, writeWantedLockfile, type LockfileObject } from '@pnpm/lockfile.fs';
-import { pruneSharedLockfile } from '@pnpm/lockfile.pruner';
+import type { LockfileObject } from '@pnpm/lockfile.fs';
 import { BuildImagesError } from '@build-images/core';
 
 export interface LockfileSlicer {
@@ -20,6 +19,9 @@ export interface LockfileSlicer {
  * installs (10): a newer line rewrites settings pnpm 10 then rejects as a config mismatch.
  */
 export async function createLockfileSlicer(root: string): Promise<LockfileSlicer> {
+  // Loaded on first use: planning never needs them, and they take a while to load.
+  const { readWantedLockfile, writeWantedLockfile } = await import('@pnpm/lockfile.fs');
+  const { pruneSharedLockfile } = await import('@pnpm/lockfile.pruner');
   let lockfile: LockfileObject | null;
   try {
     lockfile = await readWantedLockfile(root, { ignoreIncompatible: false });

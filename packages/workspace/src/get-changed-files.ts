@@ -71,8 +71,7 @@ export async function getChangedFiles(root: string, options: ChangedFilesOptions
     });
   }
   const baseRef = options.ref || (await defaultBaseRef(root, options.env));
-  const shallow = await isShallow(root);
-  const baseCommit = await revParse(root, baseRef);
+  const [shallow, baseCommit] = await Promise.all([isShallow(root), revParse(root, baseRef)]);
   if (baseCommit === undefined) {
     throw new BuildImagesError('GIT_REF_NOT_FOUND', `Cannot diff against "${baseRef}": git does not know that ref${shallow ? ' (this clone is shallow)' : ''}`, {
       hint: `Fetch it first: ${fetchCommand(baseRef, shallow)}; or pass --changed-fallback=all to build every app when the base is missing.`,
@@ -88,9 +87,11 @@ export async function getChangedFiles(root: string, options: ChangedFilesOptions
   }
   const base = mergeBase.stdout.trim();
 
-  const diff = await git(root, ['diff', '--name-status', '-z', '--no-renames', '--relative', base, '--']);
+  const [diff, untracked] = await Promise.all([
+    git(root, ['diff', '--name-status', '-z', '--no-renames', '--relative', base, '--']),
+    git(root, ['ls-files', '--others', '--exclude-standard', '-z']),
+  ]);
   if (diff.code !== 0) throw new BuildImagesError('GIT_FAILED', `git diff against ${baseRef} failed: ${diff.stderr.trim()}`, { hint: 'Check that the repository is not corrupt (git fsck).' });
-  const untracked = await git(root, ['ls-files', '--others', '--exclude-standard', '-z']);
   if (untracked.code !== 0) throw new BuildImagesError('GIT_FAILED', `git ls-files failed: ${untracked.stderr.trim()}`, { hint: 'Check that the repository is not corrupt (git fsck).' });
 
   const files = new Map<string, ChangeStatus>();
