@@ -132,7 +132,13 @@ export function planBuilds(
       keep: config.keep,
       buildArgs: config.buildArgs,
       entry,
-      devCommand: pkg.scripts['dev'] ? ['pnpm', 'run', 'dev'] : pkg.scripts['start'] ? ['pnpm', 'run', 'start'] : command,
+      devCommand: pkg.scripts['dev']
+        ? ['pnpm', 'run', 'dev']
+        : pkg.scripts['start']
+          ? ['pnpm', 'run', 'start']
+          : config.kind === 'next'
+            ? ['pnpm', 'exec', 'next', 'dev']
+            : config.command ?? ['node', (config.kind === 'bundle' ? entry : main) ?? 'index.js'],
       packages: dependencyClosure(graph, pkg.name).map((dep) => ({ name: dep.package.name, dir: dep.package.dir })),
       port: config.port,
       healthPath: config.healthPath,

@@ -91,7 +91,9 @@ function healthcheck(port: number, healthPath: string, node: string): string[] {
 
 function renderApp(app: AppPlan, plan: BuildPlan): string[] {
   const filter = JSON.stringify(`${app.packageName}...`);
-  const rootFiles = plan.rootFiles.filter((file) => file !== 'pnpm-lock.yaml');
+  // Root-level files in one COPY; files in folders (patches) each to their own path.
+  const rootFiles = plan.rootFiles.filter((file) => file !== 'pnpm-lock.yaml' && !file.includes('/'));
+  const nestedFiles = plan.rootFiles.filter((file) => file.includes('/'));
   const args = Object.entries(app.buildArgs).map(([name, value]) => `ARG ${name}="${value}"`);
   const lines = [
     `# ---- ${app.name} (${app.packageName}, ${app.dir}, kind ${app.kind}) ----`,
@@ -99,6 +101,7 @@ function renderApp(app: AppPlan, plan: BuildPlan): string[] {
     "# so other apps' dependency changes and any source edit leave this layer cached.",
     `FROM pnpm AS ${app.name}-deps`,
     ...(rootFiles.length > 0 ? [`COPY ${rootFiles.join(' ')} ./`] : []),
+    ...nestedFiles.map((file) => `COPY ${file} ${file}`),
     `COPY ${lockfileSlicePath(plan, app)} ./pnpm-lock.yaml`,
     ...app.packages.map((pkg) => `COPY ${pkg.dir}/package.json ${pkg.dir}/`),
     `RUN ${storeMount} \\`,

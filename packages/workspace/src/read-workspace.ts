@@ -104,6 +104,26 @@ export async function readWorkspace(root: string): Promise<Workspace> {
     }
   }
   packages.sort((a, b) => a.dir.localeCompare(b.dir));
+  // Patch files the install applies (pnpm 10 keeps the list in pnpm-workspace.yaml, older
+  // workspaces in the root manifest's "pnpm" field): every install stage needs them.
+  const rootManifest = projects.find((project) => path.resolve(project.rootDir) === path.resolve(root))?.manifest as { pnpm?: { patchedDependencies?: unknown } } | undefined;
+  const patchLists = [(manifest as { patchedDependencies?: unknown }).patchedDependencies, rootManifest?.pnpm?.patchedDependencies];
+  for (const list of patchLists) {
+    if (typeof list !== 'object' || list === null) continue;
+    for (const [selector, file] of Object.entries(list)) {
+      const relative = typeof file === 'string' ? path.posix.normalize(file.replace(/^\.\//, '')) : '';
+      if (relative === '' || relative.startsWith('../') || path.isAbsolute(relative)) {
+        problems.push(`pnpm-workspace.yaml: patchedDependencies["${selector}"] must be a path inside the workspace, got ${JSON.stringify(file)}`);
+        continue;
+      }
+      try {
+        await access(path.join(root, relative));
+        if (!rootFiles.includes(relative)) rootFiles.push(relative);
+      } catch {
+        problems.push(`patchedDependencies["${selector}"]: the patch file ${relative} does not exist (run pnpm patch-commit again, or remove the entry)`);
+      }
+    }
+  }
   const link = (manifest as { linkWorkspacePackages?: unknown }).linkWorkspacePackages;
   return { root, packages, rootFiles, linkWorkspacePackages: link === true || link === 'deep', problems };
 }
