@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { BuildImagesError, parseShard, type Shard } from '@build-images/core';
+import { BuildImagesError, parseShard, toolConfigFields, type Shard, type ToolConfig } from '@build-images/core';
 
 /**
  * The one table of options: parsing and `--help` are both made from it, so they
@@ -84,8 +84,12 @@ const optionalValueFlags = Object.entries(optionTable)
   .filter(([, option]) => 'optionalValue' in option)
   .map(([name]) => `--${name}`);
 
-export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv): CliOptions {
-  const config: ParseArgsConfig = {
+/**
+ * Parses the command line. `config` (build-images.config.json) supplies defaults: a flag
+ * given on the command line wins over it, and it over the built-in defaults.
+ */
+export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv, config: ToolConfig = {}): CliOptions {
+  const parseConfig: ParseArgsConfig = {
     args: argv.map((arg) => (optionalValueFlags.includes(arg) ? `${arg}=` : arg)),
     options: Object.fromEntries(
       Object.entries(optionTable).map(([name, option]) => [
@@ -98,7 +102,7 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv)
   };
   let parsed;
   try {
-    parsed = parseArgs(config);
+    parsed = parseArgs(parseConfig);
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     const flag = /'(-{1,2}[^']+)'/.exec(text)?.[1];
@@ -115,7 +119,7 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv)
   }
 
   const defaultConcurrency = Math.min(4, availableParallelism());
-  let concurrency = defaultConcurrency;
+  let concurrency = config.concurrency ?? defaultConcurrency;
   if (typeof values['concurrency'] === 'string') {
     concurrency = Number(values['concurrency']);
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
@@ -124,14 +128,14 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv)
   }
   const check = values['check'] === true;
   if (check && command !== 'generate') throw usageError('--check goes with the "generate" command', 'Run build-images generate --check.');
-  const baseImage = (values['base-image'] as string | undefined) ?? (env['BUILD_IMAGES_BASE_IMAGE'] || undefined);
-  const tagTemplates = (values['tag'] as string[] | undefined) ?? ['{app}:latest'];
+  const baseImage = (values['base-image'] as string | undefined) ?? (env['BUILD_IMAGES_BASE_IMAGE'] || undefined) ?? config.baseImage;
+  const tagTemplates = (values['tag'] as string[] | undefined) ?? config.tags ?? ['{app}:latest'];
   for (const template of tagTemplates) {
     if (!template.includes('{app}')) {
       throw usageError(`--tag "${template}" has no {app}: every app would get the same name`, 'Use e.g. --tag "registry.example.com/team/{app}:{digest}".');
     }
   }
-  const registry = (values['registry'] as string | undefined)?.replace(/\/+$/, '');
+  const registry = ((values['registry'] as string | undefined) ?? config.registry)?.replace(/\/+$/, '');
   if (registry !== undefined && !/^[a-zA-Z0-9.-]+(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(registry)) {
     throw usageError(`--registry "${registry}" is not a registry host with an optional path`, 'E.g. --registry ghcr.io/acme or --registry 127.0.0.1:5000.');
   }
@@ -144,7 +148,7 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv)
   if (passwordStdin !== (registryUser !== undefined)) {
     throw usageError('--registry-user and --password-stdin go together', 'E.g. echo "$TOKEN" | build-images --push --registry-user ci --password-stdin.');
   }
-  const dockerfile = ((values['dockerfile'] as string | undefined) ?? 'docker/Dockerfile').replace(/^\.\//, '');
+  const dockerfile = ((values['dockerfile'] as string | undefined) ?? config.dockerfile ?? 'docker/Dockerfile').replace(/^\.\//, '');
   if (dockerfile.startsWith('/') || dockerfile.split('/').includes('..')) {
     throw usageError(`--dockerfile "${dockerfile}" must be a path inside the workspace, relative to its root`);
   }
@@ -160,7 +164,7 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv)
     command,
     changed,
     changedFallback: fallback,
-    globalInputs: (values['global-input'] as string[] | undefined) ?? [],
+    globalInputs: [...(config.globalInputs ?? []), ...((values['global-input'] as string[] | undefined) ?? [])],
     explain: values['explain'] === true,
     dev: values['dev'] === true,
     shard: typeof values['shard'] === 'string' ? parseShard(values['shard']) : undefined,
@@ -170,20 +174,28 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv)
     concurrency,
     bail: values['bail'] === true,
     baseImage,
-    bundleImage: (values['bundle-image'] as string | undefined) ?? (env['BUILD_IMAGES_BUNDLE_IMAGE'] || undefined),
+    bundleImage: (values['bundle-image'] as string | undefined) ?? (env['BUILD_IMAGES_BUNDLE_IMAGE'] || undefined) ?? config.bundleImage,
     tagTemplates,
     registry,
     push: values['push'] === true,
     skipExisting,
     registryUser,
     passwordStdin,
-    appPatterns: (values['apps'] as string[] | undefined) ?? ['apps/*'],
+    appPatterns: (values['apps'] as string[] | undefined) ?? config.apps ?? ['apps/*'],
     dockerfile,
     check,
     cwd: values['cwd'] as string | undefined,
     help: values['help'] === true,
     version: values['version'] === true,
   };
+}
+
+/** The config reference of the README: a table made from the config's field table. */
+export function renderConfigReference(): string {
+  const rows = Object.entries(toolConfigFields).map(
+    ([key, field]) => `| \`${key}\` | ${field.description.replaceAll('|', '\\|')} | ${field.default === undefined ? '—' : `\`${JSON.stringify(field.default)}\``} |`,
+  );
+  return `| key | meaning | default |\n|---|---|---|\n${rows.join('\n')}\n`;
 }
 
 /** The options part of --help, also kept in the README (a test compares them). */

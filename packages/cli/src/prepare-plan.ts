@@ -28,9 +28,9 @@ import {
   type BuildPlan,
   type ImporterChange,
   type Lockfile,
+  type ToolConfig,
 } from '@build-images/core';
 import {
-  findWorkspaceRoot,
   getChangedFiles,
   git,
   hashFiles,
@@ -43,7 +43,7 @@ import {
 import type { CliOptions } from './cli-options.js';
 
 /** Files whose change affects every app, besides those given with --global-input. */
-export const defaultGlobalInputs = ['package.json', 'pnpm-workspace.yaml', '.npmrc', '.dockerignore'];
+export const defaultGlobalInputs = ['package.json', 'pnpm-workspace.yaml', '.npmrc', '.dockerignore', 'build-images.config.json'];
 const lockfilePath = 'pnpm-lock.yaml';
 
 export interface PreparedPlan {
@@ -65,11 +65,22 @@ export interface PreparedPlan {
  * The I/O facade of planning: reads the workspace, git and the lockfile, then hands plain
  * data to the pure functions of @build-images/core. Computes digests only when asked for.
  */
-export async function preparePlan(options: CliOptions, cwd: string, env: NodeJS.ProcessEnv, wantDigests: boolean): Promise<PreparedPlan> {
-  const root = await findWorkspaceRoot(path.resolve(cwd, options.cwd ?? '.'));
+export async function preparePlan(
+  options: CliOptions,
+  root: string,
+  config: { config: ToolConfig; file: string },
+  env: NodeJS.ProcessEnv,
+  wantDigests: boolean,
+): Promise<PreparedPlan> {
   const workspace = await readWorkspace(root);
   const { graph, problems } = createWorkspaceGraph(workspace.packages, { linkWorkspacePackages: workspace.linkWorkspacePackages });
-  let plan = planBuilds(workspace, graph, problems, { appPatterns: options.appPatterns, only: options.apps, dockerfilePath: options.dockerfile });
+  let plan = planBuilds(workspace, graph, problems, {
+    appPatterns: options.appPatterns,
+    only: options.apps,
+    dockerfilePath: options.dockerfile,
+    combined: config.config.combined,
+    configFile: config.file,
+  });
   const dockerfile = renderDockerfile(plan, defaultRenderOptions);
   const baseImage = options.baseImage ?? defaultNodeImage;
   const ignores = await readDockerignore(root);

@@ -14,7 +14,7 @@ import {
   supervisorSource,
   type BuildPlan,
 } from '@build-images/core';
-import { createLockfileSlicer, git } from '@build-images/workspace';
+import { createLockfileSlicer, findWorkspaceRoot, git, readToolConfig } from '@build-images/workspace';
 import { summarizeResults, type AppResult, type Publisher } from '@build-images/runner';
 import { parseCliOptions, renderHelp, type CliOptions } from './cli-options.js';
 import { diffLines, readIfExists, writeGeneratedDockerfile, writeGeneratedFile } from './dockerfile-file.js';
@@ -60,18 +60,21 @@ export function formatError(error: BuildImagesError): string {
 }
 
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
-  const options = parseCliOptions(argv, io.env);
-  if (options.help) {
+  const early = parseCliOptions(argv, io.env);
+  if (early.help) {
     io.stdout.write(renderHelp(version()));
     return ExitCode.ok;
   }
-  if (options.version) {
+  if (early.version) {
     io.stdout.write(`${version()}\n`);
     return ExitCode.ok;
   }
+  const workspaceRoot = await findWorkspaceRoot(path.resolve(io.cwd, early.cwd ?? '.'));
+  const config = await readToolConfig(workspaceRoot);
+  const options = parseCliOptions(argv, io.env, config.config);
 
   const wantDigests = options.command === 'plan' || options.json;
-  const prepared = await preparePlan(options, io.cwd, io.env, wantDigests);
+  const prepared = await preparePlan(options, workspaceRoot, config, io.env, wantDigests);
   const { root, plan, dockerfile } = prepared;
   if (options.explain) io.stderr.write(formatExplain(prepared));
 

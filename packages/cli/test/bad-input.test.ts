@@ -52,6 +52,19 @@ describe('build-images on bad input', () => {
     expectCleanError(result.stderr);
   });
 
+  it('exits 2 on an unknown config key, suggesting the nearest one; flags win over the config', async () => {
+    const dir = await writeTree({ ...workspace, 'build-images.config.json': { tag: ['x/{app}:1'], registy: 'ghcr.io/acme' } });
+    const result = await runBin(['plan'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('build-images.config.json: "tag" is not a known option (did you mean "tags"?)');
+    expect(result.stderr).toContain('build-images.config.json: "registy" is not a known option (did you mean "registry"?)');
+    const good = await writeTree({ ...workspace, 'build-images.config.json': { tags: ['x/{app}:1'], registry: 'ghcr.io/acme' } });
+    const fromConfig = JSON.parse((await runBin(['plan', '--json'], { cwd: good })).stdout) as { apps: { tags: string[] }[] };
+    expect(fromConfig.apps[0]?.tags).toEqual(['ghcr.io/acme/x/api:1']);
+    const fromFlag = JSON.parse((await runBin(['plan', '--json', '--tag', '{app}:2'], { cwd: good })).stdout) as { apps: { tags: string[] }[] };
+    expect(fromFlag.apps[0]?.tags).toEqual(['ghcr.io/acme/api:2']);
+  });
+
   it('exits 2 naming an unknown app and listing the known ones', async () => {
     const dir = await writeTree(workspace);
     const result = await runBin(['nope', '--dry-run'], { cwd: dir });

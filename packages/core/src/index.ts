@@ -7,6 +7,7 @@ export * from './image-name.js';
 export * from './lockfile.js';
 export * from './match-dir-pattern.js';
 export * from './parse-app-config.js';
+export * from './parse-tool-config.js';
 export * from './plan-builds.js';
 export * from './render-dockerfile.js';
 export * from './render-tags.js';

@@ -27,7 +27,7 @@ export interface AppConfig {
 const knownKeys = ['kind', 'port', 'healthPath', 'command', 'baseImage', 'keep', 'buildArgs', 'entry'] as const;
 
 /** The known key nearest to a mistyped one (edit distance ≤ 3), for "did you mean". */
-function nearest(key: string, candidates: readonly string[]): string | undefined {
+export function nearest(key: string, candidates: readonly string[]): string | undefined {
   const distance = (a: string, b: string): number => {
     const row = Array.from({ length: b.length + 1 }, (_, j) => j);
     for (let i = 1; i <= a.length; i++) {

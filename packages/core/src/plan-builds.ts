@@ -59,9 +59,14 @@ export interface PlanOptions {
   /** App names, package names or directories given on the command line; empty means all. */
   only: readonly string[];
   dockerfilePath: string;
+  /** The raw `combined` option of the config, validated here. */
+  combined?: unknown;
+  /** Where the config came from, for messages (e.g. `build-images.config.json`). */
+  configFile: string;
 }
 
 export const defaultPlanOptions: PlanOptions = {
+  configFile: 'build-images.config.json',
   appPatterns: ['apps/*'],
   only: [],
   dockerfilePath: 'docker/Dockerfile',
@@ -162,7 +167,7 @@ export function planBuilds(
     });
   }
 
-  const combined = planCombined(workspace, apps, problems);
+  const combined = planCombined(options.combined, options.configFile, apps, problems);
   if (problems.length > 0) {
     throw new BuildImagesError('CONFIG_INVALID', `The apps' configuration has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}`, {
       details: problems,
@@ -208,28 +213,18 @@ export function withTags(plan: BuildPlan, tags: ReadonlyMap<string, string[]>): 
   };
 }
 
-/** Reads `buildImages.combined` of the root manifest: `[{ "name": "all", "apps": ["api", "worker"] }]`. */
-function planCombined(workspace: Workspace, apps: readonly AppPlan[], problems: string[]): CombinedPlan[] {
-  const root = workspace.packages.find((pkg) => pkg.dir === '.');
-  const raw = root?.buildImages;
-  if (raw === undefined) return [];
-  const where = 'package.json: buildImages';
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    problems.push(`${where} must be an object`);
-    return [];
-  }
-  for (const key of Object.keys(raw)) {
-    if (key !== 'combined') problems.push(`${where}.${key} is not a known option of the root manifest (known: combined)`);
-  }
-  const combined = (raw as { combined?: unknown }).combined;
+/** Reads the `combined` option of the tool's config: `[{ "name": "all", "apps": ["api", "worker"] }]`. */
+function planCombined(combined: unknown, configFile: string, apps: readonly AppPlan[], problems: string[]): CombinedPlan[] {
+  // `file: field` reads better than `file.field` for a JSON file.
+  const where = configFile.endsWith('.json') ? `${configFile}: ` : `${configFile}.`;
   if (combined === undefined) return [];
   if (!Array.isArray(combined)) {
-    problems.push(`${where}.combined must be a list of { "name": …, "apps": [...] }`);
+    problems.push(`${where}combined must be a list of { "name": …, "apps": [...] }`);
     return [];
   }
   const result: CombinedPlan[] = [];
   combined.forEach((entry: unknown, index) => {
-    const at = `${where}.combined[${index}]`;
+    const at = `${where}combined[${index}]`;
     const { name, apps: members } = (entry ?? {}) as { name?: unknown; apps?: unknown };
     if (typeof name !== 'string' || toImageName(name) !== name) {
       problems.push(`${at}.name must be a valid image name (lower-case letters, digits, ".", "_", "-"), got ${JSON.stringify(name)}`);

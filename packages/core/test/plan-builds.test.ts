@@ -98,15 +98,12 @@ describe('planBuilds', () => {
     ]);
   });
 
-  it('plans combined images from the root manifest and rejects unknown members', () => {
-    const root = pkg('root', '.', { buildImages: { combined: [{ name: 'all', apps: ['api', 'worker'] }] } });
-    const result = plan([root, ...sample]);
+  it('plans combined images from the config and rejects unknown members', () => {
+    const result = plan(sample, { combined: [{ name: 'all', apps: ['api', 'worker'] }] });
     expect(result.combined).toEqual([{ name: 'all', apps: ['api', 'worker'], tags: [] }]);
     expect(result.selected).toEqual(['all', 'api', 'worker']);
-    const bad = pkg('root', '.', { buildImages: { combined: [{ name: 'all', apps: ['api', 'nope'] }], extra: true } });
-    expect(planError([bad, ...sample]).details).toEqual([
-      'package.json: buildImages.extra is not a known option of the root manifest (known: combined)',
-      'package.json: buildImages.combined[0].apps names unknown apps: nope (known: api, worker)',
+    expect(planError(sample, { combined: [{ name: 'all', apps: ['api', 'nope'] }] }).details).toEqual([
+      'build-images.config.json: combined[0].apps names unknown apps: nope (known: api, worker)',
     ]);
   });
 
