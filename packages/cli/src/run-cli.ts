@@ -10,6 +10,7 @@ import {
   imageMembers,
   isBuildImagesError,
   lockfileSlicePath,
+  sliceRootManifestPath,
   supervisorPath,
   supervisorSource,
   type BuildPlan,
@@ -118,7 +119,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const labels = await sourceLabels(root);
   const requests = await Promise.all(
     prepared.selected.map(async (name) => {
-      const slices = new Map<string, string>();
+      const slices = new Map<string, { lockfile: string; rootManifest: string }>();
       for (const app of imageMembers(plan, name)) slices.set(app.name, await slicer.slice(app.packages.map((pkg) => pkg.dir)));
       const request = createBuildRequest(plan, name, {
         root,
@@ -198,9 +199,11 @@ async function generate(root: string, plan: BuildPlan, dockerfile: string, optio
   if (plan.rootFiles.includes('pnpm-lock.yaml')) {
     const slicer = await createLockfileSlicer(root);
     for (const app of plan.apps) {
+      const slice = await slicer.slice(app.packages.map((pkg) => pkg.dir));
       const file = path.join(root, lockfileSlicePath(plan, app));
       await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, await slicer.slice(app.packages.map((pkg) => pkg.dir)));
+      await writeFile(file, slice.lockfile);
+      await writeFile(path.join(root, sliceRootManifestPath(plan, app)), slice.rootManifest);
     }
     io.stderr.write(`lockfile slices written to ${path.dirname(path.dirname(lockfileSlicePath(plan, plan.apps[0]!)))}/\n`);
   }

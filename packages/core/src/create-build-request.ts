@@ -1,6 +1,6 @@
 import type { ImageBuildRequest } from './image-builder.js';
 import { imageMembers, type BuildPlan } from './plan-builds.js';
-import { lockfileSlicePath, supervisorPath } from './render-dockerfile.js';
+import { lockfileSlicePath, sliceRootManifestPath, supervisorPath } from './render-dockerfile.js';
 import { supervisorSource } from './supervisor-source.js';
 import type { AppName } from './types.js';
 
@@ -11,8 +11,8 @@ export interface BuildRequestOptions {
   nodeImage: string | undefined;
   /** The files below the image's workspace packages that the context holds (after .dockerignore). */
   packageFiles: readonly string[];
-  /** Each member app's slice of pnpm-lock.yaml. */
-  lockfileSlices: ReadonlyMap<string, string>;
+  /** Each member app's slice of pnpm-lock.yaml, with the root manifest to install it with. */
+  lockfileSlices: ReadonlyMap<string, { lockfile: string; rootManifest: string }>;
   /** Extra build arguments (e.g. BUNDLE_IMAGE). */
   buildArgs: Readonly<Record<string, string>>;
   /** OCI labels describing the source (revision, source URL). */
@@ -26,7 +26,10 @@ export interface BuildRequestOptions {
 export function createBuildRequest(plan: BuildPlan, name: string, options: BuildRequestOptions): ImageBuildRequest {
   const members = imageMembers(plan, name);
   const combined = plan.combined.find((image) => image.name === name);
-  const generated = members.map((app) => ({ path: lockfileSlicePath(plan, app), content: options.lockfileSlices.get(app.name) ?? '' }));
+  const generated = members.flatMap((app) => [
+    { path: lockfileSlicePath(plan, app), content: options.lockfileSlices.get(app.name)?.lockfile ?? '' },
+    { path: sliceRootManifestPath(plan, app), content: options.lockfileSlices.get(app.name)?.rootManifest ?? '' },
+  ]);
   if (combined) generated.push({ path: supervisorPath, content: supervisorSource });
   const single = members.length === 1 ? members[0] : undefined;
   return {
@@ -36,7 +39,7 @@ export function createBuildRequest(plan: BuildPlan, name: string, options: Build
     dockerfile: plan.dockerfilePath,
     context: {
       root: options.root,
-      files: [...new Set([...plan.rootFiles.filter((file) => file !== 'pnpm-lock.yaml'), plan.dockerfilePath, ...options.packageFiles])].sort(),
+      files: [...new Set([...plan.rootFiles.filter((file) => file !== 'pnpm-lock.yaml' && file !== 'package.json'), plan.dockerfilePath, ...options.packageFiles])].sort(),
       generated,
     },
     buildArgs: { ...(options.nodeImage === undefined ? {} : { NODE_IMAGE: options.nodeImage }), ...options.buildArgs },

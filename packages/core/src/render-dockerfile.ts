@@ -84,6 +84,11 @@ export function lockfileSlicePath(plan: BuildPlan, app: AppPlan): string {
   return `${dir}lockfiles/${app.name}/pnpm-lock.yaml`;
 }
 
+/** The root package.json matching the slice (root dependencies on local paths left out), next to it. */
+export function sliceRootManifestPath(plan: BuildPlan, app: AppPlan): string {
+  return lockfileSlicePath(plan, app).replace(/pnpm-lock\.yaml$/, 'package.json');
+}
+
 function healthcheck(port: number, healthPath: string, node: string): string[] {
   const probe = `fetch('http://127.0.0.1:${port}${healthPath}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`;
   return ['HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \\', `  CMD ${JSON.stringify([node, '-e', probe])}`];
@@ -92,7 +97,7 @@ function healthcheck(port: number, healthPath: string, node: string): string[] {
 function renderApp(app: AppPlan, plan: BuildPlan): string[] {
   const filter = JSON.stringify(`${app.packageName}...`);
   // Root-level files in one COPY; files in folders (patches) each to their own path.
-  const rootFiles = plan.rootFiles.filter((file) => file !== 'pnpm-lock.yaml' && !file.includes('/'));
+  const rootFiles = plan.rootFiles.filter((file) => file !== 'pnpm-lock.yaml' && file !== 'package.json' && !file.includes('/'));
   const nestedFiles = plan.rootFiles.filter((file) => file.includes('/'));
   const args = Object.entries(app.buildArgs).map(([name, value]) => `ARG ${name}="${value}"`);
   const lines = [
@@ -102,6 +107,7 @@ function renderApp(app: AppPlan, plan: BuildPlan): string[] {
     `FROM pnpm AS ${app.name}-deps`,
     ...(rootFiles.length > 0 ? [`COPY ${rootFiles.join(' ')} ./`] : []),
     ...nestedFiles.map((file) => `COPY ${file} ${file}`),
+    `COPY ${sliceRootManifestPath(plan, app)} ./package.json`,
     `COPY ${lockfileSlicePath(plan, app)} ./pnpm-lock.yaml`,
     ...app.packages.map((pkg) => `COPY ${pkg.dir}/package.json ${pkg.dir}/`),
     `RUN ${storeMount} \\`,

@@ -48,7 +48,8 @@ describe('renderDockerfile', () => {
       # Installs from the manifests of the app's workspace packages and its slice of pnpm-lock.yaml,
       # so other apps' dependency changes and any source edit leave this layer cached.
       FROM pnpm AS api-deps
-      COPY package.json pnpm-workspace.yaml ./
+      COPY pnpm-workspace.yaml ./
+      COPY docker/lockfiles/api/package.json ./package.json
       COPY docker/lockfiles/api/pnpm-lock.yaml ./pnpm-lock.yaml
       COPY packages/logger/package.json packages/logger/
       COPY apps/api/package.json apps/api/
@@ -92,7 +93,8 @@ describe('renderDockerfile', () => {
       # Installs from the manifests of the app's workspace packages and its slice of pnpm-lock.yaml,
       # so other apps' dependency changes and any source edit leave this layer cached.
       FROM pnpm AS worker-deps
-      COPY package.json pnpm-workspace.yaml ./
+      COPY pnpm-workspace.yaml ./
+      COPY docker/lockfiles/worker/package.json ./package.json
       COPY docker/lockfiles/worker/pnpm-lock.yaml ./pnpm-lock.yaml
       COPY packages/logger/package.json packages/logger/
       COPY apps/worker/package.json apps/worker/
@@ -172,8 +174,9 @@ describe('renderDockerfile', () => {
       # Installs from the manifests of the app's workspace packages and its slice of pnpm-lock.yaml,
       # so other apps' dependency changes and any source edit leave this layer cached.
       FROM pnpm AS api-deps
-      COPY .npmrc package.json pnpm-workspace.yaml ./
+      COPY .npmrc pnpm-workspace.yaml ./
       COPY patches/ms@2.1.3.patch patches/ms@2.1.3.patch
+      COPY docker/lockfiles/api/package.json ./package.json
       COPY docker/lockfiles/api/pnpm-lock.yaml ./pnpm-lock.yaml
       COPY apps/api/package.json apps/api/
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
@@ -216,8 +219,9 @@ describe('renderDockerfile', () => {
       # Installs from the manifests of the app's workspace packages and its slice of pnpm-lock.yaml,
       # so other apps' dependency changes and any source edit leave this layer cached.
       FROM pnpm AS cli-deps
-      COPY .npmrc package.json pnpm-workspace.yaml ./
+      COPY .npmrc pnpm-workspace.yaml ./
       COPY patches/ms@2.1.3.patch patches/ms@2.1.3.patch
+      COPY docker/lockfiles/cli/package.json ./package.json
       COPY docker/lockfiles/cli/pnpm-lock.yaml ./pnpm-lock.yaml
       COPY apps/cli/package.json apps/cli/
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
@@ -256,8 +260,9 @@ describe('renderDockerfile', () => {
       # Installs from the manifests of the app's workspace packages and its slice of pnpm-lock.yaml,
       # so other apps' dependency changes and any source edit leave this layer cached.
       FROM pnpm AS jobs-deps
-      COPY .npmrc package.json pnpm-workspace.yaml ./
+      COPY .npmrc pnpm-workspace.yaml ./
       COPY patches/ms@2.1.3.patch patches/ms@2.1.3.patch
+      COPY docker/lockfiles/jobs/package.json ./package.json
       COPY docker/lockfiles/jobs/pnpm-lock.yaml ./pnpm-lock.yaml
       COPY apps/jobs/package.json apps/jobs/
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
@@ -293,8 +298,9 @@ describe('renderDockerfile', () => {
       # Installs from the manifests of the app's workspace packages and its slice of pnpm-lock.yaml,
       # so other apps' dependency changes and any source edit leave this layer cached.
       FROM pnpm AS site-deps
-      COPY .npmrc package.json pnpm-workspace.yaml ./
+      COPY .npmrc pnpm-workspace.yaml ./
       COPY patches/ms@2.1.3.patch patches/ms@2.1.3.patch
+      COPY docker/lockfiles/site/package.json ./package.json
       COPY docker/lockfiles/site/pnpm-lock.yaml ./pnpm-lock.yaml
       COPY apps/site/package.json apps/site/
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\

@@ -4,6 +4,13 @@ import path from 'node:path';
 import type { LockfileObject } from '@pnpm/lockfile.fs';
 import { BuildImagesError } from '@build-images/core';
 
+export interface LockfileSlice {
+  /** The sliced pnpm-lock.yaml. */
+  lockfile: string;
+  /** The root package.json to install with, matching the slice's root importer. */
+  rootManifest: string;
+}
+
 export interface LockfileSlicer {
   /**
    * The workspace lockfile cut down to the root importer and `importerIds` (package
@@ -11,8 +18,10 @@ export interface LockfileSlicer {
    * with --frozen-lockfile gives exactly what the full lockfile gives those importers, and
    * another app's dependency change leaves it byte-identical.
    */
-  slice(importerIds: readonly string[]): Promise<string>;
+  slice(importerIds: readonly string[]): Promise<LockfileSlice>;
 }
+
+const rootDependencyFields = ['dependencies', 'devDependencies', 'optionalDependencies'] as const;
 
 /**
  * Slices with pnpm's own lockfile libraries, of the major line matching the pnpm that
@@ -37,6 +46,7 @@ export async function createLockfileSlicer(root: string): Promise<LockfileSlicer
     });
   }
   const full = lockfile;
+  const rootManifestText = await readFile(path.join(root, 'package.json'), 'utf8');
   return {
     async slice(importerIds) {
       const keep = new Set(['.', ...importerIds]);
@@ -52,12 +62,34 @@ export async function createLockfileSlicer(root: string): Promise<LockfileSlicer
       for (const id of Object.keys(copy.importers)) {
         if (!keep.has(id)) delete copy.importers[id as keyof typeof copy.importers];
       }
+      // Root dependencies on local paths (a tarball, a linked folder) are not in the build
+      // context: they leave the slice and the root manifest the image installs with.
+      const rootImporter = copy.importers['.' as keyof typeof copy.importers] as
+        | (Record<string, Record<string, string> | undefined> & { specifiers?: Record<string, string> })
+        | undefined;
+      const dropped = new Set<string>();
+      for (const field of rootDependencyFields) {
+        for (const [name, version] of Object.entries(rootImporter?.[field] ?? {})) {
+          if (!/^(?:file|link):/.test(version)) continue;
+          dropped.add(name);
+          delete rootImporter![field]![name];
+          if (rootImporter?.specifiers) delete rootImporter.specifiers[name];
+        }
+      }
+      const manifest = JSON.parse(rootManifestText) as Record<string, unknown>;
+      for (const field of rootDependencyFields) {
+        const deps = manifest[field] as Record<string, string> | undefined;
+        for (const name of dropped) if (deps) delete deps[name];
+      }
       const pruned = pruneSharedLockfile(copy);
       // The library writes files only (into an existing directory); read the text back.
       const dir = await mkdtemp(path.join(tmpdir(), 'build-images-slice-'));
       try {
         await writeWantedLockfile(dir, pruned);
-        return await readFile(path.join(dir, 'pnpm-lock.yaml'), 'utf8');
+        return {
+          lockfile: await readFile(path.join(dir, 'pnpm-lock.yaml'), 'utf8'),
+          rootManifest: dropped.size === 0 ? rootManifestText : `${JSON.stringify(manifest, null, 2)}\n`,
+        };
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
