@@ -7,7 +7,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here/.."
 
 eval "$(bash "$here/setup.sh")"
-export BUILD_IMAGES_BASE_IMAGE
+export BUILD_IMAGES_BASE_IMAGE BUILD_IMAGES_BUNDLE_IMAGE
 use_node24
 pnpm build
 node packages/cli/dist/bin.js "$@"

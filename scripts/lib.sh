@@ -4,6 +4,9 @@ NODE_VERSION="${NODE_VERSION:-24.21.0}"
 PNPM_VERSION="${PNPM_VERSION:-10.34.9}"
 TOOLS_DIR="${BUILD_IMAGES_TOOLS_DIR:-$HOME/.cache/build-images}"
 NODE_HOME="$TOOLS_DIR/node-v$NODE_VERSION"
+# Node 22 (the oldest supported) runs the packed CLI in a test; it is never put on PATH.
+NODE22_VERSION="${NODE22_VERSION:-22.23.3}"
+NODE22_BIN="$TOOLS_DIR/node-v$NODE22_VERSION/bin/node"
 LOCAL_BASE_IMAGE="${BUILD_IMAGES_LOCAL_BASE:-build-images-local/node:$NODE_VERSION}"
 LOCAL_BUNDLE_IMAGE="${BUILD_IMAGES_LOCAL_BUNDLE:-build-images-local/node-distroless:$NODE_VERSION}"
 

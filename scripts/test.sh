@@ -7,7 +7,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here/.."
 
 eval "$(bash "$here/setup.sh")"
-export BUILD_IMAGES_BASE_IMAGE
+export BUILD_IMAGES_BASE_IMAGE BUILD_IMAGES_BUNDLE_IMAGE
+# The packed CLI is also run on the oldest Node it supports.
+export BUILD_IMAGES_NODE22="$NODE22_BIN"
 use_node24
 pnpm build
 # The committed Dockerfile must be what the generator writes today.
