@@ -17,6 +17,7 @@ process.exitCode = await runCli(process.argv.slice(2), {
   env: process.env,
   stdout: process.stdout,
   stderr: process.stderr,
-  isTTY: process.stdout.isTTY === true,
+  // A terminal too narrow to draw rows in (or a pty of unknown width) gets plain lines.
+  isTTY: process.stdout.isTTY === true && (process.stdout.columns ?? 0) >= 40,
   signal: controller.signal,
 });
