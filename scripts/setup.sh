@@ -25,5 +25,6 @@ else
   BUILD_IMAGES_BASE_IMAGE="$LOCAL_BASE_IMAGE"
   BUILD_IMAGES_BUNDLE_IMAGE="${BUILD_IMAGES_BUNDLE_IMAGE:-$LOCAL_BUNDLE_IMAGE}"
 fi
+bash "$here/setup-chromium.sh" # the report test renders in headless chromium; logs on stderr
 echo "export BUILD_IMAGES_BASE_IMAGE=$BUILD_IMAGES_BASE_IMAGE"
 [ -z "${BUILD_IMAGES_BUNDLE_IMAGE:-}" ] || echo "export BUILD_IMAGES_BUNDLE_IMAGE=$BUILD_IMAGES_BUNDLE_IMAGE"

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { startBuiltApp, type BuiltApp } from './run-built-app.js';
+import { startBuiltApp, type BuiltApp } from '@acme/testing';
 
 const appDir = join(import.meta.dirname, '..');
 let app: BuiltApp | undefined;

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { BuildImagesError, parseShard, toolConfigFields, type Shard, type ToolConfig } from '@build-images/core';
+import { BuildImagesError, parseShard, renderCacheFrom, toolConfigFields, type Shard, type ToolConfig } from '@build-images/core';
 
 /**
  * The one table of options: parsing and `--help` are both made from it, so they
@@ -9,6 +9,7 @@ import { BuildImagesError, parseShard, toolConfigFields, type Shard, type ToolCo
 export const optionTable = {
   'dry-run': { type: 'boolean', description: 'Print the plan and the Dockerfile; touch neither Docker nor docker/Dockerfile.' },
   json: { type: 'boolean', description: 'Print only JSON on stdout (the plan, or the build results).' },
+  report: { type: 'string', value: 'file', description: 'After the builds, write an HTML report there: a timeline of the parallel builds and their steps, the results, the failures\' errors and logs.' },
   changed: { type: 'string', value: 'ref', optionalValue: true, description: 'Only apps affected by changes since the merge base with <ref> (default: the CI target branch, else origin/HEAD, origin/main, main). Write --changed=<ref>.' },
   'changed-fallback': { type: 'string', value: 'mode', description: '"error" (default) or "all": what to do when the base ref is missing or shares no history with HEAD (a shallow clone).' },
   'global-input': { type: 'string', multiple: true, value: 'path', description: 'Another file or glob whose change affects every app (adds to package.json, pnpm-workspace.yaml, .npmrc, .dockerignore); repeatable.' },
@@ -27,9 +28,17 @@ export const optionTable = {
   },
   registry: { type: 'string', value: 'host[/path]', description: 'Put every tag under this registry and path, e.g. ghcr.io/acme.' },
   push: { type: 'boolean', description: 'Push every tag after its build; credentials as docker reads them (~/.docker/config.json, credential helpers).' },
+  'cache-from': { type: 'string', multiple: true, value: 'ref', description: 'Reuse the build cache stored in this pushed image (built with inline cache), e.g. ghcr.io/acme/{app}:latest; {app} is the image name; repeatable. A missing image is no error.' },
+  'inline-cache': { type: 'boolean', description: 'Store the build cache in the image (BUILDKIT_INLINE_CACHE=1) for a later --cache-from; on by default with --push.' },
   'skip-existing': { type: 'boolean', description: 'Ask the registry for the {digest} tag first; when it is there, build and push nothing for that app.' },
   'registry-user': { type: 'string', value: 'name', description: 'User for the registries, with --password-stdin (instead of the docker config).' },
   'password-stdin': { type: 'boolean', description: 'Read the registry password (or token) from standard input.' },
+  secret: {
+    type: 'string',
+    multiple: true,
+    value: 'spec',
+    description: 'A secret for the install steps, as docker buildx writes it: id=npmrc,src=~/.npmrc (mounted as the .npmrc) or id=npm_token,env=NPM_TOKEN (as $NPM_TOKEN); repeatable. Never stored in the image.',
+  },
   apps: { type: 'string', multiple: true, value: 'glob', description: 'Directories of the apps to build images for (default "apps/*"); repeatable.' },
   dockerfile: { type: 'string', value: 'path', description: 'Where the generated Dockerfile lives, relative to the root (default "docker/Dockerfile").' },
   check: { type: 'boolean', description: 'With "generate": exit 1 with a diff when the Dockerfile on disk is stale, write nothing.' },
@@ -57,6 +66,8 @@ export interface CliOptions {
   apps: string[];
   dryRun: boolean;
   json: boolean;
+  /** Where to write the HTML report, relative to the process's working directory. */
+  report: string | undefined;
   concurrency: number;
   bail: boolean;
   baseImage: string | undefined;
@@ -65,14 +76,63 @@ export interface CliOptions {
   registry: string | undefined;
   push: boolean;
   skipExisting: boolean;
+  /** --cache-from references, `{app}` not yet replaced. */
+  cacheFrom: string[];
+  /** Whether builds add BUILDKIT_INLINE_CACHE=1 (--inline-cache, or --push). */
+  inlineCache: boolean;
   registryUser: string | undefined;
   passwordStdin: boolean;
+  /** --secret: where each secret's value is read from (run-cli reads them). */
+  secrets: SecretSpec[];
   appPatterns: string[];
   dockerfile: string;
   check: boolean;
   cwd: string | undefined;
   help: boolean;
   version: boolean;
+}
+
+/** One --secret: its id and where its value comes from. */
+export interface SecretSpec {
+  id: string;
+  source: { file: string } | { env: string };
+}
+
+/** The secret ids the generated Dockerfile mounts; others are accepted but unused. */
+export const mountedSecretIds = ['npmrc', 'npm_token'] as const;
+
+/**
+ * Parses `id=<id>,src=<path>` or `id=<id>,env=<VAR>` (docker buildx's syntax: `source`
+ * for `src`, and `type=file|env` are accepted too). An env secret's variable must be set.
+ */
+export function parseSecretSpec(spec: string, env: NodeJS.ProcessEnv): SecretSpec {
+  const fields = new Map<string, string>();
+  for (const part of spec.split(',')) {
+    const equals = part.indexOf('=');
+    const key = equals < 0 ? part : part.slice(0, equals);
+    if (equals < 0 || !['id', 'src', 'source', 'env', 'type'].includes(key) || fields.has(key)) {
+      throw usageError(`--secret "${spec}": "${part}" is not one of id=, src=, env=, type=`, 'E.g. --secret id=npmrc,src=$HOME/.npmrc or --secret id=npm_token,env=NPM_TOKEN.');
+    }
+    fields.set(key, part.slice(equals + 1));
+  }
+  const id = fields.get('id');
+  if (!id || !/^[A-Za-z0-9_.-]+$/.test(id)) {
+    throw usageError(`--secret "${spec}" needs an id of letters, digits, "_", "." or "-"`, 'E.g. --secret id=npmrc,src=$HOME/.npmrc.');
+  }
+  const file = fields.get('src') ?? fields.get('source');
+  const variable = fields.get('env');
+  const type = fields.get('type') ?? (variable !== undefined ? 'env' : 'file');
+  if ((type !== 'file' && type !== 'env') || (file !== undefined) === (variable !== undefined) || (type === 'env') !== (variable !== undefined)) {
+    throw usageError(`--secret "${spec}" needs exactly one of src=<file> or env=<variable>`, 'E.g. --secret id=npmrc,src=$HOME/.npmrc or --secret id=npm_token,env=NPM_TOKEN.');
+  }
+  if (variable !== undefined) {
+    if (env[variable] === undefined || env[variable] === '') {
+      throw usageError(`--secret ${id}: the environment variable ${variable} is not set`, `Set it, e.g. export ${variable}=…, or give the secret as a file with src=.`);
+    }
+    return { id, source: { env: variable } };
+  }
+  if (!file) throw usageError(`--secret "${spec}": src= is empty`);
+  return { id, source: { file } };
 }
 
 function usageError(message: string, hint = 'Run build-images --help for the options.'): BuildImagesError {
@@ -127,6 +187,11 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv,
     }
   }
   const check = values['check'] === true;
+  const report = values['report'] as string | undefined;
+  if (report !== undefined && (command !== 'build' || values['dry-run'] === true)) {
+    throw usageError('--report goes with a build: plan, generate and --dry-run build nothing to report on', 'Run build-images [app...] --report build-report.html.');
+  }
+  if (report === '') throw usageError('--report needs a file name', 'E.g. --report build-report.html.');
   if (check && command !== 'generate') throw usageError('--check goes with the "generate" command', 'Run build-images generate --check.');
   const baseImage = (values['base-image'] as string | undefined) ?? (env['BUILD_IMAGES_BASE_IMAGE'] || undefined) ?? config.baseImage;
   const tagTemplates = (values['tag'] as string[] | undefined) ?? config.tags ?? ['{app}:latest'];
@@ -142,6 +207,15 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv,
   const skipExisting = values['skip-existing'] === true;
   if (skipExisting && !tagTemplates.some((template) => template.includes('{digest}'))) {
     throw usageError('--skip-existing needs a tag with {digest}: only the inputs digest says that the image in the registry is this one', 'Add e.g. --tag "{app}:{digest}".');
+  }
+  const cacheFrom = (values['cache-from'] as string[] | undefined) ?? [];
+  for (const template of cacheFrom) {
+    // Checked with a stand-in image name, so a bad reference fails before any planning or build.
+    try {
+      renderCacheFrom([template], 'app');
+    } catch (error) {
+      throw usageError(`--cache-from "${template}": ${error instanceof Error ? error.message : String(error)}`, 'E.g. --cache-from ghcr.io/acme/{app}:latest (only {app} is replaced).');
+    }
   }
   const registryUser = values['registry-user'] as string | undefined;
   const passwordStdin = values['password-stdin'] === true;
@@ -171,6 +245,7 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv,
     apps: positionals,
     dryRun: values['dry-run'] === true,
     json: values['json'] === true,
+    report,
     concurrency,
     bail: values['bail'] === true,
     baseImage,
@@ -179,8 +254,11 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv,
     registry,
     push: values['push'] === true,
     skipExisting,
+    cacheFrom,
+    inlineCache: values['inline-cache'] === true || values['push'] === true,
     registryUser,
     passwordStdin,
+    secrets: ((values['secret'] as string[] | undefined) ?? []).map((spec) => parseSecretSpec(spec, env)),
     appPatterns: (values['apps'] as string[] | undefined) ?? config.apps ?? ['apps/*'],
     dockerfile,
     check,

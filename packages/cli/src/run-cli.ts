@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import {
@@ -10,6 +10,7 @@ import {
   imageMembers,
   isBuildImagesError,
   lockfileSlicePath,
+  renderCacheFrom,
   sliceRootManifestPath,
   supervisorPath,
   supervisorSource,
@@ -21,6 +22,8 @@ import { parseCliOptions, renderHelp, type CliOptions } from './cli-options.js';
 import { diffLines, readIfExists, writeGeneratedDockerfile, writeGeneratedFile } from './dockerfile-file.js';
 import { preparePlan, type PreparedPlan } from './prepare-plan.js';
 import { formatDuration } from './format-duration.js';
+import { readSecrets, unmountedSecretIds } from './read-secrets.js';
+import { renderReport, reportMarker } from './render-report.js';
 
 export interface CliIo {
   cwd: string;
@@ -97,15 +100,22 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     }
     return ExitCode.ok;
   }
+  // Checked before anything is built, so a report path that would be refused costs no build.
+  if (options.report !== undefined) await reportFile(io, options.report);
   if (prepared.selected.length === 0) {
     // Nothing changed: nothing is sent to the engine, which need not even be running.
     if (options.json) io.stdout.write(`${JSON.stringify({ results: [], summary: 'nothing to build' }, null, 2)}\n`);
     else io.stdout.write(`nothing to build: ${describeChange(prepared)}\n`);
+    if (options.report !== undefined) await writeReport(io, options.report, renderReport([], { startedAt: Date.now(), finishedAt: Date.now(), title: reportTitle(root) }));
     return ExitCode.ok;
   }
 
   // Loaded here, not at start-up: planning needs none of dockerode, listr2 or the runner.
-  const [{ connectDocker, DockerImageBuilder }, { runBuilds }, { createListrReporter, createPlainReporter }, { createRegistryPublisher }] = await Promise.all([
+  const secrets = await readSecrets(options.secrets, io.env, io.cwd);
+  for (const id of unmountedSecretIds(secrets)) {
+    io.stderr.write(`warning: --secret ${id}: the generated Dockerfile mounts only the secrets npmrc and npm_token\n`);
+  }
+  const [{ connectDocker, DockerImageBuilder, openBuildkitSession }, { runBuilds }, { createListrReporter, createPlainReporter }, { createRegistryPublisher }] = await Promise.all([
     import('@build-images/docker'),
     import('@build-images/runner'),
     import('./reporters.js'),
@@ -128,6 +138,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
         packageFiles: await prepared.packageFiles(name),
         lockfileSlices: slices,
         labels,
+        cacheFrom: renderCacheFrom(options.cacheFrom, options.dev ? `${name}-dev` : name),
+        inlineCache: options.inlineCache,
       });
       return options.dev ? { ...request, target: `${name}-dev` } : request;
     }),
@@ -150,20 +162,26 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const interactive = io.isTTY && !options.json && !io.env['CI'];
   const reporter = interactive ? createListrReporter() : createPlainReporter(io.stderr);
   reporter.start(prepared.selected);
-  const results = await runBuilds(requests, new DockerImageBuilder(docker), {
+  const startedAt = Date.now();
+  // Always a session of our own: the Dockerfile's install steps mount optional secrets, and
+  // dockerode's own session, which the engine drops after a second, would fail them.
+  const session = await openBuildkitSession(docker, { secrets });
+  const results = await runBuilds(requests, new DockerImageBuilder(docker, { sessionId: session.id }), {
     concurrency: options.concurrency,
     bail: options.bail,
     events: reporter.events,
     ...(io.signal ? { signal: io.signal } : {}),
     ...(publisher ? { publisher } : {}),
-  });
+  }).finally(() => session.close());
   await reporter.finish();
+  const finishedAt = Date.now();
 
   if (options.json) {
     io.stdout.write(`${JSON.stringify({ results: results.map((result) => resultJson(result, prepared)), summary: summarizeResults(results) }, null, 2)}\n`);
   } else {
     io.stdout.write(formatSummary(results));
   }
+  if (options.report !== undefined) await writeReport(io, options.report, renderReport(results, { startedAt, finishedAt, title: reportTitle(root) }));
   if (io.signal?.aborted) return ExitCode.interrupted;
   const succeeded = new Set(['built', 'pushed', 'up-to-date']);
   return results.some((result) => !succeeded.has(result.status)) ? ExitCode.buildFailed : ExitCode.ok;
@@ -359,6 +377,57 @@ async function sourceLabels(root: string): Promise<Record<string, string>> {
       .replace(/\/\/[^@/]+@/, '//');
   }
   return labels;
+}
+
+function reportTitle(root: string): string {
+  return `build-images report: ${path.basename(root)}`;
+}
+
+/**
+ * The absolute path of the --report file (relative to the process's working directory, not
+ * --cwd), after checking that what is there, if anything, is an earlier report: another file
+ * of the user's is never overwritten.
+ */
+async function reportFile(io: CliIo, report: string): Promise<string> {
+  const file = path.resolve(io.cwd, report);
+  const refuse = (what: string) =>
+    new BuildImagesError('USAGE', `--report ${report}: ${file} ${what}; it was left as it is`, {
+      hint: 'build-images only overwrites its own earlier reports: pass --report another path, or move that file away.',
+    });
+  let head: string;
+  try {
+    const handle = await open(file, 'r');
+    try {
+      const { buffer, bytesRead } = await handle.read(Buffer.alloc(1024), 0, 1024, 0);
+      head = buffer.subarray(0, bytesRead).toString('utf8');
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ENOENT') return file;
+    if (code === 'EISDIR') throw refuse('is a directory');
+    throw new BuildImagesError('USAGE', `--report ${report}: cannot read ${file} (${code ?? String(error)})`, { hint: 'Pass --report a path you can write.', cause: error });
+  }
+  if (!head.includes(reportMarker)) throw refuse('exists and is not a build-images report');
+  return file;
+}
+
+/** Writes the report (making its directories), checking the target again: the build took a while. */
+async function writeReport(io: CliIo, report: string, html: string): Promise<void> {
+  const file = await reportFile(io, report);
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    const temporary = `${file}.${process.pid}.tmp`;
+    await writeFile(temporary, html);
+    await rename(temporary, file);
+  } catch (error) {
+    throw new BuildImagesError('USAGE', `--report ${report}: cannot write ${file} (${(error as { code?: string }).code ?? String(error)})`, {
+      hint: 'Pass --report a path in a directory you can write.',
+      cause: error,
+    });
+  }
+  io.stderr.write(`wrote report ${report}\n`);
 }
 
 /** The registry password from standard input (--password-stdin), without its final newline. */

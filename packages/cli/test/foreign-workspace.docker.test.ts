@@ -61,7 +61,7 @@ describe.skipIf(!docker)('the packed CLI in a foreign pnpm workspace', () => {
     expect(run('pnpm', ['exec', 'build-images', '--help'], root).stdout).toContain('--skip-existing');
     // What the tarball holds (node_modules is where pnpm links the package's dependencies).
     const shipped = readdirSync(path.join(root, 'node_modules/build-images')).filter((entry) => entry !== 'node_modules');
-    expect(shipped.sort()).toEqual(['dist', 'package.json', 'schema']);
+    expect(shipped.sort()).toEqual(['dist', 'examples', 'package.json', 'schema']);
     expect(readdirSync(path.join(root, 'node_modules/build-images/dist'))).toEqual(['bin.js']);
   });
 

@@ -1,4 +1,6 @@
+import { BuildImagesError } from './build-images-error.js';
 import type { ImageBuildRequest } from './image-builder.js';
+import { parseImageReference } from './image-name.js';
 import { imageMembers, type BuildPlan } from './plan-builds.js';
 import { lockfileSlicePath, sliceRootManifestPath, supervisorPath } from './render-dockerfile.js';
 import { supervisorSource } from './supervisor-source.js';
@@ -17,6 +19,25 @@ export interface BuildRequestOptions {
   buildArgs: Readonly<Record<string, string>>;
   /** OCI labels describing the source (revision, source URL). */
   labels: Readonly<Record<string, string>>;
+  /** Pushed images whose inline cache the build may reuse, already rendered for this image. */
+  cacheFrom?: readonly string[];
+  /** Store the build cache in the image (BUILDKIT_INLINE_CACHE=1), so it can serve a later cacheFrom. */
+  inlineCache?: boolean;
+}
+
+/**
+ * Renders `--cache-from` references for one image: `{app}` becomes its name (`<app>-dev` for
+ * dev targets); any other placeholder, or a reference that is not one, is an error.
+ */
+export function renderCacheFrom(templates: readonly string[], imageName: string): string[] {
+  return templates.map((template) => {
+    const ref = template.replace(/\{([^{}]*)\}/g, (placeholder, name: string) => {
+      if (name !== 'app') throw new BuildImagesError('USAGE', `${placeholder} is not known in a --cache-from reference: only {app} is`);
+      return imageName;
+    });
+    parseImageReference(ref);
+    return ref;
+  });
 }
 
 /**
@@ -42,7 +63,13 @@ export function createBuildRequest(plan: BuildPlan, name: string, options: Build
       files: [...new Set([...plan.rootFiles.filter((file) => file !== 'pnpm-lock.yaml' && file !== 'package.json'), plan.dockerfilePath, ...options.packageFiles])].sort(),
       generated,
     },
-    buildArgs: { ...(options.nodeImage === undefined ? {} : { NODE_IMAGE: options.nodeImage }), ...options.buildArgs },
+    buildArgs: {
+      ...(options.nodeImage === undefined ? {} : { NODE_IMAGE: options.nodeImage }),
+      ...options.buildArgs,
+      // BuildKit reads this argument itself; no Dockerfile ARG uses it, so it changes no step's cache key.
+      ...(options.inlineCache ? { BUILDKIT_INLINE_CACHE: '1' } : {}),
+    },
+    ...(options.cacheFrom && options.cacheFrom.length > 0 ? { cacheFrom: [...options.cacheFrom] } : {}),
     // Labels go on the build call, not into the Dockerfile, so they never break the cache.
     labels: {
       'org.opencontainers.image.title': name,

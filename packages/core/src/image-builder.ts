@@ -17,6 +17,8 @@ export interface ImageBuildRequest {
   };
   buildArgs: Record<string, string>;
   labels: Record<string, string>;
+  /** Pushed images (with inline cache) whose build cache BuildKit may import. */
+  cacheFrom?: string[];
 }
 
 /** What a build looks like while it runs, as BuildKit reports it. */
@@ -57,6 +59,8 @@ export class ImageBuildFailure extends Error {
     /** The last lines the failing step printed. */
     readonly logTail: readonly string[],
     readonly progress: BuildProgress | undefined,
+    /** Every step seen up to the failure, the failing one with its `error`. */
+    readonly steps: readonly BuildStep[] = [],
   ) {
     super(message);
   }

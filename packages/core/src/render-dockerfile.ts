@@ -27,6 +27,20 @@ export const defaultRenderOptions: RenderOptions = { nodeImage: defaultNodeImage
 
 const storeMount = '--mount=type=cache,id=pnpm-store,target=/pnpm/store';
 
+/**
+ * The steps that fetch packages mount two optional secrets for private registries
+ * (`--secret`): `npmrc` as the user .npmrc and `npm_token` as $NPM_TOKEN, for a user
+ * .npmrc that says `_authToken=${NPM_TOKEN}` (pnpm expands no variables in the auth
+ * settings of the workspace's own .npmrc). A secret the build was not
+ * given is simply absent, so the Dockerfile stays the same with or without them; secrets
+ * never reach a layer and are not part of the cache key.
+ */
+const secretMounts = [
+  '    --mount=type=secret,id=npmrc,target=/root/.npmrc \\',
+  '    --mount=type=secret,id=npm_token \\',
+  '    NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\',
+];
+
 /** Installs tini when the base lacks it (Debian-based images); a base of our own may carry it. */
 const ensureTini = [
   'RUN set -eu; \\',
@@ -111,6 +125,7 @@ function renderApp(app: AppPlan, plan: BuildPlan): string[] {
     `COPY ${lockfileSlicePath(plan, app)} ./pnpm-lock.yaml`,
     ...app.packages.map((pkg) => `COPY ${pkg.dir}/package.json ${pkg.dir}/`),
     `RUN ${storeMount} \\`,
+    ...secretMounts,
     `    pnpm install --frozen-lockfile --store-dir /pnpm/store --filter ${filter}`,
     '',
     `FROM ${app.name}-deps AS ${app.name}-build`,
@@ -146,6 +161,7 @@ function renderProductionTree(app: AppPlan): string[] {
     case 'node':
       return [
         `RUN ${storeMount} \\`,
+        ...secretMounts,
         `    pnpm --filter ${JSON.stringify(app.packageName)} deploy --prod --legacy --store-dir /pnpm/store /out`,
         ...(keep.length > 0 ? [`RUN cd ${app.dir} && cp -RL --parents ${app.keep.join(' ')} /out/`] : []),
       ];

@@ -54,6 +54,9 @@ describe('renderDockerfile', () => {
       COPY packages/logger/package.json packages/logger/
       COPY apps/api/package.json apps/api/
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
+          --mount=type=secret,id=npmrc,target=/root/.npmrc \\
+          --mount=type=secret,id=npm_token \\
+          NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
           pnpm install --frozen-lockfile --store-dir /pnpm/store --filter "@acme/api..."
 
       FROM api-deps AS api-build
@@ -61,6 +64,9 @@ describe('renderDockerfile', () => {
       COPY apps/api/ apps/api/
       RUN pnpm --filter "@acme/api..." run build
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
+          --mount=type=secret,id=npmrc,target=/root/.npmrc \\
+          --mount=type=secret,id=npm_token \\
+          NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
           pnpm --filter "@acme/api" deploy --prod --legacy --store-dir /pnpm/store /out
 
       FROM base AS api
@@ -99,6 +105,9 @@ describe('renderDockerfile', () => {
       COPY packages/logger/package.json packages/logger/
       COPY apps/worker/package.json apps/worker/
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
+          --mount=type=secret,id=npmrc,target=/root/.npmrc \\
+          --mount=type=secret,id=npm_token \\
+          NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
           pnpm install --frozen-lockfile --store-dir /pnpm/store --filter "@acme/worker..."
 
       FROM worker-deps AS worker-build
@@ -106,6 +115,9 @@ describe('renderDockerfile', () => {
       COPY apps/worker/ apps/worker/
       RUN pnpm --filter "@acme/worker..." run build
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
+          --mount=type=secret,id=npmrc,target=/root/.npmrc \\
+          --mount=type=secret,id=npm_token \\
+          NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
           pnpm --filter "@acme/worker" deploy --prod --legacy --store-dir /pnpm/store /out
 
       FROM base AS worker
@@ -180,6 +192,9 @@ describe('renderDockerfile', () => {
       COPY docker/lockfiles/api/pnpm-lock.yaml ./pnpm-lock.yaml
       COPY apps/api/package.json apps/api/
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
+          --mount=type=secret,id=npmrc,target=/root/.npmrc \\
+          --mount=type=secret,id=npm_token \\
+          NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
           pnpm install --frozen-lockfile --store-dir /pnpm/store --filter "@acme/api..."
 
       FROM api-deps AS api-build
@@ -187,6 +202,9 @@ describe('renderDockerfile', () => {
       COPY apps/api/ apps/api/
       RUN pnpm --filter "@acme/api..." run build
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
+          --mount=type=secret,id=npmrc,target=/root/.npmrc \\
+          --mount=type=secret,id=npm_token \\
+          NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
           pnpm --filter "@acme/api" deploy --prod --legacy --store-dir /pnpm/store /out
       RUN cd apps/api && cp -RL --parents node_modules/.prisma /out/
 
@@ -225,6 +243,9 @@ describe('renderDockerfile', () => {
       COPY docker/lockfiles/cli/pnpm-lock.yaml ./pnpm-lock.yaml
       COPY apps/cli/package.json apps/cli/
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
+          --mount=type=secret,id=npmrc,target=/root/.npmrc \\
+          --mount=type=secret,id=npm_token \\
+          NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
           pnpm install --frozen-lockfile --store-dir /pnpm/store --filter "@acme/cli..."
 
       FROM cli-deps AS cli-build
@@ -266,12 +287,18 @@ describe('renderDockerfile', () => {
       COPY docker/lockfiles/jobs/pnpm-lock.yaml ./pnpm-lock.yaml
       COPY apps/jobs/package.json apps/jobs/
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
+          --mount=type=secret,id=npmrc,target=/root/.npmrc \\
+          --mount=type=secret,id=npm_token \\
+          NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
           pnpm install --frozen-lockfile --store-dir /pnpm/store --filter "@acme/jobs..."
 
       FROM jobs-deps AS jobs-build
       COPY apps/jobs/ apps/jobs/
       RUN pnpm --filter "@acme/jobs..." run build
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
+          --mount=type=secret,id=npmrc,target=/root/.npmrc \\
+          --mount=type=secret,id=npm_token \\
+          NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
           pnpm --filter "@acme/jobs" deploy --prod --legacy --store-dir /pnpm/store /out
 
       FROM base AS jobs
@@ -304,6 +331,9 @@ describe('renderDockerfile', () => {
       COPY docker/lockfiles/site/pnpm-lock.yaml ./pnpm-lock.yaml
       COPY apps/site/package.json apps/site/
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
+          --mount=type=secret,id=npmrc,target=/root/.npmrc \\
+          --mount=type=secret,id=npm_token \\
+          NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
           pnpm install --frozen-lockfile --store-dir /pnpm/store --filter "@acme/site..."
 
       FROM site-deps AS site-build

@@ -121,7 +121,11 @@ export async function* readJsonLines(stream: Readable): AsyncGenerator<BuildStre
 
 /** Builds images with BuildKit through the Engine API. Receives its dockerode client. */
 export class DockerImageBuilder implements ImageBuilder {
-  constructor(private readonly docker: Docker) {}
+  constructor(
+    private readonly docker: Docker,
+    /** A BuildKit session of our own (openBuildkitSession) for the builds: it serves their secrets. */
+    private readonly options: { sessionId?: string } = {},
+  ) {}
 
   async build(
     request: ImageBuildRequest,
@@ -136,7 +140,7 @@ export class DockerImageBuilder implements ImageBuilder {
     signal?.addEventListener('abort', cancel, { once: true });
     const state = new BuildStreamState();
     try {
-      const response = (await this.docker.buildImage(context.stream as unknown as NodeJS.ReadableStream, {
+      const query = {
         version: '2',
         dockerfile: request.dockerfile,
         target: request.target,
@@ -144,8 +148,16 @@ export class DockerImageBuilder implements ImageBuilder {
         buildargs: request.buildArgs,
         labels: request.labels,
         buildid: buildId,
-        ...(signal ? { abortSignal: signal } : {}),
-      } satisfies BuildQuery as unknown as Docker.ImageBuildOptions)) as Readable;
+        // The engine takes a JSON array here (@types/dockerode types it as a string).
+        ...(request.cacheFrom && request.cacheFrom.length > 0 ? { cachefrom: JSON.stringify(request.cacheFrom) } : {}),
+      } satisfies BuildQuery;
+      const response =
+        this.options.sessionId === undefined
+          ? ((await this.docker.buildImage(context.stream as unknown as NodeJS.ReadableStream, {
+              ...query,
+              ...(signal ? { abortSignal: signal } : {}),
+            } as unknown as Docker.ImageBuildOptions)) as Readable)
+          : await this.dialBuild(context.stream, { ...query, session: this.options.sessionId }, signal);
       for await (const message of readJsonLines(response)) {
         state.apply(message);
         onProgress?.(state.progress());
@@ -159,10 +171,33 @@ export class DockerImageBuilder implements ImageBuilder {
     signal?.throwIfAborted();
     const progress = state.progress();
     if (state.error !== undefined || state.imageId === undefined) {
-      throw new ImageBuildFailure(state.error ?? 'the engine ended the build without an image id', state.failedLogTail(), progress);
+      throw new ImageBuildFailure(state.error ?? 'the engine ended the build without an image id', state.failedLogTail(), progress, state.steps());
     }
     const { bytes } = await context.done;
     return { imageId: state.imageId, progress, steps: state.steps(), contextBytes: bytes };
+  }
+
+  /**
+   * POST /build with our session. dockerode's buildImage would open a session of its own for
+   * BuildKit builds (one without the health service, which the engine drops) and overwrite
+   * the `session` parameter with its id, so the request is dialled here.
+   */
+  private dialBuild(context: Readable, query: BuildQuery & { session: string }, signal: AbortSignal | undefined): Promise<Readable> {
+    return new Promise((resolve, reject) => {
+      this.docker.modem.dial(
+        {
+          path: '/build?',
+          method: 'POST',
+          file: context,
+          // docker-modem's query builder turns arrays (t) into repeated parameters and objects into JSON.
+          options: query,
+          isStream: true,
+          ...(signal ? { abortSignal: signal } : {}),
+          statusCodes: { 200: true, 500: 'server error' },
+        } as unknown as Parameters<Docker['modem']['dial']>[0],
+        (error: unknown, response: unknown) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(response as Readable)),
+      );
+    });
   }
 
   /** Asks BuildKit to stop a build at once; the aborted request alone leaves shared steps running. */

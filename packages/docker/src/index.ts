@@ -1,5 +1,6 @@
 export * from './add-tag-remotely.js';
 export * from './build-context.js';
+export * from './buildkit-session.js';
 export * from './buildkit-status.js';
 export * from './check-registry-auth.js';
 export * from './connect-docker.js';

@@ -124,6 +124,7 @@ export async function runBuilds(requests: readonly ImageBuildRequest[], builder:
           error: error instanceof Error ? error.message : String(error),
           logTail: failure?.logTail ?? [],
           progress: failure?.progress,
+          steps: failure ? [...failure.steps] : [],
         };
         if (options.bail && !stop.signal.aborted) {
           bailedBecause = request.app;
