@@ -9,7 +9,8 @@ function replaceBlock(text, name, content) {
   const end = `<!-- ${name}:end -->`;
   const from = text.indexOf(start);
   const to = text.indexOf(end);
-  if (from < 0 || to < from) throw new Error(`README.md has no <!-- ${name}:start --> … <!-- ${name}:end --> block`);
+  if (from < 0 || to < from)
+    throw new Error(`README.md has no <!-- ${name}:start --> … <!-- ${name}:end --> block`);
   return text.slice(0, from + start.length) + content + text.slice(to);
 }
 
@@ -21,4 +22,7 @@ writeFileSync(readmePath, readme);
 
 const schemaDir = new URL('../packages/cli/schema/', import.meta.url);
 mkdirSync(schemaDir, { recursive: true });
-writeFileSync(new URL('build-images.config.schema.json', schemaDir), `${JSON.stringify(toolConfigSchema(), null, 2)}\n`);
+writeFileSync(
+  new URL('build-images.config.schema.json', schemaDir),
+  `${JSON.stringify(toolConfigSchema(), null, 2)}\n`,
+);

@@ -12,6 +12,7 @@ export BUILD_IMAGES_BASE_IMAGE BUILD_IMAGES_BUNDLE_IMAGE
 export BUILD_IMAGES_NODE22="$NODE22_BIN"
 use_node24
 pnpm build
-# The committed Dockerfile must be what the generator writes today.
+# The committed Dockerfile must be what the generator writes today; one formatter for all.
 node packages/cli/dist/bin.js generate --check
+pnpm format:check
 pnpm test

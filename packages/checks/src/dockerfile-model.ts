@@ -1,4 +1,10 @@
-import { DockerfileParser, type Dockerfile, type Flag, type Instruction, type ModifiableInstruction } from 'dockerfile-ast';
+import {
+  DockerfileParser,
+  type Dockerfile,
+  type Flag,
+  type Instruction,
+  type ModifiableInstruction,
+} from 'dockerfile-ast';
 
 /** One character of an instruction's text after Docker's line joining, with where it came from. */
 export interface SourceChar {
@@ -53,33 +59,46 @@ export interface DockerfileModel {
   directives: { name: string; value: string; line: number }[];
 }
 
-const variablePattern = /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g;
+const variablePattern =
+  /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g;
 
 /**
  * Substitutes `$X`, `${X}`, `${X:-word}`, `${X-word}`, `${X:+word}` and `${X+word}` as BuildKit
  * does. A variable that is declared without a value (or not declared) is reported as unresolved.
  */
-export function expandVariables(text: string, vars: ReadonlyMap<string, string | undefined>): { value: string; unresolved: string[] } {
+export function expandVariables(
+  text: string,
+  vars: ReadonlyMap<string, string | undefined>,
+): { value: string; unresolved: string[] } {
   const unresolved: string[] = [];
-  const value = text.replace(variablePattern, (_match, braced: string | undefined, operator: string | undefined, word: string | undefined, bare: string | undefined) => {
-    const name = (braced ?? bare)!;
-    const current = vars.get(name);
-    const isSet = current !== undefined;
-    const isNonEmpty = isSet && current !== '';
-    switch (operator) {
-      case ':-':
-        return isNonEmpty ? current : (word ?? '');
-      case '-':
-        return isSet ? current : (word ?? '');
-      case ':+':
-        return isNonEmpty ? (word ?? '') : '';
-      case '+':
-        return isSet ? (word ?? '') : '';
-      default:
-        if (!isSet) unresolved.push(name);
-        return current ?? '';
-    }
-  });
+  const value = text.replace(
+    variablePattern,
+    (
+      _match,
+      braced: string | undefined,
+      operator: string | undefined,
+      word: string | undefined,
+      bare: string | undefined,
+    ) => {
+      const name = (braced ?? bare)!;
+      const current = vars.get(name);
+      const isSet = current !== undefined;
+      const isNonEmpty = isSet && current !== '';
+      switch (operator) {
+        case ':-':
+          return isNonEmpty ? current : (word ?? '');
+        case '-':
+          return isSet ? current : (word ?? '');
+        case ':+':
+          return isNonEmpty ? (word ?? '') : '';
+        case '+':
+          return isSet ? (word ?? '') : '';
+        default:
+          if (!isSet) unresolved.push(name);
+          return current ?? '';
+      }
+    },
+  );
   return { value, unresolved };
 }
 
@@ -89,13 +108,22 @@ export function expandVariables(text: string, vars: ReadonlyMap<string, string |
  * inside a continued instruction are dropped. Characters covered by the instruction's flags are
  * left out. Every character keeps its place in the file, to map findings back.
  */
-function instructionBody(lines: readonly string[], node: Instruction, flags: readonly Flag[], escapeChar: string): InstructionBody {
+function instructionBody(
+  lines: readonly string[],
+  node: Instruction,
+  flags: readonly Flag[],
+  escapeChar: string,
+): InstructionBody {
   const range = node.getRange();
   const keywordEnd = node.getInstructionRange().end;
   let flagsEnd = keywordEnd;
   for (const flag of flags) {
     const end = flag.getRange().end;
-    if (end.line > flagsEnd.line || (end.line === flagsEnd.line && end.character > flagsEnd.character)) flagsEnd = end;
+    if (
+      end.line > flagsEnd.line ||
+      (end.line === flagsEnd.line && end.character > flagsEnd.character)
+    )
+      flagsEnd = end;
   }
   const chars: SourceChar[] = [];
   let continuing = false;
@@ -112,10 +140,12 @@ function instructionBody(lines: readonly string[], node: Instruction, flags: rea
     }
     const start = lineNo === keywordEnd.line ? keywordEnd.character : 0;
     for (let column = start; column < content.length; column++) {
-      if (lineNo < flagsEnd.line || (lineNo === flagsEnd.line && column < flagsEnd.character)) continue;
+      if (lineNo < flagsEnd.line || (lineNo === flagsEnd.line && column < flagsEnd.character))
+        continue;
       chars.push({ char: content[column]!, line: lineNo, column });
     }
-    if (!continuing && lineNo < range.end.line) chars.push({ char: '\n', line: lineNo, column: content.length });
+    if (!continuing && lineNo < range.end.line)
+      chars.push({ char: '\n', line: lineNo, column: content.length });
   }
   // Leading and trailing blanks are not part of the arguments.
   while (chars.length > 0 && /\s/.test(chars[0]!.char)) chars.shift();
@@ -132,7 +162,8 @@ function parseExecForm(text: string): string[] | undefined {
   if (!text.startsWith('[')) return undefined;
   try {
     const value: unknown = JSON.parse(text);
-    if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value as string[];
+    if (Array.isArray(value) && value.every((item) => typeof item === 'string'))
+      return value as string[];
   } catch {
     // Not JSON: the shell form.
   }
@@ -141,7 +172,11 @@ function parseExecForm(text: string): string[] | undefined {
 
 const flagKeywords = new Set(['ADD', 'COPY', 'FROM', 'HEALTHCHECK', 'RUN']);
 
-function parseInstruction(lines: readonly string[], node: Instruction, escapeChar: string): ParsedInstruction {
+function parseInstruction(
+  lines: readonly string[],
+  node: Instruction,
+  escapeChar: string,
+): ParsedInstruction {
   const keyword = node.getKeyword().toUpperCase();
   const flagNodes = flagKeywords.has(keyword) ? (node as ModifiableInstruction).getFlags() : [];
   const body = instructionBody(lines, node, flagNodes, escapeChar);
@@ -149,7 +184,10 @@ function parseInstruction(lines: readonly string[], node: Instruction, escapeCha
     keyword,
     line: node.getRange().start.line + 1,
     node,
-    flags: flagNodes.map((flag) => ({ name: flag.getName().toLowerCase(), value: flag.getValue() })),
+    flags: flagNodes.map((flag) => ({
+      name: flag.getName().toLowerCase(),
+      value: flag.getValue(),
+    })),
     body,
     exec: parseExecForm(body.text),
   };
@@ -175,7 +213,16 @@ export function parseDockerfile(text: string): DockerfileModel {
     if (parsed.keyword === 'FROM') {
       const { image, name } = parseFrom(parsed.body.text);
       const { value, unresolved } = expandVariables(image, globalArgs);
-      stages.push({ index: stages.length, name, line: parsed.line, image, resolvedImage: value, unresolved, parent: undefined, instructions: [] });
+      stages.push({
+        index: stages.length,
+        name,
+        line: parsed.line,
+        image,
+        resolvedImage: value,
+        unresolved,
+        parent: undefined,
+        instructions: [],
+      });
       continue;
     }
     const stage = stages.at(-1);
@@ -255,7 +302,11 @@ function unquote(value: string): string {
  * The stage a FROM or `--from` names: a stage index (`0`) or a stage name, compared without case
  * as BuildKit lower-cases names. Anything else is an image.
  */
-export function findStage(stages: readonly Stage[], reference: string, from: Stage): Stage | undefined {
+export function findStage(
+  stages: readonly Stage[],
+  reference: string,
+  from: Stage,
+): Stage | undefined {
   if (/^\d+$/.test(reference)) {
     const stage = stages[Number(reference)];
     return stage && stage !== from && stage.index < from.index ? stage : undefined;
@@ -271,7 +322,12 @@ export function findStage(stages: readonly Stage[], reference: string, from: Sta
 /** The stage followed by its parent, its parent's parent, … (a cycle stops the walk). */
 export function stageChain(stage: Stage): Stage[] {
   const chain: Stage[] = [];
-  for (let current: Stage | undefined = stage; current && !chain.includes(current); current = current.parent) chain.push(current);
+  for (
+    let current: Stage | undefined = stage;
+    current && !chain.includes(current);
+    current = current.parent
+  )
+    chain.push(current);
   return chain;
 }
 

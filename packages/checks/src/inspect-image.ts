@@ -29,14 +29,23 @@ export const imageRules = {
   'CIS-DI-0006': 'The image has a HEALTHCHECK exactly when it serves HTTP.',
   'CIS-DI-0010': 'No secret-looking ENV or build argument in the configuration or the history.',
   'CIS-DI-0008': 'The image’s own layers add no setuid or setgid file.',
-  'DKL-LI-0003': 'The app tree holds no .git, .npm, .cache, sources (src), tests or tsconfig files.',
+  'DKL-LI-0003':
+    'The app tree holds no .git, .npm, .cache, sources (src), tests or tsconfig files.',
   BI101: 'No pnpm store (.pnpm-store, …/pnpm/store) in the image’s own layers.',
 } as const;
 
 /** Names that make an assignment look like a credential. */
-const secretName = /(TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|_authToken|_auth$)/i;
+const secretName =
+  /(TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|_authToken|_auth$)/i;
 /** Values that are credentials whatever they are called. */
-const secretValue = [/_authToken\s*=/, /NPM_TOKEN=/, /-----BEGIN [A-Z ]*PRIVATE KEY-----/, /\bgh[pousr]_[A-Za-z0-9]{30,}/, /\bnpm_[A-Za-z0-9]{36}\b/, /\bAKIA[0-9A-Z]{16}\b/];
+const secretValue = [
+  /_authToken\s*=/,
+  /NPM_TOKEN=/,
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+  /\bgh[pousr]_[A-Za-z0-9]{30,}/,
+  /\bnpm_[A-Za-z0-9]{36}\b/,
+  /\bAKIA[0-9A-Z]{16}\b/,
+];
 
 /**
  * Checks a built image through the Engine API only (inspect, history and the image export):
@@ -48,40 +57,71 @@ const secretValue = [/_authToken\s*=/, /NPM_TOKEN=/, /-----BEGIN [A-Z ]*PRIVATE 
  * legacy and the OCI archive layouts work. Whiteouts of later layers are applied, so a file added
  * and then deleted does not count.
  */
-export async function inspectImage(docker: Dockerode, image: string, expect: ImageExpectations): Promise<ImageFinding[]> {
+export async function inspectImage(
+  docker: Dockerode,
+  image: string,
+  expect: ImageExpectations,
+): Promise<ImageFinding[]> {
   const findings: ImageFinding[] = [];
   const handle = docker.getImage(image);
   const info = await handle.inspect();
 
   const user = info.Config.User ?? '';
   if (isRootUser(user)) {
-    findings.push({ rule: 'CIS-DI-0001', message: user === '' ? 'the image sets no USER, so it runs as root' : `the image runs as root (USER ${user})` });
+    findings.push({
+      rule: 'CIS-DI-0001',
+      message:
+        user === ''
+          ? 'the image sets no USER, so it runs as root'
+          : `the image runs as root (USER ${user})`,
+    });
   }
 
   const test = info.Config.Healthcheck?.Test ?? [];
   const hasHealthcheck = test.length > 0 && test[0] !== 'NONE';
-  if (expect.healthcheck && !hasHealthcheck) findings.push({ rule: 'CIS-DI-0006', message: 'the image serves HTTP but has no HEALTHCHECK' });
-  if (!expect.healthcheck && hasHealthcheck) findings.push({ rule: 'CIS-DI-0006', message: `the image has a HEALTHCHECK (${test.join(' ')}) but none is expected` });
+  if (expect.healthcheck && !hasHealthcheck)
+    findings.push({ rule: 'CIS-DI-0006', message: 'the image serves HTTP but has no HEALTHCHECK' });
+  if (!expect.healthcheck && hasHealthcheck)
+    findings.push({
+      rule: 'CIS-DI-0006',
+      message: `the image has a HEALTHCHECK (${test.join(' ')}) but none is expected`,
+    });
 
   for (const entry of info.Config.Env ?? []) {
     const secret = secretAssignment(entry);
-    if (secret) findings.push({ rule: 'CIS-DI-0010', message: `the environment holds a secret-looking ${secret}` });
+    if (secret)
+      findings.push({
+        rule: 'CIS-DI-0010',
+        message: `the environment holds a secret-looking ${secret}`,
+      });
   }
   const history = (await handle.history()) as { CreatedBy?: string }[];
   for (const step of history) {
     const createdBy = step.CreatedBy ?? '';
     for (const secret of secretsInCommand(createdBy)) {
-      findings.push({ rule: 'CIS-DI-0010', message: `the history holds a secret-looking ${secret} in the step "${mask(createdBy).slice(0, 120)}"` });
+      findings.push({
+        rule: 'CIS-DI-0010',
+        message: `the history holds a secret-looking ${secret} in the step "${mask(createdBy).slice(0, 120)}"`,
+      });
     }
   }
 
   const layers = info.RootFS.Layers ?? [];
   let baseLayers: string[] = [];
-  if (expect.baseImage !== undefined) baseLayers = (await docker.getImage(expect.baseImage).inspect()).RootFS.Layers ?? [];
+  if (expect.baseImage !== undefined)
+    baseLayers = (await docker.getImage(expect.baseImage).inspect()).RootFS.Layers ?? [];
   let shared = 0;
-  while (shared < layers.length && shared < baseLayers.length && layers[shared] === baseLayers[shared]) shared++;
+  while (
+    shared < layers.length &&
+    shared < baseLayers.length &&
+    layers[shared] === baseLayers[shared]
+  )
+    shared++;
   const added = layers.slice(shared);
-  if (added.length > 0) findings.push(...checkFiles(await addedFiles(await handle.get(), layers, shared), expect.appDir));
+  if (added.length > 0)
+    findings.push(
+      ...checkFiles(await addedFiles(await handle.get(), layers, shared), expect.appDir),
+    );
   return findings;
 }
 
@@ -98,26 +138,33 @@ function secretAssignment(assignment: string): string | undefined {
   const name = assignment.slice(0, eq);
   const value = assignment.slice(eq + 1).replace(/^["']|["']$/g, '');
   if (value === '' || value.startsWith('$')) return undefined;
-  if (secretName.test(name) || secretValue.some((pattern) => pattern.test(value))) return `${name}=***`;
+  if (secretName.test(name) || secretValue.some((pattern) => pattern.test(value)))
+    return `${name}=***`;
   return undefined;
 }
 
 /** The credential-like assignments of a history step: `ENV X=…`, `ARG X=…`, `RUN |1 X=… /bin/sh -c …`. */
 function secretsInCommand(command: string): string[] {
   const found = new Set<string>();
-  for (const match of command.matchAll(/(?:^|[\s;&|(])([A-Za-z_][A-Za-z0-9_.-]*)=("[^"]*"|'[^']*'|\S+)/g)) {
+  for (const match of command.matchAll(
+    /(?:^|[\s;&|(])([A-Za-z_][A-Za-z0-9_.-]*)=("[^"]*"|'[^']*'|\S+)/g,
+  )) {
     const secret = secretAssignment(`${match[1]}=${match[2]}`);
     if (secret) found.add(secret);
   }
   if (found.size === 0) {
-    for (const pattern of secretValue) if (pattern.test(command)) found.add(`value matching /${pattern.source}/`);
+    for (const pattern of secretValue)
+      if (pattern.test(command)) found.add(`value matching /${pattern.source}/`);
   }
   return [...found];
 }
 
 /** The history text with the values of credential-like assignments replaced by ***. */
 function mask(command: string): string {
-  return command.replace(/([A-Za-z_][A-Za-z0-9_.-]*)=("[^"]*"|'[^']*'|\S+)/g, (whole, name: string) => (secretAssignment(whole) ? `${name}=***` : whole));
+  return command.replace(
+    /([A-Za-z_][A-Za-z0-9_.-]*)=("[^"]*"|'[^']*'|\S+)/g,
+    (whole, name: string) => (secretAssignment(whole) ? `${name}=***` : whole),
+  );
 }
 
 interface LayerEntry {
@@ -130,7 +177,11 @@ interface LayerEntry {
  * The files the layers after the first `shared` ones leave in the image (whiteouts applied):
  * path → entry, paths relative to / without a leading slash.
  */
-async function addedFiles(archive: NodeJS.ReadableStream, layers: readonly string[], shared: number): Promise<Map<string, LayerEntry>> {
+async function addedFiles(
+  archive: NodeJS.ReadableStream,
+  layers: readonly string[],
+  shared: number,
+): Promise<Map<string, LayerEntry>> {
   const { byDigest, byName, manifestLayers } = await readArchive(archive as unknown as Readable);
   const files = new Map<string, LayerEntry>();
   for (let index = shared; index < layers.length; index++) {
@@ -147,9 +198,11 @@ async function addedFiles(archive: NodeJS.ReadableStream, layers: readonly strin
     }
     for (const removed of whiteouts) {
       const prefix = removed.endsWith('/') ? removed : `${removed}/`;
-      for (const key of files.keys()) if (key === removed || key.startsWith(prefix)) files.delete(key);
+      for (const key of files.keys())
+        if (key === removed || key.startsWith(prefix)) files.delete(key);
     }
-    for (const entry of entries) if (!path_basename(entry.path).startsWith('.wh.')) files.set(entry.path, entry);
+    for (const entry of entries)
+      if (!path_basename(entry.path).startsWith('.wh.')) files.set(entry.path, entry);
   }
   return files;
 }
@@ -167,7 +220,11 @@ function normalizeEntryPath(name: string): string {
  * Reads an image export: every file entry is hashed (a layer's sha256 is its diff id) and, when it
  * is a tar, its headers are kept. `manifest.json` gives the layer names in order, as a fallback.
  */
-async function readArchive(archive: Readable): Promise<{ byDigest: Map<string, LayerEntry[]>; byName: Map<string, LayerEntry[]>; manifestLayers: string[] }> {
+async function readArchive(archive: Readable): Promise<{
+  byDigest: Map<string, LayerEntry[]>;
+  byName: Map<string, LayerEntry[]>;
+  manifestLayers: string[];
+}> {
   const byDigest = new Map<string, LayerEntry[]>();
   const byName = new Map<string, LayerEntry[]>();
   let manifestLayers: string[] = [];
@@ -211,7 +268,10 @@ function parseManifest(text: string): string[] {
 }
 
 /** Hashes one archive entry and lists its tar headers when it is a tar (undefined otherwise). */
-async function readEntry(stream: AsyncIterable<unknown>, keepText: boolean): Promise<{ digest: string; entries: LayerEntry[] | undefined; text: string | undefined }> {
+async function readEntry(
+  stream: AsyncIterable<unknown>,
+  keepText: boolean,
+): Promise<{ digest: string; entries: LayerEntry[] | undefined; text: string | undefined }> {
   const hash = createHash('sha256');
   const entries: LayerEntry[] = [];
   const chunks: Buffer[] = [];
@@ -226,7 +286,11 @@ async function readEntry(stream: AsyncIterable<unknown>, keepText: boolean): Pro
     });
   });
   inner.on('entry', (header, entryStream, next) => {
-    entries.push({ path: normalizeEntryPath(header.name), type: header.type ?? 'file', mode: header.mode ?? 0 });
+    entries.push({
+      path: normalizeEntryPath(header.name),
+      type: header.type ?? 'file',
+      mode: header.mode ?? 0,
+    });
     entryStream.on('end', () => next());
     entryStream.resume();
   });
@@ -248,7 +312,11 @@ async function readEntry(stream: AsyncIterable<unknown>, keepText: boolean): Pro
   }
   if (isTar) inner.end(() => undefined);
   await innerDone;
-  return { digest: hash.digest('hex'), entries: isTar ? entries : undefined, text: keepText ? Buffer.concat(chunks).toString('utf8') : undefined };
+  return {
+    digest: hash.digest('hex'),
+    entries: isTar ? entries : undefined,
+    text: keepText ? Buffer.concat(chunks).toString('utf8') : undefined,
+  };
 }
 
 const devDirectories = new Set(['src', 'test', 'tests', '__tests__']);
@@ -266,16 +334,30 @@ function checkFiles(files: ReadonlyMap<string, LayerEntry>, appDir: string): Ima
   };
   const app = normalizeEntryPath(appDir);
   for (const [file, entry] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
-    if ((entry.type === 'file' || entry.type === 'contiguous-file' || entry.type === 'link') && (entry.mode & 0o6000) !== 0) {
-      const bits = [entry.mode & 0o4000 ? 'setuid' : '', entry.mode & 0o2000 ? 'setgid' : ''].filter(Boolean).join('+');
-      report('CIS-DI-0008', file, `${bits} file (mode ${(entry.mode & 0o7777).toString(8)}) added by the image's own layers`);
+    if (
+      (entry.type === 'file' || entry.type === 'contiguous-file' || entry.type === 'link') &&
+      (entry.mode & 0o6000) !== 0
+    ) {
+      const bits = [entry.mode & 0o4000 ? 'setuid' : '', entry.mode & 0o2000 ? 'setgid' : '']
+        .filter(Boolean)
+        .join('+');
+      report(
+        'CIS-DI-0008',
+        file,
+        `${bits} file (mode ${(entry.mode & 0o7777).toString(8)}) added by the image's own layers`,
+      );
     }
     const segments = file.split('/');
     for (let i = 0; i < segments.length; i++) {
-      const pnpmStore = segments[i] === 'pnpm' && segments[i + 1] === 'store' && segments[i - 1] !== 'node_modules';
+      const pnpmStore =
+        segments[i] === 'pnpm' && segments[i + 1] === 'store' && segments[i - 1] !== 'node_modules';
       if (segments[i] === '.pnpm-store' || pnpmStore) {
         const end = segments[i] === 'pnpm' ? i + 2 : i + 1;
-        report('BI101', segments.slice(0, end).join('/'), 'a pnpm store in the image: mount it as a build cache instead');
+        report(
+          'BI101',
+          segments.slice(0, end).join('/'),
+          'a pnpm store in the image: mount it as a build cache instead',
+        );
         break;
       }
     }
@@ -284,7 +366,11 @@ function checkFiles(files: ReadonlyMap<string, LayerEntry>, appDir: string): Ima
     const base = app === '' ? [] : [app];
     const junk = relative.findIndex((segment) => junkDirectories.has(segment));
     if (junk >= 0) {
-      report('DKL-LI-0003', [...base, ...relative.slice(0, junk + 1)].join('/'), `${relative[junk]} does not belong in the image`);
+      report(
+        'DKL-LI-0003',
+        [...base, ...relative.slice(0, junk + 1)].join('/'),
+        `${relative[junk]} does not belong in the image`,
+      );
       continue;
     }
     const own = ownedPart(relative);
@@ -292,11 +378,18 @@ function checkFiles(files: ReadonlyMap<string, LayerEntry>, appDir: string): Ima
     const [skip, rest] = own;
     const dev = rest.findIndex((segment) => devDirectories.has(segment));
     if (dev >= 0) {
-      report('DKL-LI-0003', [...base, ...relative.slice(0, skip + dev + 1)].join('/'), `sources or tests (${rest[dev]}) do not belong in the image: ship the build output only`);
+      report(
+        'DKL-LI-0003',
+        [...base, ...relative.slice(0, skip + dev + 1)].join('/'),
+        `sources or tests (${rest[dev]}) do not belong in the image: ship the build output only`,
+      );
       continue;
     }
     const name = rest.at(-1) ?? '';
-    if (entry.type !== 'directory' && (/\.(test|spec)\.[^/]+$/.test(name) || /^tsconfig.*\.json$/.test(name))) {
+    if (
+      entry.type !== 'directory' &&
+      (/\.(test|spec)\.[^/]+$/.test(name) || /^tsconfig.*\.json$/.test(name))
+    ) {
       report('DKL-LI-0003', file, `${name} is a development file: ship the build output only`);
     }
   }
@@ -311,7 +404,13 @@ function checkFiles(files: ReadonlyMap<string, LayerEntry>, appDir: string): Ima
  */
 function ownedPart(segments: string[]): [number, string[]] | undefined {
   if (!segments.includes('node_modules')) return [0, segments];
-  if (segments[0] !== 'node_modules' || segments[1] !== '.pnpm' || !segments[2]?.includes('@file+') || segments[3] !== 'node_modules') return undefined;
+  if (
+    segments[0] !== 'node_modules' ||
+    segments[1] !== '.pnpm' ||
+    !segments[2]?.includes('@file+') ||
+    segments[3] !== 'node_modules'
+  )
+    return undefined;
   const nameLength = segments[4]?.startsWith('@') ? 2 : 1;
   const skip = 4 + nameLength;
   const rest = segments.slice(skip);

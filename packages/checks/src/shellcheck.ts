@@ -3,7 +3,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { effectiveShell } from './check-dockerfile.js';
-import { argDeclarations, envDeclarations, parseDockerfile, stageChain, type InstructionBody, type Stage } from './dockerfile-model.js';
+import {
+  argDeclarations,
+  envDeclarations,
+  parseDockerfile,
+  stageChain,
+  type InstructionBody,
+  type Stage,
+} from './dockerfile-model.js';
 
 export interface ShellcheckFinding {
   /** `SC2086`, … */
@@ -51,7 +58,10 @@ const tabWidth = 8;
  * SC2154 ("referenced but not assigned") is dropped for variables the stage declares with ARG/ENV.
  * Throws when shellcheck is not installed.
  */
-export async function shellcheckRunBodies(text: string, options: ShellcheckOptions = {}): Promise<ShellcheckFinding[]> {
+export async function shellcheckRunBodies(
+  text: string,
+  options: ShellcheckOptions = {},
+): Promise<ShellcheckFinding[]> {
   const executable = options.shellcheck ?? 'shellcheck';
   await ensureShellcheck(executable);
   const model = parseDockerfile(text);
@@ -67,11 +77,19 @@ export async function shellcheckRunBodies(text: string, options: ShellcheckOptio
         if (!interpreter) continue;
         const file = path.join(dir, `run-line-${run.line}.sh`);
         await writeFile(file, `#!${interpreter}\n${run.body.text}\n`);
-        scripts.push({ file, body: run.body, runLine: run.line, declared: declaredVariables(stage, model.globalArgs) });
+        scripts.push({
+          file,
+          body: run.body,
+          runLine: run.line,
+          declared: declaredVariables(stage, model.globalArgs),
+        });
       }
     }
     if (scripts.length === 0) return [];
-    const comments = await runShellcheck(executable, scripts.map((script) => script.file));
+    const comments = await runShellcheck(
+      executable,
+      scripts.map((script) => script.file),
+    );
     const findings: ShellcheckFinding[] = [];
     for (const comment of comments) {
       const script = scripts.find((s) => s.file === comment.file);
@@ -81,9 +99,17 @@ export async function shellcheckRunBodies(text: string, options: ShellcheckOptio
         if (variable && script.declared.has(variable)) continue;
       }
       const place = mapPosition(script, comment.line, comment.column);
-      findings.push({ rule: `SC${comment.code}`, line: place.line, column: place.column, level: comment.level, message: comment.message });
+      findings.push({
+        rule: `SC${comment.code}`,
+        line: place.line,
+        column: place.column,
+        level: comment.level,
+        message: comment.message,
+      });
     }
-    return findings.sort((a, b) => a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule));
+    return findings.sort(
+      (a, b) => a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule),
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -99,19 +125,28 @@ function shellInterpreter(shell: string[] | undefined): string | undefined {
   return undefined;
 }
 
-function declaredVariables(stage: Stage, globalArgs: ReadonlyMap<string, string | undefined>): Set<string> {
+function declaredVariables(
+  stage: Stage,
+  globalArgs: ReadonlyMap<string, string | undefined>,
+): Set<string> {
   const names = new Set<string>(globalArgs.keys());
   for (const current of stageChain(stage)) {
     for (const instruction of current.instructions) {
-      if (instruction.keyword === 'ARG') for (const [name] of argDeclarations(instruction.body.text)) names.add(name);
-      if (instruction.keyword === 'ENV') for (const [name] of envDeclarations(instruction.body.text)) names.add(name);
+      if (instruction.keyword === 'ARG')
+        for (const [name] of argDeclarations(instruction.body.text)) names.add(name);
+      if (instruction.keyword === 'ENV')
+        for (const [name] of envDeclarations(instruction.body.text)) names.add(name);
     }
   }
   return names;
 }
 
 /** Maps a line and column of the script file (line 1 is the `#!` line) to the Dockerfile's, one-based. */
-function mapPosition(script: Script, line: number, column: number): { line: number; column: number } {
+function mapPosition(
+  script: Script,
+  line: number,
+  column: number,
+): { line: number; column: number } {
   const lines = script.body.text.split('\n');
   const bodyLine = line - 2;
   if (bodyLine < 0 || bodyLine >= lines.length) return { line: script.runLine, column: 1 };
@@ -121,11 +156,14 @@ function mapPosition(script: Script, line: number, column: number): { line: numb
   let visual = 1;
   let index = 0;
   while (index < content.length && visual < column) {
-    visual = content[index] === '\t' ? Math.floor((visual - 1) / tabWidth + 1) * tabWidth + 1 : visual + 1;
+    visual =
+      content[index] === '\t' ? Math.floor((visual - 1) / tabWidth + 1) * tabWidth + 1 : visual + 1;
     index++;
   }
   const source = script.body.chars[Math.min(offset + index, script.body.chars.length - 1)];
-  return source ? { line: source.line + 1, column: source.column + 1 } : { line: script.runLine, column: 1 };
+  return source
+    ? { line: source.line + 1, column: source.column + 1 }
+    : { line: script.runLine, column: 1 };
 }
 
 async function ensureShellcheck(executable: string): Promise<void> {
@@ -133,8 +171,16 @@ async function ensureShellcheck(executable: string): Promise<void> {
     await execFileText(executable, ['--version']);
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    const reason = code === 'ENOENT' ? 'it is not installed' : error instanceof Error ? error.message : String(error);
-    throw new Error(`shellcheck cannot run (${executable}): ${reason}. Install it, e.g. apt-get install -y shellcheck`, { cause: error });
+    const reason =
+      code === 'ENOENT'
+        ? 'it is not installed'
+        : error instanceof Error
+          ? error.message
+          : String(error);
+    throw new Error(
+      `shellcheck cannot run (${executable}): ${reason}. Install it, e.g. apt-get install -y shellcheck`,
+      { cause: error },
+    );
   }
 }
 
@@ -144,11 +190,17 @@ async function runShellcheck(executable: string, files: string[]): Promise<Shell
   try {
     return JSON.parse(stdout) as ShellcheckComment[];
   } catch {
-    throw new Error(`shellcheck exited with ${code} without JSON output: ${stderr.trim() || stdout.trim()}`);
+    throw new Error(
+      `shellcheck exited with ${code} without JSON output: ${stderr.trim() || stdout.trim()}`,
+    );
   }
 }
 
-function execFileText(file: string, args: string[], okCodes: number[] = [0]): Promise<{ stdout: string; stderr: string; code: number }> {
+function execFileText(
+  file: string,
+  args: string[],
+  okCodes: number[] = [0],
+): Promise<{ stdout: string; stderr: string; code: number }> {
   return new Promise((resolve, reject) => {
     execFile(file, args, { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : undefined) : 0;

@@ -9,8 +9,11 @@ const repoRoot = path.resolve(import.meta.dirname, '../../..');
 async function servedApps(): Promise<string[]> {
   const served: string[] = [];
   for (const dir of (await readdir(path.join(repoRoot, 'apps'))).sort()) {
-    const manifest = JSON.parse(await readFile(path.join(repoRoot, 'apps', dir, 'package.json'), 'utf8')) as { name: string; buildImages?: { healthPath?: string } };
-    if (manifest.buildImages?.healthPath !== undefined) served.push(manifest.name.replace(/^@[^/]+\//, ''));
+    const manifest = JSON.parse(
+      await readFile(path.join(repoRoot, 'apps', dir, 'package.json'), 'utf8'),
+    ) as { name: string; buildImages?: { healthPath?: string } };
+    if (manifest.buildImages?.healthPath !== undefined)
+      served.push(manifest.name.replace(/^@[^/]+\//, ''));
   }
   return served;
 }
@@ -33,7 +36,9 @@ describe('the generated docker/Dockerfile of this repository', () => {
       .filter((finding) => finding.rule === 'BI001')
       .map((finding) => /stage "([^"]+)"/.exec(finding.message)?.[1]);
     expect(targets).toEqual(expect.arrayContaining(['api', 'web', 'worker']));
-    expect(targets.filter((name) => name === undefined || /^(base|pnpm)$|-(deps|build)$/.test(name))).toEqual([]);
+    expect(
+      targets.filter((name) => name === undefined || /^(base|pnpm)$|-(deps|build)$/.test(name)),
+    ).toEqual([]);
   });
 
   it('passes shellcheck on every RUN', async () => {

@@ -3,7 +3,11 @@ import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { pack } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dockerForTests, removeTestResources, testBaseImage } from '../../cli/test/docker-engine.js';
+import {
+  dockerForTests,
+  removeTestResources,
+  testBaseImage,
+} from '../../cli/test/docker-engine.js';
 import { runBin, type BinResult } from '../../cli/test/run-bin.js';
 import { inspectImage, type ImageFinding } from '../src/index.js';
 
@@ -13,24 +17,34 @@ const runId = `checks${Date.now().toString(36)}`;
 const prefix = `checks-test-${runId}/`;
 
 /** Builds an image with BuildKit from a Dockerfile and files, sent as a tar context. */
-async function buildTestImage(engine: Docker, name: string, files: Record<string, string>, buildargs: Record<string, string> = {}): Promise<string> {
+async function buildTestImage(
+  engine: Docker,
+  name: string,
+  files: Record<string, string>,
+  buildargs: Record<string, string> = {},
+): Promise<string> {
   const tag = `${prefix}${name}:t`;
   const context = pack();
-  for (const [file, content] of Object.entries(files)) context.entry({ name: file, mode: 0o644 }, content);
+  for (const [file, content] of Object.entries(files))
+    context.entry({ name: file, mode: 0o644 }, content);
   context.finalize();
-  const response = (await engine.buildImage(context as unknown as NodeJS.ReadableStream, {
-    t: tag,
-    version: '2',
-    labels: { 'build-images.test': runId },
-    buildargs,
-  } as Docker.ImageBuildOptions)) as Readable;
+  const response = (await engine.buildImage(
+    context as unknown as NodeJS.ReadableStream,
+    {
+      t: tag,
+      version: '2',
+      labels: { 'build-images.test': runId },
+      buildargs,
+    } as Docker.ImageBuildOptions,
+  )) as Readable;
   let errors = '';
   let text = '';
   for await (const chunk of response) text += String(chunk);
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
     const message = JSON.parse(line) as { error?: string; errorDetail?: { message?: string } };
-    if (message.error !== undefined || message.errorDetail !== undefined) errors += `${message.errorDetail?.message ?? message.error}\n`;
+    if (message.error !== undefined || message.errorDetail !== undefined)
+      errors += `${message.errorDetail?.message ?? message.error}\n`;
   }
   if (errors !== '') throw new Error(`building ${tag} failed: ${errors}`);
   return tag;
@@ -92,7 +106,10 @@ describe.skipIf(!docker)('inspectImage on a real engine', () => {
       'src/index.ts': 'export {};\n',
       'main.js': '\n',
     });
-    samples = await runBin(['--tag', `${prefix}{app}:t`, '--base-image', testBaseImage], { cwd: repoRoot, env: { CI: 'true' } });
+    samples = await runBin(['--tag', `${prefix}{app}:t`, '--base-image', testBaseImage], {
+      cwd: repoRoot,
+      env: { CI: 'true' },
+    });
   });
 
   afterAll(async () => {
@@ -100,31 +117,68 @@ describe.skipIf(!docker)('inspectImage on a real engine', () => {
   });
 
   it('finds nothing wrong with a good image', async () => {
-    expect(await inspectImage(docker!, good, { healthcheck: true, appDir: '/app', baseImage: testBaseImage })).toEqual([]);
+    expect(
+      await inspectImage(docker!, good, {
+        healthcheck: true,
+        appDir: '/app',
+        baseImage: testBaseImage,
+      }),
+    ).toEqual([]);
   });
 
   it('reports a HEALTHCHECK where none is expected', async () => {
-    expect(rules(await inspectImage(docker!, good, { healthcheck: false, appDir: '/app', baseImage: testBaseImage }))).toEqual(['CIS-DI-0006']);
+    expect(
+      rules(
+        await inspectImage(docker!, good, {
+          healthcheck: false,
+          appDir: '/app',
+          baseImage: testBaseImage,
+        }),
+      ),
+    ).toEqual(['CIS-DI-0006']);
   });
 
   it('reports each problem of a bad image', async () => {
-    const findings = await inspectImage(docker!, bad, { healthcheck: true, appDir: '/app', baseImage: testBaseImage });
-    const has = (rule: string, text: string) => expect(findings.filter((f) => f.rule === rule).map((f) => f.message).join('\n')).toContain(text);
+    const findings = await inspectImage(docker!, bad, {
+      healthcheck: true,
+      appDir: '/app',
+      baseImage: testBaseImage,
+    });
+    const has = (rule: string, text: string) =>
+      expect(
+        findings
+          .filter((f) => f.rule === rule)
+          .map((f) => f.message)
+          .join('\n'),
+      ).toContain(text);
     has('CIS-DI-0001', 'sets no USER');
     has('CIS-DI-0006', 'no HEALTHCHECK');
     has('CIS-DI-0010', 'environment holds a secret-looking NPM_TOKEN=***');
     has('CIS-DI-0010', 'history holds a secret-looking NPM_TOKEN=***');
     has('CIS-DI-0010', 'history holds a secret-looking AUTH_SECRET=***');
     expect(findings.find((f) => f.rule === 'CIS-DI-0008')).toMatchObject({ path: '/app/x' });
-    expect(findings.find((f) => f.rule === 'CIS-DI-0008')?.message).toContain('setuid file (mode 4755)');
-    expect(findings.filter((f) => f.rule === 'DKL-LI-0003').map((f) => f.path)).toEqual(['/app/.git', '/app/app.spec.js', '/app/src', '/app/tsconfig.json']);
+    expect(findings.find((f) => f.rule === 'CIS-DI-0008')?.message).toContain(
+      'setuid file (mode 4755)',
+    );
+    expect(findings.filter((f) => f.rule === 'DKL-LI-0003').map((f) => f.path)).toEqual([
+      '/app/.git',
+      '/app/app.spec.js',
+      '/app/src',
+      '/app/tsconfig.json',
+    ]);
     expect(findings.filter((f) => f.rule === 'BI101').map((f) => f.path)).toEqual(['/pnpm/store']);
     // The values are masked.
     expect(JSON.stringify(findings)).not.toMatch(/abc|s3cr3t/);
   });
 
   it('does not count files a later layer deleted', async () => {
-    expect(await inspectImage(docker!, cleaned, { healthcheck: false, appDir: '/app', baseImage: testBaseImage })).toEqual([]);
+    expect(
+      await inspectImage(docker!, cleaned, {
+        healthcheck: false,
+        appDir: '/app',
+        baseImage: testBaseImage,
+      }),
+    ).toEqual([]);
   });
 
   it('builds the three sample images with build-images', () => {
@@ -137,6 +191,12 @@ describe.skipIf(!docker)('inspectImage on a real engine', () => {
     ['web', true],
     ['worker', false],
   ])('finds nothing wrong with the sample image %s', async (app, healthcheck) => {
-    expect(await inspectImage(docker!, `${prefix}${app}:t`, { healthcheck, appDir: '/app', baseImage: testBaseImage })).toEqual([]);
+    expect(
+      await inspectImage(docker!, `${prefix}${app}:t`, {
+        healthcheck,
+        appDir: '/app',
+        baseImage: testBaseImage,
+      }),
+    ).toEqual([]);
   });
 });

@@ -1,54 +1,170 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { BuildImagesError, parseShard, renderCacheFrom, toolConfigFields, type Shard, type ToolConfig } from '@build-images/core';
+import {
+  BuildImagesError,
+  parseShard,
+  renderCacheFrom,
+  toolConfigFields,
+  type Shard,
+  type ToolConfig,
+} from '@build-images/core';
 
 /**
  * The one table of options: parsing and `--help` are both made from it, so they
  * cannot drift apart.
  */
 export const optionTable = {
-  'dry-run': { type: 'boolean', description: 'Print the plan and the Dockerfile; touch neither Docker nor docker/Dockerfile.' },
-  json: { type: 'boolean', description: 'Print only JSON on stdout (the plan, or the build results).' },
-  report: { type: 'string', value: 'file', description: 'After the builds, write an HTML report there: a timeline of the parallel builds and their steps, the results, the failures\' errors and logs.' },
-  changed: { type: 'string', value: 'ref', optionalValue: true, description: 'Only apps affected by changes since the merge base with <ref> (default: the CI target branch, else origin/HEAD, origin/main, main). Write --changed=<ref>.' },
-  'changed-fallback': { type: 'string', value: 'mode', description: '"error" (default) or "all": what to do when the base ref is missing or shares no history with HEAD (a shallow clone).' },
-  'global-input': { type: 'string', multiple: true, value: 'path', description: 'Another file or glob whose change affects every app (adds to package.json, pnpm-workspace.yaml, .npmrc, .dockerignore); repeatable.' },
+  'dry-run': {
+    type: 'boolean',
+    description: 'Print the plan and the Dockerfile; touch neither Docker nor docker/Dockerfile.',
+  },
+  json: {
+    type: 'boolean',
+    description: 'Print only JSON on stdout (the plan, or the build results).',
+  },
+  report: {
+    type: 'string',
+    value: 'file',
+    description:
+      "After the builds, write an HTML report there: a timeline of the parallel builds and their steps, the results, the failures' errors and logs.",
+  },
+  changed: {
+    type: 'string',
+    value: 'ref',
+    optionalValue: true,
+    description:
+      'Only apps affected by changes since the merge base with <ref> (default: the CI target branch, else origin/HEAD, origin/main, main). Write --changed=<ref>.',
+  },
+  'changed-fallback': {
+    type: 'string',
+    value: 'mode',
+    description:
+      '"error" (default) or "all": what to do when the base ref is missing or shares no history with HEAD (a shallow clone).',
+  },
+  'global-input': {
+    type: 'string',
+    multiple: true,
+    value: 'path',
+    description:
+      'Another file or glob whose change affects every app (adds to package.json, pnpm-workspace.yaml, .npmrc, .dockerignore); repeatable.',
+  },
   explain: { type: 'boolean', description: 'Say why each app was selected or not (on stderr).' },
-  shard: { type: 'string', value: 'i/n', description: 'Only the i-th of n equal parts of the selected apps, for CI matrices.' },
-  dev: { type: 'boolean', description: 'Build the apps\' <app>-dev targets (all dependencies, the sources, the dev script) instead.' },
-  concurrency: { type: 'string', value: 'n', description: 'Builds at once (default: the number of cores, at most 4).' },
-  bail: { type: 'boolean', description: 'Stop at the first failed build (default: build the other apps anyway).' },
-  'base-image': { type: 'string', value: 'ref', description: 'Base image for every stage, passed as the NODE_IMAGE build argument (env BUILD_IMAGES_BASE_IMAGE).' },
-  'bundle-image': { type: 'string', value: 'ref', description: 'Runtime base of apps of kind "bundle", passed as the BUNDLE_IMAGE build argument (env BUILD_IMAGES_BUNDLE_IMAGE).' },
+  shard: {
+    type: 'string',
+    value: 'i/n',
+    description: 'Only the i-th of n equal parts of the selected apps, for CI matrices.',
+  },
+  dev: {
+    type: 'boolean',
+    description:
+      "Build the apps' <app>-dev targets (all dependencies, the sources, the dev script) instead.",
+  },
+  concurrency: {
+    type: 'string',
+    value: 'n',
+    description: 'Builds at once (default: the number of cores, at most 4).',
+  },
+  bail: {
+    type: 'boolean',
+    description: 'Stop at the first failed build (default: build the other apps anyway).',
+  },
+  'base-image': {
+    type: 'string',
+    value: 'ref',
+    description:
+      'Base image for every stage, passed as the NODE_IMAGE build argument (env BUILD_IMAGES_BASE_IMAGE).',
+  },
+  'bundle-image': {
+    type: 'string',
+    value: 'ref',
+    description:
+      'Runtime base of apps of kind "bundle", passed as the BUNDLE_IMAGE build argument (env BUILD_IMAGES_BUNDLE_IMAGE).',
+  },
   tag: {
     type: 'string',
     multiple: true,
     value: 'template',
-    description: 'Image tag template, repeatable: {app}, {digest} (inputs digest, 16 hex digits), {version} (package.json), {sha}, {shortSha}, {branch}, {date} (default "{app}:latest").',
+    description:
+      'Image tag template, repeatable: {app}, {digest} (inputs digest, 16 hex digits), {version} (package.json), {sha}, {shortSha}, {branch}, {date} (default "{app}:latest").',
   },
-  registry: { type: 'string', value: 'host[/path]', description: 'Put every tag under this registry and path, e.g. ghcr.io/acme.' },
-  push: { type: 'boolean', description: 'Push every tag after its build; credentials as docker reads them (~/.docker/config.json, credential helpers).' },
-  'cache-from': { type: 'string', multiple: true, value: 'ref', description: 'Reuse the build cache stored in this pushed image (built with inline cache), e.g. ghcr.io/acme/{app}:latest; {app} is the image name; repeatable. A missing image is no error.' },
-  'inline-cache': { type: 'boolean', description: 'Store the build cache in the image (BUILDKIT_INLINE_CACHE=1) for a later --cache-from; on by default with --push.' },
-  'skip-existing': { type: 'boolean', description: 'Ask the registry for the {digest} tag first; when it is there, build and push nothing for that app.' },
-  'registry-user': { type: 'string', value: 'name', description: 'User for the registries, with --password-stdin (instead of the docker config).' },
-  'password-stdin': { type: 'boolean', description: 'Read the registry password (or token) from standard input.' },
+  registry: {
+    type: 'string',
+    value: 'host[/path]',
+    description: 'Put every tag under this registry and path, e.g. ghcr.io/acme.',
+  },
+  push: {
+    type: 'boolean',
+    description:
+      'Push every tag after its build; credentials as docker reads them (~/.docker/config.json, credential helpers).',
+  },
+  'cache-from': {
+    type: 'string',
+    multiple: true,
+    value: 'ref',
+    description:
+      'Reuse the build cache stored in this pushed image (built with inline cache), e.g. ghcr.io/acme/{app}:latest; {app} is the image name; repeatable. A missing image is no error.',
+  },
+  'inline-cache': {
+    type: 'boolean',
+    description:
+      'Store the build cache in the image (BUILDKIT_INLINE_CACHE=1) for a later --cache-from; on by default with --push.',
+  },
+  'skip-existing': {
+    type: 'boolean',
+    description:
+      'Ask the registry for the {digest} tag first; when it is there, build and push nothing for that app.',
+  },
+  'registry-user': {
+    type: 'string',
+    value: 'name',
+    description: 'User for the registries, with --password-stdin (instead of the docker config).',
+  },
+  'password-stdin': {
+    type: 'boolean',
+    description: 'Read the registry password (or token) from standard input.',
+  },
   secret: {
     type: 'string',
     multiple: true,
     value: 'spec',
-    description: 'A secret for the install steps, as docker buildx writes it: id=npmrc,src=~/.npmrc (mounted as the .npmrc) or id=npm_token,env=NPM_TOKEN (as $NPM_TOKEN); repeatable. Never stored in the image.',
+    description:
+      'A secret for the install steps, as docker buildx writes it: id=npmrc,src=~/.npmrc (mounted as the .npmrc) or id=npm_token,env=NPM_TOKEN (as $NPM_TOKEN); repeatable. Never stored in the image.',
   },
-  apps: { type: 'string', multiple: true, value: 'glob', description: 'Directories of the apps to build images for (default "apps/*"); repeatable.' },
-  dockerfile: { type: 'string', value: 'path', description: 'Where the generated Dockerfile lives, relative to the root (default "docker/Dockerfile").' },
-  check: { type: 'boolean', description: 'With "generate": exit 1 with a diff when the Dockerfile on disk is stale, write nothing.' },
+  apps: {
+    type: 'string',
+    multiple: true,
+    value: 'glob',
+    description: 'Directories of the apps to build images for (default "apps/*"); repeatable.',
+  },
+  dockerfile: {
+    type: 'string',
+    value: 'path',
+    description:
+      'Where the generated Dockerfile lives, relative to the root (default "docker/Dockerfile").',
+  },
+  check: {
+    type: 'boolean',
+    description:
+      'With "generate": exit 1 with a diff when the Dockerfile on disk is stale, write nothing.',
+  },
   cwd: { type: 'string', value: 'dir', description: 'Run as if started in this directory.' },
   help: { type: 'boolean', short: 'h', description: 'Show this help.' },
   version: { type: 'boolean', short: 'v', description: 'Show the version.' },
-} as const satisfies Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string; value?: string; optionalValue?: boolean; description: string }>;
+} as const satisfies Record<
+  string,
+  {
+    type: 'string' | 'boolean';
+    multiple?: boolean;
+    short?: string;
+    value?: string;
+    optionalValue?: boolean;
+    description: string;
+  }
+>;
 
 export const commands = {
-  build: 'Generate docker/Dockerfile, then build the apps\' images in parallel (the default command).',
+  build:
+    "Generate docker/Dockerfile, then build the apps' images in parallel (the default command).",
   plan: 'Print the apps, their workspace packages and tags.',
   generate: 'Write docker/Dockerfile (with --check: verify it is up to date).',
 } as const;
@@ -111,23 +227,39 @@ export function parseSecretSpec(spec: string, env: NodeJS.ProcessEnv): SecretSpe
     const equals = part.indexOf('=');
     const key = equals < 0 ? part : part.slice(0, equals);
     if (equals < 0 || !['id', 'src', 'source', 'env', 'type'].includes(key) || fields.has(key)) {
-      throw usageError(`--secret "${spec}": "${part}" is not one of id=, src=, env=, type=`, 'E.g. --secret id=npmrc,src=$HOME/.npmrc or --secret id=npm_token,env=NPM_TOKEN.');
+      throw usageError(
+        `--secret "${spec}": "${part}" is not one of id=, src=, env=, type=`,
+        'E.g. --secret id=npmrc,src=$HOME/.npmrc or --secret id=npm_token,env=NPM_TOKEN.',
+      );
     }
     fields.set(key, part.slice(equals + 1));
   }
   const id = fields.get('id');
   if (!id || !/^[A-Za-z0-9_.-]+$/.test(id)) {
-    throw usageError(`--secret "${spec}" needs an id of letters, digits, "_", "." or "-"`, 'E.g. --secret id=npmrc,src=$HOME/.npmrc.');
+    throw usageError(
+      `--secret "${spec}" needs an id of letters, digits, "_", "." or "-"`,
+      'E.g. --secret id=npmrc,src=$HOME/.npmrc.',
+    );
   }
   const file = fields.get('src') ?? fields.get('source');
   const variable = fields.get('env');
   const type = fields.get('type') ?? (variable !== undefined ? 'env' : 'file');
-  if ((type !== 'file' && type !== 'env') || (file !== undefined) === (variable !== undefined) || (type === 'env') !== (variable !== undefined)) {
-    throw usageError(`--secret "${spec}" needs exactly one of src=<file> or env=<variable>`, 'E.g. --secret id=npmrc,src=$HOME/.npmrc or --secret id=npm_token,env=NPM_TOKEN.');
+  if (
+    (type !== 'file' && type !== 'env') ||
+    (file !== undefined) === (variable !== undefined) ||
+    (type === 'env') !== (variable !== undefined)
+  ) {
+    throw usageError(
+      `--secret "${spec}" needs exactly one of src=<file> or env=<variable>`,
+      'E.g. --secret id=npmrc,src=$HOME/.npmrc or --secret id=npm_token,env=NPM_TOKEN.',
+    );
   }
   if (variable !== undefined) {
     if (env[variable] === undefined || env[variable] === '') {
-      throw usageError(`--secret ${id}: the environment variable ${variable} is not set`, `Set it, e.g. export ${variable}=…, or give the secret as a file with src=.`);
+      throw usageError(
+        `--secret ${id}: the environment variable ${variable} is not set`,
+        `Set it, e.g. export ${variable}=…, or give the secret as a file with src=.`,
+      );
     }
     return { id, source: { env: variable } };
   }
@@ -135,7 +267,10 @@ export function parseSecretSpec(spec: string, env: NodeJS.ProcessEnv): SecretSpe
   return { id, source: { file } };
 }
 
-function usageError(message: string, hint = 'Run build-images --help for the options.'): BuildImagesError {
+function usageError(
+  message: string,
+  hint = 'Run build-images --help for the options.',
+): BuildImagesError {
   return new BuildImagesError('USAGE', message, { hint });
 }
 
@@ -148,13 +283,21 @@ const optionalValueFlags = Object.entries(optionTable)
  * Parses the command line. `config` (build-images.config.json) supplies defaults: a flag
  * given on the command line wins over it, and it over the built-in defaults.
  */
-export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv, config: ToolConfig = {}): CliOptions {
+export function parseCliOptions(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  config: ToolConfig = {},
+): CliOptions {
   const parseConfig: ParseArgsConfig = {
     args: argv.map((arg) => (optionalValueFlags.includes(arg) ? `${arg}=` : arg)),
     options: Object.fromEntries(
       Object.entries(optionTable).map(([name, option]) => [
         name,
-        { type: option.type, ...('short' in option ? { short: option.short } : {}), ...('multiple' in option ? { multiple: option.multiple } : {}) },
+        {
+          type: option.type,
+          ...('short' in option ? { short: option.short } : {}),
+          ...('multiple' in option ? { multiple: option.multiple } : {}),
+        },
       ]),
     ),
     allowPositionals: true,
@@ -175,7 +318,10 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv,
     command = positionals.shift() as CommandName;
   }
   if (command === 'generate' && positionals.length > 0) {
-    throw usageError(`"generate" takes no app names (got ${positionals.join(' ')})`, 'The Dockerfile always has a target for every app.');
+    throw usageError(
+      `"generate" takes no app names (got ${positionals.join(' ')})`,
+      'The Dockerfile always has a target for every app.',
+    );
   }
 
   const defaultConcurrency = Math.min(4, availableParallelism());
@@ -183,30 +329,58 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv,
   if (typeof values['concurrency'] === 'string') {
     concurrency = Number(values['concurrency']);
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
-      throw usageError(`--concurrency must be a whole number from 1 to 64, got "${values['concurrency']}"`);
+      throw usageError(
+        `--concurrency must be a whole number from 1 to 64, got "${values['concurrency']}"`,
+      );
     }
   }
   const check = values['check'] === true;
   const report = values['report'] as string | undefined;
   if (report !== undefined && (command !== 'build' || values['dry-run'] === true)) {
-    throw usageError('--report goes with a build: plan, generate and --dry-run build nothing to report on', 'Run build-images [app...] --report build-report.html.');
+    throw usageError(
+      '--report goes with a build: plan, generate and --dry-run build nothing to report on',
+      'Run build-images [app...] --report build-report.html.',
+    );
   }
-  if (report === '') throw usageError('--report needs a file name', 'E.g. --report build-report.html.');
-  if (check && command !== 'generate') throw usageError('--check goes with the "generate" command', 'Run build-images generate --check.');
-  const baseImage = (values['base-image'] as string | undefined) ?? (env['BUILD_IMAGES_BASE_IMAGE'] || undefined) ?? config.baseImage;
+  if (report === '')
+    throw usageError('--report needs a file name', 'E.g. --report build-report.html.');
+  if (check && command !== 'generate')
+    throw usageError(
+      '--check goes with the "generate" command',
+      'Run build-images generate --check.',
+    );
+  const baseImage =
+    (values['base-image'] as string | undefined) ??
+    (env['BUILD_IMAGES_BASE_IMAGE'] || undefined) ??
+    config.baseImage;
   const tagTemplates = (values['tag'] as string[] | undefined) ?? config.tags ?? ['{app}:latest'];
   for (const template of tagTemplates) {
     if (!template.includes('{app}')) {
-      throw usageError(`--tag "${template}" has no {app}: every app would get the same name`, 'Use e.g. --tag "registry.example.com/team/{app}:{digest}".');
+      throw usageError(
+        `--tag "${template}" has no {app}: every app would get the same name`,
+        'Use e.g. --tag "registry.example.com/team/{app}:{digest}".',
+      );
     }
   }
-  const registry = ((values['registry'] as string | undefined) ?? config.registry)?.replace(/\/+$/, '');
-  if (registry !== undefined && !/^[a-zA-Z0-9.-]+(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(registry)) {
-    throw usageError(`--registry "${registry}" is not a registry host with an optional path`, 'E.g. --registry ghcr.io/acme or --registry 127.0.0.1:5000.');
+  const registry = ((values['registry'] as string | undefined) ?? config.registry)?.replace(
+    /\/+$/,
+    '',
+  );
+  if (
+    registry !== undefined &&
+    !/^[a-zA-Z0-9.-]+(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(registry)
+  ) {
+    throw usageError(
+      `--registry "${registry}" is not a registry host with an optional path`,
+      'E.g. --registry ghcr.io/acme or --registry 127.0.0.1:5000.',
+    );
   }
   const skipExisting = values['skip-existing'] === true;
   if (skipExisting && !tagTemplates.some((template) => template.includes('{digest}'))) {
-    throw usageError('--skip-existing needs a tag with {digest}: only the inputs digest says that the image in the registry is this one', 'Add e.g. --tag "{app}:{digest}".');
+    throw usageError(
+      '--skip-existing needs a tag with {digest}: only the inputs digest says that the image in the registry is this one',
+      'Add e.g. --tag "{app}:{digest}".',
+    );
   }
   const cacheFrom = (values['cache-from'] as string[] | undefined) ?? [];
   for (const template of cacheFrom) {
@@ -214,17 +388,29 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv,
     try {
       renderCacheFrom([template], 'app');
     } catch (error) {
-      throw usageError(`--cache-from "${template}": ${error instanceof Error ? error.message : String(error)}`, 'E.g. --cache-from ghcr.io/acme/{app}:latest (only {app} is replaced).');
+      throw usageError(
+        `--cache-from "${template}": ${error instanceof Error ? error.message : String(error)}`,
+        'E.g. --cache-from ghcr.io/acme/{app}:latest (only {app} is replaced).',
+      );
     }
   }
   const registryUser = values['registry-user'] as string | undefined;
   const passwordStdin = values['password-stdin'] === true;
   if (passwordStdin !== (registryUser !== undefined)) {
-    throw usageError('--registry-user and --password-stdin go together', 'E.g. echo "$TOKEN" | build-images --push --registry-user ci --password-stdin.');
+    throw usageError(
+      '--registry-user and --password-stdin go together',
+      'E.g. echo "$TOKEN" | build-images --push --registry-user ci --password-stdin.',
+    );
   }
-  const dockerfile = ((values['dockerfile'] as string | undefined) ?? config.dockerfile ?? 'docker/Dockerfile').replace(/^\.\//, '');
+  const dockerfile = (
+    (values['dockerfile'] as string | undefined) ??
+    config.dockerfile ??
+    'docker/Dockerfile'
+  ).replace(/^\.\//, '');
   if (dockerfile.startsWith('/') || dockerfile.split('/').includes('..')) {
-    throw usageError(`--dockerfile "${dockerfile}" must be a path inside the workspace, relative to its root`);
+    throw usageError(
+      `--dockerfile "${dockerfile}" must be a path inside the workspace, relative to its root`,
+    );
   }
   const fallback = (values['changed-fallback'] as string | undefined) ?? 'error';
   if (fallback !== 'error' && fallback !== 'all') {
@@ -238,7 +424,10 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv,
     command,
     changed,
     changedFallback: fallback,
-    globalInputs: [...(config.globalInputs ?? []), ...((values['global-input'] as string[] | undefined) ?? [])],
+    globalInputs: [
+      ...(config.globalInputs ?? []),
+      ...((values['global-input'] as string[] | undefined) ?? []),
+    ],
     explain: values['explain'] === true,
     dev: values['dev'] === true,
     shard: typeof values['shard'] === 'string' ? parseShard(values['shard']) : undefined,
@@ -249,7 +438,10 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv,
     concurrency,
     bail: values['bail'] === true,
     baseImage,
-    bundleImage: (values['bundle-image'] as string | undefined) ?? (env['BUILD_IMAGES_BUNDLE_IMAGE'] || undefined) ?? config.bundleImage,
+    bundleImage:
+      (values['bundle-image'] as string | undefined) ??
+      (env['BUILD_IMAGES_BUNDLE_IMAGE'] || undefined) ??
+      config.bundleImage,
     tagTemplates,
     registry,
     push: values['push'] === true,
@@ -258,7 +450,9 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv,
     inlineCache: values['inline-cache'] === true || values['push'] === true,
     registryUser,
     passwordStdin,
-    secrets: ((values['secret'] as string[] | undefined) ?? []).map((spec) => parseSecretSpec(spec, env)),
+    secrets: ((values['secret'] as string[] | undefined) ?? []).map((spec) =>
+      parseSecretSpec(spec, env),
+    ),
     appPatterns: (values['apps'] as string[] | undefined) ?? config.apps ?? ['apps/*'],
     dockerfile,
     check,
@@ -271,7 +465,8 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv,
 /** The config reference of the README: a table made from the config's field table. */
 export function renderConfigReference(): string {
   const rows = Object.entries(toolConfigFields).map(
-    ([key, field]) => `| \`${key}\` | ${field.description.replaceAll('|', '\\|')} | ${field.default === undefined ? '—' : `\`${JSON.stringify(field.default)}\``} |`,
+    ([key, field]) =>
+      `| \`${key}\` | ${field.description.replaceAll('|', '\\|')} | ${field.default === undefined ? '—' : `\`${JSON.stringify(field.default)}\``} |`,
   );
   return `| key | meaning | default |\n|---|---|---|\n${rows.join('\n')}\n`;
 }
@@ -281,7 +476,12 @@ export function renderOptionsHelp(): string {
   const lines: string[] = [];
   for (const [name, option] of Object.entries(optionTable)) {
     const short = 'short' in option ? `-${option.short}, ` : '    ';
-    const value = 'value' in option ? ('optionalValue' in option ? `[=${option.value}]` : ` <${option.value}>`) : '';
+    const value =
+      'value' in option
+        ? 'optionalValue' in option
+          ? `[=${option.value}]`
+          : ` <${option.value}>`
+        : '';
     lines.push(`  ${short}--${`${name}${value}`.padEnd(22)} ${option.description}`);
   }
   return `${lines.join('\n')}\n`;
@@ -301,6 +501,9 @@ export function renderHelp(version: string): string {
     'Options:',
   ];
   lines.push(renderOptionsHelp().trimEnd());
-  lines.push('', 'Exit codes: 0 ok, 1 a build failed, 2 usage or configuration error, 3 no Docker Engine, 130 interrupted.');
+  lines.push(
+    '',
+    'Exit codes: 0 ok, 1 a build failed, 2 usage or configuration error, 3 no Docker Engine, 130 interrupted.',
+  );
   return `${lines.join('\n')}\n`;
 }

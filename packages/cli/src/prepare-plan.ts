@@ -43,7 +43,13 @@ import {
 import type { CliOptions } from './cli-options.js';
 
 /** Files whose change affects every app, besides those given with --global-input. */
-export const defaultGlobalInputs = ['package.json', 'pnpm-workspace.yaml', '.npmrc', '.dockerignore', 'build-images.config.json'];
+export const defaultGlobalInputs = [
+  'package.json',
+  'pnpm-workspace.yaml',
+  '.npmrc',
+  '.dockerignore',
+  'build-images.config.json',
+];
 const lockfilePath = 'pnpm-lock.yaml';
 
 export interface PreparedPlan {
@@ -58,7 +64,10 @@ export interface PreparedPlan {
   /** Per app, the files below its workspace packages that its build context holds. */
   packageFiles(name: AppName): Promise<string[]>;
   digests: Map<AppName, string> | undefined;
-  change: (Pick<ChangedFiles, 'baseRef' | 'mergeBase'> & { files: number }) | { fallback: string } | undefined;
+  change:
+    | (Pick<ChangedFiles, 'baseRef' | 'mergeBase'> & { files: number })
+    | { fallback: string }
+    | undefined;
 }
 
 /**
@@ -73,7 +82,9 @@ export async function preparePlan(
   wantDigests: boolean,
 ): Promise<PreparedPlan> {
   const workspace = await readWorkspace(root);
-  const { graph, problems } = createWorkspaceGraph(workspace.packages, { linkWorkspacePackages: workspace.linkWorkspacePackages });
+  const { graph, problems } = createWorkspaceGraph(workspace.packages, {
+    linkWorkspacePackages: workspace.linkWorkspacePackages,
+  });
   let plan = planBuilds(workspace, graph, problems, {
     appPatterns: options.appPatterns,
     only: options.apps,
@@ -93,7 +104,9 @@ export async function preparePlan(
   };
   // Listed when a build asks for them: planning needs only the per-package digests.
   const packageFiles = async (name: AppName) => {
-    const dirs = new Set(imageMembers(plan, name).flatMap((app) => app.packages.map((pkg) => pkg.dir)));
+    const dirs = new Set(
+      imageMembers(plan, name).flatMap((app) => app.packages.map((pkg) => pkg.dir)),
+    );
     return [...new Set((await Promise.all([...dirs].map(filesOf))).flat())].sort();
   };
 
@@ -105,7 +118,9 @@ export async function preparePlan(
   let selections: AppSelection[] = imageNames(plan).map((name) => ({
     app: name,
     selected: plan.selected.includes(name),
-    reasons: plan.selected.includes(name) ? [options.apps.length > 0 ? 'named on the command line' : 'every app (no --changed)'] : [],
+    reasons: plan.selected.includes(name)
+      ? [options.apps.length > 0 ? 'named on the command line' : 'every app (no --changed)']
+      : [],
   }));
   let change: PreparedPlan['change'];
   if (options.changed !== undefined) {
@@ -113,24 +128,43 @@ export async function preparePlan(
     try {
       changed = await getChangedFiles(root, { ref: options.changed, env });
     } catch (error) {
-      const baseMissing = error instanceof BuildImagesError && (error.code === 'GIT_REF_NOT_FOUND' || error.code === 'GIT_NO_MERGE_BASE');
+      const baseMissing =
+        error instanceof BuildImagesError &&
+        (error.code === 'GIT_REF_NOT_FOUND' || error.code === 'GIT_NO_MERGE_BASE');
       if (!baseMissing || options.changedFallback !== 'all') throw error;
       change = { fallback: error.message };
-      selections = selections.map((selection) => ({ ...selection, reasons: selection.selected ? [`--changed-fallback=all: ${error.message}`] : [] }));
+      selections = selections.map((selection) => ({
+        ...selection,
+        reasons: selection.selected ? [`--changed-fallback=all: ${error.message}`] : [],
+      }));
     }
     if (changed) {
-      change = { baseRef: changed.baseRef, mergeBase: changed.mergeBase, files: changed.files.length };
+      change = {
+        baseRef: changed.baseRef,
+        mergeBase: changed.mergeBase,
+        files: changed.files.length,
+      };
       const globalInputs = [...defaultGlobalInputs, ...options.globalInputs];
       // A file .dockerignore keeps out of every build cannot change an image.
-      const relevant = changed.files.filter((file) => file.path === lockfilePath || file.path === plan.dockerfilePath || globalInputs.includes(file.path) || !ignores(file.path));
+      const relevant = changed.files.filter(
+        (file) =>
+          file.path === lockfilePath ||
+          file.path === plan.dockerfilePath ||
+          globalInputs.includes(file.path) ||
+          !ignores(file.path),
+      );
       let lockfileChanges: ImporterChange[] | undefined;
       if (changed.files.some((file) => file.path === lockfilePath)) {
         const before = await readFileAtCommit(root, changed.mergeBase, lockfilePath);
-        const beforeLockfile = before === undefined ? undefined : parseLockfile(before, `${lockfilePath} at ${changed.baseRef}`);
+        const beforeLockfile =
+          before === undefined
+            ? undefined
+            : parseLockfile(before, `${lockfilePath} at ${changed.baseRef}`);
         lockfileChanges = [];
         if (lockfile) {
           for (const [importer, changes] of diffLockfileImporters(beforeLockfile, lockfile)) {
-            for (const entry of changes) lockfileChanges.push({ importer, description: describeLockfileChange(entry) });
+            for (const entry of changes)
+              lockfileChanges.push({ importer, description: describeLockfileChange(entry) });
           }
         }
       }
@@ -138,18 +172,26 @@ export async function preparePlan(
       // committed one there is nothing to compare: the file follows from the manifests, and
       // those are compared already.
       const baseDockerfile = await readFileAtCommit(root, changed.mergeBase, plan.dockerfilePath);
-      const changedStages = baseDockerfile === undefined || baseDockerfile === dockerfile ? undefined : diffDockerfileStages(baseDockerfile, dockerfile);
+      const changedStages =
+        baseDockerfile === undefined || baseDockerfile === dockerfile
+          ? undefined
+          : diffDockerfileStages(baseDockerfile, dockerfile);
       const affected = selectAffectedApps(plan, {
         changedFiles: relevant,
-        packages: workspace.packages.filter((pkg) => pkg.dir !== '.').map((pkg) => ({ name: pkg.name, dir: pkg.dir })),
+        packages: workspace.packages
+          .filter((pkg) => pkg.dir !== '.')
+          .map((pkg) => ({ name: pkg.name, dir: pkg.dir })),
         globalInputs,
         lockfilePath,
         lockfileChanges,
-        changedDockerfileStages: changedStages && changedStages.size > 0 ? changedStages : undefined,
+        changedDockerfileStages:
+          changedStages && changedStages.size > 0 ? changedStages : undefined,
       });
       // A combined image is affected when one of its apps is.
       for (const image of plan.combined) {
-        const reasons = affected.filter((entry) => image.apps.includes(entry.app) && entry.selected).map((entry) => `app ${entry.app} affected`);
+        const reasons = affected
+          .filter((entry) => image.apps.includes(entry.app) && entry.selected)
+          .map((entry) => `app ${entry.app} affected`);
         affected.push({ app: image.name, selected: reasons.length > 0, reasons });
       }
       selections = affected.map((selection) => {
@@ -159,7 +201,9 @@ export async function preparePlan(
     }
   }
 
-  let selected = plan.selected.filter((name) => selections.find((selection) => selection.app === name)?.selected);
+  let selected = plan.selected.filter(
+    (name) => selections.find((selection) => selection.app === name)?.selected,
+  );
   // Combined images have no dev target.
   if (options.dev) selected = selected.filter((name) => plan.apps.some((app) => app.name === name));
   if (options.shard) {
@@ -171,12 +215,16 @@ export async function preparePlan(
   if (wantDigests || options.tagTemplates.some((template) => template.includes('{digest}'))) {
     digests = new Map();
     const stages = splitDockerfileStages(dockerfile);
-    const rootFiles = hashFiles(root, workspace.rootFiles.filter((file) => file !== lockfilePath));
+    const rootFiles = hashFiles(
+      root,
+      workspace.rootFiles.filter((file) => file !== lockfilePath),
+    );
     // Each workspace package's files are hashed once, however many apps use it.
     const packageDigests = new Map<string, string>();
     const digestOfDir = async (dir: string) => {
       let digest = packageDigests.get(dir);
-      if (digest === undefined) packageDigests.set(dir, (digest = digestFiles(hashFiles(root, await filesOf(dir)))));
+      if (digest === undefined)
+        packageDigests.set(dir, (digest = digestFiles(hashFiles(root, await filesOf(dir)))));
       return digest;
     };
     // Only the images to build need an identity now; the others' inputs are not even read.
@@ -190,7 +238,9 @@ export async function preparePlan(
         name,
         computeInputsDigest({
           baseImage,
-          buildArgs: members.some((app) => app.kind === 'bundle') ? { BUNDLE_IMAGE: options.bundleImage ?? defaultBundleImage } : {},
+          buildArgs: members.some((app) => app.kind === 'bundle')
+            ? { BUNDLE_IMAGE: options.bundleImage ?? defaultBundleImage }
+            : {},
           dockerfileStages: stageNames.map((stage) => stages.get(stage) ?? '').join('\n'),
           lockfileSlice: lockfile ? lockfileSliceDigest(lockfile, dirs) : '',
           rootFiles,
@@ -215,7 +265,9 @@ export async function preparePlan(
       ...(single?.version ? { version: single.version } : {}),
     });
   }
-  const templates = options.tagTemplates.map((template) => (options.registry ? `${options.registry}/${template}` : template));
+  const templates = options.tagTemplates.map((template) =>
+    options.registry ? `${options.registry}/${template}` : template,
+  );
   plan = withTags(plan, renderAppTags(templates, tagValues));
   return { root, plan, dockerfile, baseImage, selections, selected, packageFiles, digests, change };
 }
@@ -226,26 +278,42 @@ export function imageNames(plan: BuildPlan): AppName[] {
 }
 
 /** `{sha}`, `{shortSha}`, `{branch}` and `{date}`, read only when a template uses them. */
-async function sourceTagValues(root: string, templates: readonly string[], env: NodeJS.ProcessEnv): Promise<Record<string, string>> {
+async function sourceTagValues(
+  root: string,
+  templates: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<Record<string, string>> {
   const uses = (name: string) => templates.some((template) => template.includes(`{${name}}`));
   const values: Record<string, string> = {};
   if (uses('sha') || uses('shortSha')) {
     const head = await git(root, ['rev-parse', 'HEAD']).catch(() => undefined);
     if (head?.code !== 0) {
-      throw new BuildImagesError('USAGE', 'A tag uses {sha} or {shortSha}, but the workspace is not a git checkout with a commit', { hint: 'Use {digest} or {version} instead, or commit first.' });
+      throw new BuildImagesError(
+        'USAGE',
+        'A tag uses {sha} or {shortSha}, but the workspace is not a git checkout with a commit',
+        { hint: 'Use {digest} or {version} instead, or commit first.' },
+      );
     }
     values['sha'] = head.stdout.trim();
     values['shortSha'] = values['sha'].slice(0, 7);
   }
   if (uses('branch')) {
     // CI checkouts are often detached: their variables name the branch.
-    let branch = env['GITHUB_HEAD_REF'] || env['GITHUB_REF_NAME'] || env['CI_COMMIT_REF_NAME'] || '';
+    let branch =
+      env['GITHUB_HEAD_REF'] || env['GITHUB_REF_NAME'] || env['CI_COMMIT_REF_NAME'] || '';
     if (!branch) {
       const current = await git(root, ['rev-parse', '--abbrev-ref', 'HEAD']).catch(() => undefined);
-      branch = current?.code === 0 && current.stdout.trim() !== 'HEAD' ? current.stdout.trim() : 'detached';
+      branch =
+        current?.code === 0 && current.stdout.trim() !== 'HEAD'
+          ? current.stdout.trim()
+          : 'detached';
     }
     // A tag is [A-Za-z0-9_.-]{1,128} and starts with neither "." nor "-".
-    values['branch'] = branch.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[.-]+/, '').slice(0, 100) || 'branch';
+    values['branch'] =
+      branch
+        .replace(/[^A-Za-z0-9_.-]+/g, '-')
+        .replace(/^[.-]+/, '')
+        .slice(0, 100) || 'branch';
   }
   if (uses('date')) {
     const epoch = env['SOURCE_DATE_EPOCH'] ? Number(env['SOURCE_DATE_EPOCH']) * 1000 : Date.now();

@@ -28,21 +28,32 @@ export interface RegistryPublisherOptions {
  * build: a wrong password fails in milliseconds, naming the registry, instead of after the
  * builds. Returns the publisher the runner calls around each build.
  */
-export async function createRegistryPublisher(docker: Docker, options: RegistryPublisherOptions): Promise<Publisher> {
+export async function createRegistryPublisher(
+  docker: Docker,
+  options: RegistryPublisherOptions,
+): Promise<Publisher> {
   const credentials = new Map<string, RegistryCredentials | undefined>();
   for (const registry of new Set(options.tags.map((tag) => parseImageReference(tag).registry))) {
-    const found = await resolveRegistryCredentials(registry, { env: options.env, ...(options.override ? { override: options.override } : {}) });
+    const found = await resolveRegistryCredentials(registry, {
+      env: options.env,
+      ...(options.override ? { override: options.override } : {}),
+    });
     await checkRegistryAuth(docker, registry, found);
     credentials.set(registry, found);
   }
   const credentialsOf = (tag: string) => credentials.get(parseImageReference(tag).registry);
   const retryLog = {
     onRetry: (retry: { attempt: number; maxAttempts: number; delayMs: number; reason: string }) =>
-      options.onRetry?.(`attempt ${retry.attempt} of ${retry.maxAttempts} in ${retry.delayMs} ms: ${retry.reason}`),
+      options.onRetry?.(
+        `attempt ${retry.attempt} of ${retry.maxAttempts} in ${retry.delayMs} ms: ${retry.reason}`,
+      ),
   };
 
   return {
-    async findExisting(request: ImageBuildRequest, signal: AbortSignal): Promise<PublishedTag[] | undefined> {
+    async findExisting(
+      request: ImageBuildRequest,
+      signal: AbortSignal,
+    ): Promise<PublishedTag[] | undefined> {
       if (!options.skipExisting) return undefined;
       const digestTag = request.tags.find(options.isDigestTag);
       if (digestTag === undefined) return undefined;
@@ -54,7 +65,12 @@ export async function createRegistryPublisher(docker: Docker, options: RegistryP
         if (tag === digestTag) continue;
         const target = parseImageReference(tag);
         // The registry API can name a manifest again within its repository; elsewhere it takes a push.
-        if (target.registry !== source.registry || target.repository !== source.repository || target.tag === undefined) return undefined;
+        if (
+          target.registry !== source.registry ||
+          target.repository !== source.repository ||
+          target.tag === undefined
+        )
+          return undefined;
         const added = await addTagRemotely(digestTag, target.tag, credentialsOf(tag), { signal });
         published.push({ tag, digest: added.digest });
       }

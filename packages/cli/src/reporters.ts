@@ -11,7 +11,6 @@ export interface BuildReporter {
   finish(): Promise<void>;
 }
 
-
 function describeProgress(progress: BuildProgress): string {
   const counts = `${progress.stepsDone}/${progress.steps} steps, ${progress.stepsCached} cached`;
   return progress.current ? `${counts}: ${progress.current}` : counts;
@@ -21,7 +20,9 @@ function describeResult(result: AppResult): string {
   switch (result.status) {
     case 'built':
       return `built ${result.tags.join(', ')} (${result.imageId?.slice(7, 19) ?? '?'}) in ${formatDuration(result.durationMs)}${
-        result.progress ? `, ${result.progress.stepsCached}/${result.progress.steps} steps cached` : ''
+        result.progress
+          ? `, ${result.progress.stepsCached}/${result.progress.steps} steps cached`
+          : ''
       }`;
     case 'pushed':
       return `pushed ${result.published.map((entry) => `${entry.tag}@${entry.digest.slice(0, 19)}`).join(', ')} in ${formatDuration(result.durationMs)}`;
@@ -49,7 +50,8 @@ export function createPlainReporter(out: Writable): BuildReporter {
       },
       onFinish: (result) => {
         write(result.app, describeResult(result));
-        if (result.status === 'failed') for (const line of result.logTail) write(result.app, `  | ${line}`);
+        if (result.status === 'failed')
+          for (const line of result.logTail) write(result.app, `  | ${line}`);
       },
     },
   };
@@ -58,7 +60,10 @@ export function createPlainReporter(out: Writable): BuildReporter {
 /** A listr2 task list with one row per app, for terminals. */
 export function createListrReporter(): BuildReporter {
   const tasks = new Map<AppName, ListrTaskWrapper<unknown, never, never>>();
-  const results = new Map<AppName, { promise: Promise<AppResult>; resolve: (result: AppResult) => void }>();
+  const results = new Map<
+    AppName,
+    { promise: Promise<AppResult>; resolve: (result: AppResult) => void }
+  >();
   let running: Promise<unknown> = Promise.resolve();
   return {
     start(apps) {
@@ -70,7 +75,8 @@ export function createListrReporter(): BuildReporter {
             tasks.set(app, task);
             const result = await results.get(app)!.promise;
             task.title = `${app}: ${describeResult(result)}`;
-            if (!['built', 'pushed', 'up-to-date'].includes(result.status)) throw new Error(result.logTail.at(-1) ?? result.status);
+            if (!['built', 'pushed', 'up-to-date'].includes(result.status))
+              throw new Error(result.logTail.at(-1) ?? result.status);
           },
         })),
         {

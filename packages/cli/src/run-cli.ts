@@ -16,10 +16,20 @@ import {
   supervisorSource,
   type BuildPlan,
 } from '@build-images/core';
-import { createLockfileSlicer, findWorkspaceRoot, git, readToolConfig } from '@build-images/workspace';
+import {
+  createLockfileSlicer,
+  findWorkspaceRoot,
+  git,
+  readToolConfig,
+} from '@build-images/workspace';
 import { summarizeResults, type AppResult, type Publisher } from '@build-images/runner';
 import { parseCliOptions, renderHelp, type CliOptions } from './cli-options.js';
-import { diffLines, readIfExists, writeGeneratedDockerfile, writeGeneratedFile } from './dockerfile-file.js';
+import {
+  diffLines,
+  readIfExists,
+  writeGeneratedDockerfile,
+  writeGeneratedFile,
+} from './dockerfile-file.js';
 import { preparePlan, type PreparedPlan } from './prepare-plan.js';
 import { formatDuration } from './format-duration.js';
 import { readSecrets, unmountedSecretIds } from './read-secrets.js';
@@ -52,7 +62,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stderr.write(formatError(error));
       return exitCodeForError(error);
     }
-    io.stderr.write(`build-images: internal error (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    io.stderr.write(
+      `build-images: internal error (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return ExitCode.buildFailed;
   }
 }
@@ -84,7 +96,9 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
 
   switch (options.command) {
     case 'plan':
-      io.stdout.write(options.json ? `${JSON.stringify(planJson(prepared), null, 2)}\n` : formatPlan(prepared));
+      io.stdout.write(
+        options.json ? `${JSON.stringify(planJson(prepared), null, 2)}\n` : formatPlan(prepared),
+      );
       return ExitCode.ok;
     case 'generate':
       return generate(root, plan, dockerfile, options, io);
@@ -94,9 +108,13 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
 
   if (options.dryRun) {
     if (options.json) {
-      io.stdout.write(`${JSON.stringify({ ...planJson(prepared), dockerfileText: dockerfile }, null, 2)}\n`);
+      io.stdout.write(
+        `${JSON.stringify({ ...planJson(prepared), dockerfileText: dockerfile }, null, 2)}\n`,
+      );
     } else {
-      io.stdout.write(`${formatPlan(prepared)}\n# ${plan.dockerfilePath} (not written: --dry-run)\n${dockerfile}`);
+      io.stdout.write(
+        `${formatPlan(prepared)}\n# ${plan.dockerfilePath} (not written: --dry-run)\n${dockerfile}`,
+      );
     }
     return ExitCode.ok;
   }
@@ -104,18 +122,35 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   if (options.report !== undefined) await reportFile(io, options.report);
   if (prepared.selected.length === 0) {
     // Nothing changed: nothing is sent to the engine, which need not even be running.
-    if (options.json) io.stdout.write(`${JSON.stringify({ results: [], summary: 'nothing to build' }, null, 2)}\n`);
+    if (options.json)
+      io.stdout.write(`${JSON.stringify({ results: [], summary: 'nothing to build' }, null, 2)}\n`);
     else io.stdout.write(`nothing to build: ${describeChange(prepared)}\n`);
-    if (options.report !== undefined) await writeReport(io, options.report, renderReport([], { startedAt: Date.now(), finishedAt: Date.now(), title: reportTitle(root) }));
+    if (options.report !== undefined)
+      await writeReport(
+        io,
+        options.report,
+        renderReport([], {
+          startedAt: Date.now(),
+          finishedAt: Date.now(),
+          title: reportTitle(root),
+        }),
+      );
     return ExitCode.ok;
   }
 
   // Loaded here, not at start-up: planning needs none of dockerode, listr2 or the runner.
   const secrets = await readSecrets(options.secrets, io.env, io.cwd);
   for (const id of unmountedSecretIds(secrets)) {
-    io.stderr.write(`warning: --secret ${id}: the generated Dockerfile mounts only the secrets npmrc and npm_token\n`);
+    io.stderr.write(
+      `warning: --secret ${id}: the generated Dockerfile mounts only the secrets npmrc and npm_token\n`,
+    );
   }
-  const [{ connectDocker, DockerImageBuilder, openBuildkitSession }, { runBuilds }, { createListrReporter, createPlainReporter }, { createRegistryPublisher }] = await Promise.all([
+  const [
+    { connectDocker, DockerImageBuilder, openBuildkitSession },
+    { runBuilds },
+    { createListrReporter, createPlainReporter },
+    { createRegistryPublisher },
+  ] = await Promise.all([
     import('@build-images/docker'),
     import('@build-images/runner'),
     import('./reporters.js'),
@@ -130,7 +165,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const requests = await Promise.all(
     prepared.selected.map(async (name) => {
       const slices = new Map<string, { lockfile: string; rootManifest: string }>();
-      for (const app of imageMembers(plan, name)) slices.set(app.name, await slicer.slice(app.packages.map((pkg) => pkg.dir)));
+      for (const app of imageMembers(plan, name))
+        slices.set(app.name, await slicer.slice(app.packages.map((pkg) => pkg.dir)));
       const request = createBuildRequest(plan, name, {
         root,
         nodeImage: options.baseImage,
@@ -147,11 +183,16 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   let publisher: Publisher | undefined;
   if (options.push || options.skipExisting) {
     const digestTags = new Set(
-      requests.flatMap((request) => request.tags.filter((_, index) => options.tagTemplates[index]?.includes('{digest}'))),
+      requests.flatMap((request) =>
+        request.tags.filter((_, index) => options.tagTemplates[index]?.includes('{digest}')),
+      ),
     );
     publisher = await createRegistryPublisher(docker, {
       tags: requests.flatMap((request) => request.tags),
-      override: options.registryUser !== undefined ? { username: options.registryUser, password: await readPassword(io) } : undefined,
+      override:
+        options.registryUser !== undefined
+          ? { username: options.registryUser, password: await readPassword(io) }
+          : undefined,
       env: io.env,
       push: options.push,
       skipExisting: options.skipExisting,
@@ -166,30 +207,52 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   // Always a session of our own: the Dockerfile's install steps mount optional secrets, and
   // dockerode's own session, which the engine drops after a second, would fail them.
   const session = await openBuildkitSession(docker, { secrets });
-  const results = await runBuilds(requests, new DockerImageBuilder(docker, { sessionId: session.id }), {
-    concurrency: options.concurrency,
-    bail: options.bail,
-    events: reporter.events,
-    ...(io.signal ? { signal: io.signal } : {}),
-    ...(publisher ? { publisher } : {}),
-  }).finally(() => session.close());
+  const results = await runBuilds(
+    requests,
+    new DockerImageBuilder(docker, { sessionId: session.id }),
+    {
+      concurrency: options.concurrency,
+      bail: options.bail,
+      events: reporter.events,
+      ...(io.signal ? { signal: io.signal } : {}),
+      ...(publisher ? { publisher } : {}),
+    },
+  ).finally(() => session.close());
   await reporter.finish();
   const finishedAt = Date.now();
 
   if (options.json) {
-    io.stdout.write(`${JSON.stringify({ results: results.map((result) => resultJson(result, prepared)), summary: summarizeResults(results) }, null, 2)}\n`);
+    io.stdout.write(
+      `${JSON.stringify({ results: results.map((result) => resultJson(result, prepared)), summary: summarizeResults(results) }, null, 2)}\n`,
+    );
   } else {
     io.stdout.write(formatSummary(results));
   }
-  if (options.report !== undefined) await writeReport(io, options.report, renderReport(results, { startedAt, finishedAt, title: reportTitle(root) }));
+  if (options.report !== undefined)
+    await writeReport(
+      io,
+      options.report,
+      renderReport(results, { startedAt, finishedAt, title: reportTitle(root) }),
+    );
   if (io.signal?.aborted) return ExitCode.interrupted;
   const succeeded = new Set(['built', 'pushed', 'up-to-date']);
-  return results.some((result) => !succeeded.has(result.status)) ? ExitCode.buildFailed : ExitCode.ok;
+  return results.some((result) => !succeeded.has(result.status))
+    ? ExitCode.buildFailed
+    : ExitCode.ok;
 }
 
-async function generate(root: string, plan: BuildPlan, dockerfile: string, options: CliOptions, io: CliIo): Promise<number> {
+async function generate(
+  root: string,
+  plan: BuildPlan,
+  dockerfile: string,
+  options: CliOptions,
+  io: CliIo,
+): Promise<number> {
   if (options.check) {
-    const expected = [[plan.dockerfilePath, dockerfile], ...(plan.combined.length > 0 ? [[supervisorPath, supervisorSource]] : [])] as const;
+    const expected = [
+      [plan.dockerfilePath, dockerfile],
+      ...(plan.combined.length > 0 ? [[supervisorPath, supervisorSource]] : []),
+    ] as const;
     let stale = 0;
     for (const [file, content] of expected) {
       const existing = await readIfExists(path.join(root, file));
@@ -211,7 +274,12 @@ async function generate(root: string, plan: BuildPlan, dockerfile: string, optio
   // The lockfile slices the Dockerfile copies, for plain `docker build` (build-images itself
   // sends fresh ones with each build). They are derived files: keep them out of git.
   if (plan.combined.length > 0) {
-    const changedSupervisor = await writeGeneratedFile(root, supervisorPath, supervisorSource, '// Generated by build-images');
+    const changedSupervisor = await writeGeneratedFile(
+      root,
+      supervisorPath,
+      supervisorSource,
+      '// Generated by build-images',
+    );
     io.stderr.write(`${supervisorPath} ${changedSupervisor ? 'written' : 'already up to date'}\n`);
   }
   if (plan.rootFiles.includes('pnpm-lock.yaml')) {
@@ -223,7 +291,9 @@ async function generate(root: string, plan: BuildPlan, dockerfile: string, optio
       await writeFile(file, slice.lockfile);
       await writeFile(path.join(root, sliceRootManifestPath(plan, app)), slice.rootManifest);
     }
-    io.stderr.write(`lockfile slices written to ${path.dirname(path.dirname(lockfileSlicePath(plan, plan.apps[0]!)))}/\n`);
+    io.stderr.write(
+      `lockfile slices written to ${path.dirname(path.dirname(lockfileSlicePath(plan, plan.apps[0]!)))}/\n`,
+    );
   }
   return ExitCode.ok;
 }
@@ -268,32 +338,48 @@ function planJson(prepared: PreparedPlan) {
         reasons: selection?.reasons ?? [],
         digest: prepared.digests?.get(app.name) ?? null,
         tags: app.tags,
-        packages: app.packages.filter((pkg) => pkg.name !== app.packageName).map((pkg) => ({ name: pkg.name, dir: pkg.dir })),
+        packages: app.packages
+          .filter((pkg) => pkg.name !== app.packageName)
+          .map((pkg) => ({ name: pkg.name, dir: pkg.dir })),
         port: app.port ?? null,
         healthPath: app.healthPath ?? null,
         command: app.command,
       };
     }),
     // Ready for a GitHub Actions matrix: strategy.matrix: ${{ fromJSON(needs.plan.outputs.matrix) }}
-    matrix: { include: selectedImages.map((image) => ({ app: image.name, target: image.name, dir: image.dir, tags: image.tags.join(',') })) },
+    matrix: {
+      include: selectedImages.map((image) => ({
+        app: image.name,
+        target: image.name,
+        dir: image.dir,
+        tags: image.tags.join(','),
+      })),
+    },
   };
 }
 
 function formatPlan(prepared: PreparedPlan): string {
   const { plan } = prepared;
   const lines = [`base image: ${prepared.baseImage}`];
-  if (prepared.change) lines.push(`change: ${'fallback' in prepared.change ? prepared.change.fallback : `${prepared.change.files} files since ${prepared.change.baseRef} (${prepared.change.mergeBase.slice(0, 12)})`}`);
+  if (prepared.change)
+    lines.push(
+      `change: ${'fallback' in prepared.change ? prepared.change.fallback : `${prepared.change.files} files since ${prepared.change.baseRef} (${prepared.change.mergeBase.slice(0, 12)})`}`,
+    );
   for (const app of plan.apps) {
     const mark = prepared.selected.includes(app.name) ? '*' : ' ';
     const deps = app.packages.filter((pkg) => pkg.name !== app.packageName).map((pkg) => pkg.name);
-    lines.push(`${mark} ${app.name} (${app.packageName}, ${app.dir}${app.kind === 'node' ? '' : `, ${app.kind}`}) → ${app.tags.join(', ')}`);
+    lines.push(
+      `${mark} ${app.name} (${app.packageName}, ${app.dir}${app.kind === 'node' ? '' : `, ${app.kind}`}) → ${app.tags.join(', ')}`,
+    );
     lines.push(`    packages: ${deps.length > 0 ? deps.join(', ') : '(none)'}`);
     const digest = prepared.digests?.get(app.name);
     if (digest) lines.push(`    digest: ${digest}`);
   }
   for (const image of plan.combined) {
     const mark = prepared.selected.includes(image.name) ? '*' : ' ';
-    lines.push(`${mark} ${image.name} (combined: ${image.apps.join(', ')}) → ${image.tags.join(', ')}`);
+    lines.push(
+      `${mark} ${image.name} (combined: ${image.apps.join(', ')}) → ${image.tags.join(', ')}`,
+    );
   }
   const total = plan.apps.length + plan.combined.length;
   lines.push(`${prepared.selected.length} of ${total} images selected (*)`);
@@ -309,7 +395,9 @@ function formatExplain(prepared: PreparedPlan): string {
     } else if (selection.selected) {
       lines.push(`${selection.app}: not selected (another --shard builds it)`);
     } else if (selection.reasons.length > 0 || prepared.change) {
-      lines.push(`${selection.app}: not selected (${selection.reasons.length > 0 ? 'not named on the command line' : 'nothing it is built from changed'})`);
+      lines.push(
+        `${selection.app}: not selected (${selection.reasons.length > 0 ? 'not named on the command line' : 'nothing it is built from changed'})`,
+      );
     } else {
       lines.push(`${selection.app}: not selected (not named on the command line)`);
     }
@@ -325,7 +413,14 @@ function resultJson(result: AppResult, prepared: PreparedPlan) {
     digest: prepared.digests?.get(result.app) ?? null,
     imageId: result.imageId ?? null,
     durationMs: result.durationMs,
-    steps: result.steps.map((step) => ({ name: step.name, cached: step.cached, durationMs: step.started !== undefined && step.completed !== undefined ? step.completed - step.started : null })),
+    steps: result.steps.map((step) => ({
+      name: step.name,
+      cached: step.cached,
+      durationMs:
+        step.started !== undefined && step.completed !== undefined
+          ? step.completed - step.started
+          : null,
+    })),
     stepsCached: result.progress?.stepsCached ?? null,
     contextBytes: result.contextBytes ?? null,
     published: result.published,
@@ -344,11 +439,18 @@ function formatSummary(results: readonly AppResult[]): string {
     result.imageId?.slice(0, 19) ?? '-',
   ]);
   const header = ['app', 'status', 'time', 'cached', 'tags', 'image'];
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd();
   const out = ['', line(header), ...rows.map(line)];
   for (const result of results) {
-    for (const published of result.published) out.push(`${result.app}: ${published.tag}@${published.digest}`);
+    for (const published of result.published)
+      out.push(`${result.app}: ${published.tag}@${published.digest}`);
   }
   for (const result of results) {
     if (['built', 'pushed', 'up-to-date'].includes(result.status)) continue;
@@ -407,7 +509,11 @@ async function reportFile(io: CliIo, report: string): Promise<string> {
     const code = (error as { code?: string }).code;
     if (code === 'ENOENT') return file;
     if (code === 'EISDIR') throw refuse('is a directory');
-    throw new BuildImagesError('USAGE', `--report ${report}: cannot read ${file} (${code ?? String(error)})`, { hint: 'Pass --report a path you can write.', cause: error });
+    throw new BuildImagesError(
+      'USAGE',
+      `--report ${report}: cannot read ${file} (${code ?? String(error)})`,
+      { hint: 'Pass --report a path you can write.', cause: error },
+    );
   }
   if (!head.includes(reportMarker)) throw refuse('exists and is not a build-images report');
   return file;
@@ -422,10 +528,14 @@ async function writeReport(io: CliIo, report: string, html: string): Promise<voi
     await writeFile(temporary, html);
     await rename(temporary, file);
   } catch (error) {
-    throw new BuildImagesError('USAGE', `--report ${report}: cannot write ${file} (${(error as { code?: string }).code ?? String(error)})`, {
-      hint: 'Pass --report a path in a directory you can write.',
-      cause: error,
-    });
+    throw new BuildImagesError(
+      'USAGE',
+      `--report ${report}: cannot write ${file} (${(error as { code?: string }).code ?? String(error)})`,
+      {
+        hint: 'Pass --report a path in a directory you can write.',
+        cause: error,
+      },
+    );
   }
   io.stderr.write(`wrote report ${report}\n`);
 }
@@ -434,10 +544,13 @@ async function writeReport(io: CliIo, report: string, html: string): Promise<voi
 async function readPassword(io: CliIo): Promise<string> {
   const stdin = io.stdin ?? process.stdin;
   let text = '';
-  for await (const chunk of stdin) text += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+  for await (const chunk of stdin)
+    text += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
   const password = text.replace(/\r?\n$/, '');
   if (password === '') {
-    throw new BuildImagesError('USAGE', '--password-stdin read an empty password', { hint: 'Pipe it in: echo "$TOKEN" | build-images --push --registry-user <name> --password-stdin.' });
+    throw new BuildImagesError('USAGE', '--password-stdin read an empty password', {
+      hint: 'Pipe it in: echo "$TOKEN" | build-images --push --registry-user <name> --password-stdin.',
+    });
   }
   return password;
 }

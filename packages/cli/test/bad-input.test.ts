@@ -6,7 +6,11 @@ import { runBin } from './run-bin.js';
 const workspace = {
   'pnpm-workspace.yaml': 'packages:\n  - apps/*\n  - packages/*\n',
   'package.json': { name: 'root', private: true },
-  'apps/api/package.json': { name: '@acme/api', main: 'dist/main.js', dependencies: { '@acme/logger': 'workspace:*' } },
+  'apps/api/package.json': {
+    name: '@acme/api',
+    main: 'dist/main.js',
+    dependencies: { '@acme/logger': 'workspace:*' },
+  },
   'packages/logger/package.json': { name: '@acme/logger' },
 };
 
@@ -26,7 +30,10 @@ describe('build-images on bad input', () => {
   });
 
   it('exits 2 naming the manifest without a name', async () => {
-    const dir = await writeTree({ ...workspace, 'packages/logger/package.json': { version: '1.0.0' } });
+    const dir = await writeTree({
+      ...workspace,
+      'packages/logger/package.json': { version: '1.0.0' },
+    });
     const result = await runBin(['--dry-run'], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('packages/logger/package.json has no "name"');
@@ -37,7 +44,11 @@ describe('build-images on bad input', () => {
     const dir = await writeTree({
       'pnpm-workspace.yaml': 'packages:\n  - apps/*\n  - packages/*\n  - tools/*\n',
       'package.json': { name: 'root', private: true },
-      'apps/api/package.json': { name: '@acme/api', main: 'dist/main.js', dependencies: { '@acme/a': 'workspace:*', '@acme/ghost': 'workspace:^' } },
+      'apps/api/package.json': {
+        name: '@acme/api',
+        main: 'dist/main.js',
+        dependencies: { '@acme/a': 'workspace:*', '@acme/ghost': 'workspace:^' },
+      },
       'packages/a/package.json': { name: '@acme/a', dependencies: { '@acme/b': 'workspace:*' } },
       'packages/b/package.json': { name: '@acme/b', devDependencies: { '@acme/a': 'workspace:*' } },
       'packages/b2/package.json': { name: '@acme/b' },
@@ -46,22 +57,40 @@ describe('build-images on bad input', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('has 4 problems');
     expect(result.stderr).toContain('pnpm-workspace.yaml: the glob "tools/*" matches no package');
-    expect(result.stderr).toContain('package name "@acme/b" is used by more than one manifest: packages/b/package.json, packages/b2/package.json');
-    expect(result.stderr).toContain('apps/api/package.json: "@acme/api" depends on "@acme/ghost" (workspace:^), which is not a package of this workspace');
+    expect(result.stderr).toContain(
+      'package name "@acme/b" is used by more than one manifest: packages/b/package.json, packages/b2/package.json',
+    );
+    expect(result.stderr).toContain(
+      'apps/api/package.json: "@acme/api" depends on "@acme/ghost" (workspace:^), which is not a package of this workspace',
+    );
     expect(result.stderr).toContain('dependency cycle: @acme/a → @acme/b → @acme/a');
     expectCleanError(result.stderr);
   });
 
   it('exits 2 on an unknown config key, suggesting the nearest one; flags win over the config', async () => {
-    const dir = await writeTree({ ...workspace, 'build-images.config.json': { tag: ['x/{app}:1'], registy: 'ghcr.io/acme' } });
+    const dir = await writeTree({
+      ...workspace,
+      'build-images.config.json': { tag: ['x/{app}:1'], registy: 'ghcr.io/acme' },
+    });
     const result = await runBin(['plan'], { cwd: dir });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('build-images.config.json: "tag" is not a known option (did you mean "tags"?)');
-    expect(result.stderr).toContain('build-images.config.json: "registy" is not a known option (did you mean "registry"?)');
-    const good = await writeTree({ ...workspace, 'build-images.config.json': { tags: ['x/{app}:1'], registry: 'ghcr.io/acme' } });
-    const fromConfig = JSON.parse((await runBin(['plan', '--json'], { cwd: good })).stdout) as { apps: { tags: string[] }[] };
+    expect(result.stderr).toContain(
+      'build-images.config.json: "tag" is not a known option (did you mean "tags"?)',
+    );
+    expect(result.stderr).toContain(
+      'build-images.config.json: "registy" is not a known option (did you mean "registry"?)',
+    );
+    const good = await writeTree({
+      ...workspace,
+      'build-images.config.json': { tags: ['x/{app}:1'], registry: 'ghcr.io/acme' },
+    });
+    const fromConfig = JSON.parse((await runBin(['plan', '--json'], { cwd: good })).stdout) as {
+      apps: { tags: string[] }[];
+    };
     expect(fromConfig.apps[0]?.tags).toEqual(['ghcr.io/acme/x/api:1']);
-    const fromFlag = JSON.parse((await runBin(['plan', '--json', '--tag', '{app}:2'], { cwd: good })).stdout) as { apps: { tags: string[] }[] };
+    const fromFlag = JSON.parse(
+      (await runBin(['plan', '--json', '--tag', '{app}:2'], { cwd: good })).stdout,
+    ) as { apps: { tags: string[] }[] };
     expect(fromFlag.apps[0]?.tags).toEqual(['ghcr.io/acme/api:2']);
   });
 
@@ -86,14 +115,21 @@ describe('build-images on bad input', () => {
     const dir = await writeTree(workspace);
     const result = await runBin(['--concurrency', 'lots'], { cwd: dir });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('--concurrency must be a whole number from 1 to 64, got "lots"');
+    expect(result.stderr).toContain(
+      '--concurrency must be a whole number from 1 to 64, got "lots"',
+    );
   });
 
   it('exits 3 naming DOCKER_HOST when no engine answers there, before writing anything', async () => {
     const dir = await writeTree(workspace);
-    const result = await runBin([], { cwd: dir, env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+    const result = await runBin([], {
+      cwd: dir,
+      env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
+    });
     expect(result.code).toBe(3);
-    expect(result.stderr).toContain('No Docker Engine answers at DOCKER_HOST=unix:///nonexistent/docker.sock: the socket does not exist (ENOENT)');
+    expect(result.stderr).toContain(
+      'No Docker Engine answers at DOCKER_HOST=unix:///nonexistent/docker.sock: the socket does not exist (ENOENT)',
+    );
     expectCleanError(result.stderr);
     expect(existsSync(`${dir}/docker/Dockerfile`)).toBe(false);
   });
@@ -102,7 +138,9 @@ describe('build-images on bad input', () => {
     const dir = await writeTree({ ...workspace, 'docker/Dockerfile': 'FROM scratch\n' });
     const result = await runBin(['generate'], { cwd: dir });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('docker/Dockerfile exists and was not generated by build-images');
+    expect(result.stderr).toContain(
+      'docker/Dockerfile exists and was not generated by build-images',
+    );
     const { readFile } = await import('node:fs/promises');
     expect(await readFile(`${dir}/docker/Dockerfile`, 'utf8')).toBe('FROM scratch\n');
   });
@@ -111,7 +149,10 @@ describe('build-images on bad input', () => {
 describe('build-images plan and generate', () => {
   it('--dry-run prints the plan and the Dockerfile without touching Docker or the disk', async () => {
     const dir = await writeTree(workspace);
-    const result = await runBin(['--dry-run'], { cwd: dir, env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+    const result = await runBin(['--dry-run'], {
+      cwd: dir,
+      env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
+    });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('* api (@acme/api, apps/api) → api:latest');
     expect(result.stdout).toContain('FROM base AS api\n');
@@ -122,8 +163,12 @@ describe('build-images plan and generate', () => {
     const dir = await writeTree(workspace);
     const result = await runBin(['plan', '--json'], { cwd: dir });
     expect(result.code).toBe(0);
-    const plan = JSON.parse(result.stdout) as { apps: { name: string; packages: { name: string }[]; tags: string[] }[] };
-    expect(plan.apps).toMatchObject([{ name: 'api', tags: ['api:latest'], packages: [{ name: '@acme/logger' }] }]);
+    const plan = JSON.parse(result.stdout) as {
+      apps: { name: string; packages: { name: string }[]; tags: string[] }[];
+    };
+    expect(plan.apps).toMatchObject([
+      { name: 'api', tags: ['api:latest'], packages: [{ name: '@acme/logger' }] },
+    ]);
   });
 
   it('generate writes the Dockerfile and generate --check then passes; a stale file fails with a diff', async () => {

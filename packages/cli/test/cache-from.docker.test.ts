@@ -1,6 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registryTestEngine, startLocalRegistry, type LocalRegistry } from '../../docker/test/local-registry.js';
+import {
+  registryTestEngine,
+  startLocalRegistry,
+  type LocalRegistry,
+} from '../../docker/test/local-registry.js';
 import { removeTestResources, testBaseImage } from './docker-engine.js';
 import { runBin } from './run-bin.js';
 import { writeTree } from '../../workspace/test/write-tree.js';
@@ -9,91 +13,147 @@ const docker = await registryTestEngine();
 const runId = `cache${Date.now().toString(36)}`;
 
 interface BuildOutput {
-  results: { app: string; status: string; tags: string[]; stepsCached: number | null; steps: { name: string; cached: boolean }[]; published: { tag: string }[] }[];
+  results: {
+    app: string;
+    status: string;
+    tags: string[];
+    stepsCached: number | null;
+    steps: { name: string; cached: boolean }[];
+    published: { tag: string }[];
+  }[];
 }
 
 /** The steps whose cost an ephemeral runner wants to skip: the dependency install and the app's build. */
 const expensive = (name: string) => /\bpnpm install\b/.test(name) || /\brun build\b/.test(name);
 
-describe.skipIf(!docker)('--cache-from with inline cache: a fresh runner reuses the build cache of a pushed image', () => {
-  let registry: LocalRegistry;
-  let root: string;
-  let repository: string;
+describe.skipIf(!docker)(
+  '--cache-from with inline cache: a fresh runner reuses the build cache of a pushed image',
+  () => {
+    let registry: LocalRegistry;
+    let root: string;
+    let repository: string;
 
-  beforeAll(async () => {
-    registry = await startLocalRegistry();
-    repository = `${registry.host}/${runId}`;
-    root = await writeTree({
-      // The run id makes every step's inputs new, so nothing of an earlier run can be cached.
-      'package.json': { name: 'fixture', private: true, description: runId, packageManager: 'pnpm@10.34.9' },
-      'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',
-      'apps/one/package.json': {
-        name: '@fx/one',
-        version: '1.0.0',
-        type: 'module',
-        main: 'dist/main.js',
-        files: ['dist'],
-        scripts: { build: `mkdir -p dist && cp src/main.js dist/ && echo ${runId} > dist/run-id` },
-      },
-      'apps/one/src/main.js': "console.log('one');\n",
+    beforeAll(async () => {
+      registry = await startLocalRegistry();
+      repository = `${registry.host}/${runId}`;
+      root = await writeTree({
+        // The run id makes every step's inputs new, so nothing of an earlier run can be cached.
+        'package.json': {
+          name: 'fixture',
+          private: true,
+          description: runId,
+          packageManager: 'pnpm@10.34.9',
+        },
+        'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',
+        'apps/one/package.json': {
+          name: '@fx/one',
+          version: '1.0.0',
+          type: 'module',
+          main: 'dist/main.js',
+          files: ['dist'],
+          scripts: {
+            build: `mkdir -p dist && cp src/main.js dist/ && echo ${runId} > dist/run-id`,
+          },
+        },
+        'apps/one/src/main.js': "console.log('one');\n",
+      });
+      const lock = spawnSync('pnpm', ['install', '--lockfile-only', '--offline'], {
+        cwd: root,
+        encoding: 'utf8',
+      });
+      if (lock.status !== 0) throw new Error(`pnpm install --lockfile-only failed: ${lock.stderr}`);
     });
-    const lock = spawnSync('pnpm', ['install', '--lockfile-only', '--offline'], { cwd: root, encoding: 'utf8' });
-    if (lock.status !== 0) throw new Error(`pnpm install --lockfile-only failed: ${lock.stderr}`);
-  });
-  afterAll(async () => {
-    if (docker) await removeTestResources(docker, runId, `${repository}/`);
-    await registry?.stop();
-  });
+    afterAll(async () => {
+      if (docker) await removeTestResources(docker, runId, `${repository}/`);
+      await registry?.stop();
+    });
 
-  it('rejects a --cache-from that is no image reference before any build (exit 2)', async () => {
-    const result = await runBin(['--cache-from', 'Not A Ref/{app}', '--base-image', testBaseImage], { cwd: root, env: { CI: 'true' } });
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain('error: --cache-from "Not A Ref/{app}": Invalid image reference');
-    const unknown = await runBin(['--cache-from', `${repository}/{app}:{branch}`, '--base-image', testBaseImage], { cwd: root, env: { CI: 'true' } });
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('{branch} is not known in a --cache-from reference: only {app} is');
-  });
+    it('rejects a --cache-from that is no image reference before any build (exit 2)', async () => {
+      const result = await runBin(
+        ['--cache-from', 'Not A Ref/{app}', '--base-image', testBaseImage],
+        { cwd: root, env: { CI: 'true' } },
+      );
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(
+        'error: --cache-from "Not A Ref/{app}": Invalid image reference',
+      );
+      const unknown = await runBin(
+        ['--cache-from', `${repository}/{app}:{branch}`, '--base-image', testBaseImage],
+        { cwd: root, env: { CI: 'true' } },
+      );
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toContain(
+        '{branch} is not known in a --cache-from reference: only {app} is',
+      );
+    });
 
-  it('pushes with inline cache, then after removing the image and pruning the build cache builds the install and build steps from the registry cache', async () => {
-    const args = ['one', '--json', '--base-image', testBaseImage, '--registry', repository, '--tag', '{app}:cache', '--cache-from', `${repository}/{app}:cache`];
-    // The first run of a pipeline: the cache image does not exist yet, which is no error.
-    const first = await runBin([...args, '--push'], { cwd: root, env: { CI: 'true' } });
-    expect(first.code, first.stdout + first.stderr).toBe(0);
-    const pushed = JSON.parse(first.stdout) as BuildOutput;
-    expect(pushed.results.map((result) => [result.app, result.status, result.published.map((entry) => entry.tag)])).toEqual([['one', 'pushed', [`${repository}/one:cache`]]]);
-    const firstSteps = pushed.results[0]!.steps.filter((step) => expensive(step.name));
-    expect(firstSteps.length).toBeGreaterThanOrEqual(2);
-    expect(firstSteps.filter((step) => step.cached)).toEqual([]);
-    // The pushed image's config carries BuildKit's cache metadata (BUILDKIT_INLINE_CACHE=1).
-    const manifest = (await (
-      await fetch(`${registry.url}/v2/${runId}/one/manifests/cache`, { headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' } })
-    ).json()) as { config: { digest: string } };
-    const imageConfig = (await (await fetch(`${registry.url}/v2/${runId}/one/blobs/${manifest.config.digest}`)).json()) as Record<string, unknown>;
-    expect(Object.keys(imageConfig)).toContain('moby.buildkit.cache.v0');
+    it('pushes with inline cache, then after removing the image and pruning the build cache builds the install and build steps from the registry cache', async () => {
+      const args = [
+        'one',
+        '--json',
+        '--base-image',
+        testBaseImage,
+        '--registry',
+        repository,
+        '--tag',
+        '{app}:cache',
+        '--cache-from',
+        `${repository}/{app}:cache`,
+      ];
+      // The first run of a pipeline: the cache image does not exist yet, which is no error.
+      const first = await runBin([...args, '--push'], { cwd: root, env: { CI: 'true' } });
+      expect(first.code, first.stdout + first.stderr).toBe(0);
+      const pushed = JSON.parse(first.stdout) as BuildOutput;
+      expect(
+        pushed.results.map((result) => [
+          result.app,
+          result.status,
+          result.published.map((entry) => entry.tag),
+        ]),
+      ).toEqual([['one', 'pushed', [`${repository}/one:cache`]]]);
+      const firstSteps = pushed.results[0]!.steps.filter((step) => expensive(step.name));
+      expect(firstSteps.length).toBeGreaterThanOrEqual(2);
+      expect(firstSteps.filter((step) => step.cached)).toEqual([]);
+      // The pushed image's config carries BuildKit's cache metadata (BUILDKIT_INLINE_CACHE=1).
+      const manifest = (await (
+        await fetch(`${registry.url}/v2/${runId}/one/manifests/cache`, {
+          headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' },
+        })
+      ).json()) as { config: { digest: string } };
+      const imageConfig = (await (
+        await fetch(`${registry.url}/v2/${runId}/one/blobs/${manifest.config.digest}`)
+      ).json()) as Record<string, unknown>;
+      expect(Object.keys(imageConfig)).toContain('moby.buildkit.cache.v0');
 
-    // A fresh runner: neither the image nor any build cache (the base image stays).
-    await docker!.getImage(`${repository}/one:cache`).remove({ force: true });
-    await docker!.pruneBuilder({ all: true } as never);
-    await expect(docker!.getImage(testBaseImage).inspect()).resolves.toBeDefined();
+      // A fresh runner: neither the image nor any build cache (the base image stays).
+      await docker!.getImage(`${repository}/one:cache`).remove({ force: true });
+      await docker!.pruneBuilder({ all: true } as never);
+      await expect(docker!.getImage(testBaseImage).inspect()).resolves.toBeDefined();
 
-    const second = await runBin(args, { cwd: root, env: { CI: 'true' } });
-    expect(second.code, second.stdout + second.stderr).toBe(0);
-    const rebuilt = JSON.parse(second.stdout) as BuildOutput;
-    expect(rebuilt.results[0]!.status).toBe('built');
-    const secondSteps = rebuilt.results[0]!.steps.filter((step) => expensive(step.name));
-    console.info(
-      `cache-from: steps cached ${pushed.results[0]!.stepsCached}/${pushed.results[0]!.steps.length} on the first run, ${rebuilt.results[0]!.stepsCached}/${rebuilt.results[0]!.steps.length} after the wipe;`,
-      secondSteps.map((step) => `${step.cached ? 'CACHED' : 'ran'} ${step.name}`),
-    );
-    expect(secondSteps.map((step) => step.name)).toEqual(firstSteps.map((step) => step.name));
-    expect(secondSteps.every((step) => step.cached)).toBe(true);
+      const second = await runBin(args, { cwd: root, env: { CI: 'true' } });
+      expect(second.code, second.stdout + second.stderr).toBe(0);
+      const rebuilt = JSON.parse(second.stdout) as BuildOutput;
+      expect(rebuilt.results[0]!.status).toBe('built');
+      const secondSteps = rebuilt.results[0]!.steps.filter((step) => expensive(step.name));
+      console.info(
+        `cache-from: steps cached ${pushed.results[0]!.stepsCached}/${pushed.results[0]!.steps.length} on the first run, ${rebuilt.results[0]!.stepsCached}/${rebuilt.results[0]!.steps.length} after the wipe;`,
+        secondSteps.map((step) => `${step.cached ? 'CACHED' : 'ran'} ${step.name}`),
+      );
+      expect(secondSteps.map((step) => step.name)).toEqual(firstSteps.map((step) => step.name));
+      expect(secondSteps.every((step) => step.cached)).toBe(true);
 
-    // Without --cache-from, the same wiped runner runs those steps again: the cache came from the registry.
-    await docker!.getImage(`${repository}/one:cache`).remove({ force: true });
-    await docker!.pruneBuilder({ all: true } as never);
-    const control = await runBin(args.filter((arg, index) => arg !== '--cache-from' && args[index - 1] !== '--cache-from'), { cwd: root, env: { CI: 'true' } });
-    expect(control.code, control.stdout + control.stderr).toBe(0);
-    const uncached = (JSON.parse(control.stdout) as BuildOutput).results[0]!.steps.filter((step) => expensive(step.name));
-    expect(uncached.filter((step) => step.cached)).toEqual([]);
-  });
-});
+      // Without --cache-from, the same wiped runner runs those steps again: the cache came from the registry.
+      await docker!.getImage(`${repository}/one:cache`).remove({ force: true });
+      await docker!.pruneBuilder({ all: true } as never);
+      const control = await runBin(
+        args.filter((arg, index) => arg !== '--cache-from' && args[index - 1] !== '--cache-from'),
+        { cwd: root, env: { CI: 'true' } },
+      );
+      expect(control.code, control.stdout + control.stderr).toBe(0);
+      const uncached = (JSON.parse(control.stdout) as BuildOutput).results[0]!.steps.filter(
+        (step) => expensive(step.name),
+      );
+      expect(uncached.filter((step) => step.cached)).toEqual([]);
+    });
+  },
+);

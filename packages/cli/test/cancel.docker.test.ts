@@ -31,31 +31,56 @@ describe.skipIf(!docker)('Ctrl-C during a real build', () => {
   it('cancels the running build step on the engine, reports it cancelled and exits 130', async () => {
     const marker = `sleeping-step-${runId}`;
     const root = await writeTree({
-      'package.json': { name: 'fixture', private: true, description: runId, packageManager: 'pnpm@10.34.9' },
+      'package.json': {
+        name: 'fixture',
+        private: true,
+        description: runId,
+        packageManager: 'pnpm@10.34.9',
+      },
       'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',
-      'apps/slow/package.json': { name: '@fx/slow', version: '1.0.0', main: 'dist/main.js', scripts: { build: `sh -c 'sleep 300; echo ${marker}'` } },
+      'apps/slow/package.json': {
+        name: '@fx/slow',
+        version: '1.0.0',
+        main: 'dist/main.js',
+        scripts: { build: `sh -c 'sleep 300; echo ${marker}'` },
+      },
     });
-    const lock = spawnSync('pnpm', ['install', '--lockfile-only', '--offline'], { cwd: root, encoding: 'utf8' });
+    const lock = spawnSync('pnpm', ['install', '--lockfile-only', '--offline'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     if (lock.status !== 0) throw new Error(`pnpm install --lockfile-only failed: ${lock.stderr}`);
 
-    const child = spawn(process.execPath, [binPath, '--tag', `${prefix}{app}:t`, '--base-image', testBaseImage], {
-      cwd: root,
-      env: { ...process.env, CI: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [binPath, '--tag', `${prefix}{app}:t`, '--base-image', testBaseImage],
+      {
+        cwd: root,
+        env: { ...process.env, CI: 'true' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
 
-    await waitFor('the sleeping build step to run', async () => (processesWith(marker) > 0 ? true : undefined), 120_000);
+    await waitFor(
+      'the sleeping build step to run',
+      async () => (processesWith(marker) > 0 ? true : undefined),
+      120_000,
+    );
     const signalled = Date.now();
     child.kill('SIGINT');
     const code = await exited;
     expect(code).toBe(130);
     expect(Date.now() - signalled).toBeLessThan(10_000);
-    await waitFor('the step to be gone from the engine', async () => (processesWith(marker) === 0 ? true : undefined), 10_000);
+    await waitFor(
+      'the step to be gone from the engine',
+      async () => (processesWith(marker) === 0 ? true : undefined),
+      10_000,
+    );
     expect(stderr).toContain('SIGINT: cancelling the running builds');
     expect(stdout).toMatch(/^slow\s+cancelled\s/m);
     expect(stdout).toContain('1 cancelled');

@@ -34,10 +34,14 @@ importers:
       '@acme/logger':
         specifier: workspace:*
         version: link:../../packages/logger
-${workerHasMs ? `      ms:
+${
+  workerHasMs
+    ? `      ms:
         specifier: ^2.1.0
         version: 2.1.3
-` : ''}
+`
+    : ''
+}
   packages/logger:
     dependencies:
       picocolors:
@@ -79,7 +83,12 @@ snapshots:
   picocolors@1.1.1: {}
 `;
 
-const app = (name: string, deps: Record<string, string>) => ({ name: `@acme/${name}`, version: '1.0.0', main: 'dist/main.js', dependencies: deps });
+const app = (name: string, deps: Record<string, string>) => ({
+  name: `@acme/${name}`,
+  version: '1.0.0',
+  main: 'dist/main.js',
+  dependencies: deps,
+});
 
 /** api → logger; web → ui → logger; worker → logger; config is used by nobody. */
 const workspace = {
@@ -94,9 +103,17 @@ const workspace = {
   'apps/web/src/main.ts': 'export const web = 1;\n',
   'apps/worker/package.json': app('worker', { '@acme/logger': 'workspace:*', ms: '^2.1.0' }),
   'apps/worker/src/main.ts': 'export const worker = 1;\n',
-  'packages/logger/package.json': { name: '@acme/logger', version: '1.0.0', dependencies: { picocolors: '^1.0.0' } },
+  'packages/logger/package.json': {
+    name: '@acme/logger',
+    version: '1.0.0',
+    dependencies: { picocolors: '^1.0.0' },
+  },
   'packages/logger/src/index.ts': 'export const log = 1;\n',
-  'packages/ui/package.json': { name: '@acme/ui', version: '1.0.0', dependencies: { '@acme/logger': 'workspace:*' } },
+  'packages/ui/package.json': {
+    name: '@acme/ui',
+    version: '1.0.0',
+    dependencies: { '@acme/logger': 'workspace:*' },
+  },
   'packages/ui/src/index.ts': 'export const ui = 1;\n',
   'packages/config/package.json': { name: '@acme/config', version: '1.0.0' },
   'packages/config/src/index.ts': 'export const config = 1;\n',
@@ -111,10 +128,14 @@ async function plan(root: string, ...args: string[]): Promise<PlanOutput & { sel
   const result = await runBin(['plan', '--json', ...args], { cwd: root });
   if (result.code !== 0) throw new Error(`plan failed (${result.code}): ${result.stderr}`);
   const output = JSON.parse(result.stdout) as PlanOutput;
-  return { ...output, selected: output.apps.filter((entry) => entry.selected).map((entry) => entry.name) };
+  return {
+    ...output,
+    selected: output.apps.filter((entry) => entry.selected).map((entry) => entry.name),
+  };
 }
 
-const reasonsOf = (output: PlanOutput, name: string) => output.apps.find((entry) => entry.name === name)?.reasons;
+const reasonsOf = (output: PlanOutput, name: string) =>
+  output.apps.find((entry) => entry.name === name)?.reasons;
 
 describe('--changed on real git repositories', () => {
   it('selects nothing when nothing changed', async () => {
@@ -139,7 +160,9 @@ describe('--changed on real git repositories', () => {
     commitChange(root);
     const output = await plan(root, '--changed=main');
     expect(output.selected).toEqual(['api', 'web', 'worker']);
-    expect(reasonsOf(output, 'web')).toEqual(['dependency @acme/logger changed (packages/logger/src/index.ts)']);
+    expect(reasonsOf(output, 'web')).toEqual([
+      'dependency @acme/logger changed (packages/logger/src/index.ts)',
+    ]);
   });
 
   it('selects only the apps of a dependency of a dependency', async () => {
@@ -176,7 +199,9 @@ describe('--changed on real git repositories', () => {
 
   it('selects every app when a global input changes', async () => {
     const root = await gitRepo(workspace);
-    await writeFiles(root, { 'pnpm-workspace.yaml': 'packages:\n  - apps/*\n  - packages/*\n# comment\n' });
+    await writeFiles(root, {
+      'pnpm-workspace.yaml': 'packages:\n  - apps/*\n  - packages/*\n# comment\n',
+    });
     commitChange(root);
     const output = await plan(root, '--changed=main');
     expect(output.selected).toEqual(['api', 'web', 'worker']);
@@ -188,13 +213,18 @@ describe('--changed on real git repositories', () => {
     await writeFiles(root, { 'tsconfig.base.json': '{ "compilerOptions": {} }\n' });
     commitChange(root);
     expect((await plan(root, '--changed=main')).selected).toEqual([]);
-    expect((await plan(root, '--changed=main', '--global-input', 'tsconfig.*.json')).selected).toEqual(['api', 'web', 'worker']);
+    expect(
+      (await plan(root, '--changed=main', '--global-input', 'tsconfig.*.json')).selected,
+    ).toEqual(['api', 'web', 'worker']);
   });
 
   it('sees staged, unstaged and untracked files, and ignores what .dockerignore keeps out', async () => {
     const root = await gitRepo(workspace);
     gitIn(root, 'checkout', '--quiet', '-b', 'change');
-    await writeFiles(root, { 'apps/web/src/new-file.ts': 'export const x = 1;\n', 'apps/api/README.md': '# docs\n' });
+    await writeFiles(root, {
+      'apps/web/src/new-file.ts': 'export const x = 1;\n',
+      'apps/api/README.md': '# docs\n',
+    });
     expect((await plan(root, '--changed=main')).selected).toEqual(['web']);
     await writeFiles(root, { 'apps/worker/src/main.ts': 'export const worker = 3;\n' });
     gitIn(root, 'add', 'apps/worker/src/main.ts');
@@ -205,16 +235,29 @@ describe('--changed on real git repositories', () => {
     const root = await gitRepo(workspace);
     gitIn(root, 'checkout', '--quiet', '-b', 'change');
     gitIn(root, 'mv', 'packages/ui', 'packages/ui-kit');
-    await writeFiles(root, { 'pnpm-lock.yaml': (await readFile(path.join(root, 'pnpm-lock.yaml'), 'utf8')).replace('packages/ui:', 'packages/ui-kit:').replace('link:../../packages/ui\n', 'link:../../packages/ui-kit\n') });
+    await writeFiles(root, {
+      'pnpm-lock.yaml': (await readFile(path.join(root, 'pnpm-lock.yaml'), 'utf8'))
+        .replace('packages/ui:', 'packages/ui-kit:')
+        .replace('link:../../packages/ui\n', 'link:../../packages/ui-kit\n'),
+    });
     commitChange(root);
     const output = await plan(root, '--changed=main');
     expect(output.selected).toEqual(['web']);
   });
 
   it('selects the apps that used a deleted package, and no other', async () => {
-    const root = await gitRepo({ ...workspace, 'apps/api/package.json': app('api', { '@acme/logger': 'workspace:*', '@acme/config': 'workspace:*', express: '^4.21.0' }) });
+    const root = await gitRepo({
+      ...workspace,
+      'apps/api/package.json': app('api', {
+        '@acme/logger': 'workspace:*',
+        '@acme/config': 'workspace:*',
+        express: '^4.21.0',
+      }),
+    });
     await removePath(root, 'packages/config');
-    await writeFiles(root, { 'apps/api/package.json': app('api', { '@acme/logger': 'workspace:*', express: '^4.21.0' }) });
+    await writeFiles(root, {
+      'apps/api/package.json': app('api', { '@acme/logger': 'workspace:*', express: '^4.21.0' }),
+    });
     commitChange(root);
     const output = await plan(root, '--changed=main');
     expect(output.selected).toEqual(['api']);
@@ -226,11 +269,19 @@ describe('--changed on real git repositories', () => {
     expect((await runBin(['generate'], { cwd: root })).code).toBe(0);
     gitIn(root, 'add', '-A');
     gitIn(root, 'commit', '--quiet', '-m', 'commit the generated Dockerfile');
-    await writeFiles(root, { 'apps/web/package.json': app('web', { '@acme/ui': 'workspace:*', '@acme/config': 'workspace:*' }) });
+    await writeFiles(root, {
+      'apps/web/package.json': app('web', {
+        '@acme/ui': 'workspace:*',
+        '@acme/config': 'workspace:*',
+      }),
+    });
     commitChange(root);
     const output = await plan(root, '--changed=main');
     expect(output.selected).toEqual(['web']);
-    expect(reasonsOf(output, 'web')).toEqual(['files apps/web/package.json', 'docker/Dockerfile: stages web-deps, web-build changed']);
+    expect(reasonsOf(output, 'web')).toEqual([
+      'files apps/web/package.json',
+      'docker/Dockerfile: stages web-deps, web-build changed',
+    ]);
   });
 
   it('works on a detached HEAD', async () => {
@@ -247,7 +298,9 @@ describe('--changed on real git repositories', () => {
     commitChange(root);
     const result = await runBin(['plan', '--changed=main', '--explain'], { cwd: root });
     expect(result.code).toBe(0);
-    expect(result.stderr).toContain('web: selected\n  - dependency @acme/ui changed (packages/ui/src/index.ts)');
+    expect(result.stderr).toContain(
+      'web: selected\n  - dependency @acme/ui changed (packages/ui/src/index.ts)',
+    );
     expect(result.stderr).toContain('api: not selected (nothing it is built from changed)');
   });
 
@@ -257,17 +310,30 @@ describe('--changed on real git repositories', () => {
     await writeFiles(origin, { 'apps/api/src/main.ts': 'export const api = 5;\n' });
     gitIn(origin, 'commit', '--quiet', '-am', 'feature');
     const clone = `${origin}-clone`;
-    gitIn(path.dirname(origin), 'clone', '--quiet', '--depth=1', '--branch', 'feature', `file://${origin}`, clone);
+    gitIn(
+      path.dirname(origin),
+      'clone',
+      '--quiet',
+      '--depth=1',
+      '--branch',
+      'feature',
+      `file://${origin}`,
+      clone,
+    );
     const result = await runBin(['plan', '--changed=origin/main'], { cwd: clone });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('Cannot diff against "origin/main": git does not know that ref (this clone is shallow)');
+    expect(result.stderr).toContain(
+      'Cannot diff against "origin/main": git does not know that ref (this clone is shallow)',
+    );
     expect(result.stderr).toContain('git fetch --deepen=200 origin main');
     expect(result.stderr).not.toMatch(/\n\s+at /);
 
     gitIn(clone, 'fetch', '--quiet', '--depth=1', 'origin', 'main:refs/remotes/origin/main');
     const noBase = await runBin(['plan', '--changed=origin/main'], { cwd: clone });
     expect(noBase.code).toBe(2);
-    expect(noBase.stderr).toContain('"origin/main" and HEAD have no common commit in this clone (it is shallow');
+    expect(noBase.stderr).toContain(
+      '"origin/main" and HEAD have no common commit in this clone (it is shallow',
+    );
 
     const fallback = await plan(clone, '--changed=origin/main', '--changed-fallback=all');
     expect(fallback.selected).toEqual(['api', 'web', 'worker']);
@@ -288,9 +354,14 @@ describe('--changed on real git repositories', () => {
     gitIn(root, 'checkout', '--quiet', '-b', 'feature');
     await writeFiles(root, { 'apps/web/src/main.ts': 'export const web = 9;\n' });
     gitIn(root, 'commit', '--quiet', '-am', 'on feature');
-    const result = await runBin(['plan', '--json', '--changed'], { cwd: root, env: { GITHUB_BASE_REF: 'develop' } });
+    const result = await runBin(['plan', '--json', '--changed'], {
+      cwd: root,
+      env: { GITHUB_BASE_REF: 'develop' },
+    });
     const output = JSON.parse(result.stdout) as PlanOutput;
-    expect(output.apps.filter((entry) => entry.selected).map((entry) => entry.name)).toEqual(['web']);
+    expect(output.apps.filter((entry) => entry.selected).map((entry) => entry.name)).toEqual([
+      'web',
+    ]);
   });
 });
 
@@ -301,10 +372,13 @@ describe('inputs digest', () => {
     gitIn(path.dirname(root), 'clone', '--quiet', `file://${root}`, clone);
     const first = await plan(root);
     const second = await plan(clone);
-    expect(first.apps.map((entry) => entry.digest)).toEqual(second.apps.map((entry) => entry.digest));
+    expect(first.apps.map((entry) => entry.digest)).toEqual(
+      second.apps.map((entry) => entry.digest),
+    );
     expect(new Set(first.apps.map((entry) => entry.digest)).size).toBe(3);
 
-    const digestOf = (output: PlanOutput, name: string) => output.apps.find((entry) => entry.name === name)!.digest;
+    const digestOf = (output: PlanOutput, name: string) =>
+      output.apps.find((entry) => entry.name === name)!.digest;
     await writeFiles(clone, { 'packages/ui/src/index.ts': 'export const ui = 7;\n' });
     const afterEdit = await plan(clone);
     expect(digestOf(afterEdit, 'web')).not.toBe(digestOf(first, 'web'));
@@ -325,7 +399,10 @@ describe('inputs digest', () => {
   it('can be used in tags', async () => {
     const root = await gitRepo(workspace);
     const output = await plan(root, '--tag', 'registry.example.com/acme/{app}:{digest}');
-    const api = output.apps.find((entry) => entry.name === 'api') as unknown as { tags: string[]; digest: string };
+    const api = output.apps.find((entry) => entry.name === 'api') as unknown as {
+      tags: string[];
+      digest: string;
+    };
     expect(api.tags).toEqual([`registry.example.com/acme/api:${api.digest.slice(7, 23)}`]);
   });
 });
@@ -333,7 +410,9 @@ describe('inputs digest', () => {
 describe('--shard', () => {
   it('splits the selected apps evenly and deterministically', async () => {
     const root = await gitRepo(workspace);
-    const parts = await Promise.all(['1/2', '2/2'].map(async (shard) => (await plan(root, '--shard', shard)).selected));
+    const parts = await Promise.all(
+      ['1/2', '2/2'].map(async (shard) => (await plan(root, '--shard', shard)).selected),
+    );
     expect(parts).toEqual([['api', 'worker'], ['web']]);
     const result = await runBin(['plan', '--shard', '3/2'], { cwd: root });
     expect(result.code).toBe(2);

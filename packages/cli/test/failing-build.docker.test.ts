@@ -24,16 +24,30 @@ async function fixtureWorkspace(): Promise<string> {
   const root = await writeTree({
     'package.json': { name: 'fixture', private: true, packageManager: 'pnpm@10.34.9' },
     'pnpm-workspace.yaml': 'packages:\n  - apps/*\n  - packages/*\n',
-    'packages/shared/package.json': { name: '@fx/shared', version: '1.0.0', type: 'module', main: 'dist/index.js', files: ['dist'], scripts: { build: copyBuild } },
+    'packages/shared/package.json': {
+      name: '@fx/shared',
+      version: '1.0.0',
+      type: 'module',
+      main: 'dist/index.js',
+      files: ['dist'],
+      scripts: { build: copyBuild },
+    },
     'packages/shared/src/index.js': 'export const answer = 42;\n',
     'apps/alpha/package.json': app('alpha', copyBuild),
-    'apps/alpha/src/main.js': "import { answer } from '@fx/shared';\nconsole.log('alpha', answer);\n",
+    'apps/alpha/src/main.js':
+      "import { answer } from '@fx/shared';\nconsole.log('alpha', answer);\n",
     'apps/beta/package.json': app('beta', copyBuild),
     'apps/beta/src/main.js': "import { answer } from '@fx/shared';\nconsole.log('beta', answer);\n",
-    'apps/broken/package.json': app('broken', "echo 'src/main.ts(1,1): error TS1005: broken on purpose' >&2 && exit 7"),
+    'apps/broken/package.json': app(
+      'broken',
+      "echo 'src/main.ts(1,1): error TS1005: broken on purpose' >&2 && exit 7",
+    ),
     'apps/broken/src/main.js': 'console.log("never built");\n',
   });
-  const lock = spawnSync('pnpm', ['install', '--lockfile-only', '--offline'], { cwd: root, encoding: 'utf8' });
+  const lock = spawnSync('pnpm', ['install', '--lockfile-only', '--offline'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   if (lock.status !== 0) throw new Error(`pnpm install --lockfile-only failed: ${lock.stderr}`);
   return root;
 }
@@ -47,9 +61,12 @@ describe.skipIf(!docker)('a workspace with one broken app, built on a real engin
     if (docker) await removeTestResources(docker, runId, prefix);
   });
 
-  it('builds the other apps, names the failure with the engine\'s error, exits 1 and leaves no container', async () => {
+  it("builds the other apps, names the failure with the engine's error, exits 1 and leaves no container", async () => {
     const containersBefore = (await docker!.listContainers({ all: true })).length;
-    const result = await runBin(['--tag', `${prefix}{app}:test`, '--base-image', testBaseImage], { cwd: root, env: { CI: 'true' } });
+    const result = await runBin(['--tag', `${prefix}{app}:test`, '--base-image', testBaseImage], {
+      cwd: root,
+      env: { CI: 'true' },
+    });
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^alpha\s+built\s/m);
     expect(result.stdout).toMatch(/^beta\s+built\s/m);
@@ -60,21 +77,43 @@ describe.skipIf(!docker)('a workspace with one broken app, built on a real engin
     expect(result.stdout).toContain('2 built, 1 failed');
     await expect(docker!.getImage(`${prefix}alpha:test`).inspect()).resolves.toBeDefined();
     await expect(docker!.getImage(`${prefix}beta:test`).inspect()).resolves.toBeDefined();
-    await expect(docker!.getImage(`${prefix}broken:test`).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    await expect(docker!.getImage(`${prefix}broken:test`).inspect()).rejects.toMatchObject({
+      statusCode: 404,
+    });
     expect((await docker!.listContainers({ all: true })).length).toBe(containersBefore);
   });
 
   it('builds only the app named on the command line', async () => {
-    const result = await runBin(['alpha', '--json', '--tag', `${prefix}{app}:only`, '--base-image', testBaseImage], { cwd: root });
+    const result = await runBin(
+      ['alpha', '--json', '--tag', `${prefix}{app}:only`, '--base-image', testBaseImage],
+      { cwd: root },
+    );
     expect(result.code).toBe(0);
-    const output = JSON.parse(result.stdout) as { results: { app: string; status: string; imageId: string }[] };
+    const output = JSON.parse(result.stdout) as {
+      results: { app: string; status: string; imageId: string }[];
+    };
     expect(output.results.map((entry) => [entry.app, entry.status])).toEqual([['alpha', 'built']]);
     expect(output.results[0]?.imageId).toMatch(/^sha256:/);
-    await expect(docker!.getImage(`${prefix}beta:only`).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    await expect(docker!.getImage(`${prefix}beta:only`).inspect()).rejects.toMatchObject({
+      statusCode: 404,
+    });
   });
 
   it('stops at the first failure with --bail', async () => {
-    const result = await runBin(['broken', 'alpha', '--bail', '--concurrency', '1', '--tag', `${prefix}{app}:bail`, '--base-image', testBaseImage], { cwd: root, env: { CI: 'true' } });
+    const result = await runBin(
+      [
+        'broken',
+        'alpha',
+        '--bail',
+        '--concurrency',
+        '1',
+        '--tag',
+        `${prefix}{app}:bail`,
+        '--base-image',
+        testBaseImage,
+      ],
+      { cwd: root, env: { CI: 'true' } },
+    );
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^broken\s+failed\s/m);
     expect(result.stdout).toMatch(/^alpha\s+skipped\s/m);

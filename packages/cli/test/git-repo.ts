@@ -5,11 +5,23 @@ import { writeTree } from '../../workspace/test/write-tree.js';
 
 /** Runs git in `cwd` with a fixed identity; returns stdout. */
 export function gitIn(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.email=test@example.com', '-c', 'user.name=Test', '-c', 'init.defaultBranch=main', ...args], {
-    cwd,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return execFileSync(
+    'git',
+    [
+      '-c',
+      'user.email=test@example.com',
+      '-c',
+      'user.name=Test',
+      '-c',
+      'init.defaultBranch=main',
+      ...args,
+    ],
+    {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
 }
 
 /** A real git repository in a temp dir holding `files`, committed on `main`. */
@@ -21,11 +33,17 @@ export async function gitRepo(files: Record<string, string | object>): Promise<s
   return root;
 }
 
-export async function writeFiles(root: string, files: Record<string, string | object>): Promise<void> {
+export async function writeFiles(
+  root: string,
+  files: Record<string, string | object>,
+): Promise<void> {
   for (const [file, content] of Object.entries(files)) {
     const target = path.join(root, file);
     await mkdir(path.dirname(target), { recursive: true });
-    await writeFile(target, typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`);
+    await writeFile(
+      target,
+      typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`,
+    );
   }
 }
 
@@ -35,7 +53,8 @@ export async function removePath(root: string, file: string): Promise<void> {
 
 /** Commits everything on a new branch `change` (so `main` stays the base). */
 export function commitChange(root: string, message = 'change'): void {
-  if (gitIn(root, 'rev-parse', '--abbrev-ref', 'HEAD').trim() === 'main') gitIn(root, 'checkout', '--quiet', '-b', 'change');
+  if (gitIn(root, 'rev-parse', '--abbrev-ref', 'HEAD').trim() === 'main')
+    gitIn(root, 'checkout', '--quiet', '-b', 'change');
   gitIn(root, 'add', '-A');
   gitIn(root, 'commit', '--quiet', '--allow-empty', '-m', message);
 }

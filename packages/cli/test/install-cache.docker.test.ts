@@ -26,14 +26,17 @@ interface BuildOutput {
 /** The cache status of an app's install step (`[<app>-deps k/n] RUN … pnpm install …`). */
 function installStep(output: BuildOutput, name: string) {
   const steps = output.results.find((result) => result.app === name)?.steps ?? [];
-  const install = steps.filter((step) => step.name.startsWith(`[${name}-deps `) && step.name.includes('pnpm install'));
+  const install = steps.filter(
+    (step) => step.name.startsWith(`[${name}-deps `) && step.name.includes('pnpm install'),
+  );
   expect(install).toHaveLength(1);
   return install[0]!;
 }
 
 function lock(root: string) {
   const result = spawnSync('pnpm', ['install', '--lockfile-only'], { cwd: root, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`pnpm install --lockfile-only failed: ${result.stderr}${result.stdout}`);
+  if (result.status !== 0)
+    throw new Error(`pnpm install --lockfile-only failed: ${result.stderr}${result.stdout}`);
 }
 
 describe.skipIf(!docker)('per-app install layers on a real engine', () => {
@@ -44,7 +47,12 @@ describe.skipIf(!docker)('per-app install layers on a real engine', () => {
   it("keeps every other app's install layer cached when one app's dependencies change", async () => {
     const root = await writeTree({
       // The run id makes this run's layers its own: an earlier run's cache cannot answer for them.
-      'package.json': { name: 'fixture', private: true, description: runId, packageManager: 'pnpm@10.34.9' },
+      'package.json': {
+        name: 'fixture',
+        private: true,
+        description: runId,
+        packageManager: 'pnpm@10.34.9',
+      },
       'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',
       'apps/one/package.json': app('one', { ms: '2.1.3' }),
       'apps/one/src/main.js': "import ms from 'ms';\nconsole.log(ms(1000));\n",
@@ -53,7 +61,10 @@ describe.skipIf(!docker)('per-app install layers on a real engine', () => {
     });
     lock(root);
     const build = async () => {
-      const result = await runBin(['--json', '--tag', `${prefix}{app}:t`, '--base-image', testBaseImage], { cwd: root });
+      const result = await runBin(
+        ['--json', '--tag', `${prefix}{app}:t`, '--base-image', testBaseImage],
+        { cwd: root },
+      );
       expect(result.stderr).not.toContain('error:');
       expect(result.code).toBe(0);
       return JSON.parse(result.stdout) as BuildOutput;
@@ -63,7 +74,9 @@ describe.skipIf(!docker)('per-app install layers on a real engine', () => {
     expect(installStep(unchanged, 'one').cached).toBe(true);
     expect(installStep(unchanged, 'two').cached).toBe(true);
 
-    await writeFiles(root, { 'apps/two/package.json': app('two', { picocolors: '1.1.1', 'is-number': '7.0.0' }) });
+    await writeFiles(root, {
+      'apps/two/package.json': app('two', { picocolors: '1.1.1', 'is-number': '7.0.0' }),
+    });
     lock(root);
     const afterAdd = await build();
     expect(installStep(afterAdd, 'one').cached).toBe(true);

@@ -1,7 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTree } from '../../workspace/test/write-tree.js';
-import { dockerForTests, removeTestResources, startContainer, testBaseImage, waitFor } from './docker-engine.js';
+import {
+  dockerForTests,
+  removeTestResources,
+  startContainer,
+  testBaseImage,
+  waitFor,
+} from './docker-engine.js';
 import { runBin, type BinResult } from './run-bin.js';
 
 const docker = await dockerForTests();
@@ -13,25 +19,41 @@ async function nextWorkspace(): Promise<string> {
   const root = await writeTree({
     'package.json': { name: 'fixture', private: true, packageManager: 'pnpm@10.34.9' },
     'pnpm-workspace.yaml': 'packages:\n  - apps/*\n  - packages/*\n',
-    'packages/greeting/package.json': { name: '@fx/greeting', version: '1.0.0', type: 'module', main: 'src/index.js', files: ['src'] },
-    'packages/greeting/src/index.js': "export const greeting = (name) => `hello ${name} from next`;\n",
+    'packages/greeting/package.json': {
+      name: '@fx/greeting',
+      version: '1.0.0',
+      type: 'module',
+      main: 'src/index.js',
+      files: ['src'],
+    },
+    'packages/greeting/src/index.js':
+      'export const greeting = (name) => `hello ${name} from next`;\n',
     'apps/site/package.json': {
       name: '@fx/site',
       version: '2.0.0',
       private: true,
       scripts: { build: 'next build' },
-      dependencies: { '@fx/greeting': 'workspace:*', next: '16.4.6', react: '19.3.1', 'react-dom': '19.3.1' },
+      dependencies: {
+        '@fx/greeting': 'workspace:*',
+        next: '16.4.6',
+        react: '19.3.1',
+        'react-dom': '19.3.1',
+      },
       buildImages: { port: 3000, healthPath: '/api/health' },
     },
     'apps/site/next.config.mjs':
       "import path from 'node:path';\nexport default { output: 'standalone', outputFileTracingRoot: path.join(import.meta.dirname, '../..'), transpilePackages: ['@fx/greeting'] };\n",
-    'apps/site/app/layout.js': "export default function Layout({ children }) { return <html><body>{children}</body></html>; }\n",
-    'apps/site/app/page.js': "import { greeting } from '@fx/greeting';\nexport default function Page() { return <main>{greeting('docker')}</main>; }\n",
-    'apps/site/app/api/health/route.js': "export const dynamic = 'force-dynamic';\nexport function GET() { return Response.json({ status: 'ok' }); }\n",
+    'apps/site/app/layout.js':
+      'export default function Layout({ children }) { return <html><body>{children}</body></html>; }\n',
+    'apps/site/app/page.js':
+      "import { greeting } from '@fx/greeting';\nexport default function Page() { return <main>{greeting('docker')}</main>; }\n",
+    'apps/site/app/api/health/route.js':
+      "export const dynamic = 'force-dynamic';\nexport function GET() { return Response.json({ status: 'ok' }); }\n",
     'apps/site/public/robots.txt': 'User-agent: *\n',
   });
   const lock = spawnSync('pnpm', ['install', '--lockfile-only'], { cwd: root, encoding: 'utf8' });
-  if (lock.status !== 0) throw new Error(`pnpm install --lockfile-only failed: ${lock.stderr}${lock.stdout}`);
+  if (lock.status !== 0)
+    throw new Error(`pnpm install --lockfile-only failed: ${lock.stderr}${lock.stdout}`);
   return root;
 }
 
@@ -39,7 +61,10 @@ describe.skipIf(!docker)('a Next.js app (kind next) built and run on a real engi
   let build: BinResult;
   beforeAll(async () => {
     const root = await nextWorkspace();
-    build = await runBin(['--tag', `${prefix}{app}:t`, '--base-image', testBaseImage], { cwd: root, env: { CI: 'true' } });
+    build = await runBin(['--tag', `${prefix}{app}:t`, '--base-image', testBaseImage], {
+      cwd: root,
+      env: { CI: 'true' },
+    });
   });
   afterAll(async () => {
     if (docker) await removeTestResources(docker, runId, prefix);
@@ -53,13 +78,21 @@ describe.skipIf(!docker)('a Next.js app (kind next) built and run on a real engi
     expect(info.Config.User).toBe('1000:1000');
     expect(info.Config.Cmd).toEqual(['node', 'apps/site/server.js']);
     const { container, hostPort } = await startContainer(docker!, image, runId, 3000);
-    const health = await waitFor('site /api/health', async () => {
-      const response = await fetch(`http://127.0.0.1:${hostPort}/api/health`);
-      return response.ok ? ((await response.json()) as unknown) : undefined;
-    }, 60_000);
+    const health = await waitFor(
+      'site /api/health',
+      async () => {
+        const response = await fetch(`http://127.0.0.1:${hostPort}/api/health`);
+        return response.ok ? ((await response.json()) as unknown) : undefined;
+      },
+      60_000,
+    );
     expect(health).toEqual({ status: 'ok' });
-    expect(await (await fetch(`http://127.0.0.1:${hostPort}/`)).text()).toContain('hello docker from next');
-    expect(await (await fetch(`http://127.0.0.1:${hostPort}/robots.txt`)).text()).toContain('User-agent');
+    expect(await (await fetch(`http://127.0.0.1:${hostPort}/`)).text()).toContain(
+      'hello docker from next',
+    );
+    expect(await (await fetch(`http://127.0.0.1:${hostPort}/robots.txt`)).text()).toContain(
+      'User-agent',
+    );
     const started = Date.now();
     await container.stop({ t: 10 });
     expect(Date.now() - started).toBeLessThan(2000);

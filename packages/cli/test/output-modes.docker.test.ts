@@ -12,14 +12,27 @@ describe.skipIf(!docker)('output modes of a real build', () => {
   let root: string;
   const args = ['--tag', `${prefix}{app}:t`, '--base-image', testBaseImage];
   beforeAll(async () => {
-    const app = (name: string) => ({ name: `@fx/${name}`, version: '1.0.0', main: 'dist/main.js', scripts: { build: 'mkdir -p dist && echo "console.log(1)" > dist/main.js' } });
+    const app = (name: string) => ({
+      name: `@fx/${name}`,
+      version: '1.0.0',
+      main: 'dist/main.js',
+      scripts: { build: 'mkdir -p dist && echo "console.log(1)" > dist/main.js' },
+    });
     root = await writeTree({
-      'package.json': { name: 'fixture', private: true, description: runId, packageManager: 'pnpm@10.34.9' },
+      'package.json': {
+        name: 'fixture',
+        private: true,
+        description: runId,
+        packageManager: 'pnpm@10.34.9',
+      },
       'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',
       'apps/one/package.json': app('one'),
       'apps/two/package.json': app('two'),
     });
-    const lock = spawnSync('pnpm', ['install', '--lockfile-only', '--offline'], { cwd: root, encoding: 'utf8' });
+    const lock = spawnSync('pnpm', ['install', '--lockfile-only', '--offline'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     if (lock.status !== 0) throw new Error(`pnpm install --lockfile-only failed: ${lock.stderr}`);
   });
   afterAll(async () => {
@@ -28,8 +41,14 @@ describe.skipIf(!docker)('output modes of a real build', () => {
 
   it('draws a listr2 task list with a row per app on a terminal', () => {
     // `script` gives the CLI a pseudo-terminal of a known width.
-    const command = ['stty cols 120 rows 40;', process.execPath, binPath, ...args].map((part) => (part.includes('{') ? `'${part}'` : part)).join(' ');
-    const result = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: root, encoding: 'utf8', env: { ...process.env, CI: '' } });
+    const command = ['stty cols 120 rows 40;', process.execPath, binPath, ...args]
+      .map((part) => (part.includes('{') ? `'${part}'` : part))
+      .join(' ');
+    const result = spawnSync('script', ['-qec', command, '/dev/null'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, CI: '' },
+    });
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('\u001b[1A'); // rows redrawn in place
     expect(result.stdout).toMatch(/one: built /);
@@ -48,7 +67,10 @@ describe.skipIf(!docker)('output modes of a real build', () => {
   it('prints nothing but JSON on stdout with --json', async () => {
     const result = await runBin([...args, '--json'], { cwd: root, env: { CI: 'true' } });
     expect(result.code).toBe(0);
-    const output = JSON.parse(result.stdout) as { results: { app: string; status: string; contextBytes: number }[]; summary: string };
+    const output = JSON.parse(result.stdout) as {
+      results: { app: string; status: string; contextBytes: number }[];
+      summary: string;
+    };
     expect(output.results.map((entry) => entry.status)).toEqual(['built', 'built']);
     expect(output.results[0]!.contextBytes).toBeGreaterThan(0);
     expect(output.summary).toBe('2 built');

@@ -25,8 +25,14 @@ describe.skipIf(!docker)('pnpm patches in the per-app install, on a real engine'
 
   it('copies the patch files the lockfile names, and the patched dependency runs', async () => {
     const root = await writeTree({
-      'package.json': { name: 'fixture', private: true, description: runId, packageManager: 'pnpm@10.34.9' },
-      'pnpm-workspace.yaml': 'packages:\n  - apps/*\npatchedDependencies:\n  ms@2.1.3: patches/ms@2.1.3.patch\n',
+      'package.json': {
+        name: 'fixture',
+        private: true,
+        description: runId,
+        packageManager: 'pnpm@10.34.9',
+      },
+      'pnpm-workspace.yaml':
+        'packages:\n  - apps/*\npatchedDependencies:\n  ms@2.1.3: patches/ms@2.1.3.patch\n',
       'patches/ms@2.1.3.patch': patch,
       'apps/tool/package.json': {
         name: '@fx/tool',
@@ -39,13 +45,22 @@ describe.skipIf(!docker)('pnpm patches in the per-app install, on a real engine'
       'apps/tool/src/main.js': "require('ms');\nconsole.log(globalThis.patchedBy);\n",
     });
     const lock = spawnSync('pnpm', ['install', '--lockfile-only'], { cwd: root, encoding: 'utf8' });
-    if (lock.status !== 0) throw new Error(`pnpm install --lockfile-only failed: ${lock.stderr}${lock.stdout}`);
-    const build = await runBin(['--tag', `${prefix}{app}:t`, '--base-image', testBaseImage], { cwd: root, env: { CI: 'true' } });
+    if (lock.status !== 0)
+      throw new Error(`pnpm install --lockfile-only failed: ${lock.stderr}${lock.stdout}`);
+    const build = await runBin(['--tag', `${prefix}{app}:t`, '--base-image', testBaseImage], {
+      cwd: root,
+      env: { CI: 'true' },
+    });
     expect(build.stderr + build.stdout).not.toContain('error:');
     expect(build.code).toBe(0);
-    const container = await docker!.createContainer({ Image: `${prefix}tool:t`, Labels: { 'build-images.test': runId } });
+    const container = await docker!.createContainer({
+      Image: `${prefix}tool:t`,
+      Labels: { 'build-images.test': runId },
+    });
     await container.start();
     await container.wait();
-    expect(demuxLogs(await container.logs({ stdout: true, stderr: true })).trim()).toBe('a pnpm patch');
+    expect(demuxLogs(await container.logs({ stdout: true, stderr: true })).trim()).toBe(
+      'a pnpm patch',
+    );
   });
 });

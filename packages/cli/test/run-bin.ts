@@ -10,7 +10,10 @@ export interface BinResult {
 }
 
 /** Runs the built `build-images` bin as a user would, in its own process. */
-export function runBin(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; stdin?: string }): Promise<BinResult> {
+export function runBin(
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; stdin?: string },
+): Promise<BinResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [binPath, ...args], {
       cwd: options.cwd,

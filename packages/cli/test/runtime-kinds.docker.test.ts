@@ -1,11 +1,19 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTree } from '../../workspace/test/write-tree.js';
-import { demuxLogs, dockerForTests, removeTestResources, startContainer, testBaseImage, waitFor } from './docker-engine.js';
+import {
+  demuxLogs,
+  dockerForTests,
+  removeTestResources,
+  startContainer,
+  testBaseImage,
+  waitFor,
+} from './docker-engine.js';
 import { runBin, type BinResult } from './run-bin.js';
 
 const docker = await dockerForTests();
-const bundleImage = process.env['BUILD_IMAGES_BUNDLE_IMAGE'] || 'build-images-local/node-distroless:24.21.0';
+const bundleImage =
+  process.env['BUILD_IMAGES_BUNDLE_IMAGE'] || 'build-images-local/node-distroless:24.21.0';
 const runId = `kinds${Date.now().toString(36)}`;
 const prefix = `build-images-test-${runId}/`;
 const imageOf = (name: string) => `${prefix}${name}:t`;
@@ -24,33 +32,69 @@ process.on('SIGTERM', () => server.close(() => process.exit(0)));
 
 /** A node server, a worker loop, a bundled tool, and a combined image of the first two. */
 async function fixtureWorkspace(): Promise<string> {
-  const app = (name: string, extra: object) => ({ name: `@fx/${name}`, version: '1.2.3', type: 'module', main: 'dist/main.js', files: ['dist'], ...extra });
+  const app = (name: string, extra: object) => ({
+    name: `@fx/${name}`,
+    version: '1.2.3',
+    type: 'module',
+    main: 'dist/main.js',
+    files: ['dist'],
+    ...extra,
+  });
   const root = await writeTree({
-    'package.json': { name: 'fixture', private: true, packageManager: 'pnpm@10.34.9', buildImages: { combined: [{ name: 'all', apps: ['svc', 'job'] }] } },
-    'pnpm-workspace.yaml': 'packages:\n  - apps/*\n  - packages/*\nonlyBuiltDependencies:\n  - esbuild\n',
-    'packages/shared/package.json': { name: '@fx/shared', version: '1.0.0', type: 'module', main: 'dist/index.js', files: ['dist'], scripts: { build: copyBuild } },
+    'package.json': {
+      name: 'fixture',
+      private: true,
+      packageManager: 'pnpm@10.34.9',
+      buildImages: { combined: [{ name: 'all', apps: ['svc', 'job'] }] },
+    },
+    'pnpm-workspace.yaml':
+      'packages:\n  - apps/*\n  - packages/*\nonlyBuiltDependencies:\n  - esbuild\n',
+    'packages/shared/package.json': {
+      name: '@fx/shared',
+      version: '1.0.0',
+      type: 'module',
+      main: 'dist/index.js',
+      files: ['dist'],
+      scripts: { build: copyBuild },
+    },
     'packages/shared/src/index.js': 'export const greet = (name) => `hello from ${name}`;\n',
-    'apps/svc/package.json': app('svc', { scripts: { build: copyBuild, dev: 'node src/main.js' }, dependencies: { '@fx/shared': 'workspace:*' }, buildImages: { port: 3000, healthPath: '/health' } }),
+    'apps/svc/package.json': app('svc', {
+      scripts: { build: copyBuild, dev: 'node src/main.js' },
+      dependencies: { '@fx/shared': 'workspace:*' },
+      buildImages: { port: 3000, healthPath: '/health' },
+    }),
     'apps/svc/src/main.js': server('svc', 3000),
-    'apps/job/package.json': app('job', { scripts: { build: copyBuild }, dependencies: { '@fx/shared': 'workspace:*' } }),
-    'apps/job/src/main.js': "import { greet } from '@fx/shared';\nconst timer = setInterval(() => console.log(greet('job')), 200);\nprocess.on('SIGTERM', () => { clearInterval(timer); process.exit(0); });\n",
+    'apps/job/package.json': app('job', {
+      scripts: { build: copyBuild },
+      dependencies: { '@fx/shared': 'workspace:*' },
+    }),
+    'apps/job/src/main.js':
+      "import { greet } from '@fx/shared';\nconst timer = setInterval(() => console.log(greet('job')), 200);\nprocess.on('SIGTERM', () => { clearInterval(timer); process.exit(0); });\n",
     'apps/tool/package.json': app('tool', {
       scripts: { build: copyBuild },
       dependencies: { '@fx/shared': 'workspace:*', ms: '2.1.3' },
       devDependencies: { esbuild: '0.28.2' },
       buildImages: { kind: 'bundle', port: 4000, healthPath: '/health' },
     }),
-    'apps/tool/src/main.js': server('tool', 4000).replace("import { greet } from '@fx/shared';", "import { greet } from '@fx/shared';\nimport ms from 'ms';\nconsole.log('tool up in', ms(1500));"),
+    'apps/tool/src/main.js': server('tool', 4000).replace(
+      "import { greet } from '@fx/shared';",
+      "import { greet } from '@fx/shared';\nimport ms from 'ms';\nconsole.log('tool up in', ms(1500));",
+    ),
   });
   const lock = spawnSync('pnpm', ['install', '--lockfile-only'], { cwd: root, encoding: 'utf8' });
-  if (lock.status !== 0) throw new Error(`pnpm install --lockfile-only failed: ${lock.stderr}${lock.stdout}`);
+  if (lock.status !== 0)
+    throw new Error(`pnpm install --lockfile-only failed: ${lock.stderr}${lock.stdout}`);
   return root;
 }
 
 /** Zombie processes in a running container, read from /proc with node (no ps needed). */
 async function zombies(containerId: string): Promise<number> {
   const exec = await docker!.getContainer(containerId).exec({
-    Cmd: ['node', '-e', "const fs=require('fs');console.log(fs.readdirSync('/proc').filter((p)=>/^\\d+$/.test(p)).filter((p)=>{try{return fs.readFileSync('/proc/'+p+'/stat','utf8').split(') ')[1][0]==='Z'}catch{return false}}).length)"],
+    Cmd: [
+      'node',
+      '-e',
+      "const fs=require('fs');console.log(fs.readdirSync('/proc').filter((p)=>/^\\d+$/.test(p)).filter((p)=>{try{return fs.readFileSync('/proc/'+p+'/stat','utf8').split(') ')[1][0]==='Z'}catch{return false}}).length)",
+    ],
     AttachStdout: true,
     AttachStderr: true,
   });
@@ -67,7 +111,10 @@ describe.skipIf(!docker)('runtime kinds built and run on a real engine', () => {
 
   beforeAll(async () => {
     root = await fixtureWorkspace();
-    build = await runBin(['--tag', `${prefix}{app}:t`, '--base-image', testBaseImage, '--bundle-image', bundleImage], { cwd: root, env: { CI: 'true' } });
+    build = await runBin(
+      ['--tag', `${prefix}{app}:t`, '--base-image', testBaseImage, '--bundle-image', bundleImage],
+      { cwd: root, env: { CI: 'true' } },
+    );
   });
   afterAll(async () => {
     if (docker) await removeTestResources(docker, runId, prefix);
@@ -89,8 +136,15 @@ describe.skipIf(!docker)('runtime kinds built and run on a real engine', () => {
       return response.ok ? ((await response.json()) as unknown) : undefined;
     });
     expect(body).toEqual({ status: 'ok' });
-    expect(demuxLogs(await container.logs({ stdout: true, stderr: true }))).toContain('tool up in 2s');
-    const noShell = await docker!.createContainer({ Image: imageOf('tool'), Entrypoint: ['/bin/sh'], Cmd: ['-c', 'true'], Labels: { 'build-images.test': runId } });
+    expect(demuxLogs(await container.logs({ stdout: true, stderr: true }))).toContain(
+      'tool up in 2s',
+    );
+    const noShell = await docker!.createContainer({
+      Image: imageOf('tool'),
+      Entrypoint: ['/bin/sh'],
+      Cmd: ['-c', 'true'],
+      Labels: { 'build-images.test': runId },
+    });
     await expect(noShell.start()).rejects.toThrow(/no such file or directory|not found/);
     const started = Date.now();
     await container.stop({ t: 10 });
@@ -98,16 +152,33 @@ describe.skipIf(!docker)('runtime kinds built and run on a real engine', () => {
   });
 
   it('passes the exit code through the init', async () => {
-    const container = await docker!.createContainer({ Image: imageOf('svc'), Cmd: ['node', '-e', 'process.exit(7)'], Labels: { 'build-images.test': runId } });
+    const container = await docker!.createContainer({
+      Image: imageOf('svc'),
+      Cmd: ['node', '-e', 'process.exit(7)'],
+      Labels: { 'build-images.test': runId },
+    });
     await container.start();
     expect((await container.wait()).StatusCode).toBe(7);
   });
 
   it('reaps orphaned zombies with tini as PID 1 (and leaves them without it)', async () => {
-    const orphanMaker = ['node', '-e', "require('child_process').spawn('sh', ['-c', 'sleep 0.2 & exit 0'], { stdio: 'ignore' }); setInterval(() => {}, 1000);"];
-    const withInit = await docker!.createContainer({ Image: imageOf('svc'), Cmd: orphanMaker, Labels: { 'build-images.test': runId } });
+    const orphanMaker = [
+      'node',
+      '-e',
+      "require('child_process').spawn('sh', ['-c', 'sleep 0.2 & exit 0'], { stdio: 'ignore' }); setInterval(() => {}, 1000);",
+    ];
+    const withInit = await docker!.createContainer({
+      Image: imageOf('svc'),
+      Cmd: orphanMaker,
+      Labels: { 'build-images.test': runId },
+    });
     await withInit.start();
-    const withoutInit = await docker!.createContainer({ Image: imageOf('svc'), Entrypoint: orphanMaker.slice(0, 1), Cmd: orphanMaker.slice(1), Labels: { 'build-images.test': runId } });
+    const withoutInit = await docker!.createContainer({
+      Image: imageOf('svc'),
+      Entrypoint: orphanMaker.slice(0, 1),
+      Cmd: orphanMaker.slice(1),
+      Labels: { 'build-images.test': runId },
+    });
     await withoutInit.start();
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await zombies(withInit.id)).toBe(0);
@@ -116,8 +187,14 @@ describe.skipIf(!docker)('runtime kinds built and run on a real engine', () => {
 
   it('runs both apps of the combined image and stops them together', async () => {
     const { container, hostPort } = await startContainer(docker!, imageOf('all'), runId, 3000);
-    await waitFor('all: svc /health', async () => ((await fetch(`http://127.0.0.1:${hostPort}/health`)).ok ? true : undefined));
-    await waitFor('all: job output', async () => (demuxLogs(await container.logs({ stdout: true, stderr: true })).includes('hello from job') ? true : undefined));
+    await waitFor('all: svc /health', async () =>
+      (await fetch(`http://127.0.0.1:${hostPort}/health`)).ok ? true : undefined,
+    );
+    await waitFor('all: job output', async () =>
+      demuxLogs(await container.logs({ stdout: true, stderr: true })).includes('hello from job')
+        ? true
+        : undefined,
+    );
     const started = Date.now();
     await container.stop({ t: 10 });
     expect(Date.now() - started).toBeLessThan(2000);
@@ -125,7 +202,11 @@ describe.skipIf(!docker)('runtime kinds built and run on a real engine', () => {
   });
 
   it('exits non-zero as soon as one app of the combined image crashes', async () => {
-    const container = await docker!.createContainer({ Image: imageOf('all'), Env: ['CRASH_AFTER_MS=500'], Labels: { 'build-images.test': runId } });
+    const container = await docker!.createContainer({
+      Image: imageOf('all'),
+      Env: ['CRASH_AFTER_MS=500'],
+      Labels: { 'build-images.test': runId },
+    });
     await container.start();
     const result = await container.wait();
     expect(result.StatusCode).toBe(3);
@@ -134,14 +215,19 @@ describe.skipIf(!docker)('runtime kinds built and run on a real engine', () => {
   });
 
   it('builds the dev target with every dependency and the sources', async () => {
-    const dev = await runBin(['svc', '--dev', '--tag', `${prefix}{app}:t`, '--base-image', testBaseImage], { cwd: root, env: { CI: 'true' } });
+    const dev = await runBin(
+      ['svc', '--dev', '--tag', `${prefix}{app}:t`, '--base-image', testBaseImage],
+      { cwd: root, env: { CI: 'true' } },
+    );
     expect(dev.code).toBe(0);
     const info = await docker!.getImage(imageOf('svc-dev')).inspect();
     expect(info.Config.User).toBe('1000:1000');
     expect(info.Config.Env).toContain('NODE_ENV=development');
     expect(info.Config.Cmd).toEqual(['pnpm', 'run', 'dev']);
     const { container, hostPort } = await startContainer(docker!, imageOf('svc-dev'), runId, 3000);
-    await waitFor('svc-dev /health', async () => ((await fetch(`http://127.0.0.1:${hostPort}/health`)).ok ? true : undefined));
+    await waitFor('svc-dev /health', async () =>
+      (await fetch(`http://127.0.0.1:${hostPort}/health`)).ok ? true : undefined,
+    );
     await container.remove({ force: true });
   });
 });

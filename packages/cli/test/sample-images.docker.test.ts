@@ -1,6 +1,13 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demuxLogs, dockerForTests, removeTestResources, startContainer, testBaseImage, waitFor } from './docker-engine.js';
+import {
+  demuxLogs,
+  dockerForTests,
+  removeTestResources,
+  startContainer,
+  testBaseImage,
+  waitFor,
+} from './docker-engine.js';
 import { runBin, type BinResult } from './run-bin.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
@@ -10,7 +17,11 @@ const prefix = `build-images-test-${runId}/`;
 const imageOf = (app: string) => `${prefix}${app}:test`;
 
 async function containerOutput(image: string, cmd: string[]): Promise<string> {
-  const container = await docker!.createContainer({ Image: image, Cmd: cmd, Labels: { 'build-images.test': runId } });
+  const container = await docker!.createContainer({
+    Image: image,
+    Cmd: cmd,
+    Labels: { 'build-images.test': runId },
+  });
   await container.start();
   await container.wait();
   const logs = await container.logs({ stdout: true, stderr: true });
@@ -22,7 +33,10 @@ describe.skipIf(!docker)('the sample workspace built by build-images on a real e
   let build: BinResult;
 
   beforeAll(async () => {
-    build = await runBin(['--tag', `${prefix}{app}:test`, '--base-image', testBaseImage], { cwd: repoRoot, env: { CI: 'true' } });
+    build = await runBin(['--tag', `${prefix}{app}:test`, '--base-image', testBaseImage], {
+      cwd: repoRoot,
+      env: { CI: 'true' },
+    });
   });
 
   afterAll(async () => {
@@ -38,43 +52,56 @@ describe.skipIf(!docker)('the sample workspace built by build-images on a real e
     expect(build.stdout).toContain('3 built');
   });
 
-  it.each(['api', 'web', 'worker'])('runs %s as a non-root user with NODE_ENV=production', async (app) => {
-    const info = await docker!.getImage(imageOf(app)).inspect();
-    expect(info.Config.User).toBe('1000:1000');
-    expect(info.Config.Env).toContain('NODE_ENV=production');
-    expect(info.Config.Entrypoint).toEqual(['tini', '--']);
-    expect(await containerOutput(imageOf(app), ['id', '-u'])).toBe('1000');
-  });
+  it.each(['api', 'web', 'worker'])(
+    'runs %s as a non-root user with NODE_ENV=production',
+    async (app) => {
+      const info = await docker!.getImage(imageOf(app)).inspect();
+      expect(info.Config.User).toBe('1000:1000');
+      expect(info.Config.Env).toContain('NODE_ENV=production');
+      expect(info.Config.Entrypoint).toEqual(['tini', '--']);
+      expect(await containerOutput(imageOf(app), ['id', '-u'])).toBe('1000');
+    },
+  );
 
-  it.each(['api', 'web', 'worker'])('ships no sources, devDependencies or pnpm store in %s', async (app) => {
-    const listing = await containerOutput(imageOf(app), ['sh', '-c', 'ls -a /app; ls /app/node_modules /app/node_modules/.pnpm; ls -d /pnpm /root/.local/share/pnpm 2>&1 || true']);
-    expect(listing).toContain('dist');
-    expect(listing).not.toMatch(/^src$/m);
-    expect(listing).not.toMatch(/^test$/m);
-    expect(listing).not.toContain('typescript@');
-    expect(listing).not.toContain('vite@');
-    expect(listing).toContain("ls: /pnpm: No such file or directory");
-  });
+  it.each(['api', 'web', 'worker'])(
+    'ships no sources, devDependencies or pnpm store in %s',
+    async (app) => {
+      const listing = await containerOutput(imageOf(app), [
+        'sh',
+        '-c',
+        'ls -a /app; ls /app/node_modules /app/node_modules/.pnpm; ls -d /pnpm /root/.local/share/pnpm 2>&1 || true',
+      ]);
+      expect(listing).toContain('dist');
+      expect(listing).not.toMatch(/^src$/m);
+      expect(listing).not.toMatch(/^test$/m);
+      expect(listing).not.toContain('typescript@');
+      expect(listing).not.toContain('vite@');
+      expect(listing).toContain('ls: /pnpm: No such file or directory');
+    },
+  );
 
   it.each([
     ['api', 3000],
     ['web', 8080],
-  ])('%s answers /health, and its HEALTHCHECK command passes inside the container', async (app, port) => {
-    const { container, hostPort } = await startContainer(docker!, imageOf(app), runId, port);
-    const body = await waitFor(`${app} /health`, async () => {
-      const response = await fetch(`http://127.0.0.1:${hostPort}/health`);
-      return response.ok ? ((await response.json()) as unknown) : undefined;
-    });
-    expect(body).toMatchObject({ status: 'ok' });
-    const info = await container.inspect();
-    expect(info.Config.ExposedPorts).toHaveProperty(`${port}/tcp`);
-    const [kind, ...probe] = info.Config.Healthcheck?.Test ?? [];
-    expect(kind).toBe('CMD');
-    const exec = await container.exec({ Cmd: probe, AttachStdout: true, AttachStderr: true });
-    const stream = await exec.start({});
-    await new Promise((resolve) => stream.on('end', resolve).resume());
-    expect((await exec.inspect()).ExitCode).toBe(0);
-  });
+  ])(
+    '%s answers /health, and its HEALTHCHECK command passes inside the container',
+    async (app, port) => {
+      const { container, hostPort } = await startContainer(docker!, imageOf(app), runId, port);
+      const body = await waitFor(`${app} /health`, async () => {
+        const response = await fetch(`http://127.0.0.1:${hostPort}/health`);
+        return response.ok ? ((await response.json()) as unknown) : undefined;
+      });
+      expect(body).toMatchObject({ status: 'ok' });
+      const info = await container.inspect();
+      expect(info.Config.ExposedPorts).toHaveProperty(`${port}/tcp`);
+      const [kind, ...probe] = info.Config.Healthcheck?.Test ?? [];
+      expect(kind).toBe('CMD');
+      const exec = await container.exec({ Cmd: probe, AttachStdout: true, AttachStderr: true });
+      const stream = await exec.start({});
+      await new Promise((resolve) => stream.on('end', resolve).resume());
+      expect((await exec.inspect()).ExitCode).toBe(0);
+    },
+  );
 
   it('serves the web page built at image build time', async () => {
     const { hostPort } = await startContainer(docker!, imageOf('web'), runId, 8080);

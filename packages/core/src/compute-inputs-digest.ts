@@ -43,14 +43,17 @@ export function digestFiles(files: readonly HashedFile[]): string {
  */
 export function computeInputsDigest(inputs: DigestInputs): string {
   const hash = createHash('sha256');
-  const field = (name: string, value: string) => hash.update(`${name}\0${value.length}\0${value}\0`);
+  const field = (name: string, value: string) =>
+    hash.update(`${name}\0${value.length}\0${value}\0`);
   field('version', digestVersion);
   field('base', inputs.baseImage);
-  for (const key of Object.keys(inputs.buildArgs).sort(compare)) field(`arg:${key}`, inputs.buildArgs[key]!);
+  for (const key of Object.keys(inputs.buildArgs).sort(compare))
+    field(`arg:${key}`, inputs.buildArgs[key]!);
   field('dockerfile', inputs.dockerfileStages);
   field('lockfile', inputs.lockfileSlice);
   field('root', digestFiles(inputs.rootFiles));
-  for (const dir of [...inputs.packages.keys()].sort(compare)) field(`package:${dir}`, inputs.packages.get(dir)!);
+  for (const dir of [...inputs.packages.keys()].sort(compare))
+    field(`package:${dir}`, inputs.packages.get(dir)!);
   return `sha256:${hash.digest('hex')}`;
 }
 

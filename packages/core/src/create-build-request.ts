@@ -32,7 +32,11 @@ export interface BuildRequestOptions {
 export function renderCacheFrom(templates: readonly string[], imageName: string): string[] {
   return templates.map((template) => {
     const ref = template.replace(/\{([^{}]*)\}/g, (placeholder, name: string) => {
-      if (name !== 'app') throw new BuildImagesError('USAGE', `${placeholder} is not known in a --cache-from reference: only {app} is`);
+      if (name !== 'app')
+        throw new BuildImagesError(
+          'USAGE',
+          `${placeholder} is not known in a --cache-from reference: only {app} is`,
+        );
       return imageName;
     });
     parseImageReference(ref);
@@ -44,12 +48,22 @@ export function renderCacheFrom(templates: readonly string[], imageName: string)
  * The request for one app's build: its target and tags, and a context of exactly the
  * files its target reads (root manifests, the Dockerfile, its workspace closure).
  */
-export function createBuildRequest(plan: BuildPlan, name: string, options: BuildRequestOptions): ImageBuildRequest {
+export function createBuildRequest(
+  plan: BuildPlan,
+  name: string,
+  options: BuildRequestOptions,
+): ImageBuildRequest {
   const members = imageMembers(plan, name);
   const combined = plan.combined.find((image) => image.name === name);
   const generated = members.flatMap((app) => [
-    { path: lockfileSlicePath(plan, app), content: options.lockfileSlices.get(app.name)?.lockfile ?? '' },
-    { path: sliceRootManifestPath(plan, app), content: options.lockfileSlices.get(app.name)?.rootManifest ?? '' },
+    {
+      path: lockfileSlicePath(plan, app),
+      content: options.lockfileSlices.get(app.name)?.lockfile ?? '',
+    },
+    {
+      path: sliceRootManifestPath(plan, app),
+      content: options.lockfileSlices.get(app.name)?.rootManifest ?? '',
+    },
   ]);
   if (combined) generated.push({ path: supervisorPath, content: supervisorSource });
   const single = members.length === 1 ? members[0] : undefined;
@@ -60,7 +74,13 @@ export function createBuildRequest(plan: BuildPlan, name: string, options: Build
     dockerfile: plan.dockerfilePath,
     context: {
       root: options.root,
-      files: [...new Set([...plan.rootFiles.filter((file) => file !== 'pnpm-lock.yaml' && file !== 'package.json'), plan.dockerfilePath, ...options.packageFiles])].sort(),
+      files: [
+        ...new Set([
+          ...plan.rootFiles.filter((file) => file !== 'pnpm-lock.yaml' && file !== 'package.json'),
+          plan.dockerfilePath,
+          ...options.packageFiles,
+        ]),
+      ].sort(),
       generated,
     },
     buildArgs: {
@@ -69,7 +89,9 @@ export function createBuildRequest(plan: BuildPlan, name: string, options: Build
       // BuildKit reads this argument itself; no Dockerfile ARG uses it, so it changes no step's cache key.
       ...(options.inlineCache ? { BUILDKIT_INLINE_CACHE: '1' } : {}),
     },
-    ...(options.cacheFrom && options.cacheFrom.length > 0 ? { cacheFrom: [...options.cacheFrom] } : {}),
+    ...(options.cacheFrom && options.cacheFrom.length > 0
+      ? { cacheFrom: [...options.cacheFrom] }
+      : {}),
     // Labels go on the build call, not into the Dockerfile, so they never break the cache.
     labels: {
       'org.opencontainers.image.title': name,

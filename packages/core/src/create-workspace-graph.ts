@@ -12,7 +12,13 @@ export type WorkspaceGraph = ReadonlyMap<PackageName, WorkspaceGraphNode>;
 
 export type WorkspaceProblem =
   | { kind: 'duplicate-name'; name: PackageName; manifestPaths: string[] }
-  | { kind: 'unknown-workspace-dependency'; from: PackageName; manifestPath: string; dependency: string; spec: string }
+  | {
+      kind: 'unknown-workspace-dependency';
+      from: PackageName;
+      manifestPath: string;
+      dependency: string;
+      spec: string;
+    }
   | { kind: 'cycle'; path: PackageName[] };
 
 export interface WorkspaceGraphResult {
@@ -58,7 +64,12 @@ function linkedPackage(
     return pkg?.name;
   }
   const candidate = byName.get(key);
-  if (options.linkWorkspacePackages && candidate?.version && semver.validRange(spec) && semver.satisfies(candidate.version, spec)) {
+  if (
+    options.linkWorkspacePackages &&
+    candidate?.version &&
+    semver.validRange(spec) &&
+    semver.satisfies(candidate.version, spec)
+  ) {
     return candidate.name;
   }
   return undefined;
@@ -68,7 +79,10 @@ function linkedPackage(
  * Builds the graph of workspace packages and their internal dependencies.
  * Pure: problems come back as data, reported together by the caller.
  */
-export function createWorkspaceGraph(packages: readonly WorkspacePackage[], options: WorkspaceGraphOptions = { linkWorkspacePackages: false }): WorkspaceGraphResult {
+export function createWorkspaceGraph(
+  packages: readonly WorkspacePackage[],
+  options: WorkspaceGraphOptions = { linkWorkspacePackages: false },
+): WorkspaceGraphResult {
   const problems: WorkspaceProblem[] = [];
   const byName = new Map<PackageName, WorkspacePackage>();
   const duplicates = new Map<PackageName, string[]>();
@@ -92,7 +106,8 @@ export function createWorkspaceGraph(packages: readonly WorkspacePackage[], opti
     const internal = new Set<PackageName>();
     for (const field of dependencyFields) {
       for (const [key, spec] of Object.entries(pkg.dependencies[field] ?? {})) {
-        const target = linkedPackage(pkg, key, spec, byName, byDir, options) as PackageName | undefined;
+        const target = linkedPackage(pkg, key, spec, byName, byDir, options) as
+          PackageName | undefined;
         if (target === undefined) continue;
         if (!byName.has(target)) {
           problems.push({

@@ -36,7 +36,8 @@ const maxNameLength = 255;
 // The distribution/reference grammar for one path component, a tag, a domain and a digest.
 const pathComponent = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const tagPattern = /^[\w][\w.-]{0,127}$/;
-const domainPattern = /^(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?$/;
+const domainPattern =
+  /^(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?$/;
 const digestPattern = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
 const tagCharacters = 'a tag may only contain letters, digits, "_", "." and "-"';
 
@@ -67,7 +68,10 @@ export function analyseImageReference(ref: string): ImageReference | { problem: 
       // "app:feature/x" reads as host "app:feature": the real mistake is the "/" in a tag.
       const colon = rest.indexOf(':');
       if (colon >= 0 && colon < slash && !/^\d+$/.test(first.slice(first.indexOf(':') + 1))) {
-        return problem(describeTagProblem(rest.slice(colon + 1)) ?? `"${first}" is not a valid registry host[:port]`);
+        return problem(
+          describeTagProblem(rest.slice(colon + 1)) ??
+            `"${first}" is not a valid registry host[:port]`,
+        );
       }
       return problem(`"${first}" is not a valid registry host[:port]`);
     }
@@ -84,21 +88,34 @@ export function analyseImageReference(ref: string): ImageReference | { problem: 
   }
 
   if (path === '') return problem('the repository name is empty');
-  if (/[A-Z]/.test(path)) return problem(`the repository name "${path}" has upper-case letters; repository names must be lower-case`);
+  if (/[A-Z]/.test(path))
+    return problem(
+      `the repository name "${path}" has upper-case letters; repository names must be lower-case`,
+    );
   const components = path.split('/');
-  if (components.some((component) => component === '')) return problem(`the repository name "${path}" has an empty path component`);
+  if (components.some((component) => component === ''))
+    return problem(`the repository name "${path}" has an empty path component`);
   const bad = components.find((component) => !pathComponent.test(component));
   if (bad !== undefined) {
-    return problem(`"${bad}" is not a valid path component: lower-case letters and digits, separated by ".", "_", "__" or "-", with no separator at either end`);
+    return problem(
+      `"${bad}" is not a valid path component: lower-case letters and digits, separated by ".", "_", "__" or "-", with no separator at either end`,
+    );
   }
   const fullName = registry === undefined ? path : `${registry}/${path}`;
-  if (fullName.length > maxNameLength) return problem(`the name is ${fullName.length} characters long; at most ${maxNameLength} are allowed`);
-  if (registry === undefined && /^[a-f0-9]{64}$/.test(path)) return problem('a 64-digit hexadecimal name is an image id, not a repository name');
+  if (fullName.length > maxNameLength)
+    return problem(
+      `the name is ${fullName.length} characters long; at most ${maxNameLength} are allowed`,
+    );
+  if (registry === undefined && /^[a-f0-9]{64}$/.test(path))
+    return problem('a 64-digit hexadecimal name is an image id, not a repository name');
 
-  const normalizedRegistry = registry === undefined || registry === 'index.docker.io' ? defaultRegistry : registry;
+  const normalizedRegistry =
+    registry === undefined || registry === 'index.docker.io' ? defaultRegistry : registry;
   const onHub = normalizedRegistry === defaultRegistry;
   const repository = onHub && components.length === 1 ? `library/${path}` : path;
-  const name = onHub ? repository.replace(/^library\/(?=[^/]+$)/, '') : `${normalizedRegistry}/${repository}`;
+  const name = onHub
+    ? repository.replace(/^library\/(?=[^/]+$)/, '')
+    : `${normalizedRegistry}/${repository}`;
   const reference: ImageReference = { registry: normalizedRegistry, repository, name };
   if (tag !== undefined) reference.tag = tag;
   else if (digest === undefined) reference.tag = 'latest';
@@ -110,9 +127,12 @@ export function analyseImageReference(ref: string): ImageReference | { problem: 
 export function describeTagProblem(tag: string): string | undefined {
   if (tagPattern.test(tag)) return undefined;
   if (tag === '') return 'the tag after ":" is empty';
-  if (tag.length > maxTagLength) return `the tag is ${tag.length} characters long; at most ${maxTagLength} are allowed`;
-  if (tag.includes('/')) return `the tag "${tag}" contains "/"; ${tagCharacters} (replace "/" with "-")`;
-  if (/^[.-]/.test(tag)) return `the tag "${tag}" starts with "${tag[0]}"; a tag must start with a letter, a digit or "_"`;
+  if (tag.length > maxTagLength)
+    return `the tag is ${tag.length} characters long; at most ${maxTagLength} are allowed`;
+  if (tag.includes('/'))
+    return `the tag "${tag}" contains "/"; ${tagCharacters} (replace "/" with "-")`;
+  if (/^[.-]/.test(tag))
+    return `the tag "${tag}" starts with "${tag[0]}"; a tag must start with a letter, a digit or "_"`;
   const invalid = [...tag].find((char) => !/[\w.-]/.test(char));
   return `the tag "${tag}" contains "${invalid ?? '?'}"; ${tagCharacters}`;
 }
@@ -129,15 +149,21 @@ function describeDigestProblem(digest: string): string | undefined {
 export function parseImageReference(ref: string): ImageReference {
   const result = analyseImageReference(ref);
   if ('problem' in result) {
-    throw new BuildImagesError('IMAGE_REFERENCE_INVALID', `Invalid image reference "${ref}": ${result.problem}`, {
-      hint: 'A reference is [registry[:port]/]lower-case/path[:tag] with a tag of at most 128 letters, digits, "_", "." or "-", not starting with "." or "-".',
-    });
+    throw new BuildImagesError(
+      'IMAGE_REFERENCE_INVALID',
+      `Invalid image reference "${ref}": ${result.problem}`,
+      {
+        hint: 'A reference is [registry[:port]/]lower-case/path[:tag] with a tag of at most 128 letters, digits, "_", "." or "-", not starting with "." or "-".',
+      },
+    );
   }
   return result;
 }
 
 /** Formats a reference as docker shows it: `name:tag`, `name@digest` or `name:tag@digest`. */
-export function formatImageReference(reference: Pick<ImageReference, 'name' | 'tag' | 'digest'>): string {
+export function formatImageReference(
+  reference: Pick<ImageReference, 'name' | 'tag' | 'digest'>,
+): string {
   return `${reference.name}${reference.tag === undefined ? '' : `:${reference.tag}`}${reference.digest === undefined ? '' : `@${reference.digest}`}`;
 }
 

@@ -240,7 +240,8 @@ export function lockfileSliceDigest(lockfile: Lockfile, importerIds: readonly st
   const names = new Set(sorted.map((depPath) => splitDepPath(depPath).name));
   const patches = asRecord(lockfile.topLevel.get('patchedDependencies'));
   for (const [selector, patch] of sortedEntries(new Map(Object.entries(patches)))) {
-    if (names.has(splitDepPath(selector).name)) hash.update(`${recordLine('patch', selector, patch)}\0`);
+    if (names.has(splitDepPath(selector).name))
+      hash.update(`${recordLine('patch', selector, patch)}\0`);
   }
   for (const depPath of sorted) hash.update(`${cache.packageHash(depPath)}\0`);
   return hash.digest('hex');
@@ -291,11 +292,20 @@ function sliceCacheOf(lockfile: Lockfile): SliceCache {
             lines.push(recordLine('dependency', id, field, name, dep.specifier, dep.version));
             const catalog = catalogName(dep.specifier);
             if (catalog !== undefined) {
-              lines.push(recordLine('catalog', id, catalog, name, own(asRecord(own(catalogs, catalog)), name) ?? null));
+              lines.push(
+                recordLine(
+                  'catalog',
+                  id,
+                  catalog,
+                  name,
+                  own(asRecord(own(catalogs, catalog)), name) ?? null,
+                ),
+              );
             }
           }
         }
-        for (const [key, value] of sortedEntries(importer.other)) lines.push(recordLine('importer-key', id, key, value));
+        for (const [key, value] of sortedEntries(importer.other))
+          lines.push(recordLine('importer-key', id, key, value));
       }
       entry = { text: lines.join('\n'), closure: closure(lockfile, [id]) };
       importers.set(id, entry);
@@ -304,10 +314,13 @@ function sliceCacheOf(lockfile: Lockfile): SliceCache {
     packageText(depPath) {
       let text = packages.get(depPath);
       if (text !== undefined) return text;
-      const lines = [recordLine('package', depPath, lockfile.resolutions.get(withoutSuffix(depPath)) ?? null)];
+      const lines = [
+        recordLine('package', depPath, lockfile.resolutions.get(withoutSuffix(depPath)) ?? null),
+      ];
       const snapshot = lockfile.snapshots.get(depPath);
       for (const field of snapshot === undefined ? [] : snapshotDependencyFields) {
-        for (const [name, reference] of sortedEntries(snapshot![field])) lines.push(recordLine('edge', depPath, field, name, reference));
+        for (const [name, reference] of sortedEntries(snapshot![field]))
+          lines.push(recordLine('edge', depPath, field, name, reference));
       }
       text = lines.join('\n');
       packages.set(depPath, text);
@@ -326,8 +339,6 @@ function sliceCacheOf(lockfile: Lockfile): SliceCache {
   return cache;
 }
 
-
-
 function parseYaml(text: string, file: string): unknown {
   // pnpm 11 and later may put an "env" document (pnpm's own version, config dependencies)
   // before the project's; the project's lockfile is always the last document.
@@ -338,7 +349,9 @@ function parseYaml(text: string, file: string): unknown {
     documents = loadAll(text);
   } catch (cause) {
     const mark = (cause as { mark?: { line: number; column: number } }).mark;
-    const reason = (cause as { reason?: string }).reason ?? (cause instanceof Error ? cause.message.split('\n')[0] : String(cause));
+    const reason =
+      (cause as { reason?: string }).reason ??
+      (cause instanceof Error ? cause.message.split('\n')[0] : String(cause));
     const at = mark === undefined ? '' : `:${mark.line + 1}:${mark.column + 1}`;
     throw new BuildImagesError('LOCKFILE_INVALID', `${file}${at}: not valid YAML: ${reason}`, {
       hint: 'Resolve any merge conflict in it, or regenerate it with `pnpm install`.',

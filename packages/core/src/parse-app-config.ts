@@ -24,7 +24,16 @@ export interface AppConfig {
   entry: string | undefined;
 }
 
-const knownKeys = ['kind', 'port', 'healthPath', 'command', 'baseImage', 'keep', 'buildArgs', 'entry'] as const;
+const knownKeys = [
+  'kind',
+  'port',
+  'healthPath',
+  'command',
+  'baseImage',
+  'keep',
+  'buildArgs',
+  'entry',
+] as const;
 
 /** The known key nearest to a mistyped one (edit distance ≤ 3), for "did you mean". */
 export function nearest(key: string, candidates: readonly string[]): string | undefined {
@@ -35,13 +44,19 @@ export function nearest(key: string, candidates: readonly string[]): string | un
       row[0] = i;
       for (let j = 1; j <= b.length; j++) {
         const current = row[j]!;
-        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
+        row[j] = Math.min(
+          row[j]! + 1,
+          row[j - 1]! + 1,
+          previous + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1),
+        );
         previous = current;
       }
     }
     return row[b.length]!;
   };
-  const best = candidates.map((candidate) => ({ candidate, score: distance(key, candidate) })).sort((a, b) => a.score - b.score)[0];
+  const best = candidates
+    .map((candidate) => ({ candidate, score: distance(key, candidate) }))
+    .sort((a, b) => a.score - b.score)[0];
   return best && best.score <= 3 ? best.candidate : undefined;
 }
 
@@ -51,7 +66,9 @@ const safeRelativePath = /^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[\w@.+/-]+$/;
 /** Parses and validates `buildImages`; each problem names the manifest and the field. */
 export function parseAppConfig(pkg: WorkspacePackage): { config: AppConfig; problems: string[] } {
   const problems: string[] = [];
-  const dependsOnNext = Object.values(pkg.dependencies).some((deps) => deps !== undefined && 'next' in deps);
+  const dependsOnNext = Object.values(pkg.dependencies).some(
+    (deps) => deps !== undefined && 'next' in deps,
+  );
   const config: AppConfig = {
     kind: dependsOnNext ? 'next' : 'node',
     port: undefined,
@@ -72,50 +89,87 @@ export function parseAppConfig(pkg: WorkspacePackage): { config: AppConfig; prob
   for (const key of Object.keys(fields)) {
     if (!(knownKeys as readonly string[]).includes(key)) {
       const suggestion = nearest(key, knownKeys);
-      problems.push(`${where(key)} is not a known option${suggestion ? ` (did you mean "${suggestion}"?)` : ''} (known: ${knownKeys.join(', ')})`);
+      problems.push(
+        `${where(key)} is not a known option${suggestion ? ` (did you mean "${suggestion}"?)` : ''} (known: ${knownKeys.join(', ')})`,
+      );
     }
   }
   const { kind, port, healthPath, command, baseImage, keep, buildArgs, entry } = fields;
   if (kind !== undefined) {
-    if (typeof kind === 'string' && (appKinds as readonly string[]).includes(kind)) config.kind = kind as AppKind;
-    else problems.push(`${where('kind')} must be one of ${appKinds.join(', ')}, got ${JSON.stringify(kind)}`);
+    if (typeof kind === 'string' && (appKinds as readonly string[]).includes(kind))
+      config.kind = kind as AppKind;
+    else
+      problems.push(
+        `${where('kind')} must be one of ${appKinds.join(', ')}, got ${JSON.stringify(kind)}`,
+      );
   }
   if (port !== undefined) {
     if (typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65536) {
       config.port = port;
     } else {
-      problems.push(`${where('port')} must be a whole number from 1 to 65535, got ${JSON.stringify(port)}`);
+      problems.push(
+        `${where('port')} must be a whole number from 1 to 65535, got ${JSON.stringify(port)}`,
+      );
     }
   }
   if (healthPath !== undefined) {
-    if (typeof healthPath === 'string' && /^\/[\x21-\x7e]*$/.test(healthPath) && !/['"\\]/.test(healthPath)) {
+    if (
+      typeof healthPath === 'string' &&
+      /^\/[\x21-\x7e]*$/.test(healthPath) &&
+      !/['"\\]/.test(healthPath)
+    ) {
       config.healthPath = healthPath;
     } else {
-      problems.push(`${where('healthPath')} must be a URL path starting with "/", got ${JSON.stringify(healthPath)}`);
+      problems.push(
+        `${where('healthPath')} must be a URL path starting with "/", got ${JSON.stringify(healthPath)}`,
+      );
     }
-    if (port === undefined) problems.push(`${where('healthPath')} needs buildImages.port to be set too`);
+    if (port === undefined)
+      problems.push(`${where('healthPath')} needs buildImages.port to be set too`);
   }
   if (command !== undefined) {
-    if (Array.isArray(command) && command.length > 0 && command.every((part) => typeof part === 'string' && part !== '')) {
+    if (
+      Array.isArray(command) &&
+      command.length > 0 &&
+      command.every((part) => typeof part === 'string' && part !== '')
+    ) {
       config.command = command as string[];
     } else {
-      problems.push(`${where('command')} must be a non-empty array of strings (exec form), e.g. ["node", "dist/main.js"]`);
+      problems.push(
+        `${where('command')} must be a non-empty array of strings (exec form), e.g. ["node", "dist/main.js"]`,
+      );
     }
   }
   if (baseImage !== undefined) {
-    if (typeof baseImage !== 'string' || !isValidImageReference(baseImage.replace(/@sha256:[a-f0-9]{64}$/, ''))) {
-      problems.push(`${where('baseImage')} must be an image reference, got ${JSON.stringify(baseImage)}`);
-    } else if (!/@sha256:[a-f0-9]{64}$/.test(baseImage) && (!/:[\w][\w.-]*$/.test(baseImage.slice(baseImage.lastIndexOf('/') + 1)) || baseImage.endsWith(':latest'))) {
-      problems.push(`${where('baseImage')} "${baseImage}" is not pinned: give a version tag (not latest) or a digest`);
+    if (
+      typeof baseImage !== 'string' ||
+      !isValidImageReference(baseImage.replace(/@sha256:[a-f0-9]{64}$/, ''))
+    ) {
+      problems.push(
+        `${where('baseImage')} must be an image reference, got ${JSON.stringify(baseImage)}`,
+      );
+    } else if (
+      !/@sha256:[a-f0-9]{64}$/.test(baseImage) &&
+      (!/:[\w][\w.-]*$/.test(baseImage.slice(baseImage.lastIndexOf('/') + 1)) ||
+        baseImage.endsWith(':latest'))
+    ) {
+      problems.push(
+        `${where('baseImage')} "${baseImage}" is not pinned: give a version tag (not latest) or a digest`,
+      );
     } else {
       config.baseImage = baseImage;
     }
   }
   if (keep !== undefined) {
-    if (Array.isArray(keep) && keep.every((item) => typeof item === 'string' && safeRelativePath.test(item))) {
+    if (
+      Array.isArray(keep) &&
+      keep.every((item) => typeof item === 'string' && safeRelativePath.test(item))
+    ) {
       config.keep = [...(keep as string[])];
     } else {
-      problems.push(`${where('keep')} must be a list of paths inside the app, e.g. ["node_modules/.prisma"]`);
+      problems.push(
+        `${where('keep')} must be a list of paths inside the app, e.g. ["node_modules/.prisma"]`,
+      );
     }
   }
   if (buildArgs !== undefined) {
@@ -123,14 +177,27 @@ export function parseAppConfig(pkg: WorkspacePackage): { config: AppConfig; prob
       typeof buildArgs === 'object' &&
       buildArgs !== null &&
       !Array.isArray(buildArgs) &&
-      Object.entries(buildArgs).every(([name, value]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && typeof value === 'string' && !/[\n"\\$]/.test(value));
+      Object.entries(buildArgs).every(
+        ([name, value]) =>
+          /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) &&
+          typeof value === 'string' &&
+          !/[\n"\\$]/.test(value),
+      );
     if (valid) config.buildArgs = { ...(buildArgs as Record<string, string>) };
-    else problems.push(`${where('buildArgs')} must map NAMES to default values (strings without quotes, "$" or newlines)`);
+    else
+      problems.push(
+        `${where('buildArgs')} must map NAMES to default values (strings without quotes, "$" or newlines)`,
+      );
   }
   if (entry !== undefined) {
-    if (typeof entry === 'string' && safeRelativePath.test(entry.replace(/^\.\//, ''))) config.entry = entry.replace(/^\.\//, '');
-    else problems.push(`${where('entry')} must be a path inside the app, got ${JSON.stringify(entry)}`);
+    if (typeof entry === 'string' && safeRelativePath.test(entry.replace(/^\.\//, '')))
+      config.entry = entry.replace(/^\.\//, '');
+    else
+      problems.push(
+        `${where('entry')} must be a path inside the app, got ${JSON.stringify(entry)}`,
+      );
   }
-  if (config.kind !== 'bundle' && entry !== undefined) problems.push(`${where('entry')} applies to kind "bundle" only`);
+  if (config.kind !== 'bundle' && entry !== undefined)
+    problems.push(`${where('entry')} applies to kind "bundle" only`);
   return { config, problems };
 }

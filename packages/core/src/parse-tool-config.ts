@@ -19,31 +19,73 @@ type FieldType = 'string' | 'string[]' | 'integer' | 'combined';
  * One table for the config: parsing, the README and the published JSON schema are all made
  * from it, so they cannot disagree.
  */
-export const toolConfigFields: Record<keyof ToolConfig, { type: FieldType; description: string; default?: unknown }> = {
-  apps: { type: 'string[]', description: 'Globs of the app directories (like --apps).', default: ['apps/*'] },
-  tags: { type: 'string[]', description: 'Tag templates (like --tag): {app}, {digest}, {version}, {sha}, {shortSha}, {branch}, {date}.', default: ['{app}:latest'] },
-  registry: { type: 'string', description: 'Registry and path every tag goes under (like --registry), e.g. ghcr.io/acme.' },
-  globalInputs: { type: 'string[]', description: 'More files or globs whose change affects every app (like --global-input).', default: [] },
-  baseImage: { type: 'string', description: 'Base image for the node stages (the NODE_IMAGE build argument; like --base-image).' },
-  bundleImage: { type: 'string', description: 'Runtime base of bundle apps (the BUNDLE_IMAGE build argument; like --bundle-image).' },
+export const toolConfigFields: Record<
+  keyof ToolConfig,
+  { type: FieldType; description: string; default?: unknown }
+> = {
+  apps: {
+    type: 'string[]',
+    description: 'Globs of the app directories (like --apps).',
+    default: ['apps/*'],
+  },
+  tags: {
+    type: 'string[]',
+    description:
+      'Tag templates (like --tag): {app}, {digest}, {version}, {sha}, {shortSha}, {branch}, {date}.',
+    default: ['{app}:latest'],
+  },
+  registry: {
+    type: 'string',
+    description: 'Registry and path every tag goes under (like --registry), e.g. ghcr.io/acme.',
+  },
+  globalInputs: {
+    type: 'string[]',
+    description: 'More files or globs whose change affects every app (like --global-input).',
+    default: [],
+  },
+  baseImage: {
+    type: 'string',
+    description:
+      'Base image for the node stages (the NODE_IMAGE build argument; like --base-image).',
+  },
+  bundleImage: {
+    type: 'string',
+    description:
+      'Runtime base of bundle apps (the BUNDLE_IMAGE build argument; like --bundle-image).',
+  },
   concurrency: { type: 'integer', description: 'Builds at once (like --concurrency).' },
-  dockerfile: { type: 'string', description: 'Where the generated Dockerfile lives (like --dockerfile).', default: 'docker/Dockerfile' },
-  combined: { type: 'combined', description: 'Images that run several node apps under a supervisor: [{ "name": "all", "apps": ["api", "worker"] }].', default: [] },
+  dockerfile: {
+    type: 'string',
+    description: 'Where the generated Dockerfile lives (like --dockerfile).',
+    default: 'docker/Dockerfile',
+  },
+  combined: {
+    type: 'combined',
+    description:
+      'Images that run several node apps under a supervisor: [{ "name": "all", "apps": ["api", "worker"] }].',
+    default: [],
+  },
 };
 
 /** Parses and validates a config object; every problem names the file and the field. */
-export function parseToolConfig(raw: unknown, file: string): { config: ToolConfig; problems: string[] } {
+export function parseToolConfig(
+  raw: unknown,
+  file: string,
+): { config: ToolConfig; problems: string[] } {
   const problems: string[] = [];
   const config: ToolConfig = {};
   if (raw === undefined) return { config, problems };
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { config, problems: [`${file} must hold an object`] };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return { config, problems: [`${file} must hold an object`] };
   const known = Object.keys(toolConfigFields);
   for (const [key, value] of Object.entries(raw)) {
     if (key === '$schema') continue;
     const field = toolConfigFields[key as keyof ToolConfig];
     if (field === undefined) {
       const suggestion = nearest(key, known);
-      problems.push(`${file}: "${key}" is not a known option${suggestion ? ` (did you mean "${suggestion}"?)` : ''} (known: ${known.join(', ')})`);
+      problems.push(
+        `${file}: "${key}" is not a known option${suggestion ? ` (did you mean "${suggestion}"?)` : ''} (known: ${known.join(', ')})`,
+      );
       continue;
     }
     const valid =
@@ -55,7 +97,12 @@ export function parseToolConfig(raw: unknown, file: string): { config: ToolConfi
             ? typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 64
             : true;
     if (!valid) {
-      const expected = { string: 'a non-empty string', 'string[]': 'a list of non-empty strings', integer: 'a whole number from 1 to 64', combined: 'a list' }[field.type];
+      const expected = {
+        string: 'a non-empty string',
+        'string[]': 'a list of non-empty strings',
+        integer: 'a whole number from 1 to 64',
+        combined: 'a list',
+      }[field.type];
       problems.push(`${file}: "${key}" must be ${expected}, got ${JSON.stringify(value)}`);
       continue;
     }
@@ -81,7 +128,10 @@ export function toolConfigSchema(): object {
             type: 'object',
             required: ['name', 'apps'],
             additionalProperties: false,
-            properties: { name: { type: 'string', pattern: '^[a-z0-9]+(?:[._-][a-z0-9]+)*$' }, apps: { type: 'array', minItems: 2, items: { type: 'string' } } },
+            properties: {
+              name: { type: 'string', pattern: '^[a-z0-9]+(?:[._-][a-z0-9]+)*$' },
+              apps: { type: 'array', minItems: 2, items: { type: 'string' } },
+            },
           },
         };
     }
@@ -94,7 +144,14 @@ export function toolConfigSchema(): object {
     properties: {
       $schema: { type: 'string' },
       ...Object.fromEntries(
-        Object.entries(toolConfigFields).map(([key, field]) => [key, { description: field.description, ...property(field.type), ...(field.default === undefined ? {} : { default: field.default }) }]),
+        Object.entries(toolConfigFields).map(([key, field]) => [
+          key,
+          {
+            description: field.description,
+            ...property(field.type),
+            ...(field.default === undefined ? {} : { default: field.default }),
+          },
+        ]),
       ),
     },
   };

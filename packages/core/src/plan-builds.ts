@@ -1,5 +1,9 @@
 import { BuildImagesError } from './build-images-error.js';
-import { dependencyClosure, describeWorkspaceProblem, type WorkspaceGraph } from './create-workspace-graph.js';
+import {
+  dependencyClosure,
+  describeWorkspaceProblem,
+  type WorkspaceGraph,
+} from './create-workspace-graph.js';
 import { toImageName } from './image-name.js';
 import { matchDirPattern } from './match-dir-pattern.js';
 import { parseAppConfig, type AppKind } from './parse-app-config.js';
@@ -88,22 +92,30 @@ export function planBuilds(
 ): BuildPlan {
   if (graphProblems.length > 0 || workspace.problems.length > 0) {
     const details = [...workspace.problems, ...graphProblems.map(describeWorkspaceProblem)];
-    throw new BuildImagesError('WORKSPACE_INVALID', `The workspace at ${workspace.root} has ${details.length === 1 ? 'a problem' : `${details.length} problems`}`, {
-      details,
-      hint: 'Fix the manifests named above, then run build-images again.',
-    });
+    throw new BuildImagesError(
+      'WORKSPACE_INVALID',
+      `The workspace at ${workspace.root} has ${details.length === 1 ? 'a problem' : `${details.length} problems`}`,
+      {
+        details,
+        hint: 'Fix the manifests named above, then run build-images again.',
+      },
+    );
   }
 
   const problems: string[] = [];
   const apps: AppPlan[] = [];
   const nodes = [...graph.values()]
-    .filter((node) => options.appPatterns.some((pattern) => matchDirPattern(node.package.dir, pattern)))
+    .filter((node) =>
+      options.appPatterns.some((pattern) => matchDirPattern(node.package.dir, pattern)),
+    )
     .sort((a, b) => a.package.dir.localeCompare(b.package.dir));
   for (const node of nodes) {
     const pkg = node.package;
     const name = toImageName(pkg.name);
     if (name === undefined) {
-      problems.push(`${pkg.manifestPath}: package name "${pkg.name}" leaves no valid image name; rename the package`);
+      problems.push(
+        `${pkg.manifestPath}: package name "${pkg.name}" leaves no valid image name; rename the package`,
+      );
       continue;
     }
     const { config, problems: configProblems } = parseAppConfig(pkg);
@@ -117,15 +129,24 @@ export function planBuilds(
     };
     const command = config.command ?? defaultCommand[config.kind];
     if (command === undefined) {
-      problems.push(`${pkg.manifestPath}: app "${pkg.name}" has no "main" field and no buildImages.command; set one so the image knows what to run`);
+      problems.push(
+        `${pkg.manifestPath}: app "${pkg.name}" has no "main" field and no buildImages.command; set one so the image knows what to run`,
+      );
       continue;
     }
     const entry = config.kind === 'bundle' ? (config.entry ?? main) : undefined;
     if (config.kind === 'bundle' && entry === undefined) {
-      problems.push(`${pkg.manifestPath}: app "${pkg.name}" is of kind "bundle" but has no "main" and no buildImages.entry for esbuild to start from`);
+      problems.push(
+        `${pkg.manifestPath}: app "${pkg.name}" is of kind "bundle" but has no "main" and no buildImages.entry for esbuild to start from`,
+      );
     }
-    if (config.kind === 'bundle' && !Object.values(pkg.dependencies).some((deps) => deps !== undefined && 'esbuild' in deps)) {
-      problems.push(`${pkg.manifestPath}: app "${pkg.name}" is of kind "bundle" and needs esbuild in its devDependencies`);
+    if (
+      config.kind === 'bundle' &&
+      !Object.values(pkg.dependencies).some((deps) => deps !== undefined && 'esbuild' in deps)
+    ) {
+      problems.push(
+        `${pkg.manifestPath}: app "${pkg.name}" is of kind "bundle" and needs esbuild in its devDependencies`,
+      );
     }
     apps.push({
       name: name as AppName,
@@ -143,8 +164,11 @@ export function planBuilds(
           ? ['pnpm', 'run', 'start']
           : config.kind === 'next'
             ? ['pnpm', 'exec', 'next', 'dev']
-            : config.command ?? ['node', (config.kind === 'bundle' ? entry : main) ?? 'index.js'],
-      packages: dependencyClosure(graph, pkg.name).map((dep) => ({ name: dep.package.name, dir: dep.package.dir })),
+            : (config.command ?? ['node', (config.kind === 'bundle' ? entry : main) ?? 'index.js']),
+      packages: dependencyClosure(graph, pkg.name).map((dep) => ({
+        name: dep.package.name,
+        dir: dep.package.dir,
+      })),
       port: config.port,
       healthPath: config.healthPath,
       command,
@@ -155,24 +179,37 @@ export function planBuilds(
   const byName = new Map<string, AppPlan>();
   for (const app of apps) {
     const other = byName.get(app.name);
-    if (other) problems.push(`apps "${other.packageName}" (${other.dir}) and "${app.packageName}" (${app.dir}) both map to the image name "${app.name}"; rename one`);
+    if (other)
+      problems.push(
+        `apps "${other.packageName}" (${other.dir}) and "${app.packageName}" (${app.dir}) both map to the image name "${app.name}"; rename one`,
+      );
     if (reservedStageNames.includes(app.name) || /-(deps|build|dev)$/.test(app.name)) {
-      problems.push(`app "${app.packageName}" (${app.dir}) maps to "${app.name}", a name the Dockerfile keeps for its own stages; rename the package`);
+      problems.push(
+        `app "${app.packageName}" (${app.dir}) maps to "${app.name}", a name the Dockerfile keeps for its own stages; rename the package`,
+      );
     }
     byName.set(app.name, app);
   }
   if (apps.length === 0 && problems.length === 0) {
-    throw new BuildImagesError('CONFIG_INVALID', `No app found: no workspace package lies in ${options.appPatterns.join(', ')}`, {
-      hint: 'Put deployable apps under apps/, or list their directories with --apps.',
-    });
+    throw new BuildImagesError(
+      'CONFIG_INVALID',
+      `No app found: no workspace package lies in ${options.appPatterns.join(', ')}`,
+      {
+        hint: 'Put deployable apps under apps/, or list their directories with --apps.',
+      },
+    );
   }
 
   const combined = planCombined(options.combined, options.configFile, apps, problems);
   if (problems.length > 0) {
-    throw new BuildImagesError('CONFIG_INVALID', `The apps' configuration has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}`, {
-      details: problems,
-      hint: 'Fix the fields named above (see README, "Configuration").',
-    });
+    throw new BuildImagesError(
+      'CONFIG_INVALID',
+      `The apps' configuration has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}`,
+      {
+        details: problems,
+        hint: 'Fix the fields named above (see README, "Configuration").',
+      },
+    );
   }
 
   return {
@@ -184,13 +221,22 @@ export function planBuilds(
   };
 }
 
-function selectApps(apps: readonly AppPlan[], combined: readonly CombinedPlan[], only: readonly string[]): AppName[] {
+function selectApps(
+  apps: readonly AppPlan[],
+  combined: readonly CombinedPlan[],
+  only: readonly string[],
+): AppName[] {
   const known = [...apps.map((app) => app.name), ...combined.map((image) => image.name)];
   if (only.length === 0) return known.sort();
   const selected = new Set<AppName>();
   for (const wanted of only) {
     const normalized = wanted.replace(/^\.\//, '').replace(/\/+$/, '');
-    const app = apps.find((candidate) => candidate.name === normalized || candidate.packageName === normalized || candidate.dir === normalized);
+    const app = apps.find(
+      (candidate) =>
+        candidate.name === normalized ||
+        candidate.packageName === normalized ||
+        candidate.dir === normalized,
+    );
     const image = combined.find((candidate) => candidate.name === normalized);
     const name = app?.name ?? image?.name;
     if (name === undefined) {
@@ -209,12 +255,20 @@ export function withTags(plan: BuildPlan, tags: ReadonlyMap<string, string[]>): 
   return {
     ...plan,
     apps: plan.apps.map((app) => ({ ...app, tags: tags.get(app.name) ?? app.tags })),
-    combined: plan.combined.map((image) => ({ ...image, tags: tags.get(image.name) ?? image.tags })),
+    combined: plan.combined.map((image) => ({
+      ...image,
+      tags: tags.get(image.name) ?? image.tags,
+    })),
   };
 }
 
 /** Reads the `combined` option of the tool's config: `[{ "name": "all", "apps": ["api", "worker"] }]`. */
-function planCombined(combined: unknown, configFile: string, apps: readonly AppPlan[], problems: string[]): CombinedPlan[] {
+function planCombined(
+  combined: unknown,
+  configFile: string,
+  apps: readonly AppPlan[],
+  problems: string[],
+): CombinedPlan[] {
   // `file: field` reads better than `file.field` for a JSON file.
   const where = configFile.endsWith('.json') ? `${configFile}: ` : `${configFile}.`;
   if (combined === undefined) return [];
@@ -227,25 +281,43 @@ function planCombined(combined: unknown, configFile: string, apps: readonly AppP
     const at = `${where}combined[${index}]`;
     const { name, apps: members } = (entry ?? {}) as { name?: unknown; apps?: unknown };
     if (typeof name !== 'string' || toImageName(name) !== name) {
-      problems.push(`${at}.name must be a valid image name (lower-case letters, digits, ".", "_", "-"), got ${JSON.stringify(name)}`);
+      problems.push(
+        `${at}.name must be a valid image name (lower-case letters, digits, ".", "_", "-"), got ${JSON.stringify(name)}`,
+      );
       return;
     }
-    if (apps.some((app) => app.name === name) || reservedStageNames.includes(name) || /-(deps|build|dev)$/.test(name)) {
+    if (
+      apps.some((app) => app.name === name) ||
+      reservedStageNames.includes(name) ||
+      /-(deps|build|dev)$/.test(name)
+    ) {
       problems.push(`${at}.name "${name}" is already an app or a stage name; choose another`);
       return;
     }
-    if (!Array.isArray(members) || members.length < 2 || !members.every((member) => typeof member === 'string')) {
+    if (
+      !Array.isArray(members) ||
+      members.length < 2 ||
+      !members.every((member) => typeof member === 'string')
+    ) {
       problems.push(`${at}.apps must list at least two apps`);
       return;
     }
-    const unknown = (members as string[]).filter((member) => !apps.some((app) => app.name === member));
+    const unknown = (members as string[]).filter(
+      (member) => !apps.some((app) => app.name === member),
+    );
     if (unknown.length > 0) {
-      problems.push(`${at}.apps names unknown apps: ${unknown.join(', ')} (known: ${apps.map((app) => app.name).join(', ')})`);
+      problems.push(
+        `${at}.apps names unknown apps: ${unknown.join(', ')} (known: ${apps.map((app) => app.name).join(', ')})`,
+      );
       return;
     }
-    const notNode = (members as string[]).filter((member) => apps.find((app) => app.name === member)?.kind !== 'node');
+    const notNode = (members as string[]).filter(
+      (member) => apps.find((app) => app.name === member)?.kind !== 'node',
+    );
     if (notNode.length > 0) {
-      problems.push(`${at}.apps: ${notNode.join(', ')} ${notNode.length === 1 ? 'is' : 'are'} not of kind "node"; a combined image runs node apps`);
+      problems.push(
+        `${at}.apps: ${notNode.join(', ')} ${notNode.length === 1 ? 'is' : 'are'} not of kind "node"; a combined image runs node apps`,
+      );
       return;
     }
     result.push({ name: name as AppName, apps: [...new Set(members as AppName[])], tags: [] });

@@ -46,7 +46,10 @@ function describeFiles(files: readonly string[]): string {
 }
 
 /** The deepest workspace package whose directory contains `file`, if any. */
-export function owningPackage(file: string, packages: AffectedInputs['packages']): { name: PackageName; dir: string } | undefined {
+export function owningPackage(
+  file: string,
+  packages: AffectedInputs['packages'],
+): { name: PackageName; dir: string } | undefined {
   let best: { name: PackageName; dir: string } | undefined;
   for (const pkg of packages) {
     if (pkg.dir === '.' || !file.startsWith(`${pkg.dir}/`)) continue;
@@ -70,7 +73,9 @@ export function selectAffectedApps(plan: BuildPlan, inputs: AffectedInputs): App
 
   // Global inputs: every app.
   const globalFiles = inputs.changedFiles.filter((file) =>
-    inputs.globalInputs.some((pattern) => file.path === pattern || matchDirPattern(file.path, pattern)),
+    inputs.globalInputs.some(
+      (pattern) => file.path === pattern || matchDirPattern(file.path, pattern),
+    ),
   );
   for (const file of globalFiles) {
     for (const app of plan.apps) add(app.name, `global input ${file.path}`);
@@ -79,7 +84,12 @@ export function selectAffectedApps(plan: BuildPlan, inputs: AffectedInputs): App
   // Files: the app's own, or those of a workspace package in its closure.
   const filesByPackage = new Map<PackageName, string[]>();
   for (const file of inputs.changedFiles) {
-    if (file.path === inputs.lockfilePath || file.path === plan.dockerfilePath || globalFiles.includes(file)) continue;
+    if (
+      file.path === inputs.lockfilePath ||
+      file.path === plan.dockerfilePath ||
+      globalFiles.includes(file)
+    )
+      continue;
     const owner = owningPackage(file.path, inputs.packages);
     if (!owner) continue;
     const files = filesByPackage.get(owner.name) ?? [];
@@ -90,23 +100,34 @@ export function selectAffectedApps(plan: BuildPlan, inputs: AffectedInputs): App
     for (const pkg of app.packages) {
       const files = filesByPackage.get(pkg.name);
       if (!files) continue;
-      add(app.name, pkg.name === app.packageName ? `files ${describeFiles(files)}` : `dependency ${pkg.name} changed (${describeFiles(files)})`);
+      add(
+        app.name,
+        pkg.name === app.packageName
+          ? `files ${describeFiles(files)}`
+          : `dependency ${pkg.name} changed (${describeFiles(files)})`,
+      );
     }
   }
 
   // The lockfile: only apps whose importers resolve differently.
   for (const change of inputs.lockfileChanges ?? []) {
     for (const app of plan.apps) {
-      if (app.packages.some((pkg) => pkg.dir === change.importer)) add(app.name, `lockfile: ${change.description} for ${change.importer}`);
+      if (app.packages.some((pkg) => pkg.dir === change.importer))
+        add(app.name, `lockfile: ${change.description} for ${change.importer}`);
     }
   }
 
   // The generated Dockerfile: only apps whose stages changed.
   if (inputs.changedDockerfileStages) {
     for (const app of plan.apps) {
-      const changed = appStageNames(app).filter((stage) => inputs.changedDockerfileStages!.has(stage));
+      const changed = appStageNames(app).filter((stage) =>
+        inputs.changedDockerfileStages!.has(stage),
+      );
       if (changed.length > 0) {
-        add(app.name, `${plan.dockerfilePath}: stage${changed.length > 1 ? 's' : ''} ${changed.map((stage) => stage || '(header)').join(', ')} changed`);
+        add(
+          app.name,
+          `${plan.dockerfilePath}: stage${changed.length > 1 ? 's' : ''} ${changed.map((stage) => stage || '(header)').join(', ')} changed`,
+        );
       }
     }
   }

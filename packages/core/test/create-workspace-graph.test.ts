@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createWorkspaceGraph, dependencyClosure, describeWorkspaceProblem, type PackageName } from '../src/index.js';
+import {
+  createWorkspaceGraph,
+  dependencyClosure,
+  describeWorkspaceProblem,
+  type PackageName,
+} from '../src/index.js';
 import { pkg } from './builders.js';
 
 describe('createWorkspaceGraph', () => {
@@ -18,34 +23,54 @@ describe('createWorkspaceGraph', () => {
       pkg('@acme/config', 'packages/config'),
     ]);
     expect(problems).toEqual([]);
-    expect(graph.get('@acme/api' as PackageName)?.dependencies).toEqual(['@acme/config', '@acme/logger', '@acme/testing']);
+    expect(graph.get('@acme/api' as PackageName)?.dependencies).toEqual([
+      '@acme/config',
+      '@acme/logger',
+      '@acme/testing',
+    ]);
   });
 
   it('links link: paths, and plain ranges only with linkWorkspacePackages, as pnpm does', () => {
     const packages = [
-      pkg('app', 'apps/app', { dependencies: { dependencies: { util: '^1.2.0', old: '^2.0.0', shared: 'link:../../packages/shared' } } }),
+      pkg('app', 'apps/app', {
+        dependencies: {
+          dependencies: { util: '^1.2.0', old: '^2.0.0', shared: 'link:../../packages/shared' },
+        },
+      }),
       pkg('util', 'packages/util', { version: '1.4.0' }),
       pkg('old', 'packages/old', { version: '1.0.0' }),
       pkg('shared', 'packages/shared'),
     ];
-    expect(createWorkspaceGraph(packages).graph.get('app' as PackageName)?.dependencies).toEqual(['shared']);
-    expect(createWorkspaceGraph(packages, { linkWorkspacePackages: true }).graph.get('app' as PackageName)?.dependencies).toEqual(['shared', 'util']);
+    expect(createWorkspaceGraph(packages).graph.get('app' as PackageName)?.dependencies).toEqual([
+      'shared',
+    ]);
+    expect(
+      createWorkspaceGraph(packages, { linkWorkspacePackages: true }).graph.get(
+        'app' as PackageName,
+      )?.dependencies,
+    ).toEqual(['shared', 'util']);
   });
 
   it('orders a closure dependencies first, transitively, deterministically', () => {
     const { graph } = createWorkspaceGraph([
-      pkg('app', 'apps/app', { dependencies: { dependencies: { b: 'workspace:*', a: 'workspace:*' } } }),
+      pkg('app', 'apps/app', {
+        dependencies: { dependencies: { b: 'workspace:*', a: 'workspace:*' } },
+      }),
       pkg('a', 'packages/a', { dependencies: { dependencies: { c: 'workspace:*' } } }),
       pkg('b', 'packages/b', { dependencies: { dependencies: { c: 'workspace:*' } } }),
       pkg('c', 'packages/c'),
       pkg('unused', 'packages/unused'),
     ]);
-    expect(dependencyClosure(graph, 'app' as PackageName).map((node) => node.package.name)).toEqual(['c', 'a', 'b', 'app']);
+    expect(dependencyClosure(graph, 'app' as PackageName).map((node) => node.package.name)).toEqual(
+      ['c', 'a', 'b', 'app'],
+    );
   });
 
   it('reports a dependency on a package the workspace does not have, naming the manifest', () => {
     const { problems } = createWorkspaceGraph([
-      pkg('@acme/api', 'apps/api', { dependencies: { dependencies: { '@acme/missing': 'workspace:*' } } }),
+      pkg('@acme/api', 'apps/api', {
+        dependencies: { dependencies: { '@acme/missing': 'workspace:*' } },
+      }),
     ]);
     expect(problems.map(describeWorkspaceProblem)).toEqual([
       'apps/api/package.json: "@acme/api" depends on "@acme/missing" (workspace:*), which is not a package of this workspace',
@@ -53,7 +78,10 @@ describe('createWorkspaceGraph', () => {
   });
 
   it('reports duplicate names with both manifests', () => {
-    const { problems } = createWorkspaceGraph([pkg('dup', 'packages/one'), pkg('dup', 'packages/two')]);
+    const { problems } = createWorkspaceGraph([
+      pkg('dup', 'packages/one'),
+      pkg('dup', 'packages/two'),
+    ]);
     expect(problems.map(describeWorkspaceProblem)).toEqual([
       'package name "dup" is used by more than one manifest: packages/one/package.json, packages/two/package.json',
     ]);

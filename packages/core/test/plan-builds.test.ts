@@ -15,7 +15,10 @@ function plan(packages: WorkspacePackage[], options: Partial<typeof defaultPlanO
   return planBuilds(workspace, graph, problems, { ...defaultPlanOptions, ...options });
 }
 
-function planError(packages: WorkspacePackage[], options: Partial<typeof defaultPlanOptions> = {}): BuildImagesError {
+function planError(
+  packages: WorkspacePackage[],
+  options: Partial<typeof defaultPlanOptions> = {},
+): BuildImagesError {
   try {
     plan(packages, options);
   } catch (error) {
@@ -27,11 +30,17 @@ function planError(packages: WorkspacePackage[], options: Partial<typeof default
 
 const sample = [
   pkg('@acme/api', 'apps/api', {
-    dependencies: { dependencies: { '@acme/shutdown': 'workspace:*', '@acme/logger': 'workspace:*' } },
+    dependencies: {
+      dependencies: { '@acme/shutdown': 'workspace:*', '@acme/logger': 'workspace:*' },
+    },
     buildImages: { port: 3000, healthPath: '/health' },
   }),
-  pkg('@acme/worker', 'apps/worker', { dependencies: { dependencies: { '@acme/logger': 'workspace:*' } } }),
-  pkg('@acme/shutdown', 'packages/shutdown', { dependencies: { dependencies: { '@acme/logger': 'workspace:*' } } }),
+  pkg('@acme/worker', 'apps/worker', {
+    dependencies: { dependencies: { '@acme/logger': 'workspace:*' } },
+  }),
+  pkg('@acme/shutdown', 'packages/shutdown', {
+    dependencies: { dependencies: { '@acme/logger': 'workspace:*' } },
+  }),
   pkg('@acme/logger', 'packages/logger'),
 ];
 
@@ -39,7 +48,9 @@ describe('planBuilds', () => {
   it('plans every package under apps/* with its transitive workspace packages', () => {
     const result = plan(sample);
     expect(result.selected).toEqual(['api', 'worker']);
-    expect(result.apps.map((app) => [app.name, app.packages.map((p) => p.dir), app.command])).toEqual([
+    expect(
+      result.apps.map((app) => [app.name, app.packages.map((p) => p.dir), app.command]),
+    ).toEqual([
       ['api', ['packages/logger', 'packages/shutdown', 'apps/api'], ['node', 'dist/main.js']],
       ['worker', ['packages/logger', 'apps/worker'], ['node', 'dist/main.js']],
     ]);
@@ -49,7 +60,10 @@ describe('planBuilds', () => {
   it('selects the apps named by image name, package name or directory', () => {
     expect(plan(sample, { only: ['api'] }).selected).toEqual(['api']);
     expect(plan(sample, { only: ['@acme/worker'] }).selected).toEqual(['worker']);
-    expect(plan(sample, { only: ['./apps/worker/', 'api', 'worker'] }).selected).toEqual(['worker', 'api']);
+    expect(plan(sample, { only: ['./apps/worker/', 'api', 'worker'] }).selected).toEqual([
+      'worker',
+      'api',
+    ]);
   });
 
   it('rejects an unknown app name and lists the known ones', () => {
@@ -60,7 +74,11 @@ describe('planBuilds', () => {
   });
 
   it('reports invalid buildImages fields with the manifest and field named', () => {
-    const error = planError([pkg('@acme/api', 'apps/api', { buildImages: { port: 'http', healthPath: 'health', colour: 'red' } })]);
+    const error = planError([
+      pkg('@acme/api', 'apps/api', {
+        buildImages: { port: 'http', healthPath: 'health', colour: 'red' },
+      }),
+    ]);
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.details).toEqual([
       'apps/api/package.json: buildImages.colour is not a known option (known: kind, port, healthPath, command, baseImage, keep, buildArgs, entry)',
@@ -72,7 +90,13 @@ describe('planBuilds', () => {
   it('suggests the nearest option for a mistyped one, and checks every field', () => {
     const error = planError([
       pkg('@acme/api', 'apps/api', {
-        buildImages: { healthpath: '/health', kind: 'python', baseImage: 'node:latest', keep: ['../secrets'], buildArgs: { 'bad-name': 'x' } },
+        buildImages: {
+          healthpath: '/health',
+          kind: 'python',
+          baseImage: 'node:latest',
+          keep: ['../secrets'],
+          buildArgs: { 'bad-name': 'x' },
+        },
       }),
     ]);
     expect(error.details).toEqual([
@@ -86,14 +110,22 @@ describe('planBuilds', () => {
 
   it('detects next apps and needs esbuild for bundle apps', () => {
     const result = plan([
-      pkg('@acme/site', 'apps/site', { main: undefined, dependencies: { dependencies: { next: '15.0.0' } } }),
-      pkg('@acme/tool', 'apps/tool', { buildImages: { kind: 'bundle' }, dependencies: { devDependencies: { esbuild: '0.28.0' } } }),
+      pkg('@acme/site', 'apps/site', {
+        main: undefined,
+        dependencies: { dependencies: { next: '15.0.0' } },
+      }),
+      pkg('@acme/tool', 'apps/tool', {
+        buildImages: { kind: 'bundle' },
+        dependencies: { devDependencies: { esbuild: '0.28.0' } },
+      }),
     ]);
     expect(result.apps.map((app) => [app.name, app.kind, app.command, app.entry])).toEqual([
       ['site', 'next', ['node', 'apps/site/server.js'], undefined],
       ['tool', 'bundle', ['/nodejs/bin/node', 'main.cjs'], 'dist/main.js'],
     ]);
-    expect(planError([pkg('@acme/tool', 'apps/tool', { buildImages: { kind: 'bundle' } })]).details).toEqual([
+    expect(
+      planError([pkg('@acme/tool', 'apps/tool', { buildImages: { kind: 'bundle' } })]).details,
+    ).toEqual([
       'apps/tool/package.json: app "@acme/tool" is of kind "bundle" and needs esbuild in its devDependencies',
     ]);
   });
@@ -102,25 +134,35 @@ describe('planBuilds', () => {
     const result = plan(sample, { combined: [{ name: 'all', apps: ['api', 'worker'] }] });
     expect(result.combined).toEqual([{ name: 'all', apps: ['api', 'worker'], tags: [] }]);
     expect(result.selected).toEqual(['all', 'api', 'worker']);
-    expect(planError(sample, { combined: [{ name: 'all', apps: ['api', 'nope'] }] }).details).toEqual([
+    expect(
+      planError(sample, { combined: [{ name: 'all', apps: ['api', 'nope'] }] }).details,
+    ).toEqual([
       'build-images.config.json: combined[0].apps names unknown apps: nope (known: api, worker)',
     ]);
   });
 
   it('refuses two apps that map to the same image name', () => {
     const error = planError([pkg('@a/api', 'apps/api'), pkg('@b/api', 'apps/api2')]);
-    expect(error.details).toEqual(['apps "@a/api" (apps/api) and "@b/api" (apps/api2) both map to the image name "api"; rename one']);
+    expect(error.details).toEqual([
+      'apps "@a/api" (apps/api) and "@b/api" (apps/api2) both map to the image name "api"; rename one',
+    ]);
   });
 
   it('turns graph problems into one error listing them all', () => {
-    const error = planError([pkg('@acme/api', 'apps/api', { dependencies: { dependencies: { x: 'workspace:*', y: 'workspace:*' } } })]);
+    const error = planError([
+      pkg('@acme/api', 'apps/api', {
+        dependencies: { dependencies: { x: 'workspace:*', y: 'workspace:*' } },
+      }),
+    ]);
     expect(error.code).toBe('WORKSPACE_INVALID');
     expect(error.details).toHaveLength(2);
   });
 
   it('needs a main field or a command', () => {
     const error = planError([pkg('@acme/api', 'apps/api', { main: undefined })]);
-    expect(error.details[0]).toContain('apps/api/package.json: app "@acme/api" has no "main" field');
+    expect(error.details[0]).toContain(
+      'apps/api/package.json: app "@acme/api" has no "main" field',
+    );
   });
 });
 

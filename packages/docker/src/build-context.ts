@@ -58,7 +58,11 @@ export function packBuildContext(spec: BuildContextSpec): PackedContext {
       seen.add(file.path);
       const content = Buffer.from(file.content);
       await new Promise<void>((resolve, reject) => {
-        tar.entry({ name: file.path, mode: 0o644, mtime: fixedMtime, uid: 0, gid: 0, size: content.length }, content, (error) => (error ? reject(error) : resolve()));
+        tar.entry(
+          { name: file.path, mode: 0o644, mtime: fixedMtime, uid: 0, gid: 0, size: content.length },
+          content,
+          (error) => (error ? reject(error) : resolve()),
+        );
       });
       files++;
     }
@@ -67,7 +71,8 @@ export function packBuildContext(spec: BuildContextSpec): PackedContext {
     return { files, bytes };
   })();
   done.catch((error: unknown) => {
-    if (!output.destroyed) output.destroy(error instanceof Error ? error : new Error(String(error)));
+    if (!output.destroyed)
+      output.destroy(error instanceof Error ? error : new Error(String(error)));
   });
   return { stream: output, done };
 }
@@ -77,7 +82,13 @@ const fixedMtime = new Date(0);
 async function addEntry(tar: Pack, root: string, relativePath: string): Promise<number> {
   const absolute = path.join(root, relativePath);
   const stat = await lstat(absolute);
-  const header = { name: relativePath, mode: stat.mode & 0o7777, mtime: fixedMtime, uid: 0, gid: 0 };
+  const header = {
+    name: relativePath,
+    mode: stat.mode & 0o7777,
+    mtime: fixedMtime,
+    uid: 0,
+    gid: 0,
+  };
   if (stat.isSymbolicLink()) {
     tar.entry({ ...header, type: 'symlink', linkname: await readlink(absolute) });
     return 1;

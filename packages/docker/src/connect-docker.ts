@@ -18,7 +18,8 @@ const unreachableReasons: Record<string, string> = {
 };
 
 const defaultSocket = '/var/run/docker.sock';
-const hostForms = 'unix:///path/to.sock, tcp://host:2375 (tcp://host:2376 with DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH) or ssh://user@host';
+const hostForms =
+  'unix:///path/to.sock, tcp://host:2375 (tcp://host:2376 with DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH) or ssh://user@host';
 
 /** The engine the docker CLI would talk to, and how to tell the user about it. */
 export interface DockerEndpoint {
@@ -56,16 +57,37 @@ export function contextStoreId(name: string): string {
  * options. Only the forms the docker CLI accepts with a scheme are taken; anything else is a
  * configuration error naming `source`, before any connection is tried.
  */
-export function parseDockerHost(value: string, source: string, tls: TlsMaterial | undefined, env: NodeJS.ProcessEnv): Docker.DockerOptions {
-  const bad = (why: string) => invalid(`${source} is not an engine address: ${why}`, `Use ${hostForms}; or unset it to use the local engine.`);
+export function parseDockerHost(
+  value: string,
+  source: string,
+  tls: TlsMaterial | undefined,
+  env: NodeJS.ProcessEnv,
+): Docker.DockerOptions {
+  const bad = (why: string) =>
+    invalid(
+      `${source} is not an engine address: ${why}`,
+      `Use ${hostForms}; or unset it to use the local engine.`,
+    );
   const scheme = /^([a-z]+):\/\//i.exec(value)?.[1]?.toLowerCase();
   if (scheme === undefined) throw bad('it has no scheme');
-  const none = { host: undefined, port: undefined, protocol: undefined, ca: undefined, cert: undefined, key: undefined, username: undefined };
+  const none = {
+    host: undefined,
+    port: undefined,
+    protocol: undefined,
+    ca: undefined,
+    cert: undefined,
+    key: undefined,
+    username: undefined,
+  };
   if (scheme === 'unix' || scheme === 'npipe') {
     const socketPath = value.slice(scheme.length + 3);
-    return { ...none, socketPath: socketPath || (scheme === 'unix' ? defaultSocket : '//./pipe/docker_engine') };
+    return {
+      ...none,
+      socketPath: socketPath || (scheme === 'unix' ? defaultSocket : '//./pipe/docker_engine'),
+    };
   }
-  if (scheme !== 'tcp' && scheme !== 'ssh') throw bad(`the scheme "${scheme}://" is not one of unix://, tcp://, ssh://`);
+  if (scheme !== 'tcp' && scheme !== 'ssh')
+    throw bad(`the scheme "${scheme}://" is not one of unix://, tcp://, ssh://`);
   let url: URL;
   try {
     url = new URL(value);
@@ -88,12 +110,21 @@ export function parseDockerHost(value: string, source: string, tls: TlsMaterial 
       sshOptions: env['SSH_AUTH_SOCK'] ? { agent: env['SSH_AUTH_SOCK'] } : {},
     } as Docker.DockerOptions;
   }
-  if (url.pathname !== '' && url.pathname !== '/') throw bad(`a path ("${url.pathname}") is not supported`);
+  if (url.pathname !== '' && url.pathname !== '/')
+    throw bad(`a path ("${url.pathname}") is not supported`);
   // Node's default agents keep connections alive, and the session upgrade (POST /session) then
   // goes out on the connection the ping used: the engine answers 101 but the session never
   // becomes active ("no active session … context deadline exceeded"). A fresh connection per
   // request avoids that.
-  if (tls === undefined) return { ...none, socketPath: undefined, protocol: 'http', host, port: port ?? 2375, agent: new HttpAgent({ keepAlive: false }) } as Docker.DockerOptions;
+  if (tls === undefined)
+    return {
+      ...none,
+      socketPath: undefined,
+      protocol: 'http',
+      host,
+      port: port ?? 2375,
+      agent: new HttpAgent({ keepAlive: false }),
+    } as Docker.DockerOptions;
   return {
     ...none,
     socketPath: undefined,
@@ -104,7 +135,13 @@ export function parseDockerHost(value: string, source: string, tls: TlsMaterial 
     cert: tls.cert,
     key: tls.key,
     // dockerode has no switch for an unverified server certificate; the agent does it.
-    agent: new HttpsAgent({ keepAlive: false, ca: tls.ca, cert: tls.cert, key: tls.key, ...(tls.skipVerify ? { rejectUnauthorized: false } : {}) }),
+    agent: new HttpsAgent({
+      keepAlive: false,
+      ca: tls.ca,
+      cert: tls.cert,
+      key: tls.key,
+      ...(tls.skipVerify ? { rejectUnauthorized: false } : {}),
+    }),
   } as Docker.DockerOptions;
 }
 
@@ -114,12 +151,18 @@ function readJson(file: string, what: string, hint: string): unknown {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as { code?: string }).code === 'ENOENT') return undefined;
-    throw invalid(`Cannot read ${what} ${file}: ${error instanceof Error ? error.message : String(error)}`, hint);
+    throw invalid(
+      `Cannot read ${what} ${file}: ${error instanceof Error ? error.message : String(error)}`,
+      hint,
+    );
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw invalid(`${what} ${file} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`, hint);
+    throw invalid(
+      `${what} ${file} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+      hint,
+    );
   }
 }
 
@@ -162,7 +205,11 @@ export function resolveDockerEndpoint(env: NodeJS.ProcessEnv): DockerEndpoint {
   let source = `DOCKER_CONTEXT=${name}`;
   if (!name) {
     const configFile = path.join(configDir, 'config.json');
-    const config = readJson(configFile, 'the docker config', 'Fix or remove the file, or set DOCKER_HOST.') as { currentContext?: unknown } | undefined;
+    const config = readJson(
+      configFile,
+      'the docker config',
+      'Fix or remove the file, or set DOCKER_HOST.',
+    ) as { currentContext?: unknown } | undefined;
     if (typeof config?.currentContext === 'string' && config.currentContext !== '') {
       name = config.currentContext;
       source = `currentContext "${name}" in ${configFile}`;
@@ -172,27 +219,43 @@ export function resolveDockerEndpoint(env: NodeJS.ProcessEnv): DockerEndpoint {
     return {
       description: `the local socket ${defaultSocket}`,
       hint: 'Start the engine (e.g. scripts/setup-docker.sh), or point DOCKER_HOST at a running one.',
-      options: { socketPath: defaultSocket, host: undefined, port: undefined, protocol: undefined, ca: undefined, cert: undefined, key: undefined } as Docker.DockerOptions,
+      options: {
+        socketPath: defaultSocket,
+        host: undefined,
+        port: undefined,
+        protocol: undefined,
+        ca: undefined,
+        cert: undefined,
+        key: undefined,
+      } as Docker.DockerOptions,
     };
   }
   const id = contextStoreId(name);
   const metaFile = path.join(configDir, 'contexts', 'meta', id, 'meta.json');
   const fixHint = `Create it with docker context create ${name} --docker host=…, pick another with DOCKER_CONTEXT (docker context ls), or set DOCKER_HOST.`;
-  const meta = readJson(metaFile, `docker context "${name}"`, fixHint) as { Endpoints?: { docker?: { Host?: unknown; SkipTLSVerify?: unknown } } } | undefined;
+  const meta = readJson(metaFile, `docker context "${name}"`, fixHint) as
+    { Endpoints?: { docker?: { Host?: unknown; SkipTLSVerify?: unknown } } } | undefined;
   if (meta === undefined) {
-    throw invalid(`Docker context "${name}" (from ${source}) does not exist: there is no ${metaFile}`, fixHint);
+    throw invalid(
+      `Docker context "${name}" (from ${source}) does not exist: there is no ${metaFile}`,
+      fixHint,
+    );
   }
   const endpoint = meta.Endpoints?.docker;
   if (typeof endpoint?.Host !== 'string' || endpoint.Host === '') {
     throw invalid(`Docker context "${name}" (${metaFile}) has no Endpoints.docker.Host`, fixHint);
   }
   const tlsDir = path.join(configDir, 'contexts', 'tls', id, 'docker');
-  const tlsFile = (file: string) => (existsSync(path.join(tlsDir, file)) ? readFileSync(path.join(tlsDir, file)) : undefined);
+  const tlsFile = (file: string) =>
+    existsSync(path.join(tlsDir, file)) ? readFileSync(path.join(tlsDir, file)) : undefined;
   const ca = tlsFile('ca.pem');
   const cert = tlsFile('cert.pem');
   const key = tlsFile('key.pem');
   // As the docker CLI does: TLS when the context stores TLS material or asks to skip verification.
-  const tls = ca || cert || key || endpoint.SkipTLSVerify === true ? { ca, cert, key, skipVerify: endpoint.SkipTLSVerify === true } : undefined;
+  const tls =
+    ca || cert || key || endpoint.SkipTLSVerify === true
+      ? { ca, cert, key, skipVerify: endpoint.SkipTLSVerify === true }
+      : undefined;
   const description = `docker context "${name}" (${endpoint.Host})`;
   return {
     description,
@@ -213,20 +276,29 @@ export async function connectDocker(env: NodeJS.ProcessEnv = process.env): Promi
   try {
     docker = new Docker(endpoint.options);
   } catch (error) {
-    throw new BuildImagesError('ENGINE_UNREACHABLE', `Cannot use ${endpoint.description}: ${error instanceof Error ? error.message : String(error)}`, {
-      hint: endpoint.hint,
-      cause: error,
-    });
+    throw new BuildImagesError(
+      'ENGINE_UNREACHABLE',
+      `Cannot use ${endpoint.description}: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        hint: endpoint.hint,
+        cause: error,
+      },
+    );
   }
   try {
     await docker.ping();
   } catch (error) {
     const code = (error as { code?: string }).code ?? '';
-    const reason = unreachableReasons[code] ?? (error instanceof Error ? error.message : String(error));
-    throw new BuildImagesError('ENGINE_UNREACHABLE', `No Docker Engine answers at ${endpoint.description}: ${reason}${code ? ` (${code})` : ''}`, {
-      hint: endpoint.hint,
-      cause: error,
-    });
+    const reason =
+      unreachableReasons[code] ?? (error instanceof Error ? error.message : String(error));
+    throw new BuildImagesError(
+      'ENGINE_UNREACHABLE',
+      `No Docker Engine answers at ${endpoint.description}: ${reason}${code ? ` (${code})` : ''}`,
+      {
+        hint: endpoint.hint,
+        cause: error,
+      },
+    );
   }
   return docker;
 }

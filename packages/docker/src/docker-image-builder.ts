@@ -35,7 +35,16 @@ interface BuildStreamMessage {
  * id), so success is decided here, from the stream, never from the HTTP status.
  */
 export class BuildStreamState {
-  private readonly vertexes = new Map<string, { name: string; cached: boolean; started: number | undefined; completed: number | undefined; error: string | undefined }>();
+  private readonly vertexes = new Map<
+    string,
+    {
+      name: string;
+      cached: boolean;
+      started: number | undefined;
+      completed: number | undefined;
+      error: string | undefined;
+    }
+  >();
   private readonly logs = new Map<string, string[]>();
   private lastLog: string | undefined;
   imageId: string | undefined;
@@ -149,15 +158,24 @@ export class DockerImageBuilder implements ImageBuilder {
         labels: request.labels,
         buildid: buildId,
         // The engine takes a JSON array here (@types/dockerode types it as a string).
-        ...(request.cacheFrom && request.cacheFrom.length > 0 ? { cachefrom: JSON.stringify(request.cacheFrom) } : {}),
+        ...(request.cacheFrom && request.cacheFrom.length > 0
+          ? { cachefrom: JSON.stringify(request.cacheFrom) }
+          : {}),
       } satisfies BuildQuery;
       const response =
         this.options.sessionId === undefined
-          ? ((await this.docker.buildImage(context.stream as unknown as NodeJS.ReadableStream, {
-              ...query,
-              ...(signal ? { abortSignal: signal } : {}),
-            } as unknown as Docker.ImageBuildOptions)) as Readable)
-          : await this.dialBuild(context.stream, { ...query, session: this.options.sessionId }, signal);
+          ? ((await this.docker.buildImage(
+              context.stream as unknown as NodeJS.ReadableStream,
+              {
+                ...query,
+                ...(signal ? { abortSignal: signal } : {}),
+              } as unknown as Docker.ImageBuildOptions,
+            )) as Readable)
+          : await this.dialBuild(
+              context.stream,
+              { ...query, session: this.options.sessionId },
+              signal,
+            );
       for await (const message of readJsonLines(response)) {
         state.apply(message);
         onProgress?.(state.progress());
@@ -171,7 +189,12 @@ export class DockerImageBuilder implements ImageBuilder {
     signal?.throwIfAborted();
     const progress = state.progress();
     if (state.error !== undefined || state.imageId === undefined) {
-      throw new ImageBuildFailure(state.error ?? 'the engine ended the build without an image id', state.failedLogTail(), progress, state.steps());
+      throw new ImageBuildFailure(
+        state.error ?? 'the engine ended the build without an image id',
+        state.failedLogTail(),
+        progress,
+        state.steps(),
+      );
     }
     const { bytes } = await context.done;
     return { imageId: state.imageId, progress, steps: state.steps(), contextBytes: bytes };
@@ -182,7 +205,11 @@ export class DockerImageBuilder implements ImageBuilder {
    * BuildKit builds (one without the health service, which the engine drops) and overwrite
    * the `session` parameter with its id, so the request is dialled here.
    */
-  private dialBuild(context: Readable, query: BuildQuery & { session: string }, signal: AbortSignal | undefined): Promise<Readable> {
+  private dialBuild(
+    context: Readable,
+    query: BuildQuery & { session: string },
+    signal: AbortSignal | undefined,
+  ): Promise<Readable> {
     return new Promise((resolve, reject) => {
       this.docker.modem.dial(
         {
@@ -195,7 +222,10 @@ export class DockerImageBuilder implements ImageBuilder {
           ...(signal ? { abortSignal: signal } : {}),
           statusCodes: { 200: true, 500: 'server error' },
         } as unknown as Parameters<Docker['modem']['dial']>[0],
-        (error: unknown, response: unknown) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(response as Readable)),
+        (error: unknown, response: unknown) =>
+          error
+            ? reject(error instanceof Error ? error : new Error(String(error)))
+            : resolve(response as Readable),
       );
     });
   }
@@ -203,7 +233,12 @@ export class DockerImageBuilder implements ImageBuilder {
   /** Asks BuildKit to stop a build at once; the aborted request alone leaves shared steps running. */
   private cancelBuild(buildId: string): void {
     this.docker.modem.dial(
-      { path: '/build/cancel?', method: 'POST', options: { id: buildId }, statusCodes: { 200: true, 204: true, 404: true, 500: 'server error' } },
+      {
+        path: '/build/cancel?',
+        method: 'POST',
+        options: { id: buildId },
+        statusCodes: { 200: true, 204: true, 404: true, 500: 'server error' },
+      },
       () => undefined,
     );
   }

@@ -36,7 +36,10 @@ export interface AppResult {
 /** Registry work around each build, run under a limiter of its own. */
 export interface Publisher {
   /** Before building: the tags, when the registry already has this image (then nothing is built). */
-  findExisting?(request: ImageBuildRequest, signal: AbortSignal): Promise<PublishedTag[] | undefined>;
+  findExisting?(
+    request: ImageBuildRequest,
+    signal: AbortSignal,
+  ): Promise<PublishedTag[] | undefined>;
   /** After a successful build: push every tag. */
   publish(request: ImageBuildRequest, signal: AbortSignal): Promise<PublishedTag[]>;
 }
@@ -63,7 +66,11 @@ export interface RunOptions {
  * Builds every request through `builder`, at most `concurrency` at once. One app's
  * failure does not stop the others unless `bail` is set; every app gets a result.
  */
-export async function runBuilds(requests: readonly ImageBuildRequest[], builder: ImageBuilder, options: RunOptions): Promise<AppResult[]> {
+export async function runBuilds(
+  requests: readonly ImageBuildRequest[],
+  builder: ImageBuilder,
+  options: RunOptions,
+): Promise<AppResult[]> {
   const now = options.now ?? Date.now;
   const limit = pLimit(Math.max(1, options.concurrency));
   // Pushes have their own limit: the network, not the builder, is their resource.
@@ -77,11 +84,30 @@ export async function runBuilds(requests: readonly ImageBuildRequest[], builder:
   let bailedBecause: AppName | undefined;
 
   const buildOne = async (request: ImageBuildRequest): Promise<AppResult> => {
-    const base = { app: request.app, tags: request.tags, imageId: undefined, logTail: [], progress: undefined, steps: [], contextBytes: undefined, published: [] };
+    const base = {
+      app: request.app,
+      tags: request.tags,
+      imageId: undefined,
+      logTail: [],
+      progress: undefined,
+      steps: [],
+      contextBytes: undefined,
+      published: [],
+    };
     if (stop.signal.aborted) {
       const result: AppResult = bailedBecause
-        ? { ...base, status: 'skipped', durationMs: 0, error: `not started: --bail after ${bailedBecause} failed` }
-        : { ...base, status: 'cancelled', durationMs: 0, error: 'not started: the run was interrupted' };
+        ? {
+            ...base,
+            status: 'skipped',
+            durationMs: 0,
+            error: `not started: --bail after ${bailedBecause} failed`,
+          }
+        : {
+            ...base,
+            status: 'cancelled',
+            durationMs: 0,
+            error: 'not started: the run was interrupted',
+          };
       options.events?.onFinish?.(result);
       return result;
     }
@@ -91,7 +117,13 @@ export async function runBuilds(requests: readonly ImageBuildRequest[], builder:
     try {
       const existing = await publisher?.findExisting?.(request, stop.signal);
       if (existing) {
-        result = { ...base, status: 'up-to-date', durationMs: now() - started, error: undefined, published: existing };
+        result = {
+          ...base,
+          status: 'up-to-date',
+          durationMs: now() - started,
+          error: undefined,
+          published: existing,
+        };
         options.events?.onFinish?.(result);
         return result;
       }
@@ -99,7 +131,9 @@ export async function runBuilds(requests: readonly ImageBuildRequest[], builder:
         signal: stop.signal,
         onProgress: (progress) => options.events?.onProgress?.(request.app, progress),
       });
-      const published = publisher ? await publishLimit(() => publisher.publish(request, stop.signal)) : [];
+      const published = publisher
+        ? await publishLimit(() => publisher.publish(request, stop.signal))
+        : [];
       result = {
         ...base,
         status: publisher ? 'pushed' : 'built',
@@ -114,7 +148,14 @@ export async function runBuilds(requests: readonly ImageBuildRequest[], builder:
     } catch (error) {
       const durationMs = now() - started;
       if (stop.signal.aborted && !(error instanceof ImageBuildFailure)) {
-        result = { ...base, status: 'cancelled', durationMs, error: bailedBecause ? `cancelled: --bail after ${bailedBecause} failed` : 'cancelled: the run was interrupted' };
+        result = {
+          ...base,
+          status: 'cancelled',
+          durationMs,
+          error: bailedBecause
+            ? `cancelled: --bail after ${bailedBecause} failed`
+            : 'cancelled: the run was interrupted',
+        };
       } else {
         const failure = error instanceof ImageBuildFailure ? error : undefined;
         result = {

@@ -35,15 +35,23 @@ export async function createLockfileSlicer(root: string): Promise<LockfileSlicer
   try {
     lockfile = await readWantedLockfile(root, { ignoreIncompatible: false });
   } catch (error) {
-    throw new BuildImagesError('LOCKFILE_INVALID', `${path.join(root, 'pnpm-lock.yaml')} cannot be read: ${error instanceof Error ? error.message : String(error)}`, {
-      hint: 'Regenerate it with pnpm install (pnpm 9 or 10).',
-      cause: error,
-    });
+    throw new BuildImagesError(
+      'LOCKFILE_INVALID',
+      `${path.join(root, 'pnpm-lock.yaml')} cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        hint: 'Regenerate it with pnpm install (pnpm 9 or 10).',
+        cause: error,
+      },
+    );
   }
   if (lockfile === null) {
-    throw new BuildImagesError('LOCKFILE_INVALID', `${path.join(root, 'pnpm-lock.yaml')} does not exist`, {
-      hint: 'Run pnpm install at the workspace root and commit pnpm-lock.yaml: images install with --frozen-lockfile.',
-    });
+    throw new BuildImagesError(
+      'LOCKFILE_INVALID',
+      `${path.join(root, 'pnpm-lock.yaml')} does not exist`,
+      {
+        hint: 'Run pnpm install at the workspace root and commit pnpm-lock.yaml: images install with --frozen-lockfile.',
+      },
+    );
   }
   const full = lockfile;
   const rootManifestText = await readFile(path.join(root, 'package.json'), 'utf8');
@@ -65,7 +73,9 @@ export async function createLockfileSlicer(root: string): Promise<LockfileSlicer
       // Root dependencies on local paths (a tarball, a linked folder) are not in the build
       // context: they leave the slice and the root manifest the image installs with.
       const rootImporter = copy.importers['.' as keyof typeof copy.importers] as
-        | (Record<string, Record<string, string> | undefined> & { specifiers?: Record<string, string> })
+        | (Record<string, Record<string, string> | undefined> & {
+            specifiers?: Record<string, string>;
+          })
         | undefined;
       const dropped = new Set<string>();
       for (const field of rootDependencyFields) {
@@ -88,7 +98,8 @@ export async function createLockfileSlicer(root: string): Promise<LockfileSlicer
         await writeWantedLockfile(dir, pruned);
         return {
           lockfile: await readFile(path.join(dir, 'pnpm-lock.yaml'), 'utf8'),
-          rootManifest: dropped.size === 0 ? rootManifestText : `${JSON.stringify(manifest, null, 2)}\n`,
+          rootManifest:
+            dropped.size === 0 ? rootManifestText : `${JSON.stringify(manifest, null, 2)}\n`,
         };
       } finally {
         await rm(dir, { recursive: true, force: true });

@@ -12,9 +12,13 @@ export async function findWorkspaceRoot(start: string): Promise<string> {
     } catch {
       const parent = path.dirname(dir);
       if (parent === dir) {
-        throw new BuildImagesError('WORKSPACE_NOT_FOUND', `No pnpm-workspace.yaml in ${path.resolve(start)} or any directory above it`, {
-          hint: 'Run build-images inside a pnpm workspace, or pass --cwd <dir> pointing at one.',
-        });
+        throw new BuildImagesError(
+          'WORKSPACE_NOT_FOUND',
+          `No pnpm-workspace.yaml in ${path.resolve(start)} or any directory above it`,
+          {
+            hint: 'Run build-images inside a pnpm workspace, or pass --cwd <dir> pointing at one.',
+          },
+        );
       }
       dir = parent;
     }

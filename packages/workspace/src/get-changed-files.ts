@@ -24,10 +24,21 @@ export interface ChangedFilesOptions {
 }
 
 /** CI variables naming the target branch of a pull/merge request, in order of preference. */
-const ciBaseVariables = ['GITHUB_BASE_REF', 'CI_MERGE_REQUEST_TARGET_BRANCH_NAME', 'BITBUCKET_PR_DESTINATION_BRANCH', 'BUILDKITE_PULL_REQUEST_BASE_BRANCH'];
+const ciBaseVariables = [
+  'GITHUB_BASE_REF',
+  'CI_MERGE_REQUEST_TARGET_BRANCH_NAME',
+  'BITBUCKET_PR_DESTINATION_BRANCH',
+  'BUILDKITE_PULL_REQUEST_BASE_BRANCH',
+];
 
 async function revParse(root: string, ref: string): Promise<string | undefined> {
-  const result = await git(root, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+  const result = await git(root, [
+    'rev-parse',
+    '--verify',
+    '--quiet',
+    '--end-of-options',
+    `${ref}^{commit}`,
+  ]);
   return result.code === 0 ? result.stdout.trim() : undefined;
 }
 
@@ -48,14 +59,23 @@ async function defaultBaseRef(root: string, env: NodeJS.ProcessEnv): Promise<str
     if (!branch) continue;
     return (await revParse(root, `origin/${branch}`)) ? `origin/${branch}` : branch;
   }
-  const originHead = await git(root, ['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD']);
+  const originHead = await git(root, [
+    'symbolic-ref',
+    '--quiet',
+    '--short',
+    'refs/remotes/origin/HEAD',
+  ]);
   if (originHead.code === 0 && originHead.stdout.trim()) return originHead.stdout.trim();
   for (const candidate of ['origin/main', 'origin/master', 'main', 'master']) {
     if (await revParse(root, candidate)) return candidate;
   }
-  throw new BuildImagesError('GIT_REF_NOT_FOUND', 'Cannot tell which branch to compare with: no origin/HEAD, origin/main, origin/master, main or master', {
-    hint: 'Name the base: --changed=<ref>, e.g. --changed=origin/develop.',
-  });
+  throw new BuildImagesError(
+    'GIT_REF_NOT_FOUND',
+    'Cannot tell which branch to compare with: no origin/HEAD, origin/main, origin/master, main or master',
+    {
+      hint: 'Name the base: --changed=<ref>, e.g. --changed=origin/develop.',
+    },
+  );
 }
 
 /**
@@ -63,27 +83,42 @@ async function defaultBaseRef(root: string, env: NodeJS.ProcessEnv): Promise<str
  * unstaged, and untracked files git does not ignore. Renames count as a deletion and an
  * addition, so both places are seen.
  */
-export async function getChangedFiles(root: string, options: ChangedFilesOptions): Promise<ChangedFiles> {
+export async function getChangedFiles(
+  root: string,
+  options: ChangedFilesOptions,
+): Promise<ChangedFiles> {
   const inside = await git(root, ['rev-parse', '--is-inside-work-tree']);
   if (inside.code !== 0) {
-    throw new BuildImagesError('GIT_UNAVAILABLE', `--changed needs a git repository, and ${root} is not inside one`, {
-      hint: 'Run it in a git checkout, or leave out --changed to build every app.',
-    });
+    throw new BuildImagesError(
+      'GIT_UNAVAILABLE',
+      `--changed needs a git repository, and ${root} is not inside one`,
+      {
+        hint: 'Run it in a git checkout, or leave out --changed to build every app.',
+      },
+    );
   }
   const baseRef = options.ref || (await defaultBaseRef(root, options.env));
   const [shallow, baseCommit] = await Promise.all([isShallow(root), revParse(root, baseRef)]);
   if (baseCommit === undefined) {
-    throw new BuildImagesError('GIT_REF_NOT_FOUND', `Cannot diff against "${baseRef}": git does not know that ref${shallow ? ' (this clone is shallow)' : ''}`, {
-      hint: `Fetch it first: ${fetchCommand(baseRef, shallow)}; or pass --changed-fallback=all to build every app when the base is missing.`,
-    });
+    throw new BuildImagesError(
+      'GIT_REF_NOT_FOUND',
+      `Cannot diff against "${baseRef}": git does not know that ref${shallow ? ' (this clone is shallow)' : ''}`,
+      {
+        hint: `Fetch it first: ${fetchCommand(baseRef, shallow)}; or pass --changed-fallback=all to build every app when the base is missing.`,
+      },
+    );
   }
   const mergeBase = await git(root, ['merge-base', baseCommit, 'HEAD']);
   if (mergeBase.code !== 0 || mergeBase.stdout.trim() === '') {
-    throw new BuildImagesError('GIT_NO_MERGE_BASE', `"${baseRef}" and HEAD have no common commit in this clone${shallow ? ' (it is shallow, so their history is cut off)' : ''}`, {
-      hint: shallow
-        ? `Deepen the clone until they meet: ${fetchCommand(baseRef, true)} (or git fetch --unshallow); or pass --changed-fallback=all.`
-        : 'Compare with a ref that shares history with HEAD, or pass --changed-fallback=all.',
-    });
+    throw new BuildImagesError(
+      'GIT_NO_MERGE_BASE',
+      `"${baseRef}" and HEAD have no common commit in this clone${shallow ? ' (it is shallow, so their history is cut off)' : ''}`,
+      {
+        hint: shallow
+          ? `Deepen the clone until they meet: ${fetchCommand(baseRef, true)} (or git fetch --unshallow); or pass --changed-fallback=all.`
+          : 'Compare with a ref that shares history with HEAD, or pass --changed-fallback=all.',
+      },
+    );
   }
   const base = mergeBase.stdout.trim();
 
@@ -91,15 +126,26 @@ export async function getChangedFiles(root: string, options: ChangedFilesOptions
     git(root, ['diff', '--name-status', '-z', '--no-renames', '--relative', base, '--']),
     git(root, ['ls-files', '--others', '--exclude-standard', '-z']),
   ]);
-  if (diff.code !== 0) throw new BuildImagesError('GIT_FAILED', `git diff against ${baseRef} failed: ${diff.stderr.trim()}`, { hint: 'Check that the repository is not corrupt (git fsck).' });
-  if (untracked.code !== 0) throw new BuildImagesError('GIT_FAILED', `git ls-files failed: ${untracked.stderr.trim()}`, { hint: 'Check that the repository is not corrupt (git fsck).' });
+  if (diff.code !== 0)
+    throw new BuildImagesError(
+      'GIT_FAILED',
+      `git diff against ${baseRef} failed: ${diff.stderr.trim()}`,
+      { hint: 'Check that the repository is not corrupt (git fsck).' },
+    );
+  if (untracked.code !== 0)
+    throw new BuildImagesError('GIT_FAILED', `git ls-files failed: ${untracked.stderr.trim()}`, {
+      hint: 'Check that the repository is not corrupt (git fsck).',
+    });
 
   const files = new Map<string, ChangeStatus>();
   const fields = diff.stdout.split('\0');
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const status = fields[i]!;
     const file = fields[i + 1]!;
-    files.set(file, status.startsWith('A') ? 'added' : status.startsWith('D') ? 'deleted' : 'modified');
+    files.set(
+      file,
+      status.startsWith('A') ? 'added' : status.startsWith('D') ? 'deleted' : 'modified',
+    );
   }
   for (const file of untracked.stdout.split('\0')) {
     if (file !== '') files.set(file, 'added');
@@ -107,12 +153,18 @@ export async function getChangedFiles(root: string, options: ChangedFilesOptions
   return {
     baseRef,
     mergeBase: base,
-    files: [...files].map(([path, status]) => ({ path, status })).sort((a, b) => (a.path < b.path ? -1 : 1)),
+    files: [...files]
+      .map(([path, status]) => ({ path, status }))
+      .sort((a, b) => (a.path < b.path ? -1 : 1)),
   };
 }
 
 /** A file's content at a commit, or undefined when it did not exist there. */
-export async function readFileAtCommit(root: string, commit: string, relativePath: string): Promise<string | undefined> {
+export async function readFileAtCommit(
+  root: string,
+  commit: string,
+  relativePath: string,
+): Promise<string | undefined> {
   const result = await git(root, ['show', `${commit}:./${relativePath}`]);
   return result.code === 0 ? result.stdout : undefined;
 }

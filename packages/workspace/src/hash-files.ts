@@ -11,14 +11,24 @@ import type { HashedFile } from '@build-images/core';
  * Synchronous on purpose: for thousands of small source files one thread reading them in
  * turn is several times faster than a promise per file through the libuv pool.
  */
-export function hashFiles(root: string, files: readonly string[], cache = new Map<string, HashedFile>()): HashedFile[] {
+export function hashFiles(
+  root: string,
+  files: readonly string[],
+  cache = new Map<string, HashedFile>(),
+): HashedFile[] {
   return files.map((file) => {
     let hashed = cache.get(file);
     if (hashed === undefined) {
       const absolute = path.join(root, file);
       const stat = lstatSync(absolute);
-      const content = stat.isSymbolicLink() ? Buffer.from(`symlink:${readlinkSync(absolute)}`) : readFileSync(absolute);
-      hashed = { path: file, hash: createHash('sha256').update(content).digest('hex'), executable: (stat.mode & 0o111) !== 0 };
+      const content = stat.isSymbolicLink()
+        ? Buffer.from(`symlink:${readlinkSync(absolute)}`)
+        : readFileSync(absolute);
+      hashed = {
+        path: file,
+        hash: createHash('sha256').update(content).digest('hex'),
+        executable: (stat.mode & 0o111) !== 0,
+      };
       cache.set(file, hashed);
     }
     return hashed;

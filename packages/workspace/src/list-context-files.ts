@@ -5,9 +5,13 @@ import dockerignore from '@balena/dockerignore';
 /** Never part of a build context, whatever .dockerignore says: installed dependencies and VCS data. */
 const alwaysSkipped = new Set(['node_modules', '.git']);
 
-type IgnoreFactory = (options?: { ignorecase?: boolean }) => { add(patterns: string[]): unknown; ignores(path: string): boolean };
+type IgnoreFactory = (options?: { ignorecase?: boolean }) => {
+  add(patterns: string[]): unknown;
+  ignores(path: string): boolean;
+};
 // The package is CommonJS with an ESM-style `export default` in its typings.
-const createIgnore = ((dockerignore as unknown as { default?: IgnoreFactory }).default ?? dockerignore) as unknown as IgnoreFactory;
+const createIgnore = ((dockerignore as unknown as { default?: IgnoreFactory }).default ??
+  dockerignore) as unknown as IgnoreFactory;
 
 export type IgnorePredicate = (relativePath: string) => boolean;
 
@@ -21,14 +25,20 @@ export async function readDockerignore(root: string): Promise<IgnorePredicate> {
   }
   const matcher = createIgnore({ ignorecase: false });
   matcher.add(text.split(/\r?\n/));
-  return (relativePath) => relativePath.split('/').some((part) => alwaysSkipped.has(part)) || matcher.ignores(relativePath);
+  return (relativePath) =>
+    relativePath.split('/').some((part) => alwaysSkipped.has(part)) ||
+    matcher.ignores(relativePath);
 }
 
 /**
  * The files a build context holds for these directories: every file below them, sorted,
  * minus what `ignores` excludes (with whole directories pruned early).
  */
-export async function listContextFiles(root: string, dirs: readonly string[], ignores: IgnorePredicate): Promise<string[]> {
+export async function listContextFiles(
+  root: string,
+  dirs: readonly string[],
+  ignores: IgnorePredicate,
+): Promise<string[]> {
   const found: string[] = [];
   const visit = async (relativeDir: string): Promise<void> => {
     const entries = await readdir(path.join(root, relativeDir), { withFileTypes: true });

@@ -22,9 +22,13 @@ export async function readToolConfig(root: string): Promise<{ config: ToolConfig
     fromManifest = undefined; // readWorkspace reports an invalid root manifest.
   }
   if (fromFile !== undefined && fromManifest !== undefined) {
-    throw new BuildImagesError('CONFIG_INVALID', `Both ${toolConfigFile} and "buildImages" in package.json configure build-images`, {
-      hint: `Keep one of them (${toolConfigFile} is the one editors complete through its JSON schema).`,
-    });
+    throw new BuildImagesError(
+      'CONFIG_INVALID',
+      `Both ${toolConfigFile} and "buildImages" in package.json configure build-images`,
+      {
+        hint: `Keep one of them (${toolConfigFile} is the one editors complete through its JSON schema).`,
+      },
+    );
   }
   let raw: unknown = fromManifest;
   let file = 'package.json: buildImages';
@@ -33,18 +37,26 @@ export async function readToolConfig(root: string): Promise<{ config: ToolConfig
     try {
       raw = JSON.parse(fromFile);
     } catch (error) {
-      throw new BuildImagesError('CONFIG_INVALID', `${toolConfigFile} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`, {
-        hint: 'Fix the JSON at the position named above.',
-        cause: error,
-      });
+      throw new BuildImagesError(
+        'CONFIG_INVALID',
+        `${toolConfigFile} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          hint: 'Fix the JSON at the position named above.',
+          cause: error,
+        },
+      );
     }
   }
   const { config, problems } = parseToolConfig(raw, file);
   if (problems.length > 0) {
-    throw new BuildImagesError('CONFIG_INVALID', `The build-images configuration has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}`, {
-      details: problems,
-      hint: `See the README ("Configuration") or the JSON schema ${'build-images/schema/build-images.config.schema.json'}.`,
-    });
+    throw new BuildImagesError(
+      'CONFIG_INVALID',
+      `The build-images configuration has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}`,
+      {
+        details: problems,
+        hint: `See the README ("Configuration") or the JSON schema ${'build-images/schema/build-images.config.schema.json'}.`,
+      },
+    );
   }
   return { config, file };
 }

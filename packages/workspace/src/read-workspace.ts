@@ -28,10 +28,14 @@ export async function readWorkspace(root: string): Promise<Workspace> {
   try {
     manifest = await readWorkspaceManifest(root);
   } catch (error) {
-    throw new BuildImagesError('WORKSPACE_INVALID', `${workspaceFile} is not valid: ${message(error)}`, {
-      hint: 'It must be YAML with a "packages" list of globs, e.g. packages: ["apps/*", "packages/*"].',
-      cause: error,
-    });
+    throw new BuildImagesError(
+      'WORKSPACE_INVALID',
+      `${workspaceFile} is not valid: ${message(error)}`,
+      {
+        hint: 'It must be YAML with a "packages" list of globs, e.g. packages: ["apps/*", "packages/*"].',
+        cause: error,
+      },
+    );
   }
   if (manifest === undefined) {
     throw new BuildImagesError('WORKSPACE_INVALID', `${workspaceFile} is empty`, {
@@ -49,10 +53,14 @@ export async function readWorkspace(root: string): Promise<Workspace> {
   try {
     projects = await findPackages(root, { patterns, includeRoot: true });
   } catch (error) {
-    throw new BuildImagesError('MANIFEST_INVALID', `A package manifest of the workspace could not be read: ${message(error)}`, {
-      hint: 'Fix the JSON of the package.json named above.',
-      cause: error,
-    });
+    throw new BuildImagesError(
+      'MANIFEST_INVALID',
+      `A package manifest of the workspace could not be read: ${message(error)}`,
+      {
+        hint: 'Fix the JSON of the package.json named above.',
+        cause: error,
+      },
+    );
   }
 
   const problems: string[] = [];
@@ -63,14 +71,20 @@ export async function readWorkspace(root: string): Promise<Workspace> {
     const raw = project.manifest as Record<string, unknown>;
     if (typeof raw['name'] !== 'string' || raw['name'] === '') {
       // The root manifest often has no name; it is part of the workspace but never an app.
-      if (dir !== '.') problems.push(`${manifestPath} has no "name"; every workspace package needs one`);
+      if (dir !== '.')
+        problems.push(`${manifestPath} has no "name"; every workspace package needs one`);
       continue;
     }
     const dependencies: WorkspacePackage['dependencies'] = {};
     for (const field of dependencyFields) {
       const value = raw[field];
       if (value === undefined) continue;
-      if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.values(value).every((spec) => typeof spec === 'string')) {
+      if (
+        typeof value !== 'object' ||
+        value === null ||
+        Array.isArray(value) ||
+        !Object.values(value).every((spec) => typeof spec === 'string')
+      ) {
         problems.push(`${manifestPath}: "${field}" must map package names to version strings`);
         continue;
       }
@@ -83,14 +97,18 @@ export async function readWorkspace(root: string): Promise<Workspace> {
       manifestPath,
       dependencies,
       main: typeof raw['main'] === 'string' ? raw['main'] : undefined,
-      scripts: (typeof raw['scripts'] === 'object' && raw['scripts'] !== null ? raw['scripts'] : {}) as Record<string, string>,
+      scripts: (typeof raw['scripts'] === 'object' && raw['scripts'] !== null
+        ? raw['scripts']
+        : {}) as Record<string, string>,
       buildImages: raw['buildImages'],
     });
   }
   for (const pattern of patterns) {
     if (pattern.startsWith('!')) continue;
     if (!packages.some((pkg) => matchDirPattern(pkg.dir, pattern))) {
-      problems.push(`pnpm-workspace.yaml: the glob "${pattern}" matches no package (remove it, or add a package.json there)`);
+      problems.push(
+        `pnpm-workspace.yaml: the glob "${pattern}" matches no package (remove it, or add a package.json there)`,
+      );
     }
   }
 
@@ -106,24 +124,40 @@ export async function readWorkspace(root: string): Promise<Workspace> {
   packages.sort((a, b) => a.dir.localeCompare(b.dir));
   // Patch files the install applies (pnpm 10 keeps the list in pnpm-workspace.yaml, older
   // workspaces in the root manifest's "pnpm" field): every install stage needs them.
-  const rootManifest = projects.find((project) => path.resolve(project.rootDir) === path.resolve(root))?.manifest as { pnpm?: { patchedDependencies?: unknown } } | undefined;
-  const patchLists = [(manifest as { patchedDependencies?: unknown }).patchedDependencies, rootManifest?.pnpm?.patchedDependencies];
+  const rootManifest = projects.find(
+    (project) => path.resolve(project.rootDir) === path.resolve(root),
+  )?.manifest as { pnpm?: { patchedDependencies?: unknown } } | undefined;
+  const patchLists = [
+    (manifest as { patchedDependencies?: unknown }).patchedDependencies,
+    rootManifest?.pnpm?.patchedDependencies,
+  ];
   for (const list of patchLists) {
     if (typeof list !== 'object' || list === null) continue;
     for (const [selector, file] of Object.entries(list)) {
-      const relative = typeof file === 'string' ? path.posix.normalize(file.replace(/^\.\//, '')) : '';
+      const relative =
+        typeof file === 'string' ? path.posix.normalize(file.replace(/^\.\//, '')) : '';
       if (relative === '' || relative.startsWith('../') || path.isAbsolute(relative)) {
-        problems.push(`pnpm-workspace.yaml: patchedDependencies["${selector}"] must be a path inside the workspace, got ${JSON.stringify(file)}`);
+        problems.push(
+          `pnpm-workspace.yaml: patchedDependencies["${selector}"] must be a path inside the workspace, got ${JSON.stringify(file)}`,
+        );
         continue;
       }
       try {
         await access(path.join(root, relative));
         if (!rootFiles.includes(relative)) rootFiles.push(relative);
       } catch {
-        problems.push(`patchedDependencies["${selector}"]: the patch file ${relative} does not exist (run pnpm patch-commit again, or remove the entry)`);
+        problems.push(
+          `patchedDependencies["${selector}"]: the patch file ${relative} does not exist (run pnpm patch-commit again, or remove the entry)`,
+        );
       }
     }
   }
   const link = (manifest as { linkWorkspacePackages?: unknown }).linkWorkspacePackages;
-  return { root, packages, rootFiles, linkWorkspacePackages: link === true || link === 'deep', problems };
+  return {
+    root,
+    packages,
+    rootFiles,
+    linkWorkspacePackages: link === true || link === 'deep',
+    problems,
+  };
 }

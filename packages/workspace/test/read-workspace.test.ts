@@ -21,7 +21,12 @@ describe('readWorkspace', () => {
       'pnpm-workspace.yaml': 'packages:\n  - apps/*\n  - packages/*\n',
       'package.json': { name: 'root', private: true },
       'pnpm-lock.yaml': "lockfileVersion: '9.0'\n",
-      'apps/api/package.json': { name: '@acme/api', main: 'dist/main.js', dependencies: { '@acme/logger': 'workspace:*' }, buildImages: { port: 3000 } },
+      'apps/api/package.json': {
+        name: '@acme/api',
+        main: 'dist/main.js',
+        dependencies: { '@acme/logger': 'workspace:*' },
+        buildImages: { port: 3000 },
+      },
       'packages/logger/package.json': { name: '@acme/logger', version: '1.2.3' },
       'other/ignored/package.json': { name: 'not-in-workspace' },
     });
@@ -32,7 +37,11 @@ describe('readWorkspace', () => {
       ['@acme/api', 'apps/api', 'apps/api/package.json'],
       ['@acme/logger', 'packages/logger', 'packages/logger/package.json'],
     ]);
-    expect(workspace.packages[1]).toMatchObject({ main: 'dist/main.js', dependencies: { dependencies: { '@acme/logger': 'workspace:*' } }, buildImages: { port: 3000 } });
+    expect(workspace.packages[1]).toMatchObject({
+      main: 'dist/main.js',
+      dependencies: { dependencies: { '@acme/logger': 'workspace:*' } },
+      buildImages: { port: 3000 },
+    });
   });
 
   it('reports every manifest problem and unmatched glob together, each naming its file', async () => {
@@ -51,12 +60,19 @@ describe('readWorkspace', () => {
   });
 
   it('reads linkWorkspacePackages from pnpm-workspace.yaml', async () => {
-    const root = await writeTree({ 'pnpm-workspace.yaml': 'packages: [apps/*]\nlinkWorkspacePackages: true\n', 'package.json': {}, 'apps/a/package.json': { name: 'a' } });
+    const root = await writeTree({
+      'pnpm-workspace.yaml': 'packages: [apps/*]\nlinkWorkspacePackages: true\n',
+      'package.json': {},
+      'apps/a/package.json': { name: 'a' },
+    });
     expect((await readWorkspace(root)).linkWorkspacePackages).toBe(true);
   });
 
   it('names pnpm-workspace.yaml when it is malformed', async () => {
-    const root = await writeTree({ 'pnpm-workspace.yaml': 'packages: apps/*\n', 'package.json': {} });
+    const root = await writeTree({
+      'pnpm-workspace.yaml': 'packages: apps/*\n',
+      'package.json': {},
+    });
     const error = await readError(root);
     expect(error.code).toBe('WORKSPACE_INVALID');
     expect(error.message).toContain(path.join(root, 'pnpm-workspace.yaml'));
@@ -84,6 +100,9 @@ describe('findWorkspaceRoot', () => {
 
   it('says where it looked when there is no workspace', async () => {
     const dir = await writeTree({ 'README.md': 'no workspace here' });
-    await expect(findWorkspaceRoot(dir)).rejects.toMatchObject({ code: 'WORKSPACE_NOT_FOUND', message: expect.stringContaining(dir) });
+    await expect(findWorkspaceRoot(dir)).rejects.toMatchObject({
+      code: 'WORKSPACE_NOT_FOUND',
+      message: expect.stringContaining(dir),
+    });
   });
 });

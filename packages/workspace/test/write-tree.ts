@@ -8,7 +8,10 @@ export async function writeTree(files: Record<string, string | object>): Promise
   for (const [file, content] of Object.entries(files)) {
     const target = path.join(root, file);
     await mkdir(path.dirname(target), { recursive: true });
-    await writeFile(target, typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`);
+    await writeFile(
+      target,
+      typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`,
+    );
   }
   return root;
 }
