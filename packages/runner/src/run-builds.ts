@@ -190,6 +190,6 @@ export function summarizeResults(results: readonly AppResult[]): string {
   const parts = order
     .map((status) => [status, results.filter((result) => result.status === status).length] as const)
     .filter(([, count]) => count > 0)
-    .map(([status, count]) => `${count} ${status.replace('-', ' ')}`);
+    .map(([status, count]) => `${count} ${status.replaceAll('-', ' ')}`);
   return parts.length > 0 ? parts.join(', ') : 'nothing to build';
 }
