@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ImageBuildFailure,
+  type AppName,
+  type ImageBuilder,
+  type ImageBuildRequest,
+} from '@build-images/core';
+import { runBuilds, summarizeResults, type Publisher } from '../src/index.js';
+
+const request = (app: string): ImageBuildRequest => ({
+  app: app as AppName,
+  target: app,
+  tags: [`${app}:t`],
+  dockerfile: 'docker/Dockerfile',
+  context: { root: '/repo', files: [], generated: [] },
+  buildArgs: {},
+  labels: {},
+});
+
+/** A builder whose builds take `ms` and fail for the apps in `failing`; it records concurrency. */
+function fakeBuilder(options: { ms?: number; failing?: string[] } = {}) {
+  let running = 0;
+  const seen = { maxRunning: 0, started: [] as string[] };
+  const builder: ImageBuilder = {
+    async build(req, hooks) {
+      seen.started.push(req.app);
+      running++;
+      seen.maxRunning = Math.max(seen.maxRunning, running);
+      try {
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, options.ms ?? 20);
+          hooks.signal?.addEventListener('abort', () => {
+            clearTimeout(timer);
+            reject(new Error('aborted'));
+          });
+        });
+        if (options.failing?.includes(req.app))
+          throw new ImageBuildFailure(`${req.app}: exit code: 1`, ['last line'], undefined);
+        return {
+          imageId: `sha256:${req.app}`,
+          progress: {
+            steps: 1,
+            stepsDone: 1,
+            stepsCached: 0,
+            current: undefined,
+            lastLog: undefined,
+          },
+          steps: [],
+          contextBytes: 10,
+        };
+      } finally {
+        running--;
+      }
+    },
+  };
+  return { builder, seen };
+}
+
+describe('runBuilds', () => {
+  it('keeps to the concurrency limit and builds the others when one fails', async () => {
+    const { builder, seen } = fakeBuilder({ failing: ['b'] });
+    const results = await runBuilds(['a', 'b', 'c', 'd'].map(request), builder, {
+      concurrency: 2,
+      bail: false,
+    });
+    expect(seen.maxRunning).toBe(2);
+    expect(results.map((result) => [result.app, result.status])).toEqual([
+      ['a', 'built'],
+      ['b', 'failed'],
+      ['c', 'built'],
+      ['d', 'built'],
+    ]);
+    expect(results[1]).toMatchObject({ error: 'b: exit code: 1', logTail: ['last line'] });
+    expect(summarizeResults(results)).toBe('3 built, 1 failed');
+  });
+
+  it('with bail, cancels the running builds and skips the queued ones after the first failure', async () => {
+    const { builder } = fakeBuilder({ failing: ['a'], ms: 30 });
+    const results = await runBuilds(['a', 'b', 'c'].map(request), builder, {
+      concurrency: 1,
+      bail: true,
+    });
+    expect(results.map((result) => result.status)).toEqual(['failed', 'skipped', 'skipped']);
+    expect(results[1]?.error).toBe('not started: --bail after a failed');
+  });
+
+  it('reports running and queued builds as cancelled when the run is aborted', async () => {
+    const { builder } = fakeBuilder({ ms: 1000 });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('SIGINT')), 30);
+    const results = await runBuilds(['a', 'b'].map(request), builder, {
+      concurrency: 1,
+      bail: false,
+      signal: controller.signal,
+    });
+    expect(results.map((result) => [result.status, result.error])).toEqual([
+      ['cancelled', 'cancelled: the run was interrupted'],
+      ['cancelled', 'not started: the run was interrupted'],
+    ]);
+  });
+
+  it('skips the build of an image the registry has, and pushes the built ones', async () => {
+    const { builder, seen } = fakeBuilder();
+    const publisher: Publisher = {
+      findExisting: async (req) =>
+        req.app === 'a' ? [{ tag: 'a:t', digest: 'sha256:remote' }] : undefined,
+      publish: async (req) => [{ tag: req.tags[0]!, digest: `sha256:pushed-${req.app}` }],
+    };
+    const results = await runBuilds(['a', 'b'].map(request), builder, {
+      concurrency: 2,
+      bail: false,
+      publisher,
+    });
+    expect(seen.started).toEqual(['b']);
+    expect(results.map((result) => [result.status, result.published])).toEqual([
+      ['up-to-date', [{ tag: 'a:t', digest: 'sha256:remote' }]],
+      ['pushed', [{ tag: 'b:t', digest: 'sha256:pushed-b' }]],
+    ]);
+    expect(summarizeResults(results)).toBe('1 pushed, 1 up to date');
+  });
+});
