@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   registryTestEngine,
@@ -8,6 +7,7 @@ import {
 import { removeTestResources, testBaseImage } from './docker-engine.js';
 import { runBin } from './run-bin.js';
 import { writeTree } from '../../workspace/test/write-tree.js';
+import { lockWorkspace } from './fixtures.js';
 
 const docker = await registryTestEngine();
 const runId = `cache${Date.now().toString(36)}`;
@@ -57,11 +57,7 @@ describe.skipIf(!docker)(
         },
         'apps/one/src/main.js': "console.log('one');\n",
       });
-      const lock = spawnSync('pnpm', ['install', '--lockfile-only', '--offline'], {
-        cwd: root,
-        encoding: 'utf8',
-      });
-      if (lock.status !== 0) throw new Error(`pnpm install --lockfile-only failed: ${lock.stderr}`);
+      lockWorkspace(root, { offline: true });
     });
     afterAll(async () => {
       if (docker) await removeTestResources(docker, runId, `${repository}/`);

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeTree } from '../../workspace/test/write-tree.js';
 import { dockerForTests, removeTestResources, testBaseImage, waitFor } from './docker-engine.js';
 import { binPath } from './run-bin.js';
+import { lockWorkspace } from './fixtures.js';
 
 const docker = await dockerForTests();
 const runId = `cancel${Date.now().toString(36)}`;
@@ -45,11 +45,7 @@ describe.skipIf(!docker)('Ctrl-C during a real build', () => {
         scripts: { build: `sh -c 'sleep 300; echo ${marker}'` },
       },
     });
-    const lock = spawnSync('pnpm', ['install', '--lockfile-only', '--offline'], {
-      cwd: root,
-      encoding: 'utf8',
-    });
-    if (lock.status !== 0) throw new Error(`pnpm install --lockfile-only failed: ${lock.stderr}`);
+    lockWorkspace(root, { offline: true });
 
     const child = spawn(
       process.execPath,

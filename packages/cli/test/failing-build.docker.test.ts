@@ -1,61 +1,16 @@
-import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeTree } from '../../workspace/test/write-tree.js';
 import { dockerForTests, removeTestResources, testBaseImage } from './docker-engine.js';
+import { brokenAppWorkspace } from './fixtures.js';
 import { runBin } from './run-bin.js';
 
 const docker = await dockerForTests();
 const runId = `fail${Date.now().toString(36)}`;
 const prefix = `build-images-test-${runId}/`;
 
-const copyBuild = 'mkdir -p dist && cp src/*.js dist/';
-const app = (name: string, build: string) => ({
-  name: `@fx/${name}`,
-  version: '1.0.0',
-  type: 'module',
-  main: 'dist/main.js',
-  files: ['dist'],
-  scripts: { build },
-  dependencies: { '@fx/shared': 'workspace:*' },
-});
-
-/** Three apps on one shared package; `broken`'s build script fails the way a compiler does. */
-async function fixtureWorkspace(): Promise<string> {
-  const root = await writeTree({
-    'package.json': { name: 'fixture', private: true, packageManager: 'pnpm@10.34.9' },
-    'pnpm-workspace.yaml': 'packages:\n  - apps/*\n  - packages/*\n',
-    'packages/shared/package.json': {
-      name: '@fx/shared',
-      version: '1.0.0',
-      type: 'module',
-      main: 'dist/index.js',
-      files: ['dist'],
-      scripts: { build: copyBuild },
-    },
-    'packages/shared/src/index.js': 'export const answer = 42;\n',
-    'apps/alpha/package.json': app('alpha', copyBuild),
-    'apps/alpha/src/main.js':
-      "import { answer } from '@fx/shared';\nconsole.log('alpha', answer);\n",
-    'apps/beta/package.json': app('beta', copyBuild),
-    'apps/beta/src/main.js': "import { answer } from '@fx/shared';\nconsole.log('beta', answer);\n",
-    'apps/broken/package.json': app(
-      'broken',
-      "echo 'src/main.ts(1,1): error TS1005: broken on purpose' >&2 && exit 7",
-    ),
-    'apps/broken/src/main.js': 'console.log("never built");\n',
-  });
-  const lock = spawnSync('pnpm', ['install', '--lockfile-only', '--offline'], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  if (lock.status !== 0) throw new Error(`pnpm install --lockfile-only failed: ${lock.stderr}`);
-  return root;
-}
-
 describe.skipIf(!docker)('a workspace with one broken app, built on a real engine', () => {
   let root: string;
   beforeAll(async () => {
-    root = await fixtureWorkspace();
+    root = await brokenAppWorkspace(runId);
   });
   afterAll(async () => {
     if (docker) await removeTestResources(docker, runId, prefix);
@@ -73,7 +28,7 @@ describe.skipIf(!docker)('a workspace with one broken app, built on a real engin
     expect(result.stdout).toMatch(/^broken\s+failed\s/m);
     // The daemon's own words, and the failing step's output.
     expect(result.stdout).toMatch(/broken failed: .*exit code: 7/);
-    expect(result.stdout).toContain('error TS1005: broken on purpose');
+    expect(result.stdout).toContain('error TS1005: broken <on> purpose');
     expect(result.stdout).toContain('2 built, 1 failed');
     await expect(docker!.getImage(`${prefix}alpha:test`).inspect()).resolves.toBeDefined();
     await expect(docker!.getImage(`${prefix}beta:test`).inspect()).resolves.toBeDefined();

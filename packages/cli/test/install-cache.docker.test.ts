@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeTree } from '../../workspace/test/write-tree.js';
 import { writeFiles } from './git-repo.js';
 import { dockerForTests, removeTestResources, testBaseImage } from './docker-engine.js';
 import { runBin } from './run-bin.js';
+import { lockWorkspace } from './fixtures.js';
 
 const docker = await dockerForTests();
 const runId = `cache${Date.now().toString(36)}`;
@@ -33,12 +33,6 @@ function installStep(output: BuildOutput, name: string) {
   return install[0]!;
 }
 
-function lock(root: string) {
-  const result = spawnSync('pnpm', ['install', '--lockfile-only'], { cwd: root, encoding: 'utf8' });
-  if (result.status !== 0)
-    throw new Error(`pnpm install --lockfile-only failed: ${result.stderr}${result.stdout}`);
-}
-
 describe.skipIf(!docker)('per-app install layers on a real engine', () => {
   afterAll(async () => {
     if (docker) await removeTestResources(docker, runId, prefix);
@@ -59,7 +53,7 @@ describe.skipIf(!docker)('per-app install layers on a real engine', () => {
       'apps/two/package.json': app('two', { picocolors: '1.1.1' }),
       'apps/two/src/main.js': "import pc from 'picocolors';\nconsole.log(pc.green('two'));\n",
     });
-    lock(root);
+    lockWorkspace(root, { offline: false });
     const build = async () => {
       const result = await runBin(
         ['--json', '--tag', `${prefix}{app}:t`, '--base-image', testBaseImage],
@@ -77,7 +71,7 @@ describe.skipIf(!docker)('per-app install layers on a real engine', () => {
     await writeFiles(root, {
       'apps/two/package.json': app('two', { picocolors: '1.1.1', 'is-number': '7.0.0' }),
     });
-    lock(root);
+    lockWorkspace(root, { offline: false });
     const afterAdd = await build();
     expect(installStep(afterAdd, 'one').cached).toBe(true);
     expect(installStep(afterAdd, 'two').cached).toBe(false);

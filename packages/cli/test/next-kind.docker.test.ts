@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTree } from '../../workspace/test/write-tree.js';
 import {
@@ -9,6 +8,7 @@ import {
   waitFor,
 } from './docker-engine.js';
 import { runBin, type BinResult } from './run-bin.js';
+import { lockWorkspace } from './fixtures.js';
 
 const docker = await dockerForTests();
 const runId = `next${Date.now().toString(36)}`;
@@ -51,9 +51,7 @@ async function nextWorkspace(): Promise<string> {
       "export const dynamic = 'force-dynamic';\nexport function GET() { return Response.json({ status: 'ok' }); }\n",
     'apps/site/public/robots.txt': 'User-agent: *\n',
   });
-  const lock = spawnSync('pnpm', ['install', '--lockfile-only'], { cwd: root, encoding: 'utf8' });
-  if (lock.status !== 0)
-    throw new Error(`pnpm install --lockfile-only failed: ${lock.stderr}${lock.stdout}`);
+  lockWorkspace(root, { offline: false });
   return root;
 }
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTree } from '../../workspace/test/write-tree.js';
 import { dockerForTests, removeTestResources, testBaseImage } from './docker-engine.js';
 import { binPath, runBin } from './run-bin.js';
+import { lockWorkspace } from './fixtures.js';
 
 const docker = await dockerForTests();
 const runId = `modes${Date.now().toString(36)}`;
@@ -29,11 +30,7 @@ describe.skipIf(!docker)('output modes of a real build', () => {
       'apps/one/package.json': app('one'),
       'apps/two/package.json': app('two'),
     });
-    const lock = spawnSync('pnpm', ['install', '--lockfile-only', '--offline'], {
-      cwd: root,
-      encoding: 'utf8',
-    });
-    if (lock.status !== 0) throw new Error(`pnpm install --lockfile-only failed: ${lock.stderr}`);
+    lockWorkspace(root, { offline: true });
   });
   afterAll(async () => {
     if (docker) await removeTestResources(docker, runId, prefix);

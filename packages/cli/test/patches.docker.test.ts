@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeTree } from '../../workspace/test/write-tree.js';
 import { demuxLogs, dockerForTests, removeTestResources, testBaseImage } from './docker-engine.js';
 import { runBin } from './run-bin.js';
+import { lockWorkspace } from './fixtures.js';
 
 const docker = await dockerForTests();
 const runId = `patch${Date.now().toString(36)}`;
@@ -44,9 +44,7 @@ describe.skipIf(!docker)('pnpm patches in the per-app install, on a real engine'
       },
       'apps/tool/src/main.js': "require('ms');\nconsole.log(globalThis.patchedBy);\n",
     });
-    const lock = spawnSync('pnpm', ['install', '--lockfile-only'], { cwd: root, encoding: 'utf8' });
-    if (lock.status !== 0)
-      throw new Error(`pnpm install --lockfile-only failed: ${lock.stderr}${lock.stdout}`);
+    lockWorkspace(root, { offline: false });
     const build = await runBin(['--tag', `${prefix}{app}:t`, '--base-image', testBaseImage], {
       cwd: root,
       env: { CI: 'true' },

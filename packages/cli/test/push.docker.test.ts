@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifestExists } from '@build-images/docker';
 import { writeTree } from '../../workspace/test/write-tree.js';
@@ -9,6 +8,7 @@ import {
 } from '../../docker/test/local-registry.js';
 import { removeTestResources, testBaseImage } from './docker-engine.js';
 import { runBin } from './run-bin.js';
+import { lockWorkspace } from './fixtures.js';
 
 const docker = await registryTestEngine();
 const runId = `push${Date.now().toString(36)}`;
@@ -67,11 +67,7 @@ describe.skipIf(!docker)(
         'apps/two/package.json': app('two'),
         'apps/two/src/main.js': "console.log('two');\n",
       });
-      const lock = spawnSync('pnpm', ['install', '--lockfile-only', '--offline'], {
-        cwd: root,
-        encoding: 'utf8',
-      });
-      if (lock.status !== 0) throw new Error(`pnpm install --lockfile-only failed: ${lock.stderr}`);
+      lockWorkspace(root, { offline: true });
     });
     afterAll(async () => {
       if (docker) await removeTestResources(docker, runId, `${registry.host}/${runId}/`);

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
@@ -8,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTree } from '../../workspace/test/write-tree.js';
 import { dockerForTests, removeTestResources, testBaseImage } from './docker-engine.js';
 import { runBin } from './run-bin.js';
+import { lockWorkspace } from './fixtures.js';
 
 const docker = await dockerForTests();
 const runId = `remote${Date.now().toString(36)}`;
@@ -107,11 +107,7 @@ describe.skipIf(!docker)(
         },
         'apps/tiny/src/main.js': `console.log('tiny ${runId}');\n`,
       });
-      const lock = spawnSync('pnpm', ['install', '--lockfile-only', '--offline'], {
-        cwd: root,
-        encoding: 'utf8',
-      });
-      if (lock.status !== 0) throw new Error(`pnpm install --lockfile-only failed: ${lock.stderr}`);
+      lockWorkspace(root, { offline: true });
     });
     afterAll(async () => {
       await proxy?.stop();

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeTree } from '../../workspace/test/write-tree.js';
 import { reportMarker } from '../src/render-report.js';
 import { dockerForTests, removeTestResources, testBaseImage } from './docker-engine.js';
+import { brokenAppWorkspace } from './fixtures.js';
 import { runBin } from './run-bin.js';
 
 const docker = await dockerForTests();
@@ -68,57 +68,13 @@ async function runChromium(
   });
 }
 
-const copyBuild = 'mkdir -p dist && cp src/*.js dist/';
-const app = (name: string, build: string) => ({
-  name: `@fx/${name}`,
-  version: '1.0.0',
-  type: 'module',
-  main: 'dist/main.js',
-  files: ['dist'],
-  scripts: { build },
-  dependencies: { '@fx/shared': 'workspace:*' },
-});
-
-/** Three apps on one shared package; `broken`'s build script fails the way a compiler does. */
-async function fixtureWorkspace(): Promise<string> {
-  const root = await writeTree({
-    'package.json': { name: 'fixture', private: true, packageManager: 'pnpm@10.34.9' },
-    'pnpm-workspace.yaml': 'packages:\n  - apps/*\n  - packages/*\n',
-    'packages/shared/package.json': {
-      name: '@fx/shared',
-      version: '1.0.0',
-      type: 'module',
-      main: 'dist/index.js',
-      files: ['dist'],
-      scripts: { build: copyBuild },
-    },
-    'packages/shared/src/index.js': 'export const answer = 42;\n',
-    'apps/alpha/package.json': app('alpha', copyBuild),
-    'apps/alpha/src/main.js':
-      "import { answer } from '@fx/shared';\nconsole.log('alpha', answer);\n",
-    'apps/beta/package.json': app('beta', copyBuild),
-    'apps/beta/src/main.js': "import { answer } from '@fx/shared';\nconsole.log('beta', answer);\n",
-    'apps/broken/package.json': app(
-      'broken',
-      "echo 'src/main.ts(1,1): error TS1005: broken <on> purpose' >&2 && exit 7",
-    ),
-    'apps/broken/src/main.js': 'console.log("never built");\n',
-  });
-  const lock = spawnSync('pnpm', ['install', '--lockfile-only', '--offline'], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  if (lock.status !== 0) throw new Error(`pnpm install --lockfile-only failed: ${lock.stderr}`);
-  return root;
-}
-
 describe.skipIf(!docker || !chromium)(
   'the HTML report of a run with one broken app, rendered in headless chromium',
   () => {
     let root: string;
     let out: string;
     beforeAll(async () => {
-      root = await fixtureWorkspace();
+      root = await brokenAppWorkspace(runId);
       out = await mkdtemp(path.join(tmpdir(), 'build-images-report-'));
     });
     afterAll(async () => {

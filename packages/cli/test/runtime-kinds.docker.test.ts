@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTree } from '../../workspace/test/write-tree.js';
 import {
@@ -9,6 +8,7 @@ import {
   testBaseImage,
   waitFor,
 } from './docker-engine.js';
+import { lockWorkspace } from './fixtures.js';
 import { runBin, type BinResult } from './run-bin.js';
 
 const docker = await dockerForTests();
@@ -81,9 +81,7 @@ async function fixtureWorkspace(): Promise<string> {
       "import { greet } from '@fx/shared';\nimport ms from 'ms';\nconsole.log('tool up in', ms(1500));",
     ),
   });
-  const lock = spawnSync('pnpm', ['install', '--lockfile-only'], { cwd: root, encoding: 'utf8' });
-  if (lock.status !== 0)
-    throw new Error(`pnpm install --lockfile-only failed: ${lock.stderr}${lock.stdout}`);
+  lockWorkspace(root, { offline: false });
   return root;
 }
 
