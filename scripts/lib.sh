@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # Shared helpers for the set-up scripts. Source it; do not run it.
 # Versions live here so every script, the base image and CI agree.
 NODE_VERSION="${NODE_VERSION:-24.21.0}"

@@ -8,15 +8,21 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 engine_answers() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
-# A local registry (Debian's docker-registry) and htpasswd for the push tests.
-if ! command -v docker-registry >/dev/null || ! command -v htpasswd >/dev/null; then
+# What the tests use besides the engine: a local registry (Debian's docker-registry) and
+# htpasswd for the push tests, shellcheck for the Dockerfile checks, GNU time for bench:plan.
+missing_tools=()
+command -v docker-registry >/dev/null || missing_tools+=(docker-registry)
+command -v htpasswd >/dev/null || missing_tools+=(apache2-utils)
+command -v shellcheck >/dev/null || missing_tools+=(shellcheck)
+[ -x /usr/bin/time ] || missing_tools+=(time)
+if [ ${#missing_tools[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
-    log "installing docker-registry and apache2-utils (htpasswd) for the registry tests"
+    log "installing ${missing_tools[*]} from Debian"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >/dev/null
-    apt-get install -y -qq docker-registry apache2-utils >/dev/null
+    apt-get install -y -qq "${missing_tools[@]}" >/dev/null
   else
-    log "warning: docker-registry or htpasswd is missing and this is not root; the registry tests cannot run"
+    log "warning: ${missing_tools[*]} missing and this is not root; some tests cannot run"
   fi
 fi
 
