@@ -1,4 +1,4 @@
-import { summarizeResults, type AppResult } from '@build-images/runner';
+import { successfulStatuses, summarizeResults, type AppResult } from '@build-images/runner';
 import type { BuildStep } from '@build-images/core';
 import { formatDuration } from './format-duration.js';
 
@@ -16,7 +16,7 @@ export interface ReportMeta {
   title: string;
 }
 
-const succeeded = new Set(['built', 'pushed', 'up-to-date']);
+const succeeded = new Set<string>(successfulStatuses);
 
 /** Text for HTML text and attribute values: nothing in it can open a tag or end an attribute. */
 export function escapeHtml(text: string): string {
@@ -232,7 +232,7 @@ th { background: #f1f5f9; font-weight: 600; }
 td.num { text-align: right; white-space: nowrap; }
 code { font-size: 12px; overflow-wrap: anywhere; }
 .badge { display: inline-block; font-size: 11px; padding: 1px 7px; border-radius: 9px; background: #e2e8f0; color: #334155; font-weight: 600; }
-.badge.status-built, .badge.status-pushed, .badge.status-up-to-date { background: #dcfce7; color: #166534; }
+.badge.status-built, .badge.status-cached, .badge.status-pushed, .badge.status-up-to-date { background: #dcfce7; color: #166534; }
 .badge.status-failed { background: #fee2e2; color: #991b1b; }
 .badge.status-cancelled, .badge.status-skipped { background: #fef3c7; color: #92400e; }
 .failure { background: #fff; border-left: 4px solid #dc2626; padding: 4px 14px 10px; margin-bottom: 14px; }

@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import { Listr, type ListrTaskWrapper } from 'listr2';
 import type { AppName, BuildProgress } from '@build-images/core';
-import type { AppResult, RunEvents } from '@build-images/runner';
+import { successfulStatuses, type AppResult, type RunEvents } from '@build-images/runner';
 import { formatDuration } from './format-duration.js';
 
 /** Shows builds while they run; the final summary is printed separately. */
@@ -19,7 +19,8 @@ function describeProgress(progress: BuildProgress): string {
 function describeResult(result: AppResult): string {
   switch (result.status) {
     case 'built':
-      return `built ${result.tags.join(', ')} (${result.imageId?.slice(7, 19) ?? '?'}) in ${formatDuration(result.durationMs)}${
+    case 'cached':
+      return `${result.status} ${result.tags.join(', ')} (${result.imageId?.slice(7, 19) ?? '?'}) in ${formatDuration(result.durationMs)}${
         result.progress
           ? `, ${result.progress.stepsCached}/${result.progress.steps} steps cached`
           : ''
@@ -75,7 +76,7 @@ export function createListrReporter(): BuildReporter {
             tasks.set(app, task);
             const result = await results.get(app)!.promise;
             task.title = `${app}: ${describeResult(result)}`;
-            if (!['built', 'pushed', 'up-to-date'].includes(result.status))
+            if (!successfulStatuses.includes(result.status))
               throw new Error(result.logTail.at(-1) ?? result.status);
           },
         })),

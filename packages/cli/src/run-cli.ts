@@ -22,7 +22,12 @@ import {
   git,
   readToolConfig,
 } from '@build-images/workspace';
-import { summarizeResults, type AppResult, type Publisher } from '@build-images/runner';
+import {
+  successfulStatuses,
+  summarizeResults,
+  type AppResult,
+  type Publisher,
+} from '@build-images/runner';
 import { parseCliOptions, renderHelp, type CliOptions } from './cli-options.js';
 import {
   diffLines,
@@ -235,7 +240,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       renderReport(results, { startedAt, finishedAt, title: reportTitle(root) }),
     );
   if (io.signal?.aborted) return ExitCode.interrupted;
-  const succeeded = new Set(['built', 'pushed', 'up-to-date']);
+  const succeeded = new Set<string>(successfulStatuses);
   return results.some((result) => !succeeded.has(result.status))
     ? ExitCode.buildFailed
     : ExitCode.ok;
@@ -453,7 +458,7 @@ function formatSummary(results: readonly AppResult[]): string {
       out.push(`${result.app}: ${published.tag}@${published.digest}`);
   }
   for (const result of results) {
-    if (['built', 'pushed', 'up-to-date'].includes(result.status)) continue;
+    if (successfulStatuses.includes(result.status)) continue;
     out.push('', `${result.app} ${result.status}: ${result.error ?? ''}`);
     for (const logLine of result.logTail) out.push(`  | ${logLine}`);
   }

@@ -129,7 +129,7 @@ describe.skipIf(!docker)(
       const second = await runBin(args, { cwd: root, env: { CI: 'true' } });
       expect(second.code, second.stdout + second.stderr).toBe(0);
       const rebuilt = JSON.parse(second.stdout) as BuildOutput;
-      expect(rebuilt.results[0]!.status).toBe('built');
+      expect(['built', 'cached']).toContain(rebuilt.results[0]!.status);
       const secondSteps = rebuilt.results[0]!.steps.filter((step) => expensive(step.name));
       console.info(
         `cache-from: steps cached ${pushed.results[0]!.stepsCached}/${pushed.results[0]!.steps.length} on the first run, ${rebuilt.results[0]!.stepsCached}/${rebuilt.results[0]!.steps.length} after the wipe;`,

@@ -151,7 +151,7 @@ describe.skipIf(!docker || !chromium)(
       expect(
         [...html.matchAll(/<div class="lane[^"]*" data-app="([^"]+)">/g)].map((match) => match[1]),
       ).toEqual(['beta']);
-      expect(html).toContain('<p class="summary">1 built</p>');
+      expect(html).toContain('<p class="summary">1 cached</p>');
       expect(html).toMatch(/<div class="bar cached"/);
       expect(html).not.toContain('class="failure"');
     });

@@ -43,6 +43,7 @@ async function fixtureWorkspace(): Promise<string> {
   const root = await writeTree({
     'package.json': {
       name: 'fixture',
+      description: runId,
       private: true,
       packageManager: 'pnpm@10.34.9',
       buildImages: { combined: [{ name: 'all', apps: ['svc', 'job'] }] },

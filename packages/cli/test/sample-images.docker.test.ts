@@ -46,10 +46,11 @@ describe.skipIf(!docker)('the sample workspace built by build-images on a real e
   it('builds every app in parallel and reports each as built', () => {
     expect(build.stderr + build.stdout).not.toContain('error:');
     expect(build.code).toBe(0);
-    expect(build.stdout).toMatch(/^api\s+built\s/m);
-    expect(build.stdout).toMatch(/^web\s+built\s/m);
-    expect(build.stdout).toMatch(/^worker\s+built\s/m);
-    expect(build.stdout).toContain('3 built');
+    expect(build.stdout).toMatch(/^api\s+(built|cached)\s/m);
+    expect(build.stdout).toMatch(/^web\s+(built|cached)\s/m);
+    expect(build.stdout).toMatch(/^worker\s+(built|cached)\s/m);
+    // A warm engine may answer every step from its cache: then the apps are reported cached.
+    expect(build.stdout).toMatch(/^(3 built|3 cached|\d built, \d cached)$/m);
   });
 
   it.each(['api', 'web', 'worker'])(

@@ -8,8 +8,24 @@ import {
   type ImageBuildRequest,
 } from '@build-images/core';
 
-/** `up-to-date`: the registry already had the image of these inputs; nothing was built. */
-export type AppStatus = 'built' | 'pushed' | 'up-to-date' | 'failed' | 'cancelled' | 'skipped';
+/**
+ * `cached`: built, but every step of the Dockerfile came from the build cache.
+ * `up-to-date`: the registry already had the image of these inputs; nothing was built.
+ */
+export type AppStatus =
+  'built' | 'cached' | 'pushed' | 'up-to-date' | 'failed' | 'cancelled' | 'skipped';
+
+/** The statuses of an app whose image is there as asked. */
+export const successfulStatuses: readonly AppStatus[] = ['built', 'cached', 'pushed', 'up-to-date'];
+
+/**
+ * Whether every Dockerfile step came from the cache. BuildKit's own `[internal] …` steps and
+ * the `FROM` of each stage (resolved, never reported cached) do not count.
+ */
+function fullyCached(steps: readonly BuildStep[]): boolean {
+  const own = steps.filter((step) => /^\[(?!internal\])[^\]]+\] (?!FROM )/.test(step.name));
+  return own.length > 0 && own.every((step) => step.cached);
+}
 
 /** A tag as it is in the registry after the run. */
 export interface PublishedTag {
@@ -136,7 +152,7 @@ export async function runBuilds(
         : [];
       result = {
         ...base,
-        status: publisher ? 'pushed' : 'built',
+        status: publisher ? 'pushed' : fullyCached(built.steps) ? 'cached' : 'built',
         imageId: built.imageId,
         durationMs: now() - started,
         error: undefined,
@@ -186,7 +202,15 @@ export async function runBuilds(
 
 /** `2 built, 1 failed` — the counts of each status, in a fixed order, zeros left out. */
 export function summarizeResults(results: readonly AppResult[]): string {
-  const order: AppStatus[] = ['built', 'pushed', 'up-to-date', 'failed', 'cancelled', 'skipped'];
+  const order: AppStatus[] = [
+    'built',
+    'cached',
+    'pushed',
+    'up-to-date',
+    'failed',
+    'cancelled',
+    'skipped',
+  ];
   const parts = order
     .map((status) => [status, results.filter((result) => result.status === status).length] as const)
     .filter(([, count]) => count > 0)

@@ -74,6 +74,44 @@ describe('runBuilds', () => {
     expect(summarizeResults(results)).toBe('3 built, 1 failed');
   });
 
+  it('reports a build whose every Dockerfile step came from the cache as cached', async () => {
+    const step = (name: string, cached: boolean) => ({
+      name,
+      cached,
+      started: 1,
+      completed: 2,
+      error: undefined,
+    });
+    const builder: ImageBuilder = {
+      build: async (req) => ({
+        imageId: `sha256:${req.app}`,
+        progress: {
+          steps: 3,
+          stepsDone: 3,
+          stepsCached: 2,
+          current: undefined,
+          lastLog: undefined,
+        },
+        // BuildKit's own steps (context upload, export) run every time; they do not count.
+        steps:
+          req.app === 'a'
+            ? [
+                step('[internal] load build context', false),
+                step('[a-deps 1/2] COPY x y', true),
+                step('[a 2/2] RUN b', true),
+              ]
+            : [step('[b 1/1] RUN b', false)],
+        contextBytes: 1,
+      }),
+    };
+    const results = await runBuilds(['a', 'b'].map(request), builder, {
+      concurrency: 2,
+      bail: false,
+    });
+    expect(results.map((result) => result.status)).toEqual(['cached', 'built']);
+    expect(summarizeResults(results)).toBe('1 built, 1 cached');
+  });
+
   it('with bail, cancels the running builds and skips the queued ones after the first failure', async () => {
     const { builder } = fakeBuilder({ failing: ['a'], ms: 30 });
     const results = await runBuilds(['a', 'b', 'c'].map(request), builder, {
