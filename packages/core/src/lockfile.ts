@@ -203,48 +203,49 @@ export function describeLockfileChange(change: LockfileChange): string {
  */
 export function lockfileSliceText(lockfile: Lockfile, importerIds: readonly string[]): string {
   const cache = sliceCacheOf(lockfile);
-  const ids = [...new Set(importerIds)].sort(compareStrings);
-  const lines = ['pnpm-lock slice 1', cache.top];
-  const depPaths = new Set<string>();
-  for (const id of ids) {
-    const importer = cache.importer(id);
-    lines.push(importer.text);
-    for (const depPath of importer.closure) depPaths.add(depPath);
-  }
-  const sorted = [...depPaths].sort(compareStrings);
-  const names = new Set(sorted.map((depPath) => splitDepPath(depPath).name));
-  const patches = asRecord(lockfile.topLevel.get('patchedDependencies'));
-  for (const [selector, patch] of sortedEntries(new Map(Object.entries(patches)))) {
-    if (names.has(splitDepPath(selector).name)) lines.push(recordLine('patch', selector, patch));
-  }
-  for (const depPath of sorted) lines.push(cache.packageText(depPath));
-  return `${lines.join('\n')}\n`;
+  const parts = sliceParts(lockfile, importerIds, (depPath) => cache.packageText(depPath));
+  return `${['pnpm-lock slice 1', ...parts].join('\n')}\n`;
 }
 
 /**
- * The sha256 of what lockfileSliceText describes, made from per-importer and per-package
- * hashes kept per lockfile: for many apps sharing packages it hashes each package once
- * instead of a large text per app.
+ * The sha256 of what lockfileSliceText describes, made from per-package hashes kept per
+ * lockfile: for many apps sharing packages it hashes each package once instead of a large
+ * text per app. The digest is what app identities use; the text is for reading.
  */
 export function lockfileSliceDigest(lockfile: Lockfile, importerIds: readonly string[]): string {
   const cache = sliceCacheOf(lockfile);
-  const hash = createHash('sha256');
-  hash.update(`pnpm-lock slice digest 1\0${cache.top}\0`);
+  const hash = createHash('sha256').update('pnpm-lock slice digest 1\0');
+  for (const part of sliceParts(lockfile, importerIds, (depPath) => cache.packageHash(depPath))) {
+    hash.update(`${part}\0`);
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * The parts of a slice in order: the lockfile-wide keys, each importer (sorted), the patches
+ * their packages use, then each package of their closure (sorted), as `packagePart` gives it.
+ */
+function sliceParts(
+  lockfile: Lockfile,
+  importerIds: readonly string[],
+  packagePart: (depPath: string) => string,
+): string[] {
+  const cache = sliceCacheOf(lockfile);
+  const parts = [cache.top];
   const depPaths = new Set<string>();
   for (const id of [...new Set(importerIds)].sort(compareStrings)) {
     const importer = cache.importer(id);
-    hash.update(`${importer.text}\0`);
+    parts.push(importer.text);
     for (const depPath of importer.closure) depPaths.add(depPath);
   }
   const sorted = [...depPaths].sort(compareStrings);
   const names = new Set(sorted.map((depPath) => splitDepPath(depPath).name));
   const patches = asRecord(lockfile.topLevel.get('patchedDependencies'));
   for (const [selector, patch] of sortedEntries(new Map(Object.entries(patches)))) {
-    if (names.has(splitDepPath(selector).name))
-      hash.update(`${recordLine('patch', selector, patch)}\0`);
+    if (names.has(splitDepPath(selector).name)) parts.push(recordLine('patch', selector, patch));
   }
-  for (const depPath of sorted) hash.update(`${cache.packageHash(depPath)}\0`);
-  return hash.digest('hex');
+  for (const depPath of sorted) parts.push(packagePart(depPath));
+  return parts;
 }
 
 function recordLine(kind: string, ...fields: unknown[]): string {

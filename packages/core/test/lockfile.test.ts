@@ -7,6 +7,7 @@ import {
   describeLockfileChange,
   diffLockfileImporters,
   LOCKFILE_SETTINGS_CHANGE,
+  lockfileSliceDigest,
   lockfileSliceText,
   parseLockfile,
   resolveImporter,
@@ -463,12 +464,24 @@ describe('lockfileSliceText', () => {
     expect(lockfileSliceText(lockfile(webGainsNanoid), api)).toBe(
       lockfileSliceText(lockfile(base), api),
     );
+    expect(lockfileSliceDigest(lockfile(webGainsNanoid), api)).toBe(
+      lockfileSliceDigest(lockfile(base), api),
+    );
+    expect(lockfileSliceDigest(lockfile(webGainsNanoid), ['apps/web'])).not.toBe(
+      lockfileSliceDigest(lockfile(base), ['apps/web']),
+    );
     expect(lockfileSliceText(lockfile(webGainsNanoid), ['apps/web'])).not.toBe(
       lockfileSliceText(lockfile(base), ['apps/web']),
     );
   });
 
-  it('changes when a transitive dependency of the importer changes', () => {
+  it('changes when a transitive dependency of the importer changes, text and digest alike', () => {
+    expect(lockfileSliceDigest(lockfile(msUpgraded), api)).not.toBe(
+      lockfileSliceDigest(lockfile(base), api),
+    );
+    expect(lockfileSliceDigest(lockfile(msUpgraded), ['apps/web'])).toBe(
+      lockfileSliceDigest(lockfile(base), ['apps/web']),
+    );
     expect(lockfileSliceText(lockfile(msUpgraded), api)).not.toBe(
       lockfileSliceText(lockfile(base), api),
     );
