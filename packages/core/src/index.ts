@@ -15,3 +15,5 @@ export * from './select-affected-apps.js';
 export * from './shard-apps.js';
 export * from './supervisor-source.js';
 export * from './types.js';
+export * from './slice-lockfile.js';
+export * from './plan-run.js';

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { loadAll } from 'js-yaml';
 import { BuildImagesError } from './build-images-error.js';
 
@@ -57,6 +56,8 @@ export interface Lockfile {
   readonly snapshots: ReadonlyMap<string, LockfileSnapshot>;
   /** Every other top-level key (`lockfileVersion`, `settings`, `overrides`, `catalogs`…), as parsed. */
   readonly topLevel: ReadonlyMap<string, unknown>;
+  /** The parsed document as it is, for slices that keep every field pnpm wrote. */
+  readonly document: Readonly<Record<string, unknown>>;
 }
 
 /** A package whose resolved versions differ; `before` or `after` is empty when it was added or removed. */
@@ -128,7 +129,15 @@ export function parseLockfile(text: string, file: string): Lockfile {
     snapshots.set(key, parseSnapshot(raw, `snapshots["${key}"]`, invalid));
   }
   const topLevel = new Map(Object.entries(root).filter(([key]) => !sectionKeys.has(key)));
-  return { file, lockfileVersion: version, importers, resolutions, snapshots, topLevel };
+  return {
+    file,
+    lockfileVersion: version,
+    importers,
+    resolutions,
+    snapshots,
+    topLevel,
+    document: root,
+  };
 }
 
 /**
@@ -190,154 +199,6 @@ export function describeLockfileChange(change: LockfileChange): string {
   if (change.before.length === 0) return `added ${change.name} ${after}`;
   if (change.after.length === 0) return `removed ${change.name} ${before}`;
   return `${change.name} ${before} → ${after}`;
-}
-
-/**
- * A deterministic text identifying exactly what the given importers install, to hash an app's
- * inputs: each importer's direct dependencies (specifier and reference) and other keys, every
- * package of their combined closure with its resolution and its own dependency edges, the
- * lockfile-wide keys, and only the catalog entries and patches these importers use. It depends
- * neither on YAML key order nor on other importers, so another app's change leaves it alone
- * (unless that change really alters these importers' resolution, e.g. a shared peer).
- * One record a line, fields after the kind as JSON.
- */
-export function lockfileSliceText(lockfile: Lockfile, importerIds: readonly string[]): string {
-  const cache = sliceCacheOf(lockfile);
-  const parts = sliceParts(lockfile, importerIds, (depPath) => cache.packageText(depPath));
-  return `${['pnpm-lock slice 1', ...parts].join('\n')}\n`;
-}
-
-/**
- * The sha256 of what lockfileSliceText describes, made from per-package hashes kept per
- * lockfile: for many apps sharing packages it hashes each package once instead of a large
- * text per app. The digest is what app identities use; the text is for reading.
- */
-export function lockfileSliceDigest(lockfile: Lockfile, importerIds: readonly string[]): string {
-  const cache = sliceCacheOf(lockfile);
-  const hash = createHash('sha256').update('pnpm-lock slice digest 1\0');
-  for (const part of sliceParts(lockfile, importerIds, (depPath) => cache.packageHash(depPath))) {
-    hash.update(`${part}\0`);
-  }
-  return hash.digest('hex');
-}
-
-/**
- * The parts of a slice in order: the lockfile-wide keys, each importer (sorted), the patches
- * their packages use, then each package of their closure (sorted), as `packagePart` gives it.
- */
-function sliceParts(
-  lockfile: Lockfile,
-  importerIds: readonly string[],
-  packagePart: (depPath: string) => string,
-): string[] {
-  const cache = sliceCacheOf(lockfile);
-  const parts = [cache.top];
-  const depPaths = new Set<string>();
-  for (const id of [...new Set(importerIds)].sort(compareStrings)) {
-    const importer = cache.importer(id);
-    parts.push(importer.text);
-    for (const depPath of importer.closure) depPaths.add(depPath);
-  }
-  const sorted = [...depPaths].sort(compareStrings);
-  const names = new Set(sorted.map((depPath) => splitDepPath(depPath).name));
-  const patches = asRecord(lockfile.topLevel.get('patchedDependencies'));
-  for (const [selector, patch] of sortedEntries(new Map(Object.entries(patches)))) {
-    if (names.has(splitDepPath(selector).name)) parts.push(recordLine('patch', selector, patch));
-  }
-  for (const depPath of sorted) parts.push(packagePart(depPath));
-  return parts;
-}
-
-function recordLine(kind: string, ...fields: unknown[]): string {
-  return [kind, ...fields.map(canonicalJson)].join(' ');
-}
-
-interface SliceCache {
-  top: string;
-  importer(id: string): { text: string; closure: ReadonlySet<string> };
-  packageText(depPath: string): string;
-  packageHash(depPath: string): string;
-}
-
-/**
- * Apps share most importers and packages, so each importer's lines and closure and each
- * package's lines are made once per lockfile (planning a large workspace slices it for
- * every app).
- */
-const sliceCaches = new WeakMap<Lockfile, SliceCache>();
-
-function sliceCacheOf(lockfile: Lockfile): SliceCache {
-  const cached = sliceCaches.get(lockfile);
-  if (cached) return cached;
-  const top = sortedEntries(lockfile.topLevel)
-    .filter(([key]) => !perImporterTopLevelKeys.has(key))
-    .map(([key, value]) => recordLine('top', key, value))
-    .join('\n');
-  const catalogs = asRecord(lockfile.topLevel.get('catalogs'));
-  const importers = new Map<string, { text: string; closure: ReadonlySet<string> }>();
-  const packages = new Map<string, string>();
-  const packageHashes = new Map<string, string>();
-  const cache: SliceCache = {
-    top,
-    importer(id) {
-      let entry = importers.get(id);
-      if (entry) return entry;
-      const importer = lockfile.importers.get(id);
-      const lines: string[] = [];
-      if (importer === undefined) {
-        lines.push(recordLine('importer', id, null));
-      } else {
-        lines.push(recordLine('importer', id));
-        for (const field of importerDependencyFields) {
-          for (const [name, dep] of sortedEntries(importer[field])) {
-            lines.push(recordLine('dependency', id, field, name, dep.specifier, dep.version));
-            const catalog = catalogName(dep.specifier);
-            if (catalog !== undefined) {
-              lines.push(
-                recordLine(
-                  'catalog',
-                  id,
-                  catalog,
-                  name,
-                  own(asRecord(own(catalogs, catalog)), name) ?? null,
-                ),
-              );
-            }
-          }
-        }
-        for (const [key, value] of sortedEntries(importer.other))
-          lines.push(recordLine('importer-key', id, key, value));
-      }
-      entry = { text: lines.join('\n'), closure: closure(lockfile, [id]) };
-      importers.set(id, entry);
-      return entry;
-    },
-    packageText(depPath) {
-      let text = packages.get(depPath);
-      if (text !== undefined) return text;
-      const lines = [
-        recordLine('package', depPath, lockfile.resolutions.get(withoutSuffix(depPath)) ?? null),
-      ];
-      const snapshot = lockfile.snapshots.get(depPath);
-      for (const field of snapshot === undefined ? [] : snapshotDependencyFields) {
-        for (const [name, reference] of sortedEntries(snapshot![field]))
-          lines.push(recordLine('edge', depPath, field, name, reference));
-      }
-      text = lines.join('\n');
-      packages.set(depPath, text);
-      return text;
-    },
-    packageHash(depPath) {
-      let hash = packageHashes.get(depPath);
-      if (hash === undefined) {
-        hash = createHash('sha256').update(cache.packageText(depPath)).digest('hex');
-        packageHashes.set(depPath, hash);
-      }
-      return hash;
-    },
-  };
-  sliceCaches.set(lockfile, cache);
-  return cache;
 }
 
 function parseYaml(text: string, file: string): unknown {
@@ -452,7 +313,7 @@ function closure(lockfile: Lockfile, importerIds: readonly string[]): Set<string
  * name. An '@' only names a package when it comes before any ':' (URLs such as
  * `git+ssh://git@host/…`) and before the suffix's '(' (`1.0.0(react@18.2.0)`).
  */
-function depPathOf(reference: string, name: string): string | undefined {
+export function depPathOf(reference: string, name: string): string | undefined {
   if (reference.startsWith('link:')) return undefined;
   if (reference.startsWith('@')) return reference;
   const at = reference.indexOf('@');
@@ -478,7 +339,7 @@ function splitDepPath(depPath: string): { name: string; version: string } {
  * The `packages` key of a dep path: without the trailing parenthesised groups (patch hash,
  * then peers, which may nest). Scanned from the end so a '(' inside the version is kept.
  */
-function withoutSuffix(depPath: string): string {
+export function withoutSuffix(depPath: string): string {
   let start = depPath.length;
   let depth = 0;
   for (let i = depPath.length - 1; i >= 0; i--) {
@@ -521,12 +382,6 @@ function diffResolutions(
   });
 }
 
-/** `catalog:` → `default`, `catalog:react18` → `react18`; not a catalog specifier → undefined. */
-function catalogName(specifier: string): string | undefined {
-  if (!specifier.startsWith('catalog:')) return undefined;
-  return specifier.slice('catalog:'.length) || 'default';
-}
-
 function settingKey(entry: string): string {
   return entry.slice(0, entry.indexOf(':'));
 }
@@ -542,24 +397,11 @@ function canonicalJson(value: unknown): string {
   );
 }
 
-function sortedEntries<V>(map: ReadonlyMap<string, V>): [string, V][] {
-  return [...map].sort(([a], [b]) => compareStrings(a, b));
-}
-
 /** Code-unit order: the same on every machine, unlike localeCompare. */
-function compareStrings(a: string, b: string): number {
+export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function asRecord(value: unknown): Record<string, unknown> {
-  return isRecord(value) ? value : {};
-}
-
-/** A parsed mapping's own value: a package may well be called `constructor`. */
-function own(record: Record<string, unknown>, key: string): unknown {
-  return Object.hasOwn(record, key) ? record[key] : undefined;
 }

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import {
   BuildImagesError,
   describeLockfileChange,
   diffLockfileImporters,
   LOCKFILE_SETTINGS_CHANGE,
-  lockfileSliceDigest,
-  lockfileSliceText,
+  digestLockfileSlice,
+  sliceLockfile,
   parseLockfile,
   resolveImporter,
 } from '../src/index.js';
@@ -437,82 +437,67 @@ describe('diffLockfileImporters', () => {
   });
 });
 
-describe('lockfileSliceText', () => {
+describe('sliceLockfile', () => {
   const api = ['apps/api', 'packages/logger'];
+  const manifest = '{"name":"root","private":true}\n';
+  const slice = (text: string, ids: readonly string[]) =>
+    sliceLockfile(lockfile(text), ids, manifest).lockfile;
 
-  it('lists the importers, their closure with resolutions and edges, and the settings', () => {
-    const slice = lockfileSliceText(lockfile(base), api);
-    expect(slice).toContain(
-      'top "settings" {"autoInstallPeers":true,"excludeLinksFromLockfile":false}\n',
-    );
-    expect(slice).toContain('dependency "apps/api" "dependencies" "express" "^4.21.1" "4.21.1"\n');
-    expect(slice).toContain('package "express@4.21.1" {"integrity":"sha512-express"}\n');
-    expect(slice).toContain('edge "debug@2.6.9" "dependencies" "ms" "2.0.0"\n');
-    expect(slice).toContain('package "left-pad@1.3.0" {"integrity":"sha512-left-pad"}\n');
-    expect(slice).not.toContain('react');
-    const web = lockfileSliceText(lockfile(base), ['apps/web']);
-    expect(web).toContain(
-      'package "react-dom@18.2.0(react@18.2.0)" {"integrity":"sha512-react-dom"}\n',
-    );
-    const worker = lockfileSliceText(lockfile(base), ['apps/worker']);
-    expect(worker).toContain(
-      'package "local-lib@file:vendor/local-lib" {"directory":"vendor/local-lib","type":"directory"}\n',
-    );
+  it('keeps the settings, the root and named importers, and exactly their closure', () => {
+    const doc = parse(slice(base, api)) as Record<string, Record<string, unknown>>;
+    expect(doc['settings']).toEqual({ autoInstallPeers: true, excludeLinksFromLockfile: false });
+    expect(Object.keys(doc['importers']!)).toEqual(['.', 'apps/api', 'packages/logger']);
+    expect(Object.keys(doc['packages']!)).toContain('express@4.21.1');
+    expect(Object.keys(doc['snapshots']!)).toContain('debug@2.6.9');
+    expect(Object.keys(doc['packages']!).some((key) => key.startsWith('react'))).toBe(false);
+    const web = parse(slice(base, ['apps/web'])) as Record<string, Record<string, unknown>>;
+    expect(Object.keys(web['snapshots']!)).toContain('react-dom@18.2.0(react@18.2.0)');
+    expect(Object.keys(web['packages']!)).toContain('react-dom@18.2.0');
   });
 
   it('does not change when another importer gains a dependency', () => {
-    expect(lockfileSliceText(lockfile(webGainsNanoid), api)).toBe(
-      lockfileSliceText(lockfile(base), api),
-    );
-    expect(lockfileSliceDigest(lockfile(webGainsNanoid), api)).toBe(
-      lockfileSliceDigest(lockfile(base), api),
-    );
-    expect(lockfileSliceDigest(lockfile(webGainsNanoid), ['apps/web'])).not.toBe(
-      lockfileSliceDigest(lockfile(base), ['apps/web']),
-    );
-    expect(lockfileSliceText(lockfile(webGainsNanoid), ['apps/web'])).not.toBe(
-      lockfileSliceText(lockfile(base), ['apps/web']),
+    expect(slice(webGainsNanoid, api)).toBe(slice(base, api));
+    expect(slice(webGainsNanoid, ['apps/web'])).not.toBe(slice(base, ['apps/web']));
+  });
+
+  it('changes when a transitive dependency of the importer changes, and only then', () => {
+    expect(slice(msUpgraded, api)).not.toBe(slice(base, api));
+    expect(slice(msUpgraded, ['apps/web'])).toBe(slice(base, ['apps/web']));
+  });
+
+  it('gives the same bytes whatever the order of importer ids, and a digest of those bytes', () => {
+    expect(slice(base, [...api].reverse())).toBe(slice(base, api));
+    const one = sliceLockfile(lockfile(base), api, manifest);
+    expect(digestLockfileSlice(one)).toBe(digestLockfileSlice({ ...one }));
+    expect(digestLockfileSlice(one)).not.toBe(
+      digestLockfileSlice({ ...one, rootManifest: '{}\n' }),
     );
   });
 
-  it('changes when a transitive dependency of the importer changes, text and digest alike', () => {
-    expect(lockfileSliceDigest(lockfile(msUpgraded), api)).not.toBe(
-      lockfileSliceDigest(lockfile(base), api),
-    );
-    expect(lockfileSliceDigest(lockfile(msUpgraded), ['apps/web'])).toBe(
-      lockfileSliceDigest(lockfile(base), ['apps/web']),
-    );
-    expect(lockfileSliceText(lockfile(msUpgraded), api)).not.toBe(
-      lockfileSliceText(lockfile(base), api),
-    );
-    expect(lockfileSliceText(lockfile(msUpgraded), ['apps/web'])).toBe(
-      lockfileSliceText(lockfile(base), ['apps/web']),
-    );
+  it('marks a package optional only when the kept importers reach it through optional edges', () => {
+    const doc = parse(slice(base, api)) as { snapshots: Record<string, { optional?: boolean }> };
+    expect(doc.snapshots['fsevents@2.3.3']?.optional).toBe(true);
+    expect(doc.snapshots['express@4.21.1']?.optional).toBeUndefined();
   });
 
-  it('does not depend on YAML key order nor on the order of importer ids', () => {
-    const reversed = stringify(reverseKeys(parse(base)));
-    expect(reversed).not.toBe(base);
-    expect(lockfileSliceText(lockfile(reversed), [...api].reverse())).toBe(
-      lockfileSliceText(lockfile(base), api),
-    );
+  it('refuses an importer the lockfile does not have, naming it', () => {
+    const error = catchError(() => sliceLockfile(lockfile(base), ['apps/missing'], manifest));
+    expect(error.code).toBe('LOCKFILE_INVALID');
+    expect(error.message).toContain('"apps/missing"');
   });
 
-  it('includes only the catalog entries and patches its packages use', () => {
-    const withCatalog = edit(
-      base,
-      [
-        `importers:\n`,
-        `catalogs:\n  default:\n    express:\n      specifier: ^4.21.1\n      version: 4.21.1\n    react:\n      specifier: ^18.2.0\n      version: 18.2.0\n\npatchedDependencies:\n  ms@2.0.0: abc\n  react@18.2.0: def\n\nimporters:\n`,
-      ],
-      [`        specifier: ^4.21.1\n`, `        specifier: 'catalog:'\n`],
+  it('drops root dependencies on local paths from the slice and the root manifest', () => {
+    const withLocal = edit(base, [
+      `    devDependencies:\n      typescript:`,
+      `    devDependencies:\n      local-tool:\n        specifier: file:vendor/tool\n        version: file:vendor/tool\n      typescript:`,
+    ]);
+    const result = sliceLockfile(
+      lockfile(withLocal),
+      api,
+      '{"devDependencies":{"local-tool":"file:vendor/tool","typescript":"~5.9.3"}}',
     );
-    const slice = lockfileSliceText(lockfile(withCatalog), api);
-    expect(slice).toContain(
-      'catalog "apps/api" "default" "express" {"specifier":"^4.21.1","version":"4.21.1"}\n',
-    );
-    expect(slice).toContain('patch "ms@2.0.0" "abc"\n');
-    expect(slice).not.toContain('react');
+    expect(result.lockfile).not.toContain('local-tool');
+    expect(JSON.parse(result.rootManifest)).toEqual({ devDependencies: { typescript: '~5.9.3' } });
   });
 });
 
@@ -524,14 +509,4 @@ function catchError(run: () => unknown): BuildImagesError {
     throw error;
   }
   throw new Error('expected a BuildImagesError');
-}
-
-function reverseKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(reverseKeys);
-  if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(
-    Object.entries(value)
-      .reverse()
-      .map(([key, inner]) => [key, reverseKeys(inner)]),
-  );
 }

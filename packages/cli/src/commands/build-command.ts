@@ -1,0 +1,165 @@
+import {
+  BuildImagesError,
+  ExitCode,
+  createBuildRequest,
+  renderCacheFrom,
+  type RunPlan,
+  type SourceInputs,
+} from '@build-images/core';
+import { successfulStatuses, summarizeResults, type Publisher } from '@build-images/runner';
+import type { CliOptions } from '../cli-options.js';
+import { writeGeneratedDockerfile } from '../dockerfile-file.js';
+import { describeChange, formatPlan, planJson } from '../format/plan-output.js';
+import { formatSummary, resultJson } from '../format/results-output.js';
+import { readPassword } from '../read-password.js';
+import { readSecrets, unmountedSecretIds } from '../read-secrets.js';
+import { renderReport } from '../render-report.js';
+import { reportFile, reportTitle, writeReport } from '../report-file.js';
+import type { CommandContext } from './command-context.js';
+
+/** `build-images [app...]`: builds the selected images in parallel (or prints the plan with --dry-run). */
+export async function buildCommand({ root, options, io, plan }: CommandContext): Promise<number> {
+  if (options.dryRun) {
+    const { run } = await plan({ digests: options.json, files: false, labels: false });
+    io.stdout.write(
+      options.json
+        ? `${JSON.stringify({ ...planJson(run), dockerfileText: run.dockerfile }, null, 2)}\n`
+        : `${formatPlan(run)}\n# ${run.plan.dockerfilePath} (not written: --dry-run)\n${run.dockerfile}`,
+    );
+    return ExitCode.ok;
+  }
+  // Checked before anything is built, so a report path that would be refused costs no build.
+  if (options.report !== undefined) await reportFile(io, options.report);
+  const { run, inputs } = await plan({ digests: options.json, files: true, labels: true });
+  if (run.selected.length === 0) {
+    // Nothing changed: nothing is sent to the engine, which need not even be running.
+    io.stdout.write(
+      options.json
+        ? `${JSON.stringify({ results: [], summary: 'nothing to build' }, null, 2)}\n`
+        : `nothing to build: ${describeChange(run)}\n`,
+    );
+    if (options.report !== undefined) {
+      const now = Date.now();
+      await writeReport(
+        io,
+        options.report,
+        renderReport([], { startedAt: now, finishedAt: now, title: reportTitle(root) }),
+      );
+    }
+    return ExitCode.ok;
+  }
+
+  const blocked = run.problems.filter((problem) => run.selected.includes(problem.app));
+  if (blocked.length > 0) {
+    throw new BuildImagesError(
+      'LOCKFILE_INVALID',
+      `${blocked.length === 1 ? 'An app cannot' : `${blocked.length} apps cannot`} be built as planned`,
+      {
+        details: blocked.map((problem) => `${problem.app}: ${problem.message}`),
+        hint: blocked[0]!.hint,
+      },
+    );
+  }
+  const secrets = await readSecrets(options.secrets, io.env, io.cwd);
+  for (const id of unmountedSecretIds(secrets)) {
+    io.stderr.write(
+      `warning: --secret ${id}: the generated Dockerfile mounts only the secrets npmrc and npm_token\n`,
+    );
+  }
+  // Loaded here, not at start-up: planning needs none of dockerode, listr2 or the runner.
+  const [
+    { connectDocker, DockerImageBuilder, openBuildkitSession },
+    { runBuilds },
+    { createListrReporter, createPlainReporter },
+    { createRegistryPublisher },
+  ] = await Promise.all([
+    import('@build-images/docker'),
+    import('@build-images/runner'),
+    import('../reporters.js'),
+    import('../registry-publisher.js'),
+  ]);
+  const docker = await connectDocker(io.env);
+  if (await writeGeneratedDockerfile(root, run.plan.dockerfilePath, run.dockerfile)) {
+    io.stderr.write(`wrote ${run.plan.dockerfilePath}\n`);
+  }
+  const requests = buildRequests(root, run, options, inputs.source);
+  let publisher: Publisher | undefined;
+  if (options.push || options.skipExisting) {
+    const digestTags = new Set(
+      requests.flatMap((request) =>
+        request.tags.filter((_, index) => options.tagTemplates[index]?.includes('{digest}')),
+      ),
+    );
+    publisher = await createRegistryPublisher(docker, {
+      tags: requests.flatMap((request) => request.tags),
+      override:
+        options.registryUser !== undefined
+          ? { username: options.registryUser, password: await readPassword(io) }
+          : undefined,
+      env: io.env,
+      push: options.push,
+      skipExisting: options.skipExisting,
+      isDigestTag: (tag) => digestTags.has(tag),
+      onRetry: (message) => io.stderr.write(`push retry: ${message}\n`),
+    });
+  }
+  const interactive = io.isTTY && !options.json && !io.env['CI'];
+  const reporter = interactive ? createListrReporter() : createPlainReporter(io.stderr);
+  reporter.start(run.selected);
+  const startedAt = Date.now();
+  // Always a session of our own: the Dockerfile's install steps mount optional secrets, and
+  // dockerode's own session, which the engine drops after a second, would fail them.
+  const session = await openBuildkitSession(docker, { secrets });
+  const results = await runBuilds(
+    requests,
+    new DockerImageBuilder(docker, { sessionId: session.id }),
+    {
+      concurrency: options.concurrency,
+      bail: options.bail,
+      events: reporter.events,
+      ...(io.signal ? { signal: io.signal } : {}),
+      ...(publisher ? { publisher } : {}),
+    },
+  ).finally(() => session.close());
+  await reporter.finish();
+  const finishedAt = Date.now();
+
+  io.stdout.write(
+    options.json
+      ? `${JSON.stringify({ results: results.map((result) => resultJson(result, run)), summary: summarizeResults(results) }, null, 2)}\n`
+      : formatSummary(results),
+  );
+  if (options.report !== undefined)
+    await writeReport(
+      io,
+      options.report,
+      renderReport(results, { startedAt, finishedAt, title: reportTitle(root) }),
+    );
+  if (io.signal?.aborted) return ExitCode.interrupted;
+  const succeeded = new Set<string>(successfulStatuses);
+  return results.some((result) => !succeeded.has(result.status))
+    ? ExitCode.buildFailed
+    : ExitCode.ok;
+}
+
+/** One build request per selected image: its target, tags, context files and lockfile slices. */
+function buildRequests(root: string, run: RunPlan, options: CliOptions, source: SourceInputs) {
+  // OCI labels for the source an image was built from: the commit and the repository URL.
+  const labels: Record<string, string> = {
+    ...(source.head ? { 'org.opencontainers.image.revision': source.head } : {}),
+    ...(source.remoteUrl ? { 'org.opencontainers.image.source': source.remoteUrl } : {}),
+  };
+  return run.selected.map((name) => {
+    const request = createBuildRequest(run.plan, name, {
+      root,
+      nodeImage: options.baseImage,
+      buildArgs: options.bundleImage ? { BUNDLE_IMAGE: options.bundleImage } : {},
+      packageFiles: run.contextFiles[name] ?? [],
+      lockfileSlices: new Map(Object.entries(run.slices)),
+      labels,
+      cacheFrom: renderCacheFrom(options.cacheFrom, options.dev ? `${name}-dev` : name),
+      inlineCache: options.inlineCache,
+    });
+    return options.dev ? { ...request, target: `${name}-dev` } : request;
+  });
+}

@@ -1,0 +1,108 @@
+import type { RunPlan } from '@build-images/core';
+
+export function describeChange(run: RunPlan): string {
+  const change = run.change;
+  if (change === undefined) return 'no --changed';
+  if ('fallback' in change) return `base unavailable, every app selected (${change.fallback})`;
+  return `${change.files} changed file${change.files === 1 ? '' : 's'} since ${change.baseRef} (merge base ${change.mergeBase.slice(0, 12)}) affect no app`;
+}
+
+export function planJson(run: RunPlan) {
+  const { plan } = run;
+  const selectedImages = run.selected.map((name) => {
+    const app = plan.apps.find((candidate) => candidate.name === name);
+    const image = plan.combined.find((candidate) => candidate.name === name);
+    return { name, dir: app?.dir ?? null, tags: app?.tags ?? image?.tags ?? [] };
+  });
+  return {
+    dockerfile: plan.dockerfilePath,
+    baseImage: run.baseImage,
+    change: run.change ?? null,
+    combined: plan.combined.map((image) => ({
+      name: image.name,
+      apps: image.apps,
+      target: image.name,
+      selected: run.selected.includes(image.name),
+      reasons: run.selections.find((entry) => entry.app === image.name)?.reasons ?? [],
+      digest: run.digests[image.name] ?? null,
+      tags: image.tags,
+    })),
+    apps: plan.apps.map((app) => {
+      const selection = run.selections.find((entry) => entry.app === app.name);
+      return {
+        name: app.name,
+        package: app.packageName,
+        dir: app.dir,
+        kind: app.kind,
+        target: app.name,
+        devTarget: `${app.name}-dev`,
+        selected: run.selected.includes(app.name),
+        reasons: selection?.reasons ?? [],
+        digest: run.digests[app.name] ?? null,
+        tags: app.tags,
+        packages: app.packages
+          .filter((pkg) => pkg.name !== app.packageName)
+          .map((pkg) => ({ name: pkg.name, dir: pkg.dir })),
+        port: app.port ?? null,
+        healthPath: app.healthPath ?? null,
+        command: app.command,
+      };
+    }),
+    // Ready for a GitHub Actions matrix: strategy.matrix: ${{ fromJSON(needs.plan.outputs.matrix) }}
+    matrix: {
+      include: selectedImages.map((image) => ({
+        app: image.name,
+        target: image.name,
+        dir: image.dir,
+        tags: image.tags.join(','),
+      })),
+    },
+  };
+}
+
+export function formatPlan(run: RunPlan): string {
+  const { plan } = run;
+  const lines = [`base image: ${run.baseImage}`];
+  if (run.change)
+    lines.push(
+      `change: ${'fallback' in run.change ? run.change.fallback : `${run.change.files} files since ${run.change.baseRef} (${run.change.mergeBase.slice(0, 12)})`}`,
+    );
+  for (const app of plan.apps) {
+    const mark = run.selected.includes(app.name) ? '*' : ' ';
+    const deps = app.packages.filter((pkg) => pkg.name !== app.packageName).map((pkg) => pkg.name);
+    lines.push(
+      `${mark} ${app.name} (${app.packageName}, ${app.dir}${app.kind === 'node' ? '' : `, ${app.kind}`}) → ${app.tags.join(', ')}`,
+    );
+    lines.push(`    packages: ${deps.length > 0 ? deps.join(', ') : '(none)'}`);
+    const digest = run.digests[app.name];
+    if (digest) lines.push(`    digest: ${digest}`);
+  }
+  for (const image of plan.combined) {
+    const mark = run.selected.includes(image.name) ? '*' : ' ';
+    lines.push(
+      `${mark} ${image.name} (combined: ${image.apps.join(', ')}) → ${image.tags.join(', ')}`,
+    );
+  }
+  const total = plan.apps.length + plan.combined.length;
+  lines.push(`${run.selected.length} of ${total} images selected (*)`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function formatExplain(run: RunPlan): string {
+  const lines: string[] = [];
+  for (const selection of run.selections) {
+    if (run.selected.includes(selection.app)) {
+      lines.push(`${selection.app}: selected`);
+      for (const reason of selection.reasons) lines.push(`  - ${reason}`);
+    } else if (selection.selected) {
+      lines.push(`${selection.app}: not selected (another --shard builds it)`);
+    } else if (selection.reasons.length > 0 || run.change) {
+      lines.push(
+        `${selection.app}: not selected (${selection.reasons.length > 0 ? 'not named on the command line' : 'nothing it is built from changed'})`,
+      );
+    } else {
+      lines.push(`${selection.app}: not selected (not named on the command line)`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

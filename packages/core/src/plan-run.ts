@@ -1,0 +1,432 @@
+import { BuildImagesError } from './build-images-error.js';
+import {
+  computeInputsDigest,
+  digestFiles,
+  shortDigest,
+  type HashedFile,
+} from './compute-inputs-digest.js';
+import { createWorkspaceGraph } from './create-workspace-graph.js';
+import {
+  describeLockfileChange,
+  diffLockfileImporters,
+  parseLockfile,
+  type Lockfile,
+} from './lockfile.js';
+import type { ToolConfig } from './parse-tool-config.js';
+import { imageMembers, planBuilds, withTags, type BuildPlan } from './plan-builds.js';
+import {
+  defaultBundleImage,
+  defaultNodeImage,
+  defaultRenderOptions,
+  renderDockerfile,
+} from './render-dockerfile.js';
+import { renderAppTags } from './render-tags.js';
+import {
+  appStageNames,
+  diffDockerfileStages,
+  selectAffectedApps,
+  splitDockerfileStages,
+  type AppSelection,
+  type FileChange,
+  type ImporterChange,
+} from './select-affected-apps.js';
+import { shardApps, type Shard } from './shard-apps.js';
+import { digestLockfileSlice, sliceLockfile, type LockfileSlice } from './slice-lockfile.js';
+import type { AppName, Workspace } from './types.js';
+
+export const lockfilePath = 'pnpm-lock.yaml';
+
+/** Files whose change affects every app, besides those given with --global-input. */
+export const defaultGlobalInputs = [
+  'package.json',
+  'pnpm-workspace.yaml',
+  '.npmrc',
+  '.dockerignore',
+  'build-images.config.json',
+];
+
+/** A changed file, and whether `.dockerignore` keeps it out of every build context. */
+export interface ChangedInput extends FileChange {
+  ignored: boolean;
+}
+
+/** What `--changed` read from git: the files changed since the merge base, and two files there. */
+export interface ChangeInputs {
+  baseRef: string;
+  mergeBase: string;
+  files: readonly ChangedInput[];
+  /** `pnpm-lock.yaml` at the merge base; undefined when it did not exist there. */
+  baseLockfile: string | undefined;
+  /** The Dockerfile at the merge base; undefined when it did not exist there. */
+  baseDockerfile: string | undefined;
+}
+
+/** Values from the checkout that tags and labels may use; read only when asked for. */
+export interface SourceInputs {
+  head?: string;
+  branch?: string;
+  remoteUrl?: string;
+  /** `YYYYMMDD`, from SOURCE_DATE_EPOCH or the clock. */
+  date?: string;
+}
+
+/** Everything a run is planned from, read by @build-images/workspace: a plain value. */
+export interface RunInputs {
+  workspace: Workspace;
+  config: ToolConfig;
+  /** Where the config came from, for messages. */
+  configFile: string;
+  rootManifest: string;
+  /** The text of `pnpm-lock.yaml`; undefined when there is none. */
+  lockfile: string | undefined;
+  /** With `--changed`: what changed, or why the base could not be used (`--changed-fallback=all`). */
+  change: ChangeInputs | { fallback: string } | undefined;
+  source: SourceInputs;
+}
+
+export interface RunOptions {
+  appPatterns: readonly string[];
+  /** Apps named on the command line; empty: all. */
+  apps: readonly string[];
+  /** The Dockerfile's path relative to the root. */
+  dockerfile: string;
+  baseImage: string | undefined;
+  bundleImage: string | undefined;
+  globalInputs: readonly string[];
+  dev: boolean;
+  shard: Shard | undefined;
+  tagTemplates: readonly string[];
+  registry: string | undefined;
+}
+
+export type ChangeSummary =
+  { baseRef: string; mergeBase: string; files: number } | { fallback: string } | undefined;
+
+/** The whole plan of a run, before the images' own files are read. Plain data. */
+export interface RunPlan {
+  root: string;
+  plan: BuildPlan;
+  dockerfile: string;
+  baseImage: string;
+  /** One per image of the plan (apps, then combined images), in its order. */
+  selections: AppSelection[];
+  /** The images to build, in order. */
+  selected: AppName[];
+  change: ChangeSummary;
+  /** Per app of the selected images, the lockfile slice its install stage receives. */
+  slices: Record<string, LockfileSlice>;
+  /** The workspace directories whose files the selected images' contexts hold. */
+  inputDirs: string[];
+  /** Root files whose content is part of every image's identity (not the lockfile). */
+  rootInputFiles: string[];
+  /** Inputs digests of the selected images; empty until identified. */
+  digests: Record<string, string>;
+  /**
+   * Problems that keep one app from being built, but not the others from being planned:
+   * each names the app and says how to fix it. A build of such an app is refused.
+   */
+  problems: RunProblem[];
+  /** Per selected image, the files below its workspace directories its context holds; empty until identified. */
+  contextFiles: Record<string, string[]>;
+}
+
+export interface RunProblem {
+  app: AppName;
+  message: string;
+  hint: string;
+}
+
+/** The files of the workspace directories a run needs, as read (hashes empty when not asked for). */
+export interface ImageFiles {
+  packages: Readonly<Record<string, readonly HashedFile[]>>;
+  rootFiles: readonly HashedFile[];
+}
+
+/**
+ * Plans a run from what was read: the apps, the Dockerfile, which images are affected by the
+ * change and why, the selected images (after --dev and --shard), and their lockfile slices.
+ * Pure. Workspace and configuration problems throw one BuildImagesError listing them all.
+ */
+export function planRun(root: string, inputs: RunInputs, options: RunOptions): RunPlan {
+  const { workspace } = inputs;
+  const { graph, problems: graphProblems } = createWorkspaceGraph(workspace.packages, {
+    linkWorkspacePackages: workspace.linkWorkspacePackages,
+  });
+  const plan = planBuilds(workspace, graph, graphProblems, {
+    appPatterns: options.appPatterns,
+    only: options.apps,
+    dockerfilePath: options.dockerfile,
+    combined: inputs.config.combined,
+    configFile: inputs.configFile,
+  });
+  const dockerfile = renderDockerfile(plan, defaultRenderOptions);
+  const lockfile =
+    inputs.lockfile === undefined ? undefined : parseLockfile(inputs.lockfile, lockfilePath);
+
+  const { selections, change } = selectImages(plan, dockerfile, lockfile, inputs, options);
+  let selected = plan.selected.filter(
+    (name) => selections.find((selection) => selection.app === name)?.selected,
+  );
+  // Combined images have no dev target.
+  if (options.dev) selected = selected.filter((name) => plan.apps.some((app) => app.name === name));
+  if (options.shard) {
+    const inShard = new Set(shardApps(selected, options.shard));
+    selected = selected.filter((name) => inShard.has(name));
+  }
+
+  const slices: Record<string, LockfileSlice> = {};
+  const problems: RunProblem[] = [];
+  const inputDirs = new Set<string>();
+  for (const name of selected) {
+    for (const app of imageMembers(plan, name)) {
+      for (const pkg of app.packages) inputDirs.add(pkg.dir);
+      if (!lockfile || app.name in slices) continue;
+      try {
+        slices[app.name] = sliceLockfile(lockfile, appImporters(app), inputs.rootManifest);
+      } catch (error) {
+        if (!(error instanceof BuildImagesError)) throw error;
+        problems.push({ app: app.name, message: error.message, hint: error.hint ?? '' });
+      }
+    }
+  }
+  return {
+    root,
+    plan,
+    dockerfile,
+    baseImage: options.baseImage ?? defaultNodeImage,
+    selections,
+    selected,
+    change,
+    slices,
+    inputDirs: [...inputDirs].sort(),
+    rootInputFiles: workspace.rootFiles.filter(
+      (file) => file !== lockfilePath && file !== 'package.json',
+    ),
+    digests: {},
+    problems,
+    contextFiles: {},
+  };
+}
+
+/**
+ * Gives the selected images their identity and tags: an inputs digest per image from exactly
+ * what its build receives (its files, its lockfile slice, its Dockerfile stages, build
+ * arguments, base image), when `wantDigests` or a tag template uses `{digest}`. Pure.
+ */
+export function identifyImages(
+  run: RunPlan,
+  files: ImageFiles,
+  source: SourceInputs,
+  options: RunOptions & { wantDigests: boolean },
+): RunPlan {
+  const { plan } = run;
+  const usesDigest = options.tagTemplates.some((template) => template.includes('{digest}'));
+  const digests: Record<string, string> = {};
+  if (options.wantDigests || usesDigest) {
+    const stages = splitDockerfileStages(run.dockerfile);
+    const packageDigests = new Map<string, string>();
+    const digestOfDir = (dir: string) => {
+      let digest = packageDigests.get(dir);
+      if (digest === undefined)
+        packageDigests.set(dir, (digest = digestFiles(files.packages[dir] ?? [])));
+      return digest;
+    };
+    for (const name of run.selected) {
+      const members = imageMembers(plan, name);
+      const dirs = [...new Set(members.flatMap((app) => app.packages.map((pkg) => pkg.dir)))];
+      const stageNames = [...new Set([...members.flatMap(appStageNames), name])];
+      digests[name] = computeInputsDigest({
+        baseImage: run.baseImage,
+        buildArgs: members.some((app) => app.kind === 'bundle')
+          ? { BUNDLE_IMAGE: options.bundleImage ?? defaultBundleImage }
+          : {},
+        dockerfileStages: stageNames.map((stage) => stages.get(stage) ?? '').join('\n'),
+        lockfileSlice: members
+          .map((app) => {
+            const slice = run.slices[app.name];
+            return slice ? digestLockfileSlice(slice) : '';
+          })
+          .join(','),
+        rootFiles: files.rootFiles,
+        packages: new Map(dirs.map((dir) => [dir, digestOfDir(dir)])),
+      });
+    }
+  }
+
+  const sourceValues = sourceTagValues(options.tagTemplates, source);
+  const tagValues = new Map<string, Record<string, string>>();
+  for (const name of imageNames(plan)) {
+    // Images not selected have no digest: with a {digest} template they get no tags.
+    if (usesDigest && digests[name] === undefined) continue;
+    const single = plan.apps.find((app) => app.name === name);
+    tagValues.set(name, {
+      // Dev targets are images of their own: `{app}` is `<app>-dev` there.
+      app: options.dev ? `${name}-dev` : name,
+      ...sourceValues,
+      ...(digests[name] === undefined ? {} : { digest: shortDigest(digests[name]) }),
+      ...(single?.version ? { version: single.version } : {}),
+    });
+  }
+  const templates = options.tagTemplates.map((template) =>
+    options.registry ? `${options.registry}/${template}` : template,
+  );
+  const contextFiles: Record<string, string[]> = {};
+  for (const name of run.selected) {
+    const dirs = new Set(
+      imageMembers(plan, name).flatMap((app) => app.packages.map((pkg) => pkg.dir)),
+    );
+    contextFiles[name] = [
+      ...new Set([...dirs].flatMap((dir) => (files.packages[dir] ?? []).map((file) => file.path))),
+    ].sort();
+  }
+  return {
+    ...run,
+    plan: withTags(plan, renderAppTags(templates, tagValues)),
+    digests,
+    contextFiles,
+  };
+}
+
+/** Every image the plan can build: the apps, then the combined images. */
+export function imageNames(plan: BuildPlan): AppName[] {
+  return [...plan.apps.map((app) => app.name), ...plan.combined.map((image) => image.name)];
+}
+
+/** The lockfile importers an app's install needs: its workspace closure's directories. */
+function appImporters(app: BuildPlan['apps'][number]): string[] {
+  return app.packages.map((pkg) => pkg.dir);
+}
+
+function selectImages(
+  plan: BuildPlan,
+  dockerfile: string,
+  lockfile: Lockfile | undefined,
+  inputs: RunInputs,
+  options: RunOptions,
+): { selections: AppSelection[]; change: ChangeSummary } {
+  const named = (name: AppName) => plan.selected.includes(name);
+  const change = inputs.change;
+  if (change === undefined) {
+    return {
+      selections: imageNames(plan).map((name) => ({
+        app: name,
+        selected: named(name),
+        reasons: named(name)
+          ? [options.apps.length > 0 ? 'named on the command line' : 'every app (no --changed)']
+          : [],
+      })),
+      change: undefined,
+    };
+  }
+  if ('fallback' in change) {
+    return {
+      selections: imageNames(plan).map((name) => ({
+        app: name,
+        selected: named(name),
+        reasons: named(name) ? [`--changed-fallback=all: ${change.fallback}`] : [],
+      })),
+      change: { fallback: change.fallback },
+    };
+  }
+
+  const globalInputs = [...defaultGlobalInputs, ...options.globalInputs];
+  // A file .dockerignore keeps out of every build cannot change an image.
+  const relevant = change.files.filter(
+    (file) =>
+      file.path === lockfilePath ||
+      file.path === plan.dockerfilePath ||
+      globalInputs.includes(file.path) ||
+      !file.ignored,
+  );
+  let lockfileChanges: ImporterChange[] | undefined;
+  if (change.files.some((file) => file.path === lockfilePath)) {
+    const before =
+      change.baseLockfile === undefined
+        ? undefined
+        : parseLockfile(change.baseLockfile, `${lockfilePath} at ${change.baseRef}`);
+    lockfileChanges = [];
+    if (lockfile) {
+      for (const [importer, changes] of diffLockfileImporters(before, lockfile)) {
+        for (const entry of changes)
+          lockfileChanges.push({ importer, description: describeLockfileChange(entry) });
+      }
+      // The slice is what an install stage receives: an app whose slice differs is affected
+      // even where no importer's resolution changed (a recomputed optional flag, a setting).
+      for (const app of plan.apps) {
+        if (lockfileChanges.some((entry) => appImporters(app).includes(entry.importer))) continue;
+        const sliceOf = (from: Lockfile | undefined) => {
+          try {
+            return from && sliceLockfile(from, appImporters(app), inputs.rootManifest).lockfile;
+          } catch (error) {
+            // A lockfile without the app's importers: the slice is missing on that side.
+            if (!(error instanceof BuildImagesError)) throw error;
+            return undefined;
+          }
+        };
+        if (sliceOf(before) !== sliceOf(lockfile))
+          lockfileChanges.push({ importer: app.dir, description: 'lockfile slice changed' });
+      }
+    }
+  }
+  // The Dockerfile committed at the base against the one this run builds with. Without a
+  // committed one there is nothing to compare: the file follows from the manifests, and
+  // those are compared already.
+  const changedStages =
+    change.baseDockerfile === undefined || change.baseDockerfile === dockerfile
+      ? undefined
+      : diffDockerfileStages(change.baseDockerfile, dockerfile);
+  const affected = selectAffectedApps(plan, {
+    changedFiles: relevant,
+    packages: inputs.workspace.packages
+      .filter((pkg) => pkg.dir !== '.')
+      .map((pkg) => ({ name: pkg.name, dir: pkg.dir })),
+    globalInputs,
+    lockfilePath,
+    lockfileChanges,
+    changedDockerfileStages: changedStages && changedStages.size > 0 ? changedStages : undefined,
+  });
+  // A combined image is affected when one of its apps is.
+  for (const image of plan.combined) {
+    const reasons = affected
+      .filter((entry) => image.apps.includes(entry.app) && entry.selected)
+      .map((entry) => `app ${entry.app} affected`);
+    affected.push({ app: image.name, selected: reasons.length > 0, reasons });
+  }
+  return {
+    selections: affected.map((selection) => ({
+      ...selection,
+      selected: selection.selected && named(selection.app),
+    })),
+    change: { baseRef: change.baseRef, mergeBase: change.mergeBase, files: change.files.length },
+  };
+}
+
+/** `{sha}`, `{shortSha}`, `{branch}` and `{date}`, checked only when a template uses them. */
+function sourceTagValues(
+  templates: readonly string[],
+  source: SourceInputs,
+): Record<string, string> {
+  const uses = (name: string) => templates.some((template) => template.includes(`{${name}}`));
+  const values: Record<string, string> = {};
+  if (uses('sha') || uses('shortSha')) {
+    if (source.head === undefined) {
+      throw new BuildImagesError(
+        'USAGE',
+        'A tag uses {sha} or {shortSha}, but the workspace is not a git checkout with a commit',
+        { hint: 'Use {digest} or {version} instead, or commit first.' },
+      );
+    }
+    values['sha'] = source.head;
+    values['shortSha'] = source.head.slice(0, 7);
+  }
+  if (uses('branch')) {
+    // A tag is [A-Za-z0-9_.-]{1,128} and starts with neither "." nor "-".
+    values['branch'] =
+      (source.branch ?? 'detached')
+        .replace(/[^A-Za-z0-9_.-]+/g, '-')
+        .replace(/^[.-]+/, '')
+        .slice(0, 100) || 'branch';
+  }
+  if (uses('date') && source.date !== undefined) values['date'] = source.date;
+  return values;
+}

@@ -1,0 +1,143 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  BuildImagesError,
+  lockfilePath,
+  type ChangeInputs,
+  type ImageFiles,
+  type RunInputs,
+  type RunPlan,
+  type SourceInputs,
+  type ToolConfig,
+} from '@build-images/core';
+import { getChangedFiles, readFileAtCommit } from './get-changed-files.js';
+import { git } from './git.js';
+import { hashFiles } from './hash-files.js';
+import { listContextFiles, readDockerignore } from './list-context-files.js';
+import { readWorkspace } from './read-workspace.js';
+
+export interface RunInputsRequest {
+  config: { config: ToolConfig; file: string };
+  dockerfilePath: string;
+  /** `--changed[=ref]`: undefined without the flag, '' for the default base. */
+  changed: string | undefined;
+  /** `--changed-fallback=all`: a missing base selects every app instead of failing. */
+  fallbackToAll: boolean;
+  /** Which checkout values to read for tags and labels. */
+  source: { revision: boolean; branch: boolean; remote: boolean; date: boolean };
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Reads everything a run is planned from, once, into a plain value: the manifests, the
+ * config, the root manifest and lockfile texts, and with `--changed` the changed files and
+ * the lockfile and Dockerfile at the merge base.
+ */
+export async function readRunInputs(root: string, request: RunInputsRequest): Promise<RunInputs> {
+  const [workspace, rootManifest, lockfile, source] = await Promise.all([
+    readWorkspace(root),
+    readFile(path.join(root, 'package.json'), 'utf8'),
+    readFile(path.join(root, lockfilePath), 'utf8').catch(() => undefined),
+    readSourceInputs(root, request.source, request.env),
+  ]);
+  let change: RunInputs['change'];
+  if (request.changed !== undefined) {
+    try {
+      change = await readChangeInputs(root, request);
+    } catch (error) {
+      const baseMissing =
+        error instanceof BuildImagesError &&
+        (error.code === 'GIT_REF_NOT_FOUND' || error.code === 'GIT_NO_MERGE_BASE');
+      if (!baseMissing || !request.fallbackToAll) throw error;
+      change = { fallback: error.message };
+    }
+  }
+  return {
+    workspace,
+    config: request.config.config,
+    configFile: request.config.file,
+    rootManifest,
+    lockfile,
+    change,
+    source,
+  };
+}
+
+async function readChangeInputs(root: string, request: RunInputsRequest): Promise<ChangeInputs> {
+  const [changed, ignores] = await Promise.all([
+    getChangedFiles(root, { ref: request.changed || undefined, env: request.env }),
+    readDockerignore(root),
+  ]);
+  const [baseLockfile, baseDockerfile] = await Promise.all([
+    changed.files.some((file) => file.path === lockfilePath)
+      ? readFileAtCommit(root, changed.mergeBase, lockfilePath)
+      : undefined,
+    readFileAtCommit(root, changed.mergeBase, request.dockerfilePath),
+  ]);
+  return {
+    baseRef: changed.baseRef,
+    mergeBase: changed.mergeBase,
+    files: changed.files.map((file) => ({ ...file, ignored: ignores(file.path) })),
+    baseLockfile,
+    baseDockerfile,
+  };
+}
+
+/** `{sha}`, `{branch}`, the source label and `{date}` values, each read only when asked for. */
+async function readSourceInputs(
+  root: string,
+  wanted: RunInputsRequest['source'],
+  env: NodeJS.ProcessEnv,
+): Promise<SourceInputs> {
+  const source: SourceInputs = {};
+  const output = async (args: string[]) => {
+    const result = await git(root, args).catch(() => undefined);
+    return result?.code === 0 && result.stdout.trim() !== '' ? result.stdout.trim() : undefined;
+  };
+  if (wanted.revision) {
+    const head = await output(['rev-parse', 'HEAD']);
+    if (head !== undefined) source.head = head;
+  }
+  if (wanted.branch) {
+    // CI checkouts are often detached: their variables name the branch.
+    const fromCi = env['GITHUB_HEAD_REF'] || env['GITHUB_REF_NAME'] || env['CI_COMMIT_REF_NAME'];
+    const current = fromCi || (await output(['rev-parse', '--abbrev-ref', 'HEAD']));
+    source.branch = current && current !== 'HEAD' ? current : 'detached';
+  }
+  if (wanted.remote) {
+    const remote = await output(['remote', 'get-url', 'origin']);
+    // An ssh remote turned into its https form, without credentials.
+    if (remote !== undefined)
+      source.remoteUrl = remote
+        .replace(/^git@([^:]+):/, 'https://$1/')
+        .replace(/^ssh:\/\/git@/, 'https://')
+        .replace(/\.git$/, '')
+        .replace(/\/\/[^@/]+@/, '//');
+  }
+  if (wanted.date) {
+    const epoch = env['SOURCE_DATE_EPOCH'] ? Number(env['SOURCE_DATE_EPOCH']) * 1000 : Date.now();
+    source.date = new Date(epoch).toISOString().slice(0, 10).replaceAll('-', '');
+  }
+  return source;
+}
+
+/**
+ * The files the selected images' contexts hold below their workspace directories (after
+ * .dockerignore), and the root files of their identity; hashed only when `hash` is set.
+ */
+export async function readImageFiles(
+  root: string,
+  run: Pick<RunPlan, 'inputDirs' | 'rootInputFiles'>,
+  hash: boolean,
+): Promise<ImageFiles> {
+  const ignores = await readDockerignore(root);
+  const cache = new Map();
+  const read = (files: readonly string[]) =>
+    hash
+      ? hashFiles(root, files, cache)
+      : files.map((file) => ({ path: file, hash: '', executable: false }));
+  const packages: Record<string, ImageFiles['packages'][string]> = {};
+  for (const dir of run.inputDirs)
+    packages[dir] = read(await listContextFiles(root, [dir], ignores));
+  return { packages, rootFiles: read(run.rootInputFiles) };
+}
