@@ -200,7 +200,8 @@ export interface CliOptions {
   passwordStdin: boolean;
   /** --secret: where each secret's value is read from (run-cli reads them). */
   secrets: SecretSpec[];
-  appPatterns: string[];
+  /** Globs of the apps' directories; undefined: detected. */
+  appPatterns: string[] | undefined;
   dockerfile: string;
   check: boolean;
   cwd: string | undefined;
@@ -453,7 +454,7 @@ export function parseCliOptions(
     secrets: ((values['secret'] as string[] | undefined) ?? []).map((spec) =>
       parseSecretSpec(spec, env),
     ),
-    appPatterns: (values['apps'] as string[] | undefined) ?? config.apps ?? ['apps/*'],
+    appPatterns: (values['apps'] as string[] | undefined) ?? config.apps,
     dockerfile,
     check,
     cwd: values['cwd'] as string | undefined,

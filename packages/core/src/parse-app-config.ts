@@ -22,6 +22,8 @@ export interface AppConfig {
   buildArgs: Record<string, string>;
   /** For `bundle`: the file esbuild starts from, relative to the app (default: its main). */
   entry: string | undefined;
+  /** Pins whether the package is an app: true takes it, false leaves it out; default: detected. */
+  app: boolean | undefined;
 }
 
 const knownKeys = [
@@ -33,6 +35,7 @@ const knownKeys = [
   'keep',
   'buildArgs',
   'entry',
+  'app',
 ] as const;
 
 /** The known key nearest to a mistyped one (edit distance ≤ 3), for "did you mean". */
@@ -78,6 +81,7 @@ export function parseAppConfig(pkg: WorkspacePackage): { config: AppConfig; prob
     keep: [],
     buildArgs: {},
     entry: undefined,
+    app: undefined,
   };
   const raw = pkg.buildImages;
   const where = (field: string) => `${pkg.manifestPath}: buildImages.${field}`;
@@ -94,7 +98,11 @@ export function parseAppConfig(pkg: WorkspacePackage): { config: AppConfig; prob
       );
     }
   }
-  const { kind, port, healthPath, command, baseImage, keep, buildArgs, entry } = fields;
+  const { kind, port, healthPath, command, baseImage, keep, buildArgs, entry, app } = fields;
+  if (app !== undefined) {
+    if (typeof app === 'boolean') config.app = app;
+    else problems.push(`${where('app')} must be true or false, got ${JSON.stringify(app)}`);
+  }
   if (kind !== undefined) {
     if (typeof kind === 'string' && (appKinds as readonly string[]).includes(kind))
       config.kind = kind as AppKind;

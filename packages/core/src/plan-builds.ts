@@ -5,6 +5,7 @@ import {
   type WorkspaceGraph,
 } from './create-workspace-graph.js';
 import { toImageName } from './image-name.js';
+import { commandSnippet, detectApp, inferCommand } from './infer-app.js';
 import { matchDirPattern } from './match-dir-pattern.js';
 import { parseAppConfig, type AppKind } from './parse-app-config.js';
 import type { WorkspaceProblem } from './create-workspace-graph.js';
@@ -35,6 +36,8 @@ export interface AppPlan {
   port: number | undefined;
   healthPath: string | undefined;
   command: string[];
+  /** Why the package was taken as an app, and where its command came from. */
+  detection: { reasons: string[]; commandSource: string };
   /** Filled in by withTags once the values a template may use (e.g. the digest) are known. */
   tags: string[];
 }
@@ -55,11 +58,25 @@ export interface BuildPlan {
   /** Root files every install needs (package.json, pnpm-lock.yaml, …), as found. */
   rootFiles: string[];
   dockerfilePath: string;
+  /**
+   * Apps that cannot be planned until the user decides something (what command runs them):
+   * left out of the Dockerfile, reported with the lines to add, while every other app builds.
+   */
+  needsConfig: NeedsConfig[];
+}
+
+export interface NeedsConfig {
+  packageName: PackageName;
+  dir: string;
+  /** What is missing, one sentence. */
+  problem: string;
+  /** The lines to add, naming the file. */
+  fix: string;
 }
 
 export interface PlanOptions {
-  /** Globs of app directories, relative to the root. */
-  appPatterns: readonly string[];
+  /** Globs of app directories, relative to the root; undefined: apps are detected. */
+  appPatterns: readonly string[] | undefined;
   /** App names, package names or directories given on the command line; empty means all. */
   only: readonly string[];
   dockerfilePath: string;
@@ -71,7 +88,7 @@ export interface PlanOptions {
 
 export const defaultPlanOptions: PlanOptions = {
   configFile: 'build-images.config.json',
-  appPatterns: ['apps/*'],
+  appPatterns: undefined,
   only: [],
   dockerfilePath: 'docker/Dockerfile',
 };
@@ -103,14 +120,27 @@ export function planBuilds(
   }
 
   const problems: string[] = [];
+  const needsConfig: NeedsConfig[] = [];
   const apps: AppPlan[] = [];
-  const nodes = [...graph.values()]
-    .filter((node) =>
-      options.appPatterns.some((pattern) => matchDirPattern(node.package.dir, pattern)),
-    )
-    .sort((a, b) => a.package.dir.localeCompare(b.package.dir));
+  const patterns = options.appPatterns;
+  const nodes = [...graph.values()].sort((a, b) => a.package.dir.localeCompare(b.package.dir));
   for (const node of nodes) {
     const pkg = node.package;
+    const { config, problems: configProblems } = parseAppConfig(pkg);
+    let reasons: string[];
+    if (config.app !== undefined) {
+      if (!config.app) continue;
+      reasons = [`${pkg.manifestPath}: buildImages.app is true`];
+    } else if (patterns !== undefined) {
+      const pattern = patterns.find((candidate) => matchDirPattern(pkg.dir, candidate));
+      if (pattern === undefined) continue;
+      reasons = [`matches ${pattern}`];
+    } else {
+      const detection = detectApp(pkg, graph);
+      if (!detection.app) continue;
+      reasons = detection.reasons;
+    }
+    problems.push(...configProblems);
     const name = toImageName(pkg.name);
     if (name === undefined) {
       problems.push(
@@ -118,22 +148,38 @@ export function planBuilds(
       );
       continue;
     }
-    const { config, problems: configProblems } = parseAppConfig(pkg);
-    problems.push(...configProblems);
+    if (reservedStageNames.includes(name) || /-(deps|build|dev)$/.test(name)) {
+      needsConfig.push({
+        packageName: pkg.name,
+        dir: pkg.dir,
+        problem: `its image name "${name}" is one the Dockerfile keeps for its own stages`,
+        fix: `${pkg.manifestPath}: "buildImages": { "app": false } to leave it out (image names of their own are not supported yet)`,
+      });
+      continue;
+    }
+    const inferred = config.kind === 'node' ? inferCommand(pkg) : undefined;
     const main = pkg.main?.replace(/^\.\//, '');
     const defaultCommand: Record<AppKind, string[] | undefined> = {
-      node: main ? ['node', main] : undefined,
+      node: inferred?.command,
       // Next's standalone output mirrors the workspace: the server sits at the app's path.
       next: ['node', `${pkg.dir}/server.js`],
       bundle: ['/nodejs/bin/node', 'main.cjs'],
     };
     const command = config.command ?? defaultCommand[config.kind];
     if (command === undefined) {
-      problems.push(
-        `${pkg.manifestPath}: app "${pkg.name}" has no "main" field and no buildImages.command; set one so the image knows what to run`,
-      );
+      needsConfig.push({
+        packageName: pkg.name,
+        dir: pkg.dir,
+        problem: `nothing says what runs it: no start:prod/start script that runs node, no "main", "exports" or "bin" (taken as an app: ${reasons.join('; ')})`,
+        fix: commandSnippet(pkg),
+      });
       continue;
     }
+    const commandSource = config.command
+      ? `${pkg.manifestPath}: buildImages.command`
+      : config.kind === 'node'
+        ? (inferred?.source ?? '')
+        : `kind ${config.kind}`;
     const entry = config.kind === 'bundle' ? (config.entry ?? main) : undefined;
     if (config.kind === 'bundle' && entry === undefined) {
       problems.push(
@@ -172,6 +218,7 @@ export function planBuilds(
       port: config.port,
       healthPath: config.healthPath,
       command,
+      detection: { reasons, commandSource },
       tags: [],
     });
   }
@@ -183,19 +230,18 @@ export function planBuilds(
       problems.push(
         `apps "${other.packageName}" (${other.dir}) and "${app.packageName}" (${app.dir}) both map to the image name "${app.name}"; rename one`,
       );
-    if (reservedStageNames.includes(app.name) || /-(deps|build|dev)$/.test(app.name)) {
-      problems.push(
-        `app "${app.packageName}" (${app.dir}) maps to "${app.name}", a name the Dockerfile keeps for its own stages; rename the package`,
-      );
-    }
     byName.set(app.name, app);
   }
   if (apps.length === 0 && problems.length === 0) {
     throw new BuildImagesError(
       'CONFIG_INVALID',
-      `No app found: no workspace package lies in ${options.appPatterns.join(', ')}`,
+      patterns === undefined
+        ? `No app found: no workspace package looks deployable (a Dockerfile beside it, a place under apps/, a server framework or a start script that runs node)${needsConfig.length > 0 ? `; ${needsConfig.length} need a command: ${needsConfig.map((entry) => entry.dir).join(', ')}` : ''}`
+        : `No app found: no workspace package lies in ${patterns.join(', ')}`,
       {
-        hint: 'Put deployable apps under apps/, or list their directories with --apps.',
+        hint:
+          needsConfig[0]?.fix ??
+          'List the apps\' directories with --apps (or "apps" in build-images.config.json), or set "buildImages": { "app": true } in their package.json.',
       },
     );
   }
@@ -215,9 +261,10 @@ export function planBuilds(
   return {
     apps: apps.sort((a, b) => a.name.localeCompare(b.name)),
     combined,
-    selected: selectApps(apps, combined, options.only),
+    selected: selectApps(apps, combined, options.only, needsConfig),
     rootFiles: [...workspace.rootFiles].sort(),
     dockerfilePath: options.dockerfilePath,
+    needsConfig,
   };
 }
 
@@ -225,6 +272,7 @@ function selectApps(
   apps: readonly AppPlan[],
   combined: readonly CombinedPlan[],
   only: readonly string[],
+  needsConfig: readonly NeedsConfig[],
 ): AppName[] {
   const known = [...apps.map((app) => app.name), ...combined.map((image) => image.name)];
   if (only.length === 0) return known.sort();
@@ -239,6 +287,21 @@ function selectApps(
     );
     const image = combined.find((candidate) => candidate.name === normalized);
     const name = app?.name ?? image?.name;
+    const undecided = needsConfig.find(
+      (entry) =>
+        entry.packageName === normalized ||
+        entry.dir === normalized ||
+        toImageName(entry.packageName) === normalized,
+    );
+    if (name === undefined && undecided) {
+      throw new BuildImagesError(
+        'CONFIG_INVALID',
+        `App "${wanted}" cannot be built yet: ${undecided.problem}`,
+        {
+          hint: `Add ${undecided.fix}`,
+        },
+      );
+    }
     if (name === undefined) {
       throw new BuildImagesError('APP_NOT_FOUND', `Unknown app "${wanted}"`, {
         hint: `Known apps: ${known.join(', ')} (an app's image name, package name or directory).`,

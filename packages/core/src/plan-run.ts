@@ -85,7 +85,7 @@ export interface RunInputs {
 }
 
 export interface RunOptions {
-  appPatterns: readonly string[];
+  appPatterns: readonly string[] | undefined;
   /** Apps named on the command line; empty: all. */
   apps: readonly string[];
   /** The Dockerfile's path relative to the root. */

@@ -1,14 +1,7 @@
 import { createHash } from 'node:crypto';
 import { dump } from 'js-yaml';
 import { BuildImagesError } from './build-images-error.js';
-import {
-  compareStrings,
-  depPathOf,
-  importerDependencyFields,
-  isRecord,
-  withoutSuffix,
-  type Lockfile,
-} from './lockfile.js';
+import { compareStrings, depPathOf, isRecord, withoutSuffix, type Lockfile } from './lockfile.js';
 
 /** What one app's install stage receives instead of the workspace's lockfile and root manifest. */
 export interface LockfileSlice {
@@ -138,8 +131,11 @@ function reachable(
   lockfile: Lockfile,
   importers: readonly [string, unknown][],
 ): { all: Set<string>; required: Set<string> } {
-  const walk = (optionalEdges: boolean) => {
-    const seen = new Set<string>();
+  const required = new Set<string>();
+  const all = new Set<string>();
+  // Two passes over one queue discipline: first along required edges only, then from the
+  // optional edges of everything reached, along every edge.
+  const walk = (seen: Set<string>, starts: [string, unknown][], optionalEdges: boolean) => {
     const queue: string[] = [];
     const visit = (name: string, reference: unknown) => {
       if (typeof reference !== 'string') return;
@@ -148,16 +144,7 @@ function reachable(
       seen.add(depPath);
       queue.push(depPath);
     };
-    for (const [, importer] of importers) {
-      if (!isRecord(importer)) continue;
-      for (const field of importerDependencyFields) {
-        if (field === 'optionalDependencies' && !optionalEdges) continue;
-        const deps = importer[field];
-        if (!isRecord(deps)) continue;
-        for (const [name, dep] of Object.entries(deps))
-          visit(name, isRecord(dep) ? dep['version'] : undefined);
-      }
-    }
+    for (const [name, reference] of starts) visit(name, reference);
     for (let depPath = queue.pop(); depPath !== undefined; depPath = queue.pop()) {
       const snapshot = lockfile.snapshots.get(depPath);
       if (snapshot === undefined) continue;
@@ -165,9 +152,30 @@ function reachable(
       if (optionalEdges)
         for (const [name, reference] of snapshot.optionalDependencies) visit(name, reference);
     }
-    return seen;
   };
-  return { all: walk(true), required: walk(false) };
+  const direct = (fields: readonly string[]) =>
+    importers.flatMap(([, importer]) =>
+      isRecord(importer)
+        ? fields.flatMap((field) => {
+            const deps = importer[field];
+            return isRecord(deps)
+              ? Object.entries(deps).map(([name, dep]): [string, unknown] => [
+                  name,
+                  isRecord(dep) ? dep['version'] : undefined,
+                ])
+              : [];
+          })
+        : [],
+    );
+  walk(required, direct(['dependencies', 'devDependencies']), false);
+  for (const depPath of required) all.add(depPath);
+  const optionalStarts: [string, unknown][] = direct(['optionalDependencies']);
+  for (const depPath of required) {
+    const snapshot = lockfile.snapshots.get(depPath);
+    if (snapshot) optionalStarts.push(...snapshot.optionalDependencies);
+  }
+  walk(all, optionalStarts, true);
+  return { all, required };
 }
 
 function section(name: string, entries: readonly string[]): string {
@@ -178,6 +186,15 @@ function section(name: string, entries: readonly string[]): string {
 function entry(key: string, value: unknown): string {
   const text = dump({ [key]: value ?? {} }, { lineWidth: -1, noRefs: true, sortKeys: false });
   return `${text.replace(/^(?=.)/gm, '  ')}`;
+}
+
+/**
+ * One entry in YAML's flow style, which is JSON: packages and snapshots are most of a
+ * lockfile, and JSON.stringify writes them many times faster than a YAML emitter, with the
+ * same meaning to pnpm's YAML reader.
+ */
+function flowEntry(key: string, value: unknown): string {
+  return `  ${JSON.stringify(key)}: ${JSON.stringify(value ?? {})}\n`;
 }
 
 interface FragmentCache {
@@ -204,11 +221,11 @@ function fragmentCacheOf(lockfile: Lockfile): FragmentCache {
         dump({ [key]: value }, { lineWidth: -1, noRefs: true, sortKeys: false }),
       ),
     importer: (id, value) => once(`i\0${id}`, () => entry(id, value)),
-    package: (key, value) => once(`p\0${key}`, () => entry(key, value)),
+    package: (key, value) => once(`p\0${key}`, () => flowEntry(key, value)),
     snapshot: (key, value, optional) =>
       once(`s\0${optional ? 1 : 0}\0${key}`, () => {
         const { optional: _was, ...rest } = isRecord(value) ? value : {};
-        return entry(key, optional ? { ...rest, optional: true } : rest);
+        return flowEntry(key, optional ? { ...rest, optional: true } : rest);
       }),
   };
   fragmentCaches.set(lockfile, cache);

@@ -23,6 +23,23 @@ export interface WorkspacePackage {
   scripts: Record<string, string>;
   /** The raw `buildImages` field of the manifest, validated when apps are planned. */
   buildImages: unknown;
+  /** `"private": true` in the manifest. */
+  private?: boolean;
+  /** Whether the manifest says what to publish (`files` or `publishConfig`): a library's mark. */
+  publishable?: boolean;
+  exports?: unknown;
+  bin?: unknown;
+  /** What the reader saw beside the manifest that tells what the package is and runs. */
+  facts?: PackageFacts;
+}
+
+export interface PackageFacts {
+  /** Dockerfiles or Containerfiles in the package directory (file names). */
+  dockerfiles: string[];
+  /** Nest's entry file name without extension (nest-cli.json `entryFile`, default `main`), when nest-cli.json exists. */
+  nestEntry?: string;
+  /** The TypeScript output directory (tsconfig `compilerOptions.outDir`), relative to the package. */
+  outDir?: string;
 }
 
 export interface Workspace {

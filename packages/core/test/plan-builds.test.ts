@@ -81,7 +81,7 @@ describe('planBuilds', () => {
     ]);
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.details).toEqual([
-      'apps/api/package.json: buildImages.colour is not a known option (known: kind, port, healthPath, command, baseImage, keep, buildArgs, entry)',
+      'apps/api/package.json: buildImages.colour is not a known option (known: kind, port, healthPath, command, baseImage, keep, buildArgs, entry, app)',
       'apps/api/package.json: buildImages.port must be a whole number from 1 to 65535, got "http"',
       'apps/api/package.json: buildImages.healthPath must be a URL path starting with "/", got "health"',
     ]);
@@ -100,7 +100,7 @@ describe('planBuilds', () => {
       }),
     ]);
     expect(error.details).toEqual([
-      'apps/api/package.json: buildImages.healthpath is not a known option (did you mean "healthPath"?) (known: kind, port, healthPath, command, baseImage, keep, buildArgs, entry)',
+      'apps/api/package.json: buildImages.healthpath is not a known option (did you mean "healthPath"?) (known: kind, port, healthPath, command, baseImage, keep, buildArgs, entry, app)',
       'apps/api/package.json: buildImages.kind must be one of node, next, bundle, got "python"',
       'apps/api/package.json: buildImages.baseImage "node:latest" is not pinned: give a version tag (not latest) or a digest',
       'apps/api/package.json: buildImages.keep must be a list of paths inside the app, e.g. ["node_modules/.prisma"]',
@@ -158,11 +158,46 @@ describe('planBuilds', () => {
     expect(error.details).toHaveLength(2);
   });
 
-  it('needs a main field or a command', () => {
-    const error = planError([pkg('@acme/api', 'apps/api', { main: undefined })]);
-    expect(error.details[0]).toContain(
-      'apps/api/package.json: app "@acme/api" has no "main" field',
+  it('reports an app with nothing to run as needing configuration, and plans the others', () => {
+    const result = plan([
+      pkg('@acme/api', 'apps/api', { main: undefined }),
+      pkg('@acme/web', 'apps/web'),
+    ]);
+    expect(result.apps.map((app) => app.name)).toEqual(['web']);
+    expect(result.needsConfig).toEqual([
+      expect.objectContaining({ packageName: '@acme/api', dir: 'apps/api' }),
+    ]);
+    expect(result.needsConfig[0]!.fix).toContain(
+      'apps/api/package.json: "buildImages": { "command": ["node", "dist/index.js"] }',
     );
+  });
+
+  it('fails with the fix when the only app has nothing to run', () => {
+    const error = planError([pkg('@acme/api', 'apps/api', { main: undefined })]);
+    expect(error.message).toContain('1 need a command: apps/api');
+    expect(error.hint).toContain('apps/api/package.json: "buildImages"');
+  });
+
+  it('refuses a named app that needs configuration, saying what to add', () => {
+    const error = planError(
+      [pkg('@acme/api', 'apps/api', { main: undefined }), pkg('@acme/web', 'apps/web')],
+      { only: ['api'] },
+    );
+    expect(error.message).toContain('App "api" cannot be built yet');
+    expect(error.hint).toContain('"command"');
+  });
+
+  it('takes exactly the packages matching configured patterns, and buildImages.app pins one', () => {
+    const result = plan(
+      [
+        pkg('@acme/api', 'services/api'),
+        pkg('@acme/web', 'apps/web'),
+        pkg('@acme/tool', 'tools/tool', { buildImages: { app: true } }),
+        pkg('@acme/skip', 'services/skip', { buildImages: { app: false } }),
+      ],
+      { appPatterns: ['services/*'] },
+    );
+    expect(result.apps.map((app) => app.name)).toEqual(['api', 'tool']);
   });
 });
 

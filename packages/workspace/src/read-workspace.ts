@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { findPackages } from '@pnpm/fs.find-packages';
 import { readWorkspaceManifest } from '@pnpm/workspace.read-manifest';
+import { readPackageFacts } from './read-package-facts.js';
 import {
   BuildImagesError,
   dependencyFields,
@@ -101,6 +102,11 @@ export async function readWorkspace(root: string): Promise<Workspace> {
         ? raw['scripts']
         : {}) as Record<string, string>,
       buildImages: raw['buildImages'],
+      private: raw['private'] === true,
+      publishable: raw['files'] !== undefined || raw['publishConfig'] !== undefined,
+      exports: raw['exports'],
+      bin: raw['bin'],
+      facts: await readPackageFacts(project.rootDir),
     });
   }
   for (const pattern of patterns) {

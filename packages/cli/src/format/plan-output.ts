@@ -46,8 +46,11 @@ export function planJson(run: RunPlan) {
         port: app.port ?? null,
         healthPath: app.healthPath ?? null,
         command: app.command,
+        commandFrom: app.detection.commandSource,
+        detectedBecause: app.detection.reasons,
       };
     }),
+    needsConfig: plan.needsConfig,
     // Ready for a GitHub Actions matrix: strategy.matrix: ${{ fromJSON(needs.plan.outputs.matrix) }}
     matrix: {
       include: selectedImages.map((image) => ({
@@ -74,6 +77,8 @@ export function formatPlan(run: RunPlan): string {
       `${mark} ${app.name} (${app.packageName}, ${app.dir}${app.kind === 'node' ? '' : `, ${app.kind}`}) → ${app.tags.join(', ')}`,
     );
     lines.push(`    packages: ${deps.length > 0 ? deps.join(', ') : '(none)'}`);
+    lines.push(`    app because: ${app.detection.reasons.join('; ')}`);
+    lines.push(`    runs: ${app.command.join(' ')} (from ${app.detection.commandSource})`);
     const digest = run.digests[app.name];
     if (digest) lines.push(`    digest: ${digest}`);
   }
@@ -85,6 +90,13 @@ export function formatPlan(run: RunPlan): string {
   }
   const total = plan.apps.length + plan.combined.length;
   lines.push(`${run.selected.length} of ${total} images selected (*)`);
+  if (plan.needsConfig.length > 0) {
+    lines.push(`${plan.needsConfig.length} more need configuration before they can be built:`);
+    for (const entry of plan.needsConfig) {
+      lines.push(`  ${entry.packageName} (${entry.dir}): ${entry.problem}`);
+      lines.push(`    add: ${entry.fix}`);
+    }
+  }
   return `${lines.join('\n')}\n`;
 }
 

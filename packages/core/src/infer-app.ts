@@ -1,0 +1,232 @@
+import type { WorkspaceGraph } from './create-workspace-graph.js';
+import type { WorkspacePackage } from './types.js';
+
+/*
+ * What a person reading a workspace would conclude about its packages: which ones are
+ * deployable apps, and what command starts each in production. Pure: works on the manifests
+ * and the few file facts the workspace reader records (Dockerfiles beside a package, Nest's
+ * config, the TypeScript output directory).
+ */
+
+/** Dependencies that make a package a server when it also has something to run. */
+const serverFrameworks = [
+  '@nestjs/core',
+  'express',
+  'fastify',
+  'hono',
+  '@hono/node-server',
+  'koa',
+  '@hapi/hapi',
+  'restify',
+  'next',
+  '@remix-run/serve',
+  '@react-router/serve',
+  'h3',
+  'nitropack',
+  'ws',
+  'socket.io',
+  'bullmq',
+];
+
+/** Dependencies of packages that are never a container image of a Node process. */
+const notDeployable: readonly [RegExp, string][] = [
+  [/^(expo|react-native)$/, 'a mobile app (expo/react-native)'],
+  [/^electron$/, 'a desktop app (electron)'],
+  [/^@tauri-apps\/(api|cli)$/, 'a desktop app (tauri)'],
+];
+
+const runtimeFields = ['dependencies', 'optionalDependencies', 'peerDependencies'] as const;
+
+/** Scripts that may start the app in production, in the order they are tried. */
+const startScripts = ['start:prod', 'start:production', 'prod', 'serve:prod', 'start', 'serve'];
+
+/** Why a package is taken as an app (or left out), for `plan` and `--explain`. */
+export interface AppDetection {
+  app: boolean;
+  reasons: string[];
+}
+
+function allDependencies(pkg: WorkspacePackage): string[] {
+  return Object.values(pkg.dependencies).flatMap((deps) => Object.keys(deps ?? {}));
+}
+
+/**
+ * Decides whether a package is a deployable app when the user has not listed the apps:
+ * a Dockerfile beside it, a place under `apps/`, a server framework with something to run,
+ * or a start script that runs node; and nothing in the workspace depends on it (a package
+ * others import is a library), it is no mobile, desktop or storybook app, and it is not a
+ * published library.
+ */
+export function detectApp(pkg: WorkspacePackage, graph: WorkspaceGraph): AppDetection {
+  if (pkg.dir === '.') return { app: false, reasons: ['the workspace root'] };
+  // Only what others need at run time makes a library: an app that an SPA, a test suite or
+  // an e2e package lists among its devDependencies (for its types, say) is still an app.
+  const dependents = [...graph.values()].filter(
+    (node) =>
+      node.package.name !== pkg.name &&
+      node.dependencies.includes(pkg.name) &&
+      runtimeFields.some((field) => node.package.dependencies[field]?.[pkg.name] !== undefined),
+  );
+  if (dependents.length > 0)
+    return {
+      app: false,
+      reasons: [
+        `a library: ${dependents.map((node) => node.package.name).join(', ')} depend on it`,
+      ],
+    };
+  const deps = allDependencies(pkg);
+  for (const [pattern, what] of notDeployable) {
+    if (deps.some((dep) => pattern.test(dep))) return { app: false, reasons: [what] };
+  }
+  // Apps keep their stories beside them; a package named for storybook is the storybook.
+  if (/(^|[/-])storybook($|-)/.test(pkg.name) || /storybook/.test(pkg.scripts['start'] ?? ''))
+    return { app: false, reasons: ['a storybook'] };
+  const facts = pkg.facts;
+  const reasons: string[] = [];
+  if (facts?.dockerfiles.length) reasons.push(`${facts.dockerfiles.join(', ')} beside it`);
+  if (pkg.dir.split('/')[0] === 'apps') reasons.push('under apps/');
+  const framework = serverFrameworks.find((name) => deps.includes(name));
+  const command = inferCommand(pkg);
+  if (framework && (command || startScripts.some((script) => pkg.scripts[script])))
+    reasons.push(`a ${framework} server`);
+  else if (command && command.source.startsWith('script'))
+    reasons.push(`its ${command.source} runs node`);
+  if (reasons.length === 0) return { app: false, reasons: ['no sign of a server or worker'] };
+  // Outside apps/, a package published to a registry is a library, unless it ships a Dockerfile.
+  const conventional = pkg.dir.split('/')[0] === 'apps' || Boolean(facts?.dockerfiles.length);
+  if (!conventional && pkg.private !== true && pkg.publishable)
+    return { app: false, reasons: ['a published library (not private, has "files")'] };
+  return { app: true, reasons };
+}
+
+export interface InferredCommand {
+  command: string[];
+  /** Where it came from: `script "start:prod"`, `"main"`, `Nest's dist/main.js`, … */
+  source: string;
+}
+
+/**
+ * The production command of a node app, as a person would read it from the package: a start
+ * script that runs `node <file>` (through env setters such as cross-env or dotenv), Nest's
+ * build output, then `main`, `exports` or a single `bin`. Watchers and dev servers never
+ * count. Undefined when nothing says what to run.
+ */
+export function inferCommand(pkg: WorkspacePackage): InferredCommand | undefined {
+  for (const script of startScripts) {
+    const text = pkg.scripts[script];
+    if (text === undefined) continue;
+    const command = commandOfScript(pkg, text, 0);
+    if (command) return { command, source: `script "${script}"` };
+  }
+  const deps = allDependencies(pkg);
+  if (deps.includes('@nestjs/core')) {
+    const entry = pkg.facts?.nestEntry ?? 'main';
+    const outDir = pkg.facts?.outDir ?? 'dist';
+    return { command: ['node', `${outDir}/${entry}.js`], source: "Nest's build output" };
+  }
+  const main = entryOf(pkg);
+  if (main) return { command: ['node', main.file], source: main.source };
+  return undefined;
+}
+
+/** `main`, else the `.` entry of `exports`, else a single `bin`: a file inside the package. */
+function entryOf(pkg: WorkspacePackage): { file: string; source: string } | undefined {
+  const clean = (file: string) => file.replace(/^\.\//, '');
+  if (pkg.main) return { file: clean(pkg.main), source: '"main"' };
+  const exported = exportTarget(pkg.exports);
+  if (exported) return { file: clean(exported), source: '"exports"' };
+  if (typeof pkg.bin === 'string') return { file: clean(pkg.bin), source: '"bin"' };
+  if (typeof pkg.bin === 'object' && pkg.bin !== null) {
+    const bins = Object.values(pkg.bin).filter((value) => typeof value === 'string');
+    if (bins.length === 1) return { file: clean(bins[0] as string), source: '"bin"' };
+  }
+  return undefined;
+}
+
+function exportTarget(exports: unknown): string | undefined {
+  if (typeof exports === 'string') return exports;
+  if (typeof exports !== 'object' || exports === null || Array.isArray(exports)) return undefined;
+  const record = exports as Record<string, unknown>;
+  const root = '.' in record ? record['.'] : record;
+  if (typeof root === 'string') return root;
+  if (typeof root !== 'object' || root === null) return undefined;
+  for (const condition of ['node', 'import', 'require', 'default']) {
+    const target = exportTarget((root as Record<string, unknown>)[condition]);
+    if (target && /\.(c|m)?js$/.test(target)) return target;
+  }
+  return undefined;
+}
+
+const watchers =
+  /(?:^|\s)(?:--watch\b|-w\b|nodemon|ts-node-dev|tsx|ts-node|vite(?:\s|$)|webpack(?:-dev-server|\s+serve)|next\s+dev|nest\s+start\b.*--watch|--inspect)/;
+
+/**
+ * The exec-form command a script runs, when it ends in `node <file>`: leading environment
+ * assignments, `cross-env`, `dotenv … --` and `env-cmd` are dropped (the image sets its
+ * environment itself), `--env-file` becomes `--env-file-if-exists` (no .env file is in an
+ * image), and `pnpm run <script>` is followed within the package.
+ */
+function commandOfScript(
+  pkg: WorkspacePackage,
+  script: string,
+  depth: number,
+): string[] | undefined {
+  // Of `a && b && node x`, the part that stays running is the last.
+  const last = script.split(/&&|;/).at(-1)?.trim() ?? '';
+  if (watchers.test(` ${last}`)) return undefined;
+  const words = last.split(/\s+/).filter(Boolean);
+  let i = 0;
+  const skipAssignments = () => {
+    while (i < words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!)) i++;
+  };
+  for (;;) {
+    skipAssignments();
+    const word = words[i];
+    if (word === 'cross-env' || word === 'exec') i++;
+    else if (word === 'dotenv' || word === 'env-cmd') {
+      const end = words.indexOf('--', i);
+      if (end === -1) {
+        // env-cmd -f file node x: skip the option and its value.
+        i++;
+        while (words[i]?.startsWith('-')) i += 2;
+      } else i = end + 1;
+    } else break;
+  }
+  const runner = words[i];
+  if (runner === 'pnpm' || runner === 'npm' || runner === 'yarn') {
+    const rest = words.slice(i + 1).filter((word) => !word.startsWith('-'));
+    const name = rest[0] === 'run' ? rest[1] : rest[0];
+    const target = name === undefined ? undefined : pkg.scripts[name];
+    if (target === undefined || depth > 2) return undefined;
+    return commandOfScript(pkg, target, depth + 1);
+  }
+  if (runner === 'nest' && words[i + 1] === 'start') {
+    const entry = pkg.facts?.nestEntry ?? 'main';
+    return ['node', `${pkg.facts?.outDir ?? 'dist'}/${entry}.js`];
+  }
+  if (runner !== 'node') return undefined;
+  const flags: string[] = [];
+  let j = i + 1;
+  for (; j < words.length && words[j]!.startsWith('-'); j++) {
+    const flag = words[j]!;
+    if (/^--env-file=/.test(flag)) flags.push(flag.replace('--env-file=', '--env-file-if-exists='));
+    else if (flag === '-r' || flag === '--require' || flag === '--import') {
+      flags.push(flag, words[j + 1] ?? '');
+      j++;
+    } else flags.push(flag);
+  }
+  let file = words[j];
+  if (file === undefined) return undefined;
+  if (file === '.' || file === './') {
+    const entry = entryOf(pkg);
+    if (!entry) return undefined;
+    file = entry.file;
+  }
+  const args = words.slice(j + 1).map((word) => word.replace(/^(['"])(.*)\1$/, '$2'));
+  return ['node', ...flags.filter(Boolean), file.replace(/^\.\//, ''), ...args];
+}
+
+/** The lines a user adds to say what an app runs, for a "needs configuration" report. */
+export function commandSnippet(pkg: WorkspacePackage): string {
+  return `${pkg.manifestPath}: "buildImages": { "command": ["node", "dist/index.js"] }   (or leave it out: "buildImages": { "app": false })`;
+}

@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createWorkspaceGraph,
+  detectApp,
+  inferCommand,
+  type WorkspacePackage,
+} from '../src/index.js';
+import { pkg } from './builders.js';
+
+const scripts = (entries: Record<string, string>) => ({ scripts: entries, main: undefined });
+
+describe('inferCommand', () => {
+  it.each([
+    ['node dist/main.js', ['node', 'dist/main.js']],
+    [
+      'NODE_ENV=production node --enable-source-maps dist/main',
+      ['node', '--enable-source-maps', 'dist/main'],
+    ],
+    [
+      'cross-env NODE_ENV=production node --max-old-space-size=8192 ./build/server.js',
+      ['node', '--max-old-space-size=8192', 'build/server.js'],
+    ],
+    ['dotenv -e ../.env -- node dist/index.js', ['node', 'dist/index.js']],
+    [
+      'node --env-file=.env dist/start.mjs',
+      ['node', '--env-file-if-exists=.env', 'dist/start.mjs'],
+    ],
+    ['prisma migrate deploy && node dist/server.js', ['node', 'dist/server.js']],
+    [
+      'node -r dotenv/config dist/main.js --port 3000',
+      ['node', '-r', 'dotenv/config', 'dist/main.js', '--port', '3000'],
+    ],
+  ])('reads %s', (script, command) => {
+    expect(inferCommand(pkg('@x/api', 'apps/api', scripts({ start: script })))?.command).toEqual(
+      command,
+    );
+  });
+
+  it.each([
+    'nest start --watch',
+    'node --watch dist/main.js',
+    'nodemon',
+    'tsx watch src/main.ts',
+    'next dev',
+    'vite',
+    'ts-node-dev src/main.ts',
+  ])('never takes the watcher or dev server %s', (script) => {
+    expect(inferCommand(pkg('@x/api', 'apps/api', scripts({ start: script })))).toBeUndefined();
+  });
+
+  it('prefers start:prod over a start that runs the dev server', () => {
+    const api = pkg(
+      '@x/api',
+      'apps/api',
+      scripts({
+        start: 'pnpm start:dev',
+        'start:dev': 'nest start --watch',
+        'start:prod': 'node dist/main.js',
+      }),
+    );
+    expect(inferCommand(api)).toEqual({
+      command: ['node', 'dist/main.js'],
+      source: 'script "start:prod"',
+    });
+  });
+
+  it('follows pnpm run to another script of the package', () => {
+    const api = pkg(
+      '@x/api',
+      'apps/api',
+      scripts({ start: 'pnpm run serve:node', 'serve:node': 'node lib/index.js' }),
+    );
+    expect(inferCommand(api)?.command).toEqual(['node', 'lib/index.js']);
+  });
+
+  it("takes Nest's output for a Nest app with no production script", () => {
+    const api = pkg('@x/api', 'apps/api', {
+      ...scripts({ start: 'nest start', 'start:dev': 'nest start --watch' }),
+      dependencies: { dependencies: { '@nestjs/core': '^11.0.0' } },
+      facts: { dockerfiles: [], nestEntry: 'main', outDir: 'build' },
+    });
+    expect(inferCommand(api)?.command).toEqual(['node', 'build/main.js']);
+  });
+
+  it('resolves `node .` and falls back to main, exports and a single bin', () => {
+    expect(
+      inferCommand(
+        pkg('@x/a', 'apps/a', { scripts: { start: 'node .' }, main: './dist/start.mjs' }),
+      )?.command,
+    ).toEqual(['node', 'dist/start.mjs']);
+    expect(
+      inferCommand(
+        pkg('@x/a', 'apps/a', {
+          scripts: {},
+          main: undefined,
+          exports: { '.': { import: './dist/index.mjs', types: './dist/index.d.ts' } },
+        }),
+      )?.command,
+    ).toEqual(['node', 'dist/index.mjs']);
+    expect(
+      inferCommand(pkg('@x/a', 'apps/a', { scripts: {}, main: undefined, bin: { a: 'bin/a.js' } }))
+        ?.command,
+    ).toEqual(['node', 'bin/a.js']);
+    expect(inferCommand(pkg('@x/a', 'apps/a', { scripts: {}, main: undefined }))).toBeUndefined();
+  });
+});
+
+describe('detectApp', () => {
+  const detect = (target: WorkspacePackage, others: WorkspacePackage[] = []) => {
+    const { graph } = createWorkspaceGraph([target, ...others]);
+    return detectApp(target, graph);
+  };
+
+  it('takes a server outside apps/ and says why', () => {
+    const backend = pkg('@x/backend', 'packages/backend', {
+      ...scripts({ 'start:prod': 'node dist/main' }),
+      dependencies: { dependencies: { '@nestjs/core': '^11.0.0' } },
+      private: true,
+    });
+    expect(detect(backend)).toEqual({ app: true, reasons: ['a @nestjs/core server'] });
+  });
+
+  it('takes a package with a Dockerfile beside it', () => {
+    const worker = pkg('@x/worker', 'worker', {
+      scripts: {},
+      facts: { dockerfiles: ['Dockerfile'] },
+    });
+    expect(detect(worker).reasons).toEqual(['Dockerfile beside it']);
+  });
+
+  it('leaves out a package others depend on at run time, but not one others only devDepend on', () => {
+    const lib = pkg('@x/lib', 'packages/lib', {
+      dependencies: { dependencies: { express: '^5.0.0' } },
+    });
+    const user = pkg('@x/user', 'apps/user', {
+      dependencies: { dependencies: { '@x/lib': 'workspace:*' } },
+    });
+    expect(detect(lib, [user])).toEqual({
+      app: false,
+      reasons: ['a library: @x/user depend on it'],
+    });
+    const api = pkg('@x/api', 'apps/api');
+    const spa = pkg('@x/spa', 'apps/spa', {
+      dependencies: { devDependencies: { '@x/api': 'workspace:*' } },
+    });
+    expect(detect(api, [spa]).app).toBe(true);
+  });
+
+  it('leaves out mobile and desktop apps, storybooks and published libraries', () => {
+    expect(
+      detect(
+        pkg('@x/mobile', 'apps/mobile', {
+          main: 'index.ts',
+          dependencies: { dependencies: { expo: '^52.0.0' } },
+        }),
+      ).app,
+    ).toBe(false);
+    expect(detect(pkg('@x/storybook', 'apps/storybook')).reasons).toEqual(['a storybook']);
+    const published = pkg('@x/plugin', 'plugins/express', {
+      dependencies: { dependencies: { express: '^5.0.0' } },
+      publishable: true,
+    });
+    expect(detect(published).app).toBe(false);
+  });
+
+  it('finds nothing to deploy in a plain library or the root', () => {
+    expect(detect(pkg('@x/utils', 'packages/utils')).app).toBe(false);
+    expect(detect(pkg('root', '.')).app).toBe(false);
+  });
+});
