@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
+import { fromJSON } from '@grpc/proto-loader';
 import {
   Server,
   ServerCredentials,
@@ -8,6 +9,7 @@ import {
   type ServiceDefinition,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import { buildkitProtos } from './buildkit-protos.js';
 
 /** A BuildKit session on the engine: builds name it with the `session` query parameter. */
 export interface BuildkitSession {
@@ -21,106 +23,9 @@ export interface BuildkitSessionOptions {
   secrets: ReadonlyMap<string, Buffer>;
 }
 
-/*
- * The messages are a handful of string and bytes fields, so they are coded by hand rather
- * than through a .proto loader. Field numbers, from moby/buildkit and grpc:
- *   grpc.health.v1 (health.proto): HealthCheckRequest { string service = 1 }
- *     HealthCheckResponse { ServingStatus status = 1 }  (SERVING = 1)
- *   moby.buildkit.secrets.v1 (session/secrets/secrets.proto):
- *     GetSecretRequest { string ID = 1; map<string,string> annotations = 2 }
- *     GetSecretResponse { bytes data = 1 }
- *   moby.filesync.v1 (session/auth/auth.proto): CredentialsRequest { string Host = 1 }
- *     CredentialsResponse { string Username = 1; string Secret = 2 }
- */
-
-function encodeVarint(value: number): number[] {
-  const bytes: number[] = [];
-  while (value > 0x7f) {
-    bytes.push((value & 0x7f) | 0x80);
-    value = Math.floor(value / 128);
-  }
-  bytes.push(value);
-  return bytes;
-}
-
-/** Length-delimited fields (strings, bytes) by field number; other wire types are skipped. */
-function decodeFields(buffer: Buffer): Map<number, Buffer> {
-  const fields = new Map<number, Buffer>();
-  let offset = 0;
-  const varint = (): number => {
-    let result = 0;
-    let shift = 1;
-    for (;;) {
-      const byte = buffer[offset++];
-      if (byte === undefined) throw new Error('truncated protobuf message');
-      result += (byte & 0x7f) * shift;
-      if (byte < 0x80) return result;
-      shift *= 128;
-    }
-  };
-  while (offset < buffer.length) {
-    const tag = varint();
-    const wireType = tag & 7;
-    if (wireType === 0) varint();
-    else if (wireType === 1) offset += 8;
-    else if (wireType === 5) offset += 4;
-    else if (wireType === 2) {
-      const length = varint();
-      fields.set(Math.floor(tag / 8), buffer.subarray(offset, offset + length));
-      offset += length;
-    } else throw new Error(`unsupported protobuf wire type ${wireType}`);
-  }
-  return fields;
-}
-
-function encodeBytesFields(fields: readonly (readonly [number, Buffer])[]): Buffer {
-  return Buffer.concat(
-    fields.map(([field, value]) =>
-      Buffer.concat([
-        Buffer.from([...encodeVarint(field * 8 + 2), ...encodeVarint(value.length)]),
-        value,
-      ]),
-    ),
-  );
-}
-
-function unaryMethod<Request, Response>(
-  path: string,
-  decode: (buffer: Buffer) => Request,
-  encode: (value: Response) => Buffer,
-) {
-  return {
-    path,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: () => {
-      throw new Error(`${path}: this session only serves`);
-    },
-    requestDeserialize: decode,
-    responseSerialize: encode,
-    responseDeserialize: () => {
-      throw new Error(`${path}: this session only serves`);
-    },
-  };
-}
-
-const healthCheck = unaryMethod<object, void>(
-  '/grpc.health.v1.Health/Check',
-  // Not undefined: grpc-js takes an undefined request for a missing one and fails the call.
-  () => ({}),
-  () => Buffer.from([0x08, 0x01]),
-);
-const getSecret = unaryMethod<string, Buffer>(
-  '/moby.buildkit.secrets.v1.Secrets/GetSecret',
-  (buffer) => decodeFields(buffer).get(1)?.toString('utf8') ?? '',
-  (data) => encodeBytesFields([[1, data]]),
-);
-const credentials = unaryMethod<string, void>(
-  '/moby.filesync.v1.Auth/Credentials',
-  (buffer) => decodeFields(buffer).get(1)?.toString('utf8') ?? '',
-  // Empty credentials: BuildKit then pulls anonymously, as it would without the service.
-  () => Buffer.alloc(0),
-);
+/** Method definitions (paths, serializers) of the session's services, from buildkit-protos.ts. */
+const definitions = fromJSON(buildkitProtos.toJSON(), { defaults: true });
+const service = (name: string) => definitions[name] as ServiceDefinition;
 
 type UnaryCall<Request> = { request: Request };
 type UnaryCallback<Response> = (
@@ -145,28 +50,34 @@ export async function openBuildkitSession(
   const server = new Server();
   const services: [ServiceDefinition, UntypedServiceImplementation][] = [
     [
-      { Check: healthCheck },
-      { Check: (_call: unknown, callback: UnaryCallback<void>) => callback(null, undefined) },
+      service('grpc.health.v1.Health'),
+      {
+        Check: (_call: unknown, callback: UnaryCallback<object>) =>
+          callback(null, { status: 'SERVING' }),
+      },
     ],
     [
-      { GetSecret: getSecret },
+      service('moby.buildkit.secrets.v1.Secrets'),
       {
-        GetSecret: (call: UnaryCall<string>, callback: UnaryCallback<Buffer>) => {
-          const data = options.secrets.get(call.request);
+        GetSecret: (call: UnaryCall<{ ID: string }>, callback: UnaryCallback<object>) => {
+          const data = options.secrets.get(call.request.ID);
           if (data === undefined)
-            callback({ code: status.NOT_FOUND, details: `secret ${call.request} not found` });
-          else callback(null, data);
+            callback({ code: status.NOT_FOUND, details: `secret ${call.request.ID} not found` });
+          else callback(null, { data });
         },
       },
     ],
     [
-      { Credentials: credentials },
-      { Credentials: (_call: unknown, callback: UnaryCallback<void>) => callback(null, undefined) },
+      service('moby.filesync.v1.Auth'),
+      // Empty credentials: BuildKit then pulls anonymously, as it would without the service.
+      { Credentials: (_call: unknown, callback: UnaryCallback<object>) => callback(null, {}) },
     ],
   ];
   for (const [definition, implementation] of services)
     server.addService(definition, implementation);
-  const methods = [healthCheck, getSecret, credentials].map((method) => method.path);
+  const methods = services.flatMap(([definition]) =>
+    Object.values(definition).map((method) => method.path),
+  );
 
   const socket = await new Promise<Duplex>((resolve, reject) => {
     docker.modem.dial(

@@ -133,7 +133,7 @@ export class DockerImageBuilder implements ImageBuilder {
   constructor(
     private readonly docker: Docker,
     /** A BuildKit session of our own (openBuildkitSession) for the builds: it serves their secrets. */
-    private readonly options: { sessionId?: string } = {},
+    private readonly options: { sessionId: string },
   ) {}
 
   async build(
@@ -162,20 +162,11 @@ export class DockerImageBuilder implements ImageBuilder {
           ? { cachefrom: JSON.stringify(request.cacheFrom) }
           : {}),
       } satisfies BuildQuery;
-      const response =
-        this.options.sessionId === undefined
-          ? ((await this.docker.buildImage(
-              context.stream as unknown as NodeJS.ReadableStream,
-              {
-                ...query,
-                ...(signal ? { abortSignal: signal } : {}),
-              } as unknown as Docker.ImageBuildOptions,
-            )) as Readable)
-          : await this.dialBuild(
-              context.stream,
-              { ...query, session: this.options.sessionId },
-              signal,
-            );
+      const response = await this.dialBuild(
+        context.stream,
+        { ...query, session: this.options.sessionId },
+        signal,
+      );
       for await (const message of readJsonLines(response)) {
         state.apply(message);
         onProgress?.(state.progress());

@@ -1,38 +1,52 @@
+import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
+import { buildkitProtos } from '../src/buildkit-protos.js';
 import { decodeBuildkitStatus, decodeBuildkitTrace } from '../src/buildkit-status.js';
 
-// --- a tiny protobuf encoder, just enough to build StatusResponse messages ---
-
-type Bytes = number[];
-
-function varint(value: bigint | number): Bytes {
-  let v = BigInt.asUintN(64, BigInt(value));
-  const out: Bytes = [];
-  do {
-    const byte = Number(v & 0x7fn);
-    v >>= 7n;
-    out.push(v > 0n ? byte | 0x80 : byte);
-  } while (v > 0n);
-  return out;
-}
-
-const tag = (field: number, wireType: number): Bytes => varint((field << 3) | wireType);
-const int = (field: number, value: bigint | number): Bytes => [...tag(field, 0), ...varint(value)];
-const fixed64 = (field: number): Bytes => [...tag(field, 1), 1, 2, 3, 4, 5, 6, 7, 8];
-const fixed32 = (field: number): Bytes => [...tag(field, 5), 1, 2, 3, 4];
-
-function len(field: number, payload: Bytes | Uint8Array | string): Bytes {
-  const bytes = typeof payload === 'string' ? [...new TextEncoder().encode(payload)] : [...payload];
-  return [...tag(field, 2), ...varint(bytes.length), ...bytes];
-}
-
-const msg = (...fields: Bytes[]): Bytes => fields.flat();
-/** google.protobuf.Timestamp */
-const ts = (field: number, date: Date): Bytes => {
-  const ms = date.getTime();
-  return len(field, msg(int(1, Math.floor(ms / 1000)), int(2, (ms % 1000) * 1_000_000)));
+// Messages are encoded with the decoder's own definitions; protobufjs's Writer adds what the
+// schema leaves out (unknown fields) and malformed bytes.
+const types = {
+  StatusResponse: buildkitProtos.lookupType('moby.buildkit.v1.StatusResponse'),
+  Vertex: buildkitProtos.lookupType('moby.buildkit.v1.Vertex'),
+  VertexStatus: buildkitProtos.lookupType('moby.buildkit.v1.VertexStatus'),
+  VertexLog: buildkitProtos.lookupType('moby.buildkit.v1.VertexLog'),
+  VertexWarning: buildkitProtos.lookupType('moby.buildkit.v1.VertexWarning'),
 };
-const decode = (...fields: Bytes[]) => decodeBuildkitStatus(Uint8Array.from(msg(...fields)));
+const encode = (type: keyof typeof types, fields: object): Uint8Array =>
+  types[type].encode(types[type].fromObject(fields)).finish();
+
+const VARINT = 0;
+const LEN = 2;
+const tag = (field: number, wireType: number) => (field << 3) | wireType;
+/** Raw fields, written with protobufjs's Writer. */
+const raw = (write: (writer: protobuf.Writer) => protobuf.Writer): Uint8Array =>
+  write(protobuf.Writer.create()).finish();
+/** A length-delimited field holding `bytes` (an embedded message or unknown payload). */
+const len = (field: number, bytes: Uint8Array) =>
+  raw((w) => w.uint32(tag(field, LEN)).bytes(bytes));
+/** A field of every wire type, none of them in the schema. */
+const unknown = (field: number) =>
+  raw((w) =>
+    w
+      .uint32(tag(field, VARINT))
+      .uint64(42)
+      .uint32(tag(field + 1, VARINT))
+      .int64(-1)
+      .uint32(tag(field + 2, 1))
+      .fixed64(123)
+      .uint32(tag(field + 3, LEN))
+      .string('x')
+      .uint32(tag(field + 4, 5))
+      .fixed32(456),
+  );
+const concat = (...parts: Uint8Array[]) => Uint8Array.from(Buffer.concat(parts));
+const decode = (...parts: Uint8Array[]) => decodeBuildkitStatus(concat(...parts));
+
+/** google.protobuf.Timestamp */
+const ts = (date: Date) => ({
+  seconds: Math.floor(date.getTime() / 1000),
+  nanos: (date.getTime() % 1000) * 1_000_000,
+});
 
 const started = new Date('2024-05-06T07:08:09.123Z');
 const completed = new Date('2024-05-06T07:08:10.456Z');
@@ -43,22 +57,22 @@ describe('decodeBuildkitStatus', () => {
   });
 
   it('decodes vertexes with inputs, cached flag, timestamps and error', () => {
+    const vertex = encode('Vertex', {
+      digest: 'sha256:aaa',
+      inputs: ['sha256:in1', 'sha256:in2'],
+      name: '[2/3] RUN make',
+      cached: true,
+      started: ts(started),
+      completed: ts(completed),
+      error: 'exit code: 2',
+    });
+    const progressGroup = len(
+      8,
+      raw((w) => w.uint32(tag(1, LEN)).string('group-id')),
+    );
     const status = decode(
-      len(
-        1,
-        msg(
-          len(1, 'sha256:aaa'),
-          len(2, 'sha256:in1'),
-          len(2, 'sha256:in2'),
-          len(3, '[2/3] RUN make'),
-          int(4, 1),
-          ts(5, started),
-          ts(6, completed),
-          len(7, 'exit code: 2'),
-          len(8, msg(len(1, 'group-id'))), // progressGroup: skipped
-        ),
-      ),
-      len(1, msg(len(1, 'sha256:bbb'), len(3, '[1/3] FROM node'))),
+      len(1, concat(vertex, progressGroup)),
+      encode('StatusResponse', { vertexes: [{ digest: 'sha256:bbb', name: '[1/3] FROM node' }] }),
     );
     expect(status.vertexes).toEqual([
       {
@@ -76,19 +90,20 @@ describe('decodeBuildkitStatus', () => {
 
   it('decodes vertex statuses, including int64 progress beyond 2^32', () => {
     const status = decode(
-      len(
-        2,
-        msg(
-          len(1, 'sha256:layer'),
-          len(2, 'sha256:vtx'),
-          len(3, 'extracting'),
-          int(4, 5_000_000_000n),
-          int(5, 6_000_000_000n),
-          ts(6, completed),
-          ts(7, started),
-          ts(8, completed),
-        ),
-      ),
+      encode('StatusResponse', {
+        statuses: [
+          {
+            ID: 'sha256:layer',
+            vertex: 'sha256:vtx',
+            name: 'extracting',
+            current: 5_000_000_000,
+            total: 6_000_000_000,
+            timestamp: ts(completed),
+            started: ts(started),
+            completed: ts(completed),
+          },
+        ],
+      }),
     );
     expect(status.statuses).toEqual([
       {
@@ -106,51 +121,73 @@ describe('decodeBuildkitStatus', () => {
 
   it('decodes logs and keeps binary data intact', () => {
     const data = Uint8Array.from([0, 1, 0x7f, 0x80, 0xfe, 0xff, 0x0a]);
-    const status = decode(
-      len(3, msg(len(1, 'sha256:vtx'), ts(2, started), int(3, 2), len(4, data))),
-    );
+    const bytes = encode('StatusResponse', {
+      logs: [{ vertex: 'sha256:vtx', timestamp: ts(started), stream: 2, msg: data }],
+    });
+    const status = decode(bytes);
     expect(status.logs).toHaveLength(1);
     const [log] = status.logs;
     expect(log).toEqual({ vertex: 'sha256:vtx', timestamp: started, stream: 2, data });
     expect(log?.data).toBeInstanceOf(Uint8Array);
+    bytes.fill(0);
+    expect(log?.data).toEqual(data);
   });
 
   it('decodes warnings, keeping vertex and short', () => {
-    const status = decode(
+    const warning = encode('VertexWarning', {
+      vertex: 'sha256:vtx',
+      level: 1,
+      short: Buffer.from('FromAsCasing: mismatched case'),
+      detail: [Buffer.from('detail 1'), Buffer.from('detail 2')],
+      url: 'https://docs.docker.com/go/dockerfile/rule/from-as-casing/',
+    });
+    const info = len(
+      6,
+      raw((w) => w.uint32(tag(1, LEN)).string('Dockerfile')),
+    );
+    const ranges = len(
+      7,
       len(
-        4,
-        msg(
-          len(1, 'sha256:vtx'),
-          int(2, 1),
-          len(3, 'FromAsCasing: mismatched case'),
-          len(4, 'detail 1'),
-          len(4, 'detail 2'),
-          len(5, 'https://docs.docker.com/go/dockerfile/rule/from-as-casing/'),
-          len(6, msg(len(1, 'Dockerfile'))),
-          len(7, msg(len(1, msg(int(1, 1))))),
-        ),
+        1,
+        raw((w) => w.uint32(tag(1, VARINT)).int64(1)),
       ),
     );
+    const status = decode(len(4, concat(warning, info, ranges)));
     expect(status.warnings).toEqual([
       { vertex: 'sha256:vtx', short: 'FromAsCasing: mismatched case' },
     ]);
   });
 
   it('skips unknown fields of every wire type at every level', () => {
-    const unknown = (field: number) =>
-      msg(
-        int(field, 42),
-        int(field + 1, -1),
-        fixed64(field + 2),
-        len(field + 3, 'x'),
-        fixed32(field + 4),
-      );
+    // Serialized messages concatenate into one: unknown fields go between the known ones.
     const status = decode(
       unknown(20),
-      len(1, msg(unknown(20), len(1, 'sha256:v'), unknown(100), len(3, 'name'))),
-      len(2, msg(len(1, 'id'), unknown(20), int(4, 3))),
-      len(3, msg(len(1, 'sha256:v'), ts(2, started), unknown(20), len(4, 'out'))),
-      len(4, msg(unknown(20), len(3, 'warn'))),
+      len(
+        1,
+        concat(
+          unknown(20),
+          encode('Vertex', { digest: 'sha256:v' }),
+          unknown(100),
+          encode('Vertex', { name: 'name' }),
+        ),
+      ),
+      len(
+        2,
+        concat(
+          encode('VertexStatus', { ID: 'id' }),
+          unknown(20),
+          encode('VertexStatus', { current: 3 }),
+        ),
+      ),
+      len(
+        3,
+        concat(
+          encode('VertexLog', { vertex: 'sha256:v', timestamp: ts(started) }),
+          unknown(20),
+          encode('VertexLog', { msg: Buffer.from('out') }),
+        ),
+      ),
+      len(4, concat(unknown(20), encode('VertexWarning', { short: Buffer.from('warn') }))),
       unknown(1000),
     );
     expect(status.vertexes).toEqual([
@@ -162,25 +199,26 @@ describe('decodeBuildkitStatus', () => {
     expect(status.warnings).toEqual([{ vertex: '', short: 'warn' }]);
   });
 
-  it('skips known field numbers that arrive with an unexpected wire type', () => {
-    const status = decode(int(1, 7), len(1, msg(fixed32(3), int(1, 5), len(3, 'ok'))));
-    expect(status.vertexes).toEqual([{ digest: '', inputs: [], name: 'ok', cached: false }]);
-  });
-
   it('rejects truncated and malformed buffers with a clear error', () => {
-    const full = msg(len(1, msg(len(1, 'sha256:aaa'), len(3, 'name'))));
+    const full = encode('StatusResponse', { vertexes: [{ digest: 'sha256:aaa', name: 'name' }] });
     for (let cut = 1; cut < full.length; cut++) {
-      expect(() => decodeBuildkitStatus(Uint8Array.from(full.slice(0, cut)))).toThrow(
+      expect(() => decodeBuildkitStatus(full.slice(0, cut))).toThrow(/Malformed BuildKit status/);
+    }
+    const fixed64 = raw((w) => w.uint32(tag(9, 1)).fixed64(1));
+    const fixed32 = raw((w) => w.uint32(tag(9, 5)).fixed32(1));
+    for (const malformed of [
+      [0x80], // truncated varint
+      [tag(1, LEN), 5, 1, 2], // length beyond the buffer
+      [...fixed64.slice(0, 5)],
+      [...fixed32.slice(0, 3)],
+      [tag(9, 3)], // a group that never ends
+      [tag(9, 7)], // no such wire type
+      Array<number>(11).fill(0xff),
+    ]) {
+      expect(() => decodeBuildkitStatus(Uint8Array.from(malformed)), `${malformed}`).toThrow(
         /Malformed BuildKit status/,
       );
     }
-    expect(() => decode([0x80])).toThrow(/truncated varint/);
-    expect(() => decode(tag(1, 2), [5, 1, 2])).toThrow(/overruns/);
-    expect(() => decode(fixed64(9).slice(0, 5))).toThrow(/truncated fixed-width/);
-    expect(() => decode(fixed32(9).slice(0, 3))).toThrow(/truncated fixed-width/);
-    expect(() => decode(tag(9, 3))).toThrow(/wire type 3/);
-    expect(() => decode([0x00])).toThrow(/field number 0/);
-    expect(() => decode(Array<number>(11).fill(0xff))).toThrow(/longer than 10 bytes/);
   });
 });
 
