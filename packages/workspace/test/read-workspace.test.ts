@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BuildImagesError } from '@build-images/core';
 import { findWorkspaceRoot, readWorkspace } from '../src/index.js';
-import { writeTree } from './write-tree.js';
+import { writeTree } from '@build-images/test-helpers';
 
 async function readError(root: string): Promise<BuildImagesError> {
   try {
