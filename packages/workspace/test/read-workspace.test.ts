@@ -44,6 +44,22 @@ describe('readWorkspace', () => {
     });
   });
 
+  it('takes a directory that a glob matches but holds no package.json for no package, as packages/sample', async () => {
+    const root = await writeTree({
+      'pnpm-workspace.yaml': 'packages:\n  - packages/*\n  - packages/sample/*\n',
+      'package.json': { name: 'root', private: true },
+      'packages/core/package.json': { name: '@tool/core' },
+      'packages/sample/logger/package.json': { name: '@acme/logger' },
+    });
+    const workspace = await readWorkspace(root);
+    expect(workspace.packages.map((p) => p.dir)).toEqual([
+      '.',
+      'packages/core',
+      'packages/sample/logger',
+    ]);
+    expect(workspace.problems).toEqual([]);
+  });
+
   it('reports every manifest problem and unmatched glob together, each naming its file', async () => {
     const root = await writeTree({
       'pnpm-workspace.yaml': 'packages: [apps/*, libs/*]\n',
