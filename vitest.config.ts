@@ -8,7 +8,11 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
+          include: [
+            'packages/*/test/**/*.test.ts',
+            'packages/sample/*/test/**/*.test.ts',
+            'apps/*/test/**/*.test.ts',
+          ],
           exclude: ['**/*.docker.test.ts', '**/node_modules/**'],
           testTimeout: 30_000,
         },

@@ -15,7 +15,7 @@
  *   - and, as a fourth column, build-images --changed=main (the copy is a git repository whose base
  *     commit holds the generated Dockerfile): only the apps the edit affects reach the engine.
  * Scenarios: cold (bench images removed, builder cache pruned), nothing changed, one app's source
- * changed (apps/api/src/app.ts), a shared package changed (packages/logger/src/create-logger.ts),
+ * changed (apps/api/src/app.ts), a shared package changed (packages/sample/logger/src/create-logger.ts),
  * one app's third-party dependency added (ms@2.1.3 to apps/worker, lockfile from
  * `pnpm install --lockfile-only`, made once at the start). Every scenario starts from the same
  * state for the three ways: the copy is reset with git and the unchanged state is built (untimed)
@@ -412,7 +412,7 @@ const scenarios: readonly Scenario[] = [
     warm: true,
     change(copy) {
       appendFileSync(
-        path.join(copy.dir, 'packages/logger/src/create-logger.ts'),
+        path.join(copy.dir, 'packages/sample/logger/src/create-logger.ts'),
         `// bench edit ${Date.now()}\n`,
       );
     },

@@ -4,11 +4,12 @@ import type Docker from 'dockerode';
 import { pack } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type BinResult,
   dockerForTests,
   removeTestResources,
+  runBin,
   testBaseImage,
-} from '../../cli/test/docker-engine.js';
-import { runBin, type BinResult } from '../../cli/test/run-bin.js';
+} from '@build-images/test-helpers';
 import { inspectImage, type ImageFinding } from '../src/index.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { writeTree } from '../../workspace/test/write-tree.js';
-import { runBin } from './run-bin.js';
+import { runBin, writeTree } from '@build-images/test-helpers';
 
 const workspace = {
   'pnpm-workspace.yaml': 'packages:\n  - apps/*\n  - packages/*\n',

@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  registryTestEngine,
-  startLocalRegistry,
   type LocalRegistry,
-} from '../../docker/test/local-registry.js';
-import { removeTestResources, testBaseImage } from './docker-engine.js';
-import { runBin } from './run-bin.js';
-import { writeTree } from '../../workspace/test/write-tree.js';
-import { lockWorkspace } from './fixtures.js';
+  lockWorkspace,
+  registryTestEngine,
+  removeTestResources,
+  runBin,
+  startLocalRegistry,
+  testBaseImage,
+  writeTree,
+} from '@build-images/test-helpers';
 
 const docker = await registryTestEngine();
 const runId = `cache${Date.now().toString(36)}`;

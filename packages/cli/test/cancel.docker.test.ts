@@ -1,10 +1,15 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeTree } from '../../workspace/test/write-tree.js';
-import { dockerForTests, removeTestResources, testBaseImage, waitFor } from './docker-engine.js';
-import { binPath } from './run-bin.js';
-import { lockWorkspace } from './fixtures.js';
+import {
+  binPath,
+  dockerForTests,
+  lockWorkspace,
+  removeTestResources,
+  testBaseImage,
+  waitFor,
+  writeTree,
+} from '@build-images/test-helpers';
 
 const docker = await dockerForTests();
 const runId = `cancel${Date.now().toString(36)}`;

@@ -1,8 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { commitChange, gitIn, gitRepo, removePath, writeFiles } from './git-repo.js';
-import { runBin } from './run-bin.js';
+import {
+  commitChange,
+  gitIn,
+  gitRepo,
+  removePath,
+  runBin,
+  writeFiles,
+} from '@build-images/test-helpers';
 
 const lockfile = (expressVersion = '4.21.1', workerHasMs = true) => `lockfileVersion: '9.0'
 

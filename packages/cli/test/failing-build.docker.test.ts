@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dockerForTests, removeTestResources, testBaseImage } from './docker-engine.js';
-import { brokenAppWorkspace } from './fixtures.js';
-import { runBin } from './run-bin.js';
+import {
+  brokenAppWorkspace,
+  dockerForTests,
+  removeTestResources,
+  runBin,
+  testBaseImage,
+} from '@build-images/test-helpers';
 
 const docker = await dockerForTests();
 const runId = `fail${Date.now().toString(36)}`;

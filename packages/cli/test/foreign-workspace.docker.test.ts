@@ -3,7 +3,6 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeTree } from '../../workspace/test/write-tree.js';
 import {
   demuxLogs,
   dockerForTests,
@@ -11,7 +10,8 @@ import {
   startContainer,
   testBaseImage,
   waitFor,
-} from './docker-engine.js';
+  writeTree,
+} from '@build-images/test-helpers';
 
 const docker = await dockerForTests();
 const runId = `foreign${Date.now().toString(36)}`;

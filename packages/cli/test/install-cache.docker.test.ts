@@ -1,9 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeTree } from '../../workspace/test/write-tree.js';
-import { writeFiles } from './git-repo.js';
-import { dockerForTests, removeTestResources, testBaseImage } from './docker-engine.js';
-import { runBin } from './run-bin.js';
-import { lockWorkspace } from './fixtures.js';
+import {
+  dockerForTests,
+  lockWorkspace,
+  removeTestResources,
+  runBin,
+  testBaseImage,
+  writeFiles,
+  writeTree,
+} from '@build-images/test-helpers';
 
 const docker = await dockerForTests();
 const runId = `cache${Date.now().toString(36)}`;

@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeTree } from '../../workspace/test/write-tree.js';
 import {
+  type BinResult,
   dockerForTests,
+  lockWorkspace,
   removeTestResources,
+  runBin,
   startContainer,
   testBaseImage,
   waitFor,
-} from './docker-engine.js';
-import { runBin, type BinResult } from './run-bin.js';
-import { lockWorkspace } from './fixtures.js';
+  writeTree,
+} from '@build-images/test-helpers';
 
 const docker = await dockerForTests();
 const runId = `next${Date.now().toString(36)}`;

@@ -1,9 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeTree } from '../../workspace/test/write-tree.js';
-import { dockerForTests, removeTestResources, testBaseImage } from './docker-engine.js';
-import { binPath, runBin } from './run-bin.js';
-import { lockWorkspace } from './fixtures.js';
+import {
+  binPath,
+  dockerForTests,
+  lockWorkspace,
+  removeTestResources,
+  runBin,
+  testBaseImage,
+  writeTree,
+} from '@build-images/test-helpers';
 
 const docker = await dockerForTests();
 const runId = `modes${Date.now().toString(36)}`;

@@ -1,8 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeTree } from '../../workspace/test/write-tree.js';
-import { demuxLogs, dockerForTests, removeTestResources, testBaseImage } from './docker-engine.js';
-import { runBin } from './run-bin.js';
-import { lockWorkspace } from './fixtures.js';
+import {
+  demuxLogs,
+  dockerForTests,
+  lockWorkspace,
+  removeTestResources,
+  runBin,
+  testBaseImage,
+  writeTree,
+} from '@build-images/test-helpers';
 
 const docker = await dockerForTests();
 const runId = `patch${Date.now().toString(36)}`;

@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifestExists } from '@build-images/docker';
-import { writeTree } from '../../workspace/test/write-tree.js';
 import {
-  registryTestEngine,
-  startLocalRegistry,
   type LocalRegistry,
-} from '../../docker/test/local-registry.js';
-import { removeTestResources, testBaseImage } from './docker-engine.js';
-import { runBin } from './run-bin.js';
-import { lockWorkspace } from './fixtures.js';
+  lockWorkspace,
+  registryTestEngine,
+  removeTestResources,
+  runBin,
+  startLocalRegistry,
+  testBaseImage,
+  writeTree,
+} from '@build-images/test-helpers';
 
 const docker = await registryTestEngine();
 const runId = `push${Date.now().toString(36)}`;

@@ -4,15 +4,19 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeTree } from '../../workspace/test/write-tree.js';
-import { dockerForTests, removeTestResources, testBaseImage } from './docker-engine.js';
-import { runBin } from './run-bin.js';
-import { lockWorkspace } from './fixtures.js';
+import {
+  dockerForTests,
+  lockWorkspace,
+  removeTestResources,
+  runBin,
+  testBaseImage,
+  testEngineAddress,
+  writeTree,
+} from '@build-images/test-helpers';
 
 const docker = await dockerForTests();
 const runId = `remote${Date.now().toString(36)}`;
 const prefix = `build-images-test-${runId}/`;
-const localSocket = '/var/run/docker.sock';
 
 interface TcpProxy {
   port: number;
@@ -23,10 +27,11 @@ interface TcpProxy {
 }
 
 /**
- * A loopback TCP listener that pipes every connection to the engine's unix socket: the local
- * engine becomes a "remote" tcp engine without restarting dockerd.
+ * A loopback TCP listener that pipes every connection to the tests' engine (DOCKER_HOST, else
+ * the local socket): that engine becomes a "remote" tcp engine without restarting dockerd.
  */
 async function startTcpProxy(): Promise<TcpProxy> {
+  const engineAddress = testEngineAddress();
   const sockets = new Set<Socket>();
   const proxy: TcpProxy = {
     port: 0,
@@ -36,7 +41,10 @@ async function startTcpProxy(): Promise<TcpProxy> {
   };
   const server: Server = createServer((client) => {
     proxy.connections++;
-    const engine = connect(localSocket);
+    const engine =
+      'socketPath' in engineAddress
+        ? connect(engineAddress.socketPath)
+        : connect(engineAddress.port, engineAddress.host);
     sockets.add(client).add(engine);
     client.on('data', (chunk: Buffer) => (proxy.bytesToEngine += chunk.length));
     client.pipe(engine).pipe(client);

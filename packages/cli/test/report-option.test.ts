@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeTree } from '../../workspace/test/write-tree.js';
-import { runBin } from './run-bin.js';
+import { runBin, writeTree } from '@build-images/test-helpers';
 
 const workspace = {
   'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',

@@ -5,9 +5,13 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportMarker } from '../src/render-report.js';
-import { dockerForTests, removeTestResources, testBaseImage } from './docker-engine.js';
-import { brokenAppWorkspace } from './fixtures.js';
-import { runBin } from './run-bin.js';
+import {
+  brokenAppWorkspace,
+  dockerForTests,
+  removeTestResources,
+  runBin,
+  testBaseImage,
+} from '@build-images/test-helpers';
 
 const docker = await dockerForTests();
 const chromium = chromiumForTests();

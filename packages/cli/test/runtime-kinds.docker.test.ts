@@ -1,15 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeTree } from '../../workspace/test/write-tree.js';
 import {
+  type BinResult,
   demuxLogs,
   dockerForTests,
+  lockWorkspace,
   removeTestResources,
+  runBin,
   startContainer,
   testBaseImage,
   waitFor,
-} from './docker-engine.js';
-import { lockWorkspace } from './fixtures.js';
-import { runBin, type BinResult } from './run-bin.js';
+  writeTree,
+} from '@build-images/test-helpers';
 
 const docker = await dockerForTests();
 const bundleImage =

@@ -1,14 +1,15 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type BinResult,
   demuxLogs,
   dockerForTests,
   removeTestResources,
+  runBin,
   startContainer,
   testBaseImage,
   waitFor,
-} from './docker-engine.js';
-import { runBin, type BinResult } from './run-bin.js';
+} from '@build-images/test-helpers';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 const docker = await dockerForTests();

@@ -10,9 +10,14 @@ import { promisify } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extract, pack } from 'tar-stream';
-import { writeTree } from '../../workspace/test/write-tree.js';
-import { demuxLogs, dockerForTests, removeTestResources, testBaseImage } from './docker-engine.js';
-import { runBin } from './run-bin.js';
+import {
+  demuxLogs,
+  dockerForTests,
+  removeTestResources,
+  runBin,
+  testBaseImage,
+  writeTree,
+} from '@build-images/test-helpers';
 
 const docker = await dockerForTests();
 const runId = `secret${Date.now().toString(36)}`;

@@ -3,20 +3,20 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testBaseImage } from '../../cli/test/docker-engine.js';
+import {
+  type FaultProxy,
+  isManifestPut,
+  type LocalRegistry,
+  registryTestEngine,
+  startFaultProxy,
+  startLocalRegistry,
+  testBaseImage,
+} from '@build-images/test-helpers';
 import { addTagRemotely } from '../src/add-tag-remotely.js';
 import { checkRegistryAuth } from '../src/check-registry-auth.js';
 import { manifestExists } from '../src/manifest-exists.js';
 import { pushImage } from '../src/push-image.js';
 import { resolveRegistryCredentials } from '../src/registry-credentials.js';
-import {
-  isManifestPut,
-  registryTestEngine,
-  startFaultProxy,
-  startLocalRegistry,
-  type FaultProxy,
-  type LocalRegistry,
-} from './local-registry.js';
 
 // Real registries (Debian's docker-registry on loopback ports), pushed to by the real engine.
 // Loopback registries are plain HTTP for the engine by default, so no daemon configuration is needed.

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BuildImagesError } from '@build-images/core';
 import { findWorkspaceRoot, readWorkspace } from '../src/index.js';
-import { writeTree } from './write-tree.js';
+import { writeTree } from '@build-images/test-helpers';
 
 async function readError(root: string): Promise<BuildImagesError> {
   try {
@@ -42,6 +42,22 @@ describe('readWorkspace', () => {
       dependencies: { dependencies: { '@acme/logger': 'workspace:*' } },
       buildImages: { port: 3000 },
     });
+  });
+
+  it('takes a directory that a glob matches but holds no package.json for no package, as packages/sample', async () => {
+    const root = await writeTree({
+      'pnpm-workspace.yaml': 'packages:\n  - packages/*\n  - packages/sample/*\n',
+      'package.json': { name: 'root', private: true },
+      'packages/core/package.json': { name: '@tool/core' },
+      'packages/sample/logger/package.json': { name: '@acme/logger' },
+    });
+    const workspace = await readWorkspace(root);
+    expect(workspace.packages.map((p) => p.dir)).toEqual([
+      '.',
+      'packages/core',
+      'packages/sample/logger',
+    ]);
+    expect(workspace.problems).toEqual([]);
   });
 
   it('reports every manifest problem and unmatched glob together, each naming its file', async () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { writeTree } from '../../workspace/test/write-tree.js';
+import { writeTree } from './write-tree.js';
 
 /**
  * Writes pnpm-lock.yaml for a fixture workspace, as a user's `pnpm install` would.

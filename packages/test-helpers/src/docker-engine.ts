@@ -1,24 +1,75 @@
+import { Agent } from 'node:http';
 import Docker from 'dockerode';
 
 export const testBaseImage =
   process.env['BUILD_IMAGES_BASE_IMAGE'] || 'build-images-local/node:24.21.0';
 
+const localSocket = '/var/run/docker.sock';
+
+/** Where an engine listens: a unix socket, or a plain (no TLS) tcp host and port. */
+export type EngineAddress = { socketPath: string } | { host: string; port: number };
+
 /**
- * Decides whether the Docker tests run. With CI=true they must: a missing engine or
- * base image fails the run. Locally they skip, loudly, when no engine answers.
+ * The engine the Docker tests use: the one DOCKER_HOST names, else the local socket. The CLI
+ * a test runs inherits the same environment, so both talk to one engine. Only the forms a test
+ * can also proxy are taken (unix://, plain tcp://); anything else is an error that says so.
+ */
+export function testEngineAddress(env: NodeJS.ProcessEnv = process.env): EngineAddress {
+  const host = env['DOCKER_HOST'];
+  if (!host) {
+    if (env['DOCKER_CONTEXT'] && env['DOCKER_CONTEXT'] !== 'default')
+      throw new Error(
+        `DOCKER_CONTEXT=${env['DOCKER_CONTEXT']} is set without DOCKER_HOST: the Docker tests follow DOCKER_HOST only; set it to the context's host`,
+      );
+    return { socketPath: localSocket };
+  }
+  if (host.startsWith('unix://'))
+    return { socketPath: host.slice('unix://'.length) || localSocket };
+  if (host.startsWith('tcp://') && env['DOCKER_TLS_VERIFY'] !== '1') {
+    const url = new URL(host);
+    // An IPv6 literal keeps its brackets in URL.hostname; node's net wants it bare.
+    return { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port || 2375) };
+  }
+  throw new Error(
+    `DOCKER_HOST=${host}${env['DOCKER_TLS_VERIFY'] === '1' ? ' with DOCKER_TLS_VERIFY=1' : ''} is not an engine the Docker tests can use: give unix:///path/to.sock or a plain tcp://host:port`,
+  );
+}
+
+/** A dockerode client for `address`; a fresh connection per request, as the CLI makes them. */
+export function dockerAt(address: EngineAddress): Docker {
+  return 'socketPath' in address
+    ? new Docker({ socketPath: address.socketPath })
+    : new Docker({
+        protocol: 'http',
+        host: address.host,
+        port: address.port,
+        // dockerode passes the agent on; its types do not list it.
+        agent: new Agent({ keepAlive: false }),
+      } as Docker.DockerOptions);
+}
+
+/**
+ * Decides whether the Docker tests run, on the engine of testEngineAddress. With CI=true they
+ * must: a missing engine or base image fails the run. Locally they skip, loudly, when no engine
+ * answers.
  */
 export async function dockerForTests(): Promise<Docker | undefined> {
-  const docker = new Docker();
   let problem: string | undefined;
+  let docker: Docker | undefined;
   try {
-    await docker.ping();
+    docker = dockerAt(testEngineAddress());
     try {
-      await docker.getImage(testBaseImage).inspect();
-    } catch {
-      problem = `the base image ${testBaseImage} is missing: run scripts/make-base-image.sh`;
+      await docker.ping();
+      try {
+        await docker.getImage(testBaseImage).inspect();
+      } catch {
+        problem = `the base image ${testBaseImage} is missing: run scripts/make-base-image.sh`;
+      }
+    } catch (error) {
+      problem = `no Docker Engine answers (${error instanceof Error ? error.message : String(error)}): run scripts/setup-docker.sh`;
     }
   } catch (error) {
-    problem = `no Docker Engine answers (${error instanceof Error ? error.message : String(error)}): run scripts/setup-docker.sh`;
+    problem = error instanceof Error ? error.message : String(error);
   }
   if (problem === undefined) return docker;
   if (process.env['CI'] === 'true')

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeTree } from '../../workspace/test/write-tree.js';
+import { writeTree } from './write-tree.js';
 
 /** Runs git in `cwd` with a fixed identity; returns stdout. */
 export function gitIn(cwd: string, ...args: string[]): string {

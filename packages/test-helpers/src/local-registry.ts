@@ -6,7 +6,7 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { dockerForTests } from '../../cli/test/docker-engine.js';
+import { dockerForTests } from './docker-engine.js';
 
 export const registryBinary =
   process.env['BUILD_IMAGES_REGISTRY_BINARY'] || '/usr/bin/docker-registry';

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { isBuildImagesError, isValidImageReference, parseImageReference } from '@build-images/core';
+import {
+  describeTagProblem,
+  formatImageReference,
+  isBuildImagesError,
+  isValidImageReference,
+  parseImageReference,
+} from '../src/index.js';
 
 describe('parseImageReference', () => {
   it.each([
@@ -95,4 +101,31 @@ describe('parseImageReference', () => {
     expect(isValidImageReference('127.0.0.1:5000/t/api:1')).toBe(true);
     expect(isValidImageReference(`api@sha256:${'a'.repeat(64)}`)).toBe(false);
   });
+});
+
+describe('formatImageReference', () => {
+  const digest = `sha256:${'a'.repeat(64)}`;
+
+  it.each(['node:24', 'ghcr.io/acme/api:1', `node@${digest}`, `node:24@${digest}`])(
+    'writes %s back as docker shows it',
+    (ref) => {
+      expect(formatImageReference(parseImageReference(ref))).toBe(ref);
+    },
+  );
+
+  it('drops what docker leaves out: docker.io, library/ and the registry alias', () => {
+    expect(formatImageReference(parseImageReference('docker.io/library/node:24'))).toBe('node:24');
+    expect(formatImageReference(parseImageReference('index.docker.io/acme/api'))).toBe(
+      'acme/api:latest',
+    );
+  });
+});
+
+describe('describeTagProblem', () => {
+  it.each(['latest', '1.2.3', '_x', 'a'.repeat(128), 'v1-rc.2_b'])(
+    'finds no problem in %s',
+    (tag) => {
+      expect(describeTagProblem(tag)).toBeUndefined();
+    },
+  );
 });

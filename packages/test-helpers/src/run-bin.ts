@@ -1,7 +1,11 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 
-export const binPath = path.resolve(import.meta.dirname, '../dist/bin.js');
+/**
+ * The built CLI (`pnpm build` first). Found by its place in the repository: depending on the
+ * CLI package instead would make a cycle, since the CLI's tests depend on these helpers.
+ */
+export const binPath = path.resolve(import.meta.dirname, '../../cli/dist/bin.js');
 
 export interface BinResult {
   code: number | null;
