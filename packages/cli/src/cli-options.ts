@@ -134,13 +134,14 @@ export const optionTable = {
     type: 'string',
     multiple: true,
     value: 'glob',
-    description: 'Directories of the apps to build images for (default "apps/*"); repeatable.',
+    description:
+      'Directories of the apps (globs, repeatable); default: the deployable packages, detected (see Configuration).',
   },
   dockerfile: {
     type: 'string',
     value: 'path',
     description:
-      'Where the generated Dockerfile lives, relative to the root (default "docker/Dockerfile").',
+      'Where the generated Dockerfile lives, relative to the root (default "docker/Dockerfile", or ".build-images/Dockerfile" when that one is hand-written).',
   },
   check: {
     type: 'boolean',
@@ -161,6 +162,17 @@ export const optionTable = {
     description: string;
   }
 >;
+
+/** The parsed value of each option of the table: a boolean flag, a string, or a repeatable string. */
+export type OptionValues = {
+  -readonly [Name in keyof typeof optionTable]?: (typeof optionTable)[Name] extends {
+    type: 'boolean';
+  }
+    ? boolean
+    : (typeof optionTable)[Name] extends { multiple: true }
+      ? string[]
+      : string;
+};
 
 export const commands = {
   build:
@@ -202,7 +214,8 @@ export interface CliOptions {
   secrets: SecretSpec[];
   /** Globs of the apps' directories; undefined: detected. */
   appPatterns: string[] | undefined;
-  dockerfile: string;
+  /** --dockerfile or the config's; undefined: chosen by the workspace reader. */
+  dockerfile: string | undefined;
   check: boolean;
   cwd: string | undefined;
   help: boolean;
@@ -275,6 +288,41 @@ function usageError(
   return new BuildImagesError('USAGE', message, { hint });
 }
 
+interface FlagProblem {
+  message: string;
+  hint: string;
+}
+
+/** Rules on how flags go together, each returning the problem it finds (checked in order). */
+const flagRules: ((values: OptionValues, command: CommandName) => FlagProblem | undefined)[] = [
+  (values, command) =>
+    values['report'] !== undefined && (command !== 'build' || values['dry-run'] === true)
+      ? {
+          message:
+            '--report goes with a build: plan, generate and --dry-run build nothing to report on',
+          hint: 'Run build-images [app...] --report build-report.html.',
+        }
+      : undefined,
+  (values) =>
+    values['report'] === ''
+      ? { message: '--report needs a file name', hint: 'E.g. --report build-report.html.' }
+      : undefined,
+  (values, command) =>
+    values['check'] === true && command !== 'generate'
+      ? {
+          message: '--check goes with the "generate" command',
+          hint: 'Run build-images generate --check.',
+        }
+      : undefined,
+  (values) =>
+    (values['password-stdin'] === true) !== (values['registry-user'] !== undefined)
+      ? {
+          message: '--registry-user and --password-stdin go together',
+          hint: 'E.g. echo "$TOKEN" | build-images --push --registry-user ci --password-stdin.',
+        }
+      : undefined,
+];
+
 /** Options whose value is optional: a bare `--changed` means the default, so it never takes the next word. */
 const optionalValueFlags = Object.entries(optionTable)
   .filter(([, option]) => 'optionalValue' in option)
@@ -312,7 +360,8 @@ export function parseCliOptions(
     const flag = /'(-{1,2}[^']+)'/.exec(text)?.[1];
     throw usageError(flag ? `Unknown or malformed option ${flag}: ${text.split('\n')[0]}` : text);
   }
-  const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
+  // parseArgs types its values loosely; the table says which shape each option has.
+  const values = parsed.values as OptionValues;
   const positionals = [...parsed.positionals];
   let command: CommandName = 'build';
   if (positionals[0] !== undefined && Object.hasOwn(commands, positionals[0])) {
@@ -336,25 +385,12 @@ export function parseCliOptions(
     }
   }
   const check = values['check'] === true;
-  const report = values['report'] as string | undefined;
-  if (report !== undefined && (command !== 'build' || values['dry-run'] === true)) {
-    throw usageError(
-      '--report goes with a build: plan, generate and --dry-run build nothing to report on',
-      'Run build-images [app...] --report build-report.html.',
-    );
-  }
-  if (report === '')
-    throw usageError('--report needs a file name', 'E.g. --report build-report.html.');
-  if (check && command !== 'generate')
-    throw usageError(
-      '--check goes with the "generate" command',
-      'Run build-images generate --check.',
-    );
+  const report = values['report'];
+  const problems = flagRules.flatMap((rule) => rule(values, command) ?? []);
+  if (problems.length > 0) throw usageError(problems[0]!.message, problems[0]!.hint);
   const baseImage =
-    (values['base-image'] as string | undefined) ??
-    (env['BUILD_IMAGES_BASE_IMAGE'] || undefined) ??
-    config.baseImage;
-  const tagTemplates = (values['tag'] as string[] | undefined) ?? config.tags ?? ['{app}:latest'];
+    values['base-image'] ?? (env['BUILD_IMAGES_BASE_IMAGE'] || undefined) ?? config.baseImage;
+  const tagTemplates = values['tag'] ?? config.tags ?? ['{app}:latest'];
   for (const template of tagTemplates) {
     if (!template.includes('{app}')) {
       throw usageError(
@@ -363,10 +399,7 @@ export function parseCliOptions(
       );
     }
   }
-  const registry = ((values['registry'] as string | undefined) ?? config.registry)?.replace(
-    /\/+$/,
-    '',
-  );
+  const registry = (values['registry'] ?? config.registry)?.replace(/\/+$/, '');
   if (
     registry !== undefined &&
     !/^[a-zA-Z0-9.-]+(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(registry)
@@ -383,7 +416,7 @@ export function parseCliOptions(
       'Add e.g. --tag "{app}:{digest}".',
     );
   }
-  const cacheFrom = (values['cache-from'] as string[] | undefined) ?? [];
+  const cacheFrom = values['cache-from'] ?? [];
   for (const template of cacheFrom) {
     // Checked with a stand-in image name, so a bad reference fails before any planning or build.
     try {
@@ -395,29 +428,24 @@ export function parseCliOptions(
       );
     }
   }
-  const registryUser = values['registry-user'] as string | undefined;
+  const registryUser = values['registry-user'];
   const passwordStdin = values['password-stdin'] === true;
-  if (passwordStdin !== (registryUser !== undefined)) {
-    throw usageError(
-      '--registry-user and --password-stdin go together',
-      'E.g. echo "$TOKEN" | build-images --push --registry-user ci --password-stdin.',
-    );
-  }
-  const dockerfile = (
-    (values['dockerfile'] as string | undefined) ??
-    config.dockerfile ??
-    'docker/Dockerfile'
-  ).replace(/^\.\//, '');
-  if (dockerfile.startsWith('/') || dockerfile.split('/').includes('..')) {
+  // Undefined: the workspace reader picks docker/Dockerfile, or a path of its own when that
+  // one holds a hand-written Dockerfile or lies in a workspace package.
+  const dockerfile = (values['dockerfile'] ?? config.dockerfile)?.replace(/^\.\//, '');
+  if (
+    dockerfile !== undefined &&
+    (dockerfile.startsWith('/') || dockerfile.split('/').includes('..'))
+  ) {
     throw usageError(
       `--dockerfile "${dockerfile}" must be a path inside the workspace, relative to its root`,
     );
   }
-  const fallback = (values['changed-fallback'] as string | undefined) ?? 'error';
+  const fallback = values['changed-fallback'] ?? 'error';
   if (fallback !== 'error' && fallback !== 'all') {
     throw usageError(`--changed-fallback must be "error" or "all", got "${fallback}"`);
   }
-  const changed = values['changed'] as string | undefined;
+  const changed = values['changed'];
   if (changed !== undefined && changed.startsWith('-')) {
     throw usageError(`--changed=${changed}: a ref cannot start with "-"`);
   }
@@ -425,10 +453,7 @@ export function parseCliOptions(
     command,
     changed,
     changedFallback: fallback,
-    globalInputs: [
-      ...(config.globalInputs ?? []),
-      ...((values['global-input'] as string[] | undefined) ?? []),
-    ],
+    globalInputs: [...(config.globalInputs ?? []), ...(values['global-input'] ?? [])],
     explain: values['explain'] === true,
     dev: values['dev'] === true,
     shard: typeof values['shard'] === 'string' ? parseShard(values['shard']) : undefined,
@@ -440,7 +465,7 @@ export function parseCliOptions(
     bail: values['bail'] === true,
     baseImage,
     bundleImage:
-      (values['bundle-image'] as string | undefined) ??
+      values['bundle-image'] ??
       (env['BUILD_IMAGES_BUNDLE_IMAGE'] || undefined) ??
       config.bundleImage,
     tagTemplates,
@@ -451,13 +476,11 @@ export function parseCliOptions(
     inlineCache: values['inline-cache'] === true || values['push'] === true,
     registryUser,
     passwordStdin,
-    secrets: ((values['secret'] as string[] | undefined) ?? []).map((spec) =>
-      parseSecretSpec(spec, env),
-    ),
-    appPatterns: (values['apps'] as string[] | undefined) ?? config.apps,
+    secrets: (values['secret'] ?? []).map((spec) => parseSecretSpec(spec, env)),
+    appPatterns: values['apps'] ?? config.apps,
     dockerfile,
     check,
-    cwd: values['cwd'] as string | undefined,
+    cwd: values['cwd'],
     help: values['help'] === true,
     version: values['version'] === true,
   };

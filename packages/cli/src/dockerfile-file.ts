@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { createTwoFilesPatch } from 'diff';
 import { BuildImagesError, generatedHeader } from '@build-images/core';
 
 export async function readIfExists(file: string): Promise<string | undefined> {
@@ -50,33 +51,15 @@ export async function writeGeneratedFile(
   return true;
 }
 
-/** A small line diff (longest common subsequence) for `generate --check`. */
+/**
+ * A unified diff for `generate --check`: hunks with line numbers (`@@ -12,3 +12,4 @@`) and
+ * three lines of context, so a stale line can be found in the file.
+ */
 export function diffLines(before: string, after: string, labels: [string, string]): string {
-  const a = before.split('\n');
-  const b = after.split('\n');
-  const lcs: number[][] = Array.from({ length: a.length + 1 }, () =>
-    new Array<number>(b.length + 1).fill(0),
-  );
-  for (let i = a.length - 1; i >= 0; i--) {
-    for (let j = b.length - 1; j >= 0; j--) {
-      lcs[i]![j] =
-        a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
-    }
-  }
-  const out = [`--- ${labels[0]}`, `+++ ${labels[1]}`];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    if (i < a.length && j < b.length && a[i] === b[j]) {
-      i++;
-      j++;
-    } else if (j < b.length && (i === a.length || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) {
-      out.push(`+${b[j]}`);
-      j++;
-    } else {
-      out.push(`-${a[i]}`);
-      i++;
-    }
-  }
-  return `${out.join('\n')}\n`;
+  return createTwoFilesPatch(labels[0], labels[1], before, after, undefined, undefined, {
+    context: 3,
+  })
+    .split('\n')
+    .filter((line) => !line.startsWith('====='))
+    .join('\n');
 }

@@ -82,6 +82,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     io,
     async plan(want) {
       const computed = await computeRunPlan(root, config, options, io.env, want);
+      if (computed.inputs.dockerfile.note)
+        io.stderr.write(`note: ${computed.inputs.dockerfile.note}\n`);
       if (options.command !== 'build') io.stderr.write(formatProblems(computed.run));
       if (options.explain) io.stderr.write(formatExplain(computed.run));
       return computed;

@@ -290,6 +290,13 @@ describe('--changed on real git repositories', () => {
     ]);
   });
 
+  it('never counts a hand-written docker/Dockerfile it does not own as a change', async () => {
+    const root = await gitRepo({ ...workspace, 'docker/Dockerfile': 'FROM node:24\nCOPY . .\n' });
+    await writeFiles(root, { 'docker/Dockerfile': 'FROM node:24\nCOPY . .\nRUN true\n' });
+    commitChange(root);
+    expect((await plan(root, '--changed=main')).selected).toEqual([]);
+  });
+
   it('works on a detached HEAD', async () => {
     const root = await gitRepo(workspace);
     await writeFiles(root, { 'apps/web/src/main.ts': 'export const web = 2;\n' });

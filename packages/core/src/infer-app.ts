@@ -1,4 +1,4 @@
-import type { WorkspaceGraph } from './create-workspace-graph.js';
+import type { WorkspaceGraph, WorkspaceGraphNode } from './create-workspace-graph.js';
 import type { WorkspacePackage } from './types.js';
 
 /*
@@ -37,6 +37,28 @@ const notDeployable: readonly [RegExp, string][] = [
 
 const runtimeFields = ['dependencies', 'optionalDependencies', 'peerDependencies'] as const;
 
+const runtimeDependents = new WeakMap<WorkspaceGraph, Map<string, WorkspaceGraphNode[]>>();
+
+/** Per package, the workspace packages that need it at run time; made once per graph. */
+function runtimeDependentsOf(graph: WorkspaceGraph): Map<string, WorkspaceGraphNode[]> {
+  let index = runtimeDependents.get(graph);
+  if (index) return index;
+  index = new Map();
+  for (const node of graph.values()) {
+    for (const dependency of node.dependencies) {
+      if (
+        !runtimeFields.some((field) => node.package.dependencies[field]?.[dependency] !== undefined)
+      )
+        continue;
+      const list = index.get(dependency);
+      if (list) list.push(node);
+      else index.set(dependency, [node]);
+    }
+  }
+  runtimeDependents.set(graph, index);
+  return index;
+}
+
 /** Scripts that may start the app in production, in the order they are tried. */
 const startScripts = ['start:prod', 'start:production', 'prod', 'serve:prod', 'start', 'serve'];
 
@@ -61,11 +83,8 @@ export function detectApp(pkg: WorkspacePackage, graph: WorkspaceGraph): AppDete
   if (pkg.dir === '.') return { app: false, reasons: ['the workspace root'] };
   // Only what others need at run time makes a library: an app that an SPA, a test suite or
   // an e2e package lists among its devDependencies (for its types, say) is still an app.
-  const dependents = [...graph.values()].filter(
-    (node) =>
-      node.package.name !== pkg.name &&
-      node.dependencies.includes(pkg.name) &&
-      runtimeFields.some((field) => node.package.dependencies[field]?.[pkg.name] !== undefined),
+  const dependents = (runtimeDependentsOf(graph).get(pkg.name) ?? []).filter(
+    (node) => node.package.name !== pkg.name,
   );
   if (dependents.length > 0)
     return {

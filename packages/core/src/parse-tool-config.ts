@@ -25,8 +25,8 @@ export const toolConfigFields: Record<
 > = {
   apps: {
     type: 'string[]',
-    description: 'Globs of the app directories (like --apps).',
-    default: ['apps/*'],
+    description:
+      'Globs of the app directories (like --apps); without it the deployable packages are detected.',
   },
   tags: {
     type: 'string[]',

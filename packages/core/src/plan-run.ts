@@ -77,6 +77,8 @@ export interface RunInputs {
   /** Where the config came from, for messages. */
   configFile: string;
   rootManifest: string;
+  /** Where the generated Dockerfile lives, and why there when it is not the default. */
+  dockerfile: { path: string; note: string | undefined };
   /** The text of `pnpm-lock.yaml`; undefined when there is none. */
   lockfile: string | undefined;
   /** With `--changed`: what changed, or why the base could not be used (`--changed-fallback=all`). */
@@ -88,8 +90,8 @@ export interface RunOptions {
   appPatterns: readonly string[] | undefined;
   /** Apps named on the command line; empty: all. */
   apps: readonly string[];
-  /** The Dockerfile's path relative to the root. */
-  dockerfile: string;
+  /** The Dockerfile's path relative to the root, as the user gave it; undefined: chosen by the reader. */
+  dockerfile: string | undefined;
   baseImage: string | undefined;
   bundleImage: string | undefined;
   globalInputs: readonly string[];
@@ -155,7 +157,7 @@ export function planRun(root: string, inputs: RunInputs, options: RunOptions): R
   const plan = planBuilds(workspace, graph, graphProblems, {
     appPatterns: options.appPatterns,
     only: options.apps,
-    dockerfilePath: options.dockerfile,
+    dockerfilePath: inputs.dockerfile.path,
     combined: inputs.config.combined,
     configFile: inputs.configFile,
   });

@@ -83,6 +83,6 @@ describe('toolConfigSchema', () => {
     expect(Object.keys(schema.properties).sort()).toEqual(
       ['$schema', ...Object.keys(toolConfigFields)].sort(),
     );
-    expect(schema.properties['apps']!.default).toEqual(['apps/*']);
+    expect(schema.properties['apps']!.default).toBeUndefined();
   });
 });

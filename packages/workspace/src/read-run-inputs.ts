@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   BuildImagesError,
+  generatedHeader,
   lockfilePath,
   type ChangeInputs,
   type ImageFiles,
@@ -18,7 +19,8 @@ import { readWorkspace } from './read-workspace.js';
 
 export interface RunInputsRequest {
   config: { config: ToolConfig; file: string };
-  dockerfilePath: string;
+  /** The Dockerfile path the user chose; undefined: {@link chooseDockerfilePath}. */
+  dockerfilePath: string | undefined;
   /** `--changed[=ref]`: undefined without the flag, '' for the default base. */
   changed: string | undefined;
   /** `--changed-fallback=all`: a missing base selects every app instead of failing. */
@@ -40,10 +42,16 @@ export async function readRunInputs(root: string, request: RunInputsRequest): Pr
     readFile(path.join(root, lockfilePath), 'utf8').catch(() => undefined),
     readSourceInputs(root, request.source, request.env),
   ]);
+  const dockerfile = request.dockerfilePath
+    ? { path: request.dockerfilePath, note: undefined }
+    : await chooseDockerfilePath(
+        root,
+        workspace.packages.map((pkg) => pkg.dir),
+      );
   let change: RunInputs['change'];
   if (request.changed !== undefined) {
     try {
-      change = await readChangeInputs(root, request);
+      change = await readChangeInputs(root, request, dockerfile.path);
     } catch (error) {
       const baseMissing =
         error instanceof BuildImagesError &&
@@ -57,13 +65,18 @@ export async function readRunInputs(root: string, request: RunInputsRequest): Pr
     config: request.config.config,
     configFile: request.config.file,
     rootManifest,
+    dockerfile,
     lockfile,
     change,
     source,
   };
 }
 
-async function readChangeInputs(root: string, request: RunInputsRequest): Promise<ChangeInputs> {
+async function readChangeInputs(
+  root: string,
+  request: RunInputsRequest,
+  dockerfilePath: string,
+): Promise<ChangeInputs> {
   const [changed, ignores] = await Promise.all([
     getChangedFiles(root, { ref: request.changed || undefined, env: request.env }),
     readDockerignore(root),
@@ -72,14 +85,41 @@ async function readChangeInputs(root: string, request: RunInputsRequest): Promis
     changed.files.some((file) => file.path === lockfilePath)
       ? readFileAtCommit(root, changed.mergeBase, lockfilePath)
       : undefined,
-    readFileAtCommit(root, changed.mergeBase, request.dockerfilePath),
+    readFileAtCommit(root, changed.mergeBase, dockerfilePath),
   ]);
   return {
     baseRef: changed.baseRef,
     mergeBase: changed.mergeBase,
     files: changed.files.map((file) => ({ ...file, ignored: ignores(file.path) })),
     baseLockfile,
-    baseDockerfile,
+    // A Dockerfile build-images did not write is no earlier version of its own.
+    baseDockerfile: baseDockerfile?.startsWith(generatedHeader) ? baseDockerfile : undefined,
+  };
+}
+
+/** Where build-images keeps its Dockerfile when docker/Dockerfile is taken. */
+export const fallbackDockerfilePath = '.build-images/Dockerfile';
+
+/**
+ * docker/Dockerfile, unless a hand-written Dockerfile is there or docker/ is a workspace
+ * package (files written there would count as that package's); then .build-images/Dockerfile,
+ * with a note saying why. A user's file is never taken over.
+ */
+export async function chooseDockerfilePath(
+  root: string,
+  packageDirs: readonly string[],
+): Promise<{ path: string; note: string | undefined }> {
+  const preferred = 'docker/Dockerfile';
+  const inPackage = packageDirs.find((dir) => dir !== '.' && preferred.startsWith(`${dir}/`));
+  const existing = await readFile(path.join(root, preferred), 'utf8').catch(() => undefined);
+  if (inPackage === undefined && (existing === undefined || existing.startsWith(generatedHeader)))
+    return { path: preferred, note: undefined };
+  return {
+    path: fallbackDockerfilePath,
+    note:
+      inPackage !== undefined
+        ? `${preferred} would lie in the workspace package ${inPackage}; using ${fallbackDockerfilePath} (set "dockerfile" in build-images.config.json to choose)`
+        : `${preferred} is a hand-written Dockerfile, left as it is; using ${fallbackDockerfilePath} (set "dockerfile" in build-images.config.json to choose)`,
   };
 }
 
