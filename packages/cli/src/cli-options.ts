@@ -134,7 +134,8 @@ export const optionTable = {
     type: 'string',
     multiple: true,
     value: 'glob',
-    description: 'Directories of the apps to build images for (default "apps/*"); repeatable.',
+    description:
+      'Globs of the app directories (default "apps/*"), matched as pnpm matches workspace globs; "!apps/docs" leaves one out, alone it narrows the default; repeatable.',
   },
   dockerfile: {
     type: 'string',
@@ -453,7 +454,7 @@ export function parseCliOptions(
     secrets: ((values['secret'] as string[] | undefined) ?? []).map((spec) =>
       parseSecretSpec(spec, env),
     ),
-    appPatterns: (values['apps'] as string[] | undefined) ?? config.apps ?? ['apps/*'],
+    appPatterns: appPatterns(values['apps'] as string[] | undefined, config.apps),
     dockerfile,
     check,
     cwd: values['cwd'] as string | undefined,
@@ -463,6 +464,16 @@ export function parseCliOptions(
 }
 
 /** The config reference of the README: a table made from the config's field table. */
+/**
+ * The app globs: --apps, else the config's, else `apps/*`. Negated globs alone
+ * (`--apps '!apps/storybook'`) narrow the config's or the default list instead of replacing it.
+ */
+function appPatterns(flags: string[] | undefined, configured: string[] | undefined): string[] {
+  const defaults = configured ?? ['apps/*'];
+  if (flags === undefined) return defaults;
+  return flags.every((pattern) => pattern.startsWith('!')) ? [...defaults, ...flags] : flags;
+}
+
 export function renderConfigReference(): string {
   const rows = Object.entries(toolConfigFields).map(
     ([key, field]) =>

@@ -46,3 +46,8 @@ export function formatProblems(run: RunPlan): string {
     .map((problem) => `warning: ${problem.app}: ${problem.message}\n  hint: ${problem.hint}\n`)
     .join('');
 }
+
+/** What pnpm accepts but the user may want to know about the workspace, one line each. */
+export function formatWarnings(run: RunPlan): string {
+  return run.warnings.map((warning) => `warning: ${warning.message}\n`).join('');
+}

@@ -13,7 +13,7 @@ import { buildCommand } from './commands/build-command.js';
 import type { CommandContext } from './commands/command-context.js';
 import { generateCommand } from './commands/generate-command.js';
 import { planCommand } from './commands/plan-command.js';
-import { computeRunPlan, formatProblems } from './compute-run-plan.js';
+import { computeRunPlan, formatProblems, formatWarnings } from './compute-run-plan.js';
 import { formatExplain } from './format/plan-output.js';
 
 const commandHandlers: Record<CommandName, (context: CommandContext) => Promise<number>> = {
@@ -82,6 +82,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     io,
     async plan(want) {
       const computed = await computeRunPlan(root, config, options, io.env, want);
+      io.stderr.write(formatWarnings(computed.run));
       if (options.command !== 'build') io.stderr.write(formatProblems(computed.run));
       if (options.explain) io.stderr.write(formatExplain(computed.run));
       return computed;

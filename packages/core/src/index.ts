@@ -17,3 +17,4 @@ export * from './supervisor-source.js';
 export * from './types.js';
 export * from './slice-lockfile.js';
 export * from './plan-run.js';
+export * from './collect-build-inputs.js';

@@ -22,6 +22,8 @@ export interface AppConfig {
   buildArgs: Record<string, string>;
   /** For `bundle`: the file esbuild starts from, relative to the app (default: its main). */
   entry: string | undefined;
+  /** Files outside the workspace packages that the build reads, relative to the workspace root. */
+  buildInputs: string[];
 }
 
 const knownKeys = [
@@ -33,6 +35,7 @@ const knownKeys = [
   'keep',
   'buildArgs',
   'entry',
+  'buildInputs',
 ] as const;
 
 /** The known key nearest to a mistyped one (edit distance ≤ 3), for "did you mean". */
@@ -63,6 +66,19 @@ export function nearest(key: string, candidates: readonly string[]): string | un
 /** A relative path inside the app: no absolute paths, no `..`, no quotes or spaces. */
 const safeRelativePath = /^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[\w@.+/-]+$/;
 
+/** A list of files relative to the workspace root: no absolute paths, no `..`, no globs. */
+export function isRootFileList(value: unknown): value is string[] {
+  return (
+    Array.isArray(value) &&
+    value.every(
+      (item) =>
+        typeof item === 'string' &&
+        safeRelativePath.test(item.replace(/^\.\//, '')) &&
+        !item.endsWith('/'),
+    )
+  );
+}
+
 /** Parses and validates `buildImages`; each problem names the manifest and the field. */
 export function parseAppConfig(pkg: WorkspacePackage): { config: AppConfig; problems: string[] } {
   const problems: string[] = [];
@@ -78,6 +94,7 @@ export function parseAppConfig(pkg: WorkspacePackage): { config: AppConfig; prob
     keep: [],
     buildArgs: {},
     entry: undefined,
+    buildInputs: [],
   };
   const raw = pkg.buildImages;
   const where = (field: string) => `${pkg.manifestPath}: buildImages.${field}`;
@@ -94,7 +111,8 @@ export function parseAppConfig(pkg: WorkspacePackage): { config: AppConfig; prob
       );
     }
   }
-  const { kind, port, healthPath, command, baseImage, keep, buildArgs, entry } = fields;
+  const { kind, port, healthPath, command, baseImage, keep, buildArgs, entry, buildInputs } =
+    fields;
   if (kind !== undefined) {
     if (typeof kind === 'string' && (appKinds as readonly string[]).includes(kind))
       config.kind = kind as AppKind;
@@ -195,6 +213,13 @@ export function parseAppConfig(pkg: WorkspacePackage): { config: AppConfig; prob
     else
       problems.push(
         `${where('entry')} must be a path inside the app, got ${JSON.stringify(entry)}`,
+      );
+  }
+  if (buildInputs !== undefined) {
+    if (isRootFileList(buildInputs)) config.buildInputs = [...buildInputs];
+    else
+      problems.push(
+        `${where('buildInputs')} must be a list of files relative to the workspace root, e.g. [".configs/tsconfig.base.json"]`,
       );
   }
   if (config.kind !== 'bundle' && entry !== undefined)

@@ -5,7 +5,8 @@ import {
   type WorkspaceGraph,
 } from './create-workspace-graph.js';
 import { toImageName } from './image-name.js';
-import { matchDirPattern } from './match-dir-pattern.js';
+import { collectBuildInputs } from './collect-build-inputs.js';
+import { matchDirPatterns, unmatchedPatterns } from './match-dir-pattern.js';
 import { parseAppConfig, type AppKind } from './parse-app-config.js';
 import type { WorkspaceProblem } from './create-workspace-graph.js';
 import type { AppName, PackageName, Workspace } from './types.js';
@@ -32,6 +33,11 @@ export interface AppPlan {
   devCommand: string[];
   /** The app's workspace closure, dependencies first, the app itself last. */
   packages: PlannedPackage[];
+  /**
+   * Root-relative files outside every workspace package that the build reads (root
+   * tsconfigs the closure extends, buildInputs of the config), sorted: copied into the build.
+   */
+  buildInputs: string[];
   port: number | undefined;
   healthPath: string | undefined;
   command: string[];
@@ -65,6 +71,8 @@ export interface PlanOptions {
   dockerfilePath: string;
   /** The raw `combined` option of the config, validated here. */
   combined?: unknown;
+  /** The config's `buildInputs`: root files every app's build reads. */
+  buildInputs?: readonly string[];
   /** Where the config came from, for messages (e.g. `build-images.config.json`). */
   configFile: string;
 }
@@ -105,10 +113,16 @@ export function planBuilds(
   const problems: string[] = [];
   const apps: AppPlan[] = [];
   const nodes = [...graph.values()]
-    .filter((node) =>
-      options.appPatterns.some((pattern) => matchDirPattern(node.package.dir, pattern)),
-    )
+    .filter((node) => matchDirPatterns(node.package.dir, options.appPatterns))
     .sort((a, b) => a.package.dir.localeCompare(b.package.dir));
+  // With no app at all, the error below names every glob.
+  if (nodes.length > 0) {
+    const dirs = [...graph.values()].map((node) => node.package.dir);
+    for (const pattern of unmatchedPatterns(dirs, options.appPatterns))
+      problems.push(
+        `the app glob "${pattern}" (--apps, or "apps" in ${options.configFile}) selects no workspace package`,
+      );
+  }
   for (const node of nodes) {
     const pkg = node.package;
     const name = toImageName(pkg.name);
@@ -169,6 +183,10 @@ export function planBuilds(
         name: dep.package.name,
         dir: dep.package.dir,
       })),
+      buildInputs: collectBuildInputs(graph, pkg.name, [
+        ...config.buildInputs,
+        ...(options.buildInputs ?? []),
+      ]),
       port: config.port,
       healthPath: config.healthPath,
       command,

@@ -26,5 +26,6 @@ export function workspaceOf(packages: WorkspacePackage[]): Workspace {
     rootFiles: ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml'],
     linkWorkspacePackages: false,
     problems: [],
+    warnings: [],
   };
 }
