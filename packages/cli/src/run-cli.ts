@@ -81,8 +81,14 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     options,
     io,
     async plan(want) {
-      const computed = await computeRunPlan(root, config, options, io.env, want);
-      io.stderr.write(formatWarnings(computed.run));
+      // The workspace's warnings first, so that they show even when planning fails.
+      const computed = await computeRunPlan(root, config, options, io.env, want, (inputs) =>
+        io.stderr.write(formatWarnings(inputs.workspace.warnings)),
+      );
+      const read = new Set(computed.inputs.workspace.warnings);
+      io.stderr.write(
+        formatWarnings(computed.run.warnings.filter((warning) => !read.has(warning))),
+      );
       if (options.command !== 'build') io.stderr.write(formatProblems(computed.run));
       if (options.explain) io.stderr.write(formatExplain(computed.run));
       return computed;

@@ -63,6 +63,17 @@ describe('what pnpm accepts, build-images accepts with a warning', () => {
     ]);
   });
 
+  it('prints the warnings even when planning then fails', async () => {
+    const dir = await writeTree({
+      'pnpm-workspace.yaml': 'packages:\n  - apps/*\n  - generated/*\n',
+      'package.json': { name: 'root', private: true },
+      'apps/api/package.json': { name: '@acme/api' },
+    });
+    const result = await runBin(['plan'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^warning: pnpm-workspace.yaml: the glob "generated\/\*"/);
+  });
+
   it('exits 2 on a cycle in an app closure, naming the app', async () => {
     const dir = await writeTree({
       'pnpm-workspace.yaml': 'packages:\n  - apps/*\n  - packages/*\n',
