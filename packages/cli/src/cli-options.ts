@@ -135,7 +135,7 @@ export const optionTable = {
     multiple: true,
     value: 'glob',
     description:
-      'Directories of the apps (globs, repeatable); default: the deployable packages, detected (see Configuration).',
+      'Globs of the app directories, matched as pnpm matches workspace globs (default: the deployable packages, detected; see Configuration); "!apps/docs" leaves one out, alone it narrows the default; repeatable.',
   },
   dockerfile: {
     type: 'string',
@@ -477,7 +477,7 @@ export function parseCliOptions(
     registryUser,
     passwordStdin,
     secrets: (values['secret'] ?? []).map((spec) => parseSecretSpec(spec, env)),
-    appPatterns: values['apps'] ?? config.apps,
+    appPatterns: appPatterns(values['apps'], config.apps),
     dockerfile,
     check,
     cwd: values['cwd'],
@@ -487,6 +487,23 @@ export function parseCliOptions(
 }
 
 /** The config reference of the README: a table made from the config's field table. */
+/**
+ * The app globs: --apps, else the config's, else `apps/*`. Negated globs alone
+ * (`--apps '!apps/storybook'`) narrow the config's or the default list instead of replacing it.
+ */
+/**
+ * The app globs: the flags, else the config's; negated flags alone narrow the config's (or,
+ * without it, the detected apps). Undefined: detect the apps.
+ */
+function appPatterns(
+  flags: string[] | undefined,
+  configured: string[] | undefined,
+): string[] | undefined {
+  if (flags === undefined) return configured;
+  if (!flags.every((pattern) => pattern.startsWith('!'))) return flags;
+  return [...(configured ?? []), ...flags];
+}
+
 export function renderConfigReference(): string {
   const rows = Object.entries(toolConfigFields).map(
     ([key, field]) =>

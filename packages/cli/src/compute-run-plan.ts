@@ -1,4 +1,10 @@
-import { identifyImages, planRun, type RunInputs, type RunPlan } from '@build-images/core';
+import {
+  identifyImages,
+  planRun,
+  type RunInputs,
+  type RunPlan,
+  type WorkspaceWarning,
+} from '@build-images/core';
 import { readImageFiles, readRunInputs, readToolConfig } from '@build-images/workspace';
 import type { CliOptions } from './cli-options.js';
 
@@ -17,6 +23,8 @@ export async function computeRunPlan(
   options: CliOptions,
   env: NodeJS.ProcessEnv,
   want: { digests: boolean; files: boolean; labels: boolean },
+  /** Called once the workspace is read, before planning can fail: for its warnings. */
+  onRead: (inputs: RunInputs) => void = () => {},
 ): Promise<ComputedRun> {
   const uses = (name: string) => options.tagTemplates.some((tag) => tag.includes(`{${name}}`));
   const inputs = await readRunInputs(root, {
@@ -32,6 +40,7 @@ export async function computeRunPlan(
     },
     env,
   });
+  onRead(inputs);
   const runOptions = { ...options, wantDigests: want.digests };
   const draft = planRun(root, inputs, runOptions);
   const hash = want.digests || uses('digest');
@@ -45,4 +54,9 @@ export function formatProblems(run: RunPlan): string {
   return run.problems
     .map((problem) => `warning: ${problem.app}: ${problem.message}\n  hint: ${problem.hint}\n`)
     .join('');
+}
+
+/** What pnpm accepts but the user may want to know about the workspace, one line each. */
+export function formatWarnings(warnings: readonly WorkspaceWarning[]): string {
+  return warnings.map((warning) => `warning: ${warning.message}\n`).join('');
 }

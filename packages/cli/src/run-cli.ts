@@ -13,7 +13,7 @@ import { buildCommand } from './commands/build-command.js';
 import type { CommandContext } from './commands/command-context.js';
 import { generateCommand } from './commands/generate-command.js';
 import { planCommand } from './commands/plan-command.js';
-import { computeRunPlan, formatProblems } from './compute-run-plan.js';
+import { computeRunPlan, formatProblems, formatWarnings } from './compute-run-plan.js';
 import { formatExplain } from './format/plan-output.js';
 
 const commandHandlers: Record<CommandName, (context: CommandContext) => Promise<number>> = {
@@ -81,7 +81,14 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     options,
     io,
     async plan(want) {
-      const computed = await computeRunPlan(root, config, options, io.env, want);
+      // The workspace's warnings first, so that they show even when planning fails.
+      const computed = await computeRunPlan(root, config, options, io.env, want, (inputs) =>
+        io.stderr.write(formatWarnings(inputs.workspace.warnings)),
+      );
+      const read = new Set(computed.inputs.workspace.warnings);
+      io.stderr.write(
+        formatWarnings(computed.run.warnings.filter((warning) => !read.has(warning))),
+      );
       if (computed.inputs.dockerfile.note)
         io.stderr.write(`note: ${computed.inputs.dockerfile.note}\n`);
       if (options.command !== 'build') io.stderr.write(formatProblems(computed.run));

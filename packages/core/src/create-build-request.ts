@@ -78,6 +78,7 @@ export function createBuildRequest(
         ...new Set([
           ...plan.rootFiles.filter((file) => file !== 'pnpm-lock.yaml' && file !== 'package.json'),
           plan.dockerfilePath,
+          ...members.flatMap((app) => app.buildInputs),
           ...options.packageFiles,
         ]),
       ].sort(),

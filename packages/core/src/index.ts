@@ -18,3 +18,4 @@ export * from './types.js';
 export * from './slice-lockfile.js';
 export * from './plan-run.js';
 export * from './infer-app.js';
+export * from './collect-build-inputs.js';

@@ -24,6 +24,8 @@ export interface AppConfig {
   entry: string | undefined;
   /** Pins whether the package is an app: true takes it, false leaves it out; default: detected. */
   app: boolean | undefined;
+  /** Files outside the workspace packages that the build reads, relative to the workspace root. */
+  buildInputs: string[];
 }
 
 const knownKeys = [
@@ -36,6 +38,7 @@ const knownKeys = [
   'buildArgs',
   'entry',
   'app',
+  'buildInputs',
 ] as const;
 
 /** The known key nearest to a mistyped one (edit distance ≤ 3), for "did you mean". */
@@ -66,6 +69,19 @@ export function nearest(key: string, candidates: readonly string[]): string | un
 /** A relative path inside the app: no absolute paths, no `..`, no quotes or spaces. */
 const safeRelativePath = /^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[\w@.+/-]+$/;
 
+/** A list of files relative to the workspace root: no absolute paths, no `..`, no globs. */
+export function isRootFileList(value: unknown): value is string[] {
+  return (
+    Array.isArray(value) &&
+    value.every(
+      (item) =>
+        typeof item === 'string' &&
+        safeRelativePath.test(item.replace(/^\.\//, '')) &&
+        !item.endsWith('/'),
+    )
+  );
+}
+
 /** Parses and validates `buildImages`; each problem names the manifest and the field. */
 export function parseAppConfig(pkg: WorkspacePackage): { config: AppConfig; problems: string[] } {
   const problems: string[] = [];
@@ -82,6 +98,7 @@ export function parseAppConfig(pkg: WorkspacePackage): { config: AppConfig; prob
     buildArgs: {},
     entry: undefined,
     app: undefined,
+    buildInputs: [],
   };
   const raw = pkg.buildImages;
   const where = (field: string) => `${pkg.manifestPath}: buildImages.${field}`;
@@ -98,7 +115,8 @@ export function parseAppConfig(pkg: WorkspacePackage): { config: AppConfig; prob
       );
     }
   }
-  const { kind, port, healthPath, command, baseImage, keep, buildArgs, entry, app } = fields;
+  const { kind, port, healthPath, command, baseImage, keep, buildArgs, entry, buildInputs, app } =
+    fields;
   if (app !== undefined) {
     if (typeof app === 'boolean') config.app = app;
     else problems.push(`${where('app')} must be true or false, got ${JSON.stringify(app)}`);
@@ -203,6 +221,13 @@ export function parseAppConfig(pkg: WorkspacePackage): { config: AppConfig; prob
     else
       problems.push(
         `${where('entry')} must be a path inside the app, got ${JSON.stringify(entry)}`,
+      );
+  }
+  if (buildInputs !== undefined) {
+    if (isRootFileList(buildInputs)) config.buildInputs = [...buildInputs];
+    else
+      problems.push(
+        `${where('buildInputs')} must be a list of files relative to the workspace root, e.g. [".configs/tsconfig.base.json"]`,
       );
   }
   if (config.kind !== 'bundle' && entry !== undefined)

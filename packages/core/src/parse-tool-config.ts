@@ -1,4 +1,4 @@
-import { nearest } from './parse-app-config.js';
+import { isRootFileList, nearest } from './parse-app-config.js';
 
 /** The options a workspace may set in build-images.config.json (or "buildImages" of its root package.json). */
 export interface ToolConfig {
@@ -11,9 +11,10 @@ export interface ToolConfig {
   concurrency?: number;
   dockerfile?: string;
   combined?: unknown;
+  buildInputs?: string[];
 }
 
-type FieldType = 'string' | 'string[]' | 'integer' | 'combined';
+type FieldType = 'string' | 'string[]' | 'integer' | 'combined' | 'files';
 
 /**
  * One table for the config: parsing, the README and the published JSON schema are all made
@@ -65,6 +66,12 @@ export const toolConfigFields: Record<
       'Images that run several node apps under a supervisor: [{ "name": "all", "apps": ["api", "worker"] }].',
     default: [],
   },
+  buildInputs: {
+    type: 'files',
+    description:
+      "Files outside the workspace packages that every app's build reads (root-relative, e.g. .configs/tsconfig.base.json): copied into the build stages, part of each image's identity. Root tsconfigs that packages extend are found without it; an app adds its own in buildImages.buildInputs.",
+    default: [],
+  },
 };
 
 /** Parses and validates a config object; every problem names the file and the field. */
@@ -95,13 +102,16 @@ export function parseToolConfig(
           ? Array.isArray(value) && value.every((item) => typeof item === 'string' && item !== '')
           : field.type === 'integer'
             ? typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 64
-            : true;
+            : field.type === 'files'
+              ? isRootFileList(value)
+              : true;
     if (!valid) {
       const expected = {
         string: 'a non-empty string',
         'string[]': 'a list of non-empty strings',
         integer: 'a whole number from 1 to 64',
         combined: 'a list',
+        files: 'a list of files relative to the workspace root (no "..", no globs)',
       }[field.type];
       problems.push(`${file}: "${key}" must be ${expected}, got ${JSON.stringify(value)}`);
       continue;
@@ -119,6 +129,11 @@ export function toolConfigSchema(): object {
         return { type: 'string', minLength: 1 };
       case 'string[]':
         return { type: 'array', items: { type: 'string', minLength: 1 } };
+      case 'files':
+        return {
+          type: 'array',
+          items: { type: 'string', pattern: '^(?!/)(?!.*(?:^|/)\\.\\.(?:/|$))[\\w@.+/-]+$' },
+        };
       case 'integer':
         return { type: 'integer', minimum: 1, maximum: 64 };
       case 'combined':

@@ -5,8 +5,9 @@ import {
   type WorkspaceGraph,
 } from './create-workspace-graph.js';
 import { toImageName } from './image-name.js';
+import { collectBuildInputs } from './collect-build-inputs.js';
 import { commandSnippet, detectApp, inferCommand } from './infer-app.js';
-import { matchDirPattern } from './match-dir-pattern.js';
+import { matchDirPattern, matchDirPatterns, unmatchedPatterns } from './match-dir-pattern.js';
 import { parseAppConfig, type AppKind } from './parse-app-config.js';
 import type { WorkspaceProblem } from './create-workspace-graph.js';
 import type { AppName, PackageName, Workspace } from './types.js';
@@ -33,6 +34,11 @@ export interface AppPlan {
   devCommand: string[];
   /** The app's workspace closure, dependencies first, the app itself last. */
   packages: PlannedPackage[];
+  /**
+   * Root-relative files outside every workspace package that the build reads (root
+   * tsconfigs the closure extends, buildInputs of the config), sorted: copied into the build.
+   */
+  buildInputs: string[];
   port: number | undefined;
   healthPath: string | undefined;
   command: string[];
@@ -82,6 +88,8 @@ export interface PlanOptions {
   dockerfilePath: string;
   /** The raw `combined` option of the config, validated here. */
   combined?: unknown;
+  /** The config's `buildInputs`: root files every app's build reads. */
+  buildInputs?: readonly string[];
   /** Where the config came from, for messages (e.g. `build-images.config.json`). */
   configFile: string;
 }
@@ -123,18 +131,31 @@ export function planBuilds(
   const needsConfig: NeedsConfig[] = [];
   const apps: AppPlan[] = [];
   const patterns = options.appPatterns;
+  const positive = patterns?.filter((pattern) => !pattern.startsWith('!')) ?? [];
+  const negated = (patterns ?? [])
+    .filter((pattern) => pattern.startsWith('!'))
+    .map((pattern) => pattern.slice(1));
   const nodes = [...graph.values()].sort((a, b) => a.package.dir.localeCompare(b.package.dir));
+  const dirs = nodes.map((node) => node.package.dir);
+  // With no app at all, the error below names every glob.
+  if (positive.length > 0 && dirs.some((dir) => matchDirPatterns(dir, patterns!))) {
+    for (const pattern of unmatchedPatterns(dirs, patterns!))
+      problems.push(
+        `the app glob "${pattern}" (--apps, or "apps" in ${options.configFile}) selects no workspace package`,
+      );
+  }
   for (const node of nodes) {
     const pkg = node.package;
     const { config, problems: configProblems } = parseAppConfig(pkg);
     let reasons: string[];
+    // A negated glob (`--apps '!apps/storybook'`) leaves a package out whatever else says so.
+    if (negated.some((pattern) => matchDirPattern(pkg.dir, pattern))) continue;
     if (config.app !== undefined) {
       if (!config.app) continue;
       reasons = [`${pkg.manifestPath}: buildImages.app is true`];
-    } else if (patterns !== undefined) {
-      const pattern = patterns.find((candidate) => matchDirPattern(pkg.dir, candidate));
-      if (pattern === undefined) continue;
-      reasons = [`matches ${pattern}`];
+    } else if (positive.length > 0) {
+      if (!matchDirPatterns(pkg.dir, patterns!)) continue;
+      reasons = [`matches ${positive.find((pattern) => matchDirPattern(pkg.dir, pattern))}`];
     } else {
       const detection = detectApp(pkg, graph);
       if (!detection.app) continue;
@@ -215,6 +236,10 @@ export function planBuilds(
         name: dep.package.name,
         dir: dep.package.dir,
       })),
+      buildInputs: collectBuildInputs(graph, pkg.name, [
+        ...config.buildInputs,
+        ...(options.buildInputs ?? []),
+      ]),
       port: config.port,
       healthPath: config.healthPath,
       command,
@@ -235,9 +260,9 @@ export function planBuilds(
   if (apps.length === 0 && problems.length === 0) {
     throw new BuildImagesError(
       'CONFIG_INVALID',
-      patterns === undefined
+      positive.length === 0
         ? `No app found: no workspace package looks deployable (a Dockerfile beside it, a place under apps/, a server framework or a start script that runs node)${needsConfig.length > 0 ? `; ${needsConfig.length} need a command: ${needsConfig.map((entry) => entry.dir).join(', ')}` : ''}`
-        : `No app found: no workspace package lies in ${patterns.join(', ')}`,
+        : `No app found: no workspace package lies in ${patterns!.join(', ')}`,
       {
         hint:
           needsConfig[0]?.fix ??

@@ -5,7 +5,12 @@ import {
   shortDigest,
   type HashedFile,
 } from './compute-inputs-digest.js';
-import { createWorkspaceGraph } from './create-workspace-graph.js';
+import {
+  createWorkspaceGraph,
+  describeWorkspaceProblem,
+  type WorkspaceGraph,
+  type WorkspaceProblem,
+} from './create-workspace-graph.js';
 import {
   describeLockfileChange,
   diffLockfileImporters,
@@ -32,7 +37,7 @@ import {
 } from './select-affected-apps.js';
 import { shardApps, type Shard } from './shard-apps.js';
 import { digestLockfileSlice, sliceLockfile, type LockfileSlice } from './slice-lockfile.js';
-import type { AppName, Workspace } from './types.js';
+import type { AppName, Workspace, WorkspaceWarning } from './types.js';
 
 export const lockfilePath = 'pnpm-lock.yaml';
 
@@ -128,6 +133,8 @@ export interface RunPlan {
    * each names the app and says how to fix it. A build of such an app is refused.
    */
   problems: RunProblem[];
+  /** What pnpm accepts but the user may want to know (each names its file): printed, planning goes on. */
+  warnings: WorkspaceWarning[];
   /** Per selected image, the files below its workspace directories its context holds; empty until identified. */
   contextFiles: Record<string, string[]>;
 }
@@ -154,13 +161,22 @@ export function planRun(root: string, inputs: RunInputs, options: RunOptions): R
   const { graph, problems: graphProblems } = createWorkspaceGraph(workspace.packages, {
     linkWorkspacePackages: workspace.linkWorkspacePackages,
   });
-  const plan = planBuilds(workspace, graph, graphProblems, {
-    appPatterns: options.appPatterns,
-    only: options.apps,
-    dockerfilePath: inputs.dockerfile.path,
-    combined: inputs.config.combined,
-    configFile: inputs.configFile,
-  });
+  // A cycle breaks only the apps whose closure holds it (pnpm installs it, and a build in
+  // dependency order cannot order it): judged once the apps are known.
+  const plan = planBuilds(
+    workspace,
+    graph,
+    graphProblems.filter((problem) => problem.kind !== 'cycle'),
+    {
+      appPatterns: options.appPatterns,
+      only: options.apps,
+      dockerfilePath: inputs.dockerfile.path,
+      combined: inputs.config.combined,
+      configFile: inputs.configFile,
+      buildInputs: inputs.config.buildInputs,
+    },
+  );
+  const warnings = [...workspace.warnings, ...checkCycles(plan, graph, graphProblems)];
   const dockerfile = renderDockerfile(plan, defaultRenderOptions);
   const lockfile =
     inputs.lockfile === undefined ? undefined : parseLockfile(inputs.lockfile, lockfilePath);
@@ -201,13 +217,60 @@ export function planRun(root: string, inputs: RunInputs, options: RunOptions): R
     change,
     slices,
     inputDirs: [...inputDirs].sort(),
-    rootInputFiles: workspace.rootFiles.filter(
-      (file) => file !== lockfilePath && file !== 'package.json',
-    ),
+    rootInputFiles: [
+      ...new Set([
+        ...workspace.rootFiles.filter((file) => file !== lockfilePath && file !== 'package.json'),
+        ...selected.flatMap((name) => imageMembers(plan, name).flatMap((app) => app.buildInputs)),
+      ]),
+    ],
     digests: {},
     problems,
+    warnings,
     contextFiles: {},
   };
+}
+
+/**
+ * Cycles in an app's closure are errors that name the app; the others are warnings, as
+ * pnpm accepts them.
+ */
+function checkCycles(
+  plan: BuildPlan,
+  graph: WorkspaceGraph,
+  graphProblems: readonly WorkspaceProblem[],
+): WorkspaceWarning[] {
+  const warnings: WorkspaceWarning[] = [];
+  const errors: string[] = [];
+  for (const problem of graphProblems) {
+    if (problem.kind !== 'cycle') continue;
+    const apps = plan.apps.filter((app) =>
+      app.packages.some((pkg) => problem.path.includes(pkg.name)),
+    );
+    if (apps.length > 0) {
+      errors.push(
+        `${describeWorkspaceProblem(problem)}, in the closure of app${apps.length === 1 ? '' : 's'} ${apps.map((app) => app.name).join(', ')}`,
+      );
+      continue;
+    }
+    const first = graph.get(problem.path[0]!)?.package;
+    warnings.push({
+      kind: 'cycle-outside-apps',
+      file: first?.manifestPath ?? 'package.json',
+      package: first?.name,
+      message: `${describeWorkspaceProblem(problem)} (${first?.manifestPath ?? ''}): no app depends on it, so no image is affected`,
+    });
+  }
+  if (errors.length > 0) {
+    throw new BuildImagesError(
+      'WORKSPACE_INVALID',
+      `${errors.length === 1 ? 'A dependency cycle is' : `${errors.length} dependency cycles are`} in the workspace closure of an app`,
+      {
+        details: errors,
+        hint: 'A build runs the packages in dependency order, which a cycle does not have: break the cycle (often a devDependency that belongs elsewhere).',
+      },
+    );
+  }
+  return warnings;
 }
 
 /**
@@ -233,8 +296,11 @@ export function identifyImages(
         packageDigests.set(dir, (digest = digestFiles(files.packages[dir] ?? [])));
       return digest;
     };
+    // Build inputs count for the images whose builds read them; the other root files for all.
+    const buildInputs = new Set(plan.apps.flatMap((app) => app.buildInputs));
     for (const name of run.selected) {
       const members = imageMembers(plan, name);
+      const ownInputs = new Set(members.flatMap((app) => app.buildInputs));
       const dirs = [...new Set(members.flatMap((app) => app.packages.map((pkg) => pkg.dir)))];
       const stageNames = [...new Set([...members.flatMap(appStageNames), name])];
       digests[name] = computeInputsDigest({
@@ -249,7 +315,9 @@ export function identifyImages(
             return slice ? digestLockfileSlice(slice) : '';
           })
           .join(','),
-        rootFiles: files.rootFiles,
+        rootFiles: files.rootFiles.filter(
+          (file) => !buildInputs.has(file.path) || ownInputs.has(file.path),
+        ),
         packages: new Map(dirs.map((dir) => [dir, digestOfDir(dir)])),
       });
     }

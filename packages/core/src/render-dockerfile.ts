@@ -146,6 +146,7 @@ function renderApp(app: AppPlan, plan: BuildPlan): string[] {
     ...args,
     ...(app.kind === 'next' ? ['ENV NEXT_TELEMETRY_DISABLED=1'] : []),
     ...app.packages.map((pkg) => `COPY ${pkg.dir}/ ${pkg.dir}/`),
+    ...copyBuildInputs(app, ''),
     `RUN pnpm --filter ${filter} run build`,
     ...renderProductionTree(app),
     '',
@@ -156,6 +157,7 @@ function renderApp(app: AppPlan, plan: BuildPlan): string[] {
     ...args,
     'ENV NODE_ENV=development',
     ...app.packages.map((pkg) => `COPY --chown=1000:1000 ${pkg.dir}/ ${pkg.dir}/`),
+    ...copyBuildInputs(app, '--chown=1000:1000 '),
     ...(app.packages.length > 1
       ? [`RUN pnpm --filter ${JSON.stringify(`${app.packageName}^...`)} run build`]
       : []),
@@ -168,6 +170,11 @@ function renderApp(app: AppPlan, plan: BuildPlan): string[] {
     `CMD ${JSON.stringify(app.devCommand)}`,
   ];
   return lines;
+}
+
+/** Root files outside the packages that the build reads (root tsconfigs), one COPY each. */
+function copyBuildInputs(app: AppPlan, flags: string): string[] {
+  return app.buildInputs.map((file) => `COPY ${flags}${file} ${file}`);
 }
 
 /** The steps of `<app>-build` that put what the runtime needs under /out. */

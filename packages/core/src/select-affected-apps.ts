@@ -109,6 +109,13 @@ export function selectAffectedApps(plan: BuildPlan, inputs: AffectedInputs): App
     }
   }
 
+  // Root files outside the packages that an app's build reads (root tsconfigs, buildInputs).
+  for (const file of inputs.changedFiles) {
+    if (globalFiles.includes(file)) continue;
+    for (const app of plan.apps)
+      if (app.buildInputs.includes(file.path)) add(app.name, `build input ${file.path} changed`);
+  }
+
   // The lockfile: only apps whose importers resolve differently.
   for (const change of inputs.lockfileChanges ?? []) {
     for (const app of plan.apps) {

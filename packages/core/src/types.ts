@@ -23,6 +23,11 @@ export interface WorkspacePackage {
   scripts: Record<string, string>;
   /** The raw `buildImages` field of the manifest, validated when apps are planned. */
   buildImages: unknown;
+  /**
+   * Root-relative POSIX paths of files outside every workspace package that the package's
+   * build reads (the root tsconfigs its tsconfig extends); absent: none.
+   */
+  buildInputs?: string[];
   /** `"private": true` in the manifest. */
   private?: boolean;
   /** Whether the manifest says what to publish (`files` or `publishConfig`): a library's mark. */
@@ -42,6 +47,22 @@ export interface PackageFacts {
   outDir?: string;
 }
 
+/**
+ * Something pnpm accepts but that may surprise: reported on stderr, planning goes on.
+ * Each names the file (and the package, when there is one).
+ */
+export interface WorkspaceWarning {
+  kind:
+    | 'glob-matches-nothing'
+    | 'nameless-package'
+    | 'cycle-outside-apps'
+    | 'build-input-outside-workspace';
+  /** The file the warning is about, relative to the root (e.g. `pnpm-workspace.yaml`). */
+  file: string;
+  package: PackageName | undefined;
+  message: string;
+}
+
 export interface Workspace {
   /** Absolute path of the directory that holds pnpm-workspace.yaml. */
   root: string;
@@ -52,4 +73,6 @@ export interface Workspace {
   linkWorkspacePackages: boolean;
   /** Problems found while reading (each names its file), reported with the graph's. */
   problems: string[];
+  /** What pnpm accepts but the user may want to know: printed, planning goes on. */
+  warnings: WorkspaceWarning[];
 }

@@ -37,6 +37,7 @@ export function workspaceOf(packages: WorkspacePackage[]): Workspace {
     rootFiles: ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml'],
     linkWorkspacePackages: false,
     problems: [],
+    warnings: [],
   };
 }
 
@@ -63,6 +64,7 @@ export function anApp(name: string, fields: Partial<AppPlan> = {}): AppPlan {
     healthPath: undefined,
     command: ['node', 'dist/main.js'],
     detection: { reasons: ['under apps/'], commandSource: '"main"' },
+    buildInputs: [],
     tags: [],
     ...fields,
   };

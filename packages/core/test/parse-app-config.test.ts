@@ -28,6 +28,8 @@ describe('parseAppConfig', () => {
         keep: [],
         buildArgs: {},
         entry: undefined,
+        app: undefined,
+        buildInputs: [],
       },
       problems: [],
     });
@@ -67,6 +69,8 @@ describe('parseAppConfig', () => {
       keep: ['node_modules/.prisma', 'assets'],
       buildArgs: { API_URL: 'https://api.example', NODE_ENV: 'production' },
       entry: 'src/main.ts',
+      app: undefined,
+      buildInputs: [],
     });
   });
 
@@ -81,7 +85,7 @@ describe('parseAppConfig', () => {
 
   it('names the option a misspelt key was meant to be', () => {
     expect(problemOf({ prot: 3000 })).toBe(
-      'apps/api/package.json: buildImages.prot is not a known option (did you mean "port"?) (known: kind, port, healthPath, command, baseImage, keep, buildArgs, entry, app)',
+      'apps/api/package.json: buildImages.prot is not a known option (did you mean "port"?) (known: kind, port, healthPath, command, baseImage, keep, buildArgs, entry, app, buildInputs)',
     );
   });
 

@@ -179,5 +179,19 @@ export async function readImageFiles(
   const packages: Record<string, ImageFiles['packages'][string]> = {};
   for (const dir of run.inputDirs)
     packages[dir] = read(await listContextFiles(root, [dir], ignores));
-  return { packages, rootFiles: read(run.rootInputFiles) };
+  let rootFiles;
+  try {
+    rootFiles = read(run.rootInputFiles);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    throw new BuildImagesError(
+      'CONFIG_INVALID',
+      `A build input does not exist: ${path.relative(root, (error as NodeJS.ErrnoException).path ?? '')}`,
+      {
+        hint: "Fix buildInputs in the config or in the app's buildImages field (paths are relative to the workspace root).",
+        cause: error,
+      },
+    );
+  }
+  return { packages, rootFiles };
 }

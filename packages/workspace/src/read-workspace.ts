@@ -1,4 +1,4 @@
-import { access } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { findPackages } from '@pnpm/fs.find-packages';
 import { readWorkspaceManifest } from '@pnpm/workspace.read-manifest';
@@ -6,11 +6,20 @@ import { readPackageFacts } from './read-package-facts.js';
 import {
   BuildImagesError,
   dependencyFields,
-  matchDirPattern,
+  unmatchedPatterns,
   type PackageName,
   type Workspace,
   type WorkspacePackage,
+  type WorkspaceWarning,
 } from '@build-images/core';
+import { readBuildInputs } from './read-build-inputs.js';
+
+/**
+ * pnpm's own ignores when it finds the workspace packages (@pnpm/workspace.find-packages):
+ * find-packages' default would also skip every `test/` and `tests/` directory, which pnpm
+ * does not.
+ */
+const pnpmIgnore = ['**/node_modules/**', '**/bower_components/**'];
 
 /** Root files an install reads, copied into every install stage when present. */
 const installRootFiles = ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', '.npmrc'];
@@ -52,7 +61,7 @@ export async function readWorkspace(root: string): Promise<Workspace> {
 
   let projects;
   try {
-    projects = await findPackages(root, { patterns, includeRoot: true });
+    projects = await findPackages(root, { patterns, includeRoot: true, ignore: pnpmIgnore });
   } catch (error) {
     throw new BuildImagesError(
       'MANIFEST_INVALID',
@@ -65,15 +74,24 @@ export async function readWorkspace(root: string): Promise<Workspace> {
   }
 
   const problems: string[] = [];
+  const warnings: WorkspaceWarning[] = [];
   const packages: WorkspacePackage[] = [];
+  const projectDirs: string[] = [];
   for (const project of projects) {
     const dir = path.relative(root, project.rootDir).split(path.sep).join('/') || '.';
     const manifestPath = dir === '.' ? 'package.json' : `${dir}/package.json`;
     const raw = project.manifest as Record<string, unknown>;
+    projectDirs.push(dir);
     if (typeof raw['name'] !== 'string' || raw['name'] === '') {
-      // The root manifest often has no name; it is part of the workspace but never an app.
+      // pnpm installs a nameless package, but nothing can depend on it. The root manifest
+      // often has no name: that is no news.
       if (dir !== '.')
-        problems.push(`${manifestPath} has no "name"; every workspace package needs one`);
+        warnings.push({
+          kind: 'nameless-package',
+          file: manifestPath,
+          package: undefined,
+          message: `${manifestPath} has no "name": pnpm installs it, but no package can depend on it and it is not an app`,
+        });
       continue;
     }
     const dependencies: WorkspacePackage['dependencies'] = {};
@@ -109,13 +127,18 @@ export async function readWorkspace(root: string): Promise<Workspace> {
       facts: await readPackageFacts(project.rootDir),
     });
   }
-  for (const pattern of patterns) {
-    if (pattern.startsWith('!')) continue;
-    if (!packages.some((pkg) => matchDirPattern(pkg.dir, pattern))) {
-      problems.push(
-        `pnpm-workspace.yaml: the glob "${pattern}" matches no package (remove it, or add a package.json there)`,
-      );
-    }
+  for (const pkg of packages) {
+    const inputs = await readBuildInputs(root, pkg, projectDirs);
+    pkg.buildInputs = inputs.files;
+    warnings.push(...inputs.warnings);
+  }
+  for (const pattern of unmatchedPatterns(projectDirs, patterns)) {
+    warnings.push({
+      kind: 'glob-matches-nothing',
+      file: 'pnpm-workspace.yaml',
+      package: undefined,
+      message: `pnpm-workspace.yaml: the glob "${pattern}" matches no package (pnpm accepts that; remove it if it is stale)`,
+    });
   }
 
   const rootFiles: string[] = [];
@@ -163,7 +186,19 @@ export async function readWorkspace(root: string): Promise<Workspace> {
     root,
     packages,
     rootFiles,
-    linkWorkspacePackages: link === true || link === 'deep',
+    linkWorkspacePackages:
+      link === true || link === 'deep' || (link === undefined && (await npmrcLinks(root))),
     problems,
+    warnings,
   };
+}
+
+/**
+ * `link-workspace-packages` from the root .npmrc, where pnpm 9 keeps its settings (pnpm 10
+ * still reads it; pnpm-workspace.yaml wins).
+ */
+async function npmrcLinks(root: string): Promise<boolean> {
+  const text = await readFile(path.join(root, '.npmrc'), 'utf8').catch(() => '');
+  const value = /^\s*link-workspace-packages\s*=\s*(\S+)\s*$/m.exec(text)?.[1];
+  return value === 'true' || value === 'deep';
 }

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { realpathSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -60,18 +62,33 @@ describe('readWorkspace', () => {
     expect(workspace.problems).toEqual([]);
   });
 
-  it('reports every manifest problem and unmatched glob together, each naming its file', async () => {
+  it('reports manifest problems as errors, and what pnpm accepts as warnings naming the file', async () => {
     const root = await writeTree({
-      'pnpm-workspace.yaml': 'packages: [apps/*, libs/*]\n',
+      'pnpm-workspace.yaml': 'packages: [apps/*, libs/*, .]\n',
       'package.json': { private: true },
       'apps/api/package.json': { version: '1.0.0' },
       'apps/web/package.json': { name: 'web', dependencies: ['react'] },
     });
     const workspace = await readWorkspace(root);
     expect(workspace.problems).toEqual([
-      'apps/api/package.json has no "name"; every workspace package needs one',
       'apps/web/package.json: "dependencies" must map package names to version strings',
-      'pnpm-workspace.yaml: the glob "libs/*" matches no package (remove it, or add a package.json there)',
+    ]);
+    // The nameless root and the glob "." naming it are no news; "libs/*" matches nothing.
+    expect(workspace.warnings).toEqual([
+      {
+        kind: 'nameless-package',
+        file: 'apps/api/package.json',
+        package: undefined,
+        message:
+          'apps/api/package.json has no "name": pnpm installs it, but no package can depend on it and it is not an app',
+      },
+      {
+        kind: 'glob-matches-nothing',
+        file: 'pnpm-workspace.yaml',
+        package: undefined,
+        message:
+          'pnpm-workspace.yaml: the glob "libs/*" matches no package (pnpm accepts that; remove it if it is stale)',
+      },
     ]);
   });
 
@@ -114,11 +131,136 @@ describe('findWorkspaceRoot', () => {
     expect(await findWorkspaceRoot(path.join(root, 'apps/api/src'))).toBe(root);
   });
 
+  it('names the one workspace below the directory and how to run there, without guessing', async () => {
+    const dir = await writeTree({
+      'README.md': 'a python repo',
+      'js/pnpm-workspace.yaml': 'packages: [packages/*]\n',
+      'js/packages/ui/pnpm-workspace.yaml': 'packages: []\n',
+      'node_modules/x/pnpm-workspace.yaml': 'packages: []\n',
+    });
+    await expect(findWorkspaceRoot(dir)).rejects.toMatchObject({
+      code: 'WORKSPACE_NOT_FOUND',
+      message: `No pnpm-workspace.yaml in ${dir} or any directory above it; there is one in js/`,
+      hint: expect.stringContaining('--cwd js'),
+    });
+  });
+
+  it('lists every workspace below when there are several', async () => {
+    const dir = await writeTree({
+      'js/pnpm-workspace.yaml': 'packages: [packages/*]\n',
+      'tools/pnpm-workspace.yaml': 'packages: [plugins/*]\n',
+    });
+    await expect(findWorkspaceRoot(dir)).rejects.toMatchObject({
+      message: expect.stringContaining('there are 2 below it: js/, tools/'),
+    });
+  });
+
   it('says where it looked when there is no workspace', async () => {
     const dir = await writeTree({ 'README.md': 'no workspace here' });
     await expect(findWorkspaceRoot(dir)).rejects.toMatchObject({
       code: 'WORKSPACE_NOT_FOUND',
       message: expect.stringContaining(dir),
     });
+  });
+});
+
+/** The package directories pnpm itself sees in a workspace, from `pnpm ls -r --json`. */
+function pnpmProjectDirs(root: string): string[] {
+  const result = spawnSync('pnpm', ['ls', '-r', '--depth', '-1', '--json'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`pnpm ls failed: ${result.stderr}`);
+  const projects = JSON.parse(result.stdout) as { path: string }[];
+  return projects
+    .map(
+      (project) => path.relative(realpathSync(root), project.path).split(path.sep).join('/') || '.',
+    )
+    .sort();
+}
+
+describe('readWorkspace finds the packages pnpm finds', () => {
+  const manifests = {
+    'package.json': { name: 'root', private: true },
+    'apps/api/package.json': { name: 'api' },
+    'apps/web/package.json': { name: 'web' },
+    'packages/lib/package.json': { name: 'lib' },
+    'packages/lib/test/fixture/package.json': { name: 'lib-fixture' },
+    'packages/lib/node_modules/dep/package.json': { name: 'dep' },
+    'tests/e2e/package.json': { name: 'e2e' },
+  };
+
+  it('keeps packages under test/ and tests/ that the globs name, as pnpm does', async () => {
+    const root = await writeTree({
+      ...manifests,
+      'pnpm-workspace.yaml': 'packages:\n  - apps/*\n  - packages/**\n  - tests/*\n',
+    });
+    const dirs = (await readWorkspace(root)).packages.map((pkg) => pkg.dir).sort();
+    expect(dirs).toContain('packages/lib/test/fixture');
+    expect(dirs).toContain('tests/e2e');
+    expect(dirs).toEqual(pnpmProjectDirs(root));
+  });
+
+  it('applies negated globs as pnpm does, and a glob matching only test packages is no error', async () => {
+    const root = await writeTree({
+      ...manifests,
+      'pnpm-workspace.yaml':
+        'packages:\n  - apps/*\n  - "!apps/web"\n  - packages/**\n  - "!**/test/**"\n  - tests/*\n',
+    });
+    const workspace = await readWorkspace(root);
+    const dirs = workspace.packages.map((pkg) => pkg.dir).sort();
+    expect(dirs).toEqual(['.', 'apps/api', 'packages/lib', 'tests/e2e']);
+    expect(dirs).toEqual(pnpmProjectDirs(root));
+    expect(workspace.problems).toEqual([]);
+    expect(workspace.warnings).toEqual([]);
+  });
+});
+
+describe('readWorkspace: root build inputs', () => {
+  it("follows each package's tsconfig extends chain to the root files no package owns", async () => {
+    const root = await writeTree({
+      'pnpm-workspace.yaml': 'packages: [apps/*, packages/*]\n',
+      'package.json': { private: true },
+      'tsconfig.json': '{ "compilerOptions": { "strict": true, }, }\n',
+      '.configs/tsconfig.base.json':
+        '// shared settings\n{\n  /* the root one */ "extends": "../tsconfig.json",\n  "compilerOptions": { "target": "es2022", },\n}\n',
+      '.configs/tsconfig.extra.json': '{}\n',
+      'packages/core/package.json': { name: '@acme/core' },
+      'packages/core/tsconfig.json':
+        '{\n  // comments and trailing commas, as tsc accepts\n  "extends": "../../.configs/tsconfig.base.json",\n}\n',
+      'packages/tsconfig/package.json': { name: '@acme/tsconfig' },
+      'packages/tsconfig/base.json': { extends: '../../tsconfig.json' },
+      'packages/local/package.json': { name: '@acme/local' },
+      'packages/local/tsconfig.json': { extends: './tsconfig.base.json' },
+      'packages/local/tsconfig.base.json': { extends: '../../.configs/tsconfig.extra' },
+      'apps/api/package.json': {
+        name: '@acme/api',
+        scripts: { build: 'tsc -p tsconfig.build.json' },
+      },
+      'apps/api/tsconfig.json': { extends: ['@acme/tsconfig/base.json', '@tsconfig/node22'] },
+      'apps/api/tsconfig.build.json': {
+        extends: ['./tsconfig.json', '../../.configs/tsconfig.base.json'],
+      },
+      'apps/web/package.json': { name: '@acme/web' },
+      'apps/web/tsconfig.json': { extends: '../../../outside/tsconfig.json' },
+    });
+    const workspace = await readWorkspace(root);
+    const inputs = Object.fromEntries(
+      workspace.packages.map((pkg) => [pkg.name ?? pkg.dir, pkg.buildInputs]),
+    );
+    expect(inputs).toEqual({
+      '@acme/api': ['.configs/tsconfig.base.json', 'tsconfig.json'],
+      '@acme/web': [],
+      '@acme/core': ['.configs/tsconfig.base.json', 'tsconfig.json'],
+      '@acme/local': ['.configs/tsconfig.extra.json'],
+      '@acme/tsconfig': [],
+    });
+    expect(workspace.warnings).toEqual([
+      expect.objectContaining({
+        kind: 'build-input-outside-workspace',
+        file: 'apps/web/tsconfig.json',
+        package: '@acme/web',
+      }),
+    ]);
   });
 });

@@ -17,6 +17,7 @@ export function planJson(run: RunPlan) {
   return {
     dockerfile: plan.dockerfilePath,
     baseImage: run.baseImage,
+    warnings: run.warnings,
     change: run.change ?? null,
     combined: plan.combined.map((image) => ({
       name: image.name,
@@ -43,6 +44,7 @@ export function planJson(run: RunPlan) {
         packages: app.packages
           .filter((pkg) => pkg.name !== app.packageName)
           .map((pkg) => ({ name: pkg.name, dir: pkg.dir })),
+        buildInputs: app.buildInputs,
         port: app.port ?? null,
         healthPath: app.healthPath ?? null,
         command: app.command,
@@ -79,6 +81,7 @@ export function formatPlan(run: RunPlan): string {
     lines.push(`    packages: ${deps.length > 0 ? deps.join(', ') : '(none)'}`);
     lines.push(`    app because: ${app.detection.reasons.join('; ')}`);
     lines.push(`    runs: ${app.command.join(' ')} (from ${app.detection.commandSource})`);
+    if (app.buildInputs.length > 0) lines.push(`    build inputs: ${app.buildInputs.join(', ')}`);
     const digest = run.digests[app.name];
     if (digest) lines.push(`    digest: ${digest}`);
   }
@@ -100,12 +103,21 @@ export function formatPlan(run: RunPlan): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Reasons shown per app on the terminal; `plan --json` lists them all. */
+export const explainedReasons = 5;
+
 export function formatExplain(run: RunPlan): string {
   const lines: string[] = [];
   for (const selection of run.selections) {
     if (run.selected.includes(selection.app)) {
-      lines.push(`${selection.app}: selected`);
-      for (const reason of selection.reasons) lines.push(`  - ${reason}`);
+      const count = selection.reasons.length;
+      lines.push(
+        `${selection.app}: selected${count > explainedReasons ? ` (${count} reasons)` : ''}`,
+      );
+      for (const reason of selection.reasons.slice(0, explainedReasons))
+        lines.push(`  - ${reason}`);
+      if (count > explainedReasons)
+        lines.push(`  … and ${count - explainedReasons} more (plan --json lists all)`);
     } else if (selection.selected) {
       lines.push(`${selection.app}: not selected (another --shard builds it)`);
     } else if (selection.reasons.length > 0 || run.change) {

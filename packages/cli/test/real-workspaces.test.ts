@@ -1,0 +1,239 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { RunPlan } from '@build-images/core';
+import { commitChange, gitRepo, runBin, writeFiles, writeTree } from '@build-images/test-helpers';
+import { formatExplain } from '../src/format/plan-output.js';
+
+interface PlanJson {
+  warnings: { kind: string; file: string; package?: string; message: string }[];
+  apps: {
+    name: string;
+    selected: boolean;
+    reasons: string[];
+    digest: string | null;
+    packages: { name: string }[];
+    buildInputs: string[];
+  }[];
+}
+
+const app = (name: string, fields: object = {}) => ({
+  name: `@acme/${name}`,
+  version: '1.0.0',
+  main: 'dist/main.js',
+  ...fields,
+});
+
+describe('what pnpm accepts, build-images accepts with a warning', () => {
+  it('plans despite an unmatched glob, a nameless package, an unreached cycle and a self-dependency', async () => {
+    const dir = await writeTree({
+      'pnpm-workspace.yaml': 'packages:\n  - apps/*\n  - packages/*\n  - generated/*\n  - .\n',
+      'package.json': { private: true },
+      'apps/api/package.json': app('api', {
+        dependencies: { '@acme/logger': 'workspace:*' },
+        devDependencies: { '@acme/api': 'workspace:*' },
+      }),
+      'packages/logger/package.json': app('logger', {
+        devDependencies: { '@acme/logger': 'workspace:*' },
+      }),
+      'packages/nameless/package.json': { private: true },
+      'packages/x/package.json': { name: '@acme/x', dependencies: { '@acme/y': 'workspace:*' } },
+      'packages/y/package.json': { name: '@acme/y', devDependencies: { '@acme/x': 'workspace:*' } },
+    });
+    const result = await runBin(['plan', '--json'], { cwd: dir });
+    expect(result.stderr).toContain(
+      'warning: pnpm-workspace.yaml: the glob "generated/*" matches no package',
+    );
+    expect(result.stderr).toContain('warning: packages/nameless/package.json has no "name"');
+    expect(result.stderr).toContain(
+      'warning: dependency cycle: @acme/x → @acme/y → @acme/x (packages/x/package.json): no app depends on it',
+    );
+    expect(result.stderr).not.toMatch(/@acme\/api → @acme\/api|@acme\/logger → @acme\/logger/);
+    expect(result.code).toBe(0);
+    const plan = JSON.parse(result.stdout) as PlanJson;
+    expect(plan.apps.map((entry) => [entry.name, entry.packages.map((pkg) => pkg.name)])).toEqual([
+      ['api', ['@acme/logger']],
+    ]);
+    expect(plan.warnings.map((warning) => [warning.kind, warning.file])).toEqual([
+      ['nameless-package', 'packages/nameless/package.json'],
+      ['glob-matches-nothing', 'pnpm-workspace.yaml'],
+      ['cycle-outside-apps', 'packages/x/package.json'],
+    ]);
+  });
+
+  it('prints the warnings even when planning then fails', async () => {
+    const dir = await writeTree({
+      'pnpm-workspace.yaml': 'packages:\n  - apps/*\n  - generated/*\n',
+      'package.json': { name: 'root', private: true },
+      'apps/api/package.json': { name: '@acme/api' },
+    });
+    const result = await runBin(['plan'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^warning: pnpm-workspace.yaml: the glob "generated\/\*"/);
+  });
+
+  it('exits 2 on a cycle in an app closure, naming the app', async () => {
+    const dir = await writeTree({
+      'pnpm-workspace.yaml': 'packages:\n  - apps/*\n  - packages/*\n',
+      'package.json': { name: 'root', private: true },
+      'apps/api/package.json': app('api', { dependencies: { '@acme/x': 'workspace:*' } }),
+      'apps/web/package.json': app('web'),
+      'packages/x/package.json': { name: '@acme/x', dependencies: { '@acme/y': 'workspace:*' } },
+      'packages/y/package.json': { name: '@acme/y', devDependencies: { '@acme/x': 'workspace:*' } },
+    });
+    const result = await runBin(['plan'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      'dependency cycle: @acme/x → @acme/y → @acme/x, in the closure of app api',
+    );
+    expect(result.stderr).not.toContain('app web');
+  });
+
+  it('links a registry dependency named like a workspace package only with link-workspace-packages', async () => {
+    const files = {
+      'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',
+      'package.json': { name: 'root', private: true },
+      'apps/api/package.json': app('api', { dependencies: { '@acme/storybook': '^1.0.0' } }),
+      'apps/storybook/package.json': app('storybook'),
+    };
+    const unlinked = await writeTree(files);
+    const plain = JSON.parse((await runBin(['plan', '--json'], { cwd: unlinked })).stdout);
+    expect((plain as PlanJson).apps[0]?.packages).toEqual([]);
+    // pnpm 9 keeps the setting in .npmrc.
+    const linked = await writeTree({ ...files, '.npmrc': 'link-workspace-packages=true\n' });
+    const withLinks = JSON.parse((await runBin(['plan', '--json'], { cwd: linked })).stdout);
+    expect((withLinks as PlanJson).apps[0]?.packages.map((pkg) => pkg.name)).toEqual([
+      '@acme/storybook',
+    ]);
+  });
+});
+
+describe('--apps globs', () => {
+  const workspace = {
+    'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',
+    'package.json': { name: 'root', private: true },
+    'apps/api/package.json': app('api'),
+    'apps/storybook/package.json': app('storybook'),
+    'apps/web/package.json': app('web'),
+  };
+  const appsOf = async (dir: string, args: string[]) => {
+    const result = await runBin(['plan', '--json', ...args], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    return (JSON.parse(result.stdout) as PlanJson).apps.map((entry) => entry.name);
+  };
+
+  it('leaves out what a negated glob names, alone or after positive globs', async () => {
+    const dir = await writeTree(workspace);
+    expect(await appsOf(dir, ['--apps', '!apps/storybook'])).toEqual(['api', 'web']);
+    expect(await appsOf(dir, ['--apps', '!apps/storybook', '--apps', 'apps/*'])).toEqual([
+      'api',
+      'web',
+    ]);
+    expect(await appsOf(dir, ['--apps', 'apps/{api,web}'])).toEqual(['api', 'web']);
+  });
+
+  it('exits 2 naming a glob that selects nothing', async () => {
+    const dir = await writeTree(workspace);
+    const result = await runBin(['plan', '--apps', 'apps/*', '--apps', 'services/*'], {
+      cwd: dir,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('the app glob "services/*"');
+  });
+});
+
+describe('a workspace in a subdirectory', () => {
+  it('exits 2 saying where the workspace is and how to run there', async () => {
+    const dir = await writeTree({
+      'pyproject.toml': '',
+      'js/pnpm-workspace.yaml': 'packages:\n  - apps/*\n',
+      'js/package.json': { name: 'root' },
+    });
+    const result = await runBin(['plan'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('there is one in js/');
+    expect(result.stderr).toContain('--cwd js');
+  });
+});
+
+describe('root build inputs', () => {
+  const files = {
+    'pnpm-workspace.yaml': 'packages:\n  - apps/*\n  - packages/*\n',
+    'package.json': { name: 'root', private: true },
+    '.configs/tsconfig.base.json': '{ "compilerOptions": { "strict": true } }\n',
+    'tsconfig.json': '{}\n',
+    'apps/api/package.json': app('api', { dependencies: { '@acme/core': 'workspace:*' } }),
+    'apps/api/tsconfig.json': '{ "extends": "../../tsconfig.json" }\n',
+    'packages/core/package.json': { name: '@acme/core', version: '1.0.0' },
+    'packages/core/tsconfig.json': '{ "extends": "../../.configs/tsconfig.base.json", }\n',
+    'apps/web/package.json': app('web', { buildImages: { buildInputs: ['scripts/gen.mjs'] } }),
+    'scripts/gen.mjs': 'export {};\n',
+  };
+
+  it('are copied into the build, and their change selects exactly the apps that read them', async () => {
+    const dir = await gitRepo(files);
+    const plan = async (args: string[]) => {
+      const result = await runBin(['plan', '--json', ...args], { cwd: dir });
+      expect(result.code, result.stderr).toBe(0);
+      return { ...(JSON.parse(result.stdout) as PlanJson), stderr: result.stderr };
+    };
+    const before = await plan([]);
+    expect(before.apps.map((entry) => [entry.name, entry.buildInputs])).toEqual([
+      ['api', ['.configs/tsconfig.base.json', 'tsconfig.json']],
+      ['web', ['scripts/gen.mjs']],
+    ]);
+    const copy = await writeTree(files);
+    expect((await runBin(['generate'], { cwd: copy })).code).toBe(0);
+    const dockerfile = await readFile(path.join(copy, 'docker/Dockerfile'), 'utf8');
+    expect(dockerfile).toContain('COPY .configs/tsconfig.base.json .configs/tsconfig.base.json');
+    expect(dockerfile).toContain('COPY scripts/gen.mjs scripts/gen.mjs');
+
+    await writeFiles(dir, {
+      '.configs/tsconfig.base.json': '{ "compilerOptions": { "strict": false } }\n',
+    });
+    commitChange(dir);
+    const after = await plan(['--changed=main', '--explain']);
+    const byName = Object.fromEntries(after.apps.map((entry) => [entry.name, entry]));
+    expect(byName['api']?.selected).toBe(true);
+    expect(byName['api']?.reasons).toEqual(['build input .configs/tsconfig.base.json changed']);
+    expect(byName['web']?.selected).toBe(false);
+    // The digest: api's changes, web's does not.
+    const beforeDigests = Object.fromEntries(
+      before.apps.map((entry) => [entry.name, entry.digest]),
+    );
+    const now = await plan([]);
+    const nowDigests = Object.fromEntries(now.apps.map((entry) => [entry.name, entry.digest]));
+    expect(nowDigests['api']).not.toBe(beforeDigests['api']);
+    expect(nowDigests['web']).toBe(beforeDigests['web']);
+  });
+
+  it('exits 2 on a configured build input that is not a root-relative file', async () => {
+    const dir = await writeTree({
+      ...files,
+      'build-images.config.json': { buildInputs: ['../secrets.env'] },
+    });
+    const result = await runBin(['plan'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('"buildInputs" must be a list of files relative to');
+  });
+});
+
+describe('--explain on a big change', () => {
+  it('prints the first reasons per app and a count; the JSON keeps them all', () => {
+    const reasons = Array.from({ length: 12 }, (_, i) => `lockfile: pkg${i} 1.0.0 → 1.0.1 for .`);
+    const run = {
+      selections: [{ app: 'api', selected: true, reasons }],
+      selected: ['api'],
+      change: { baseRef: 'main', mergeBase: 'abc', files: 1 },
+    } as unknown as RunPlan;
+    const text = formatExplain(run);
+    expect(text).toBe(
+      [
+        'api: selected (12 reasons)',
+        ...reasons.slice(0, 5).map((reason) => `  - ${reason}`),
+        '  … and 7 more (plan --json lists all)',
+        '',
+      ].join('\n'),
+    );
+  });
+});

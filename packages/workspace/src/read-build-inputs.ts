@@ -1,0 +1,84 @@
+import { access, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import JSON5 from 'json5';
+import type { WorkspacePackage, WorkspaceWarning } from '@build-images/core';
+
+export interface BuildInputs {
+  /** Root-relative POSIX paths of files outside every workspace package, sorted. */
+  files: string[];
+  warnings: WorkspaceWarning[];
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** The `extends` entries of a tsconfig (a string or, since TypeScript 5.0, a list). */
+function extendsOf(config: unknown): string[] {
+  const value = (config as { extends?: unknown } | null)?.extends;
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.filter((item): item is string => typeof item === 'string');
+  return [];
+}
+
+/**
+ * The files outside every workspace package that a package's build reads: the root
+ * tsconfigs its tsconfig.json (and tsconfig.build.json, when a script names it) extends,
+ * followed from file to file as TypeScript does. An `extends` naming a package
+ * (`@acme/tsconfig/base.json`, `@tsconfig/node22`) is skipped: a workspace package is in the
+ * graph, any other comes with the install. tsconfigs are JSON with comments and trailing
+ * commas, which JSON5 reads.
+ */
+export async function readBuildInputs(
+  root: string,
+  pkg: Pick<WorkspacePackage, 'dir' | 'name' | 'manifestPath' | 'scripts'>,
+  packageDirs: readonly string[],
+): Promise<BuildInputs> {
+  const files = new Set<string>();
+  const warnings: WorkspaceWarning[] = [];
+  if (pkg.dir === '.') return { files: [], warnings };
+  const inPackage = (relative: string) =>
+    packageDirs.some((dir) => dir !== '.' && (relative === dir || relative.startsWith(`${dir}/`)));
+  const seen = new Set<string>();
+  const visit = async (file: string): Promise<void> => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    let config: unknown;
+    try {
+      config = JSON5.parse(await readFile(file, 'utf8'));
+    } catch {
+      // A missing or unreadable tsconfig: the build reports it better than we can.
+      return;
+    }
+    for (const spec of extendsOf(config)) {
+      if (!spec.startsWith('.') && !path.isAbsolute(spec)) continue;
+      let target = path.resolve(path.dirname(file), spec);
+      // TypeScript tries the path as written, then with .json added.
+      if (!target.endsWith('.json') && !(await exists(target))) target += '.json';
+      const relative = path.relative(root, target).split(path.sep).join('/');
+      if (relative.startsWith('../') || path.isAbsolute(relative)) {
+        warnings.push({
+          kind: 'build-input-outside-workspace',
+          file: path.relative(root, file).split(path.sep).join('/'),
+          package: pkg.name,
+          message: `${path.relative(root, file).split(path.sep).join('/')} extends ${spec}, which is outside the workspace: a build in an image cannot read it`,
+        });
+        continue;
+      }
+      if (!inPackage(relative) && (await exists(target))) files.add(relative);
+      await visit(target);
+    }
+  };
+  const configs = ['tsconfig.json'];
+  if (
+    Object.values(pkg.scripts).some(
+      (script) => typeof script === 'string' && script.includes('tsconfig.build.json'),
+    )
+  )
+    configs.push('tsconfig.build.json');
+  for (const config of configs) await visit(path.join(root, pkg.dir, config));
+  return { files: [...files].sort(), warnings };
+}
