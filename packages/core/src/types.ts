@@ -23,6 +23,21 @@ export interface WorkspacePackage {
   scripts: Record<string, string>;
   /** The raw `buildImages` field of the manifest, validated when apps are planned. */
   buildImages: unknown;
+  /** What the package's build writes and ships (read from its files; see BuildHints). */
+  buildHints?: BuildHints;
+}
+
+/** Facts about a package's build output, read from its own files as plain values. */
+export interface BuildHints {
+  /** The manifest's `files` list, when it has one. */
+  files?: string[];
+  /** `compilerOptions.outDir` of its tsconfig.json, relative to the package, when stated there. */
+  tsOutDir?: string;
+  /**
+   * Next.js `output` from next.config.{js,mjs,ts,cjs}: `standalone`, `export`, or `server`
+   * when the config states no output (next start); undefined without a next.config file.
+   */
+  nextOutput?: 'standalone' | 'export' | 'server';
 }
 
 export interface Workspace {

@@ -6,3 +6,4 @@ export * from './list-context-files.js';
 export * from './read-tool-config.js';
 export * from './read-workspace.js';
 export * from './read-run-inputs.js';
+export * from './read-build-hints.js';

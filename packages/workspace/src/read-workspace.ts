@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { findPackages } from '@pnpm/fs.find-packages';
 import { readWorkspaceManifest } from '@pnpm/workspace.read-manifest';
+import { readBuildHints } from './read-build-hints.js';
 import {
   BuildImagesError,
   dependencyFields,
@@ -101,6 +102,7 @@ export async function readWorkspace(root: string): Promise<Workspace> {
         ? raw['scripts']
         : {}) as Record<string, string>,
       buildImages: raw['buildImages'],
+      buildHints: await readBuildHints(project.rootDir, raw),
     });
   }
   for (const pattern of patterns) {
