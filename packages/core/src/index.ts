@@ -17,3 +17,5 @@ export * from './supervisor-source.js';
 export * from './types.js';
 export * from './slice-lockfile.js';
 export * from './plan-run.js';
+export * from './resolve-pnpm.js';
+export * from './plan-app-build.js';

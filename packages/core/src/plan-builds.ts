@@ -6,6 +6,13 @@ import {
 } from './create-workspace-graph.js';
 import { toImageName } from './image-name.js';
 import { matchDirPattern } from './match-dir-pattern.js';
+import {
+  createProductionGraph,
+  nextStartCommand,
+  planAppBuild,
+  type AppBuildFacts,
+} from './plan-app-build.js';
+import { defaultPnpmVersions, type PnpmPlan } from './resolve-pnpm.js';
 import { parseAppConfig, type AppKind } from './parse-app-config.js';
 import type { WorkspaceProblem } from './create-workspace-graph.js';
 import type { AppName, PackageName, Workspace } from './types.js';
@@ -15,7 +22,7 @@ export interface PlannedPackage {
   dir: string;
 }
 
-export interface AppPlan {
+export interface AppPlan extends AppBuildFacts {
   /** Image name and Dockerfile target. */
   name: AppName;
   packageName: PackageName;
@@ -55,6 +62,8 @@ export interface BuildPlan {
   /** Root files every install needs (package.json, pnpm-lock.yaml, …), as found. */
   rootFiles: string[];
   dockerfilePath: string;
+  /** The pnpm every stage runs, and so the commands used. */
+  pnpm: PnpmPlan;
 }
 
 export interface PlanOptions {
@@ -67,6 +76,8 @@ export interface PlanOptions {
   combined?: unknown;
   /** Where the config came from, for messages (e.g. `build-images.config.json`). */
   configFile: string;
+  /** The pnpm the repository asks for (see resolvePnpm); default: pnpm 10. */
+  pnpm?: PnpmPlan;
 }
 
 export const defaultPlanOptions: PlanOptions = {
@@ -104,6 +115,7 @@ export function planBuilds(
 
   const problems: string[] = [];
   const apps: AppPlan[] = [];
+  const productionGraph = createProductionGraph(workspace);
   const nodes = [...graph.values()]
     .filter((node) =>
       options.appPatterns.some((pattern) => matchDirPattern(node.package.dir, pattern)),
@@ -124,7 +136,10 @@ export function planBuilds(
     const defaultCommand: Record<AppKind, string[] | undefined> = {
       node: main ? ['node', main] : undefined,
       // Next's standalone output mirrors the workspace: the server sits at the app's path.
-      next: ['node', `${pkg.dir}/server.js`],
+      next:
+        pkg.buildHints?.nextOutput === 'server'
+          ? nextStartCommand
+          : ['node', `${pkg.dir}/server.js`],
       bundle: ['/nodejs/bin/node', 'main.cjs'],
     };
     const command = config.command ?? defaultCommand[config.kind];
@@ -138,14 +153,6 @@ export function planBuilds(
     if (config.kind === 'bundle' && entry === undefined) {
       problems.push(
         `${pkg.manifestPath}: app "${pkg.name}" is of kind "bundle" but has no "main" and no buildImages.entry for esbuild to start from`,
-      );
-    }
-    if (
-      config.kind === 'bundle' &&
-      !Object.values(pkg.dependencies).some((deps) => deps !== undefined && 'esbuild' in deps)
-    ) {
-      problems.push(
-        `${pkg.manifestPath}: app "${pkg.name}" is of kind "bundle" and needs esbuild in its devDependencies`,
       );
     }
     apps.push({
@@ -173,6 +180,7 @@ export function planBuilds(
       healthPath: config.healthPath,
       command,
       tags: [],
+      ...planAppBuild(productionGraph, pkg, config.kind, command, config.keep),
     });
   }
 
@@ -218,6 +226,11 @@ export function planBuilds(
     selected: selectApps(apps, combined, options.only),
     rootFiles: [...workspace.rootFiles].sort(),
     dockerfilePath: options.dockerfilePath,
+    pnpm: options.pnpm ?? {
+      version: defaultPnpmVersions[10]!,
+      major: 10,
+      source: 'default',
+    },
   };
 }
 
