@@ -17,6 +17,7 @@ export function planJson(run: RunPlan) {
   return {
     dockerfile: plan.dockerfilePath,
     baseImage: run.baseImage,
+    pnpm: plan.pnpm,
     change: run.change ?? null,
     combined: plan.combined.map((image) => ({
       name: image.name,
@@ -43,6 +44,9 @@ export function planJson(run: RunPlan) {
         packages: app.packages
           .filter((pkg) => pkg.name !== app.packageName)
           .map((pkg) => ({ name: pkg.name, dir: pkg.dir })),
+        // The build closure: the app and its production workspace packages, built in this order.
+        production: app.production.map((pkg) => pkg.name),
+        ...(app.nextOutput === undefined ? {} : { nextOutput: app.nextOutput }),
         port: app.port ?? null,
         healthPath: app.healthPath ?? null,
         command: app.command,
