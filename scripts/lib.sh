@@ -3,6 +3,8 @@
 # Versions live here so every script, the base image and CI agree.
 NODE_VERSION="${NODE_VERSION:-24.21.0}"
 PNPM_VERSION="${PNPM_VERSION:-10.34.9}"
+# npm in the local base image, as in the official node images: the Dockerfile installs the pinned pnpm with it.
+NPM_VERSION="${NPM_VERSION:-11.19.1}"
 TOOLS_DIR="${BUILD_IMAGES_TOOLS_DIR:-$HOME/.cache/build-images}"
 NODE_HOME="$TOOLS_DIR/node-v$NODE_VERSION"
 # Node 22 (the oldest supported) runs the packed CLI in a test; it is never put on PATH.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the local Node 24 base image with `docker import`, from files on this machine:
 # the provisioned Node binary with glibc, libstdc++ and libgcc, busybox as the shell,
-# the CA bundle (NODE_EXTRA_CA_CERTS points at it), a `node` user (uid 1000), pnpm and tini.
+# the CA bundle (NODE_EXTRA_CA_CERTS points at it), a `node` user (uid 1000), npm, pnpm and tini.
 # It stands in for the pinned public base, which cannot be pulled here. Idempotent:
 # an image whose fingerprint label matches the inputs is kept.
 set -euo pipefail
@@ -22,7 +22,7 @@ if [ "${missing:-0}" = 1 ]; then
   apt-get update -qq >/dev/null && apt-get install -y -qq busybox-static tini ca-certificates >/dev/null
 fi
 
-fingerprint="$( { echo "node=$NODE_VERSION pnpm=$PNPM_VERSION"; cat "$0"; sha256sum /etc/ssl/certs/ca-certificates.crt; } | sha256sum | cut -c1-16)"
+fingerprint="$( { echo "node=$NODE_VERSION pnpm=$PNPM_VERSION npm=$NPM_VERSION"; cat "$0"; sha256sum /etc/ssl/certs/ca-certificates.crt; } | sha256sum | cut -c1-16)"
 label() { docker image inspect --format '{{ index .Config.Labels "build-images.base.fingerprint" }}' "$1" 2>/dev/null || true; }
 if [ "$(label "$LOCAL_BASE_IMAGE")" = "$fingerprint" ] && [ "$(label "$LOCAL_BUNDLE_IMAGE")" = "$fingerprint" ]; then
   log "local base images $LOCAL_BASE_IMAGE and $LOCAL_BUNDLE_IMAGE are up to date"
@@ -61,6 +61,13 @@ cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/"
 cp -a "$pnpm_dir" "$root/usr/local/lib/node_modules/pnpm"
 ln -s ../lib/node_modules/pnpm/bin/pnpm.cjs "$root/usr/local/bin/pnpm"
 ln -s ../lib/node_modules/pnpm/bin/pnpx.cjs "$root/usr/local/bin/pnpx"
+# npm from the registry (its package bundles its dependencies), as the official images carry it.
+(cd "$root" && npm pack --silent "npm@$NPM_VERSION" >/dev/null)
+mkdir -p "$root/usr/local/lib/node_modules/npm"
+tar -xzf "$root"/npm-*.tgz --strip-components=1 -C "$root/usr/local/lib/node_modules/npm"
+rm -f "$root"/npm-*.tgz
+ln -s ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
+ln -s ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
 
 cat > "$root/etc/passwd" <<'PASSWD'
 root:x:0:0:root:/root:/bin/sh
@@ -86,6 +93,7 @@ tar --numeric-owner -C "$root" -c . | docker import \
   - "$LOCAL_BASE_IMAGE" >/dev/null
 docker run --rm "$LOCAL_BASE_IMAGE" node -e 'console.log("node", process.version, "works")' >&2
 docker run --rm --user node "$LOCAL_BASE_IMAGE" pnpm --version >&2
+docker run --rm --user node "$LOCAL_BASE_IMAGE" npm --version >&2
 
 # The distroless stand-in for `bundle` apps: node at /nodejs/bin/node (as in
 # gcr.io/distroless/nodejs*), its libraries, the CA bundle and a nonroot user; no shell.

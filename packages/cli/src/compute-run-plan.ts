@@ -51,9 +51,12 @@ export async function computeRunPlan(
 
 /** Warnings for the apps that cannot be built as planned: planning goes on for the others. */
 export function formatProblems(run: RunPlan): string {
-  return run.problems
-    .map((problem) => `warning: ${problem.app}: ${problem.message}\n  hint: ${problem.hint}\n`)
-    .join('');
+  return [
+    ...run.problems.map(
+      (problem) => `warning: ${problem.app}: ${problem.message}\n  hint: ${problem.hint}\n`,
+    ),
+    ...run.notes.map((note) => `note: ${note.app}: ${note.message}\n  hint: ${note.hint}\n`),
+  ].join('');
 }
 
 /** What pnpm accepts but the user may want to know about the workspace, one line each. */

@@ -51,6 +51,29 @@ async function nextWorkspace(): Promise<string> {
     'apps/site/app/api/health/route.js':
       "export const dynamic = 'force-dynamic';\nexport function GET() { return Response.json({ status: 'ok' }); }\n",
     'apps/site/public/robots.txt': 'User-agent: *\n',
+    // The same app without output: "standalone", as most real ones are: run with next start.
+    'apps/web/package.json': {
+      name: '@fx/web',
+      version: '2.0.0',
+      private: true,
+      scripts: { build: 'next build' },
+      dependencies: {
+        '@fx/greeting': 'workspace:*',
+        next: '16.4.6',
+        react: '19.3.1',
+        'react-dom': '19.3.1',
+      },
+      buildImages: { port: 3000, healthPath: '/api/health' },
+    },
+    'apps/web/.gitignore': '.next\n',
+    'apps/web/next.config.mjs': "export default { transpilePackages: ['@fx/greeting'] };\n",
+    'apps/web/app/layout.js':
+      'export default function Layout({ children }) { return <html><body>{children}</body></html>; }\n',
+    'apps/web/app/page.js':
+      "import { greeting } from '@fx/greeting';\nexport default function Page() { return <main>{greeting('next start')}</main>; }\n",
+    'apps/web/app/api/health/route.js':
+      "export const dynamic = 'force-dynamic';\nexport function GET() { return Response.json({ status: 'ok' }); }\n",
+    'apps/web/public/robots.txt': 'User-agent: *\n',
   });
   lockWorkspace(root, { offline: false });
   return root;
@@ -58,8 +81,10 @@ async function nextWorkspace(): Promise<string> {
 
 describe.skipIf(!docker)('a Next.js app (kind next) built and run on a real engine', () => {
   let build: BinResult;
+  let plan: BinResult;
   beforeAll(async () => {
     const root = await nextWorkspace();
+    plan = await runBin(['plan'], { cwd: root, env: { CI: 'true' } });
     build = await runBin(['--tag', `${prefix}{app}:t`, '--base-image', testBaseImage], {
       cwd: root,
       env: { CI: 'true' },
@@ -95,5 +120,33 @@ describe.skipIf(!docker)('a Next.js app (kind next) built and run on a real engi
     const started = Date.now();
     await container.stop({ t: 10 });
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('builds a Next.js app without standalone output and runs it with next start, after a note at plan time', async () => {
+    expect(plan.code).toBe(0);
+    expect(plan.stderr).toContain(
+      'note: web: apps/web: next.config sets no output: "standalone"; the image runs next start from a production install',
+    );
+    const image = `${prefix}web:t`;
+    const info = await docker!.getImage(image).inspect();
+    expect(info.Config.User).toBe('1000:1000');
+    expect(info.Config.Cmd).toEqual(['node', 'node_modules/next/dist/bin/next', 'start']);
+    const { container, hostPort } = await startContainer(docker!, image, runId, 3000);
+    const health = await waitFor(
+      'web /api/health',
+      async () => {
+        const response = await fetch(`http://127.0.0.1:${hostPort}/api/health`);
+        return response.ok ? ((await response.json()) as unknown) : undefined;
+      },
+      60_000,
+    );
+    expect(health).toEqual({ status: 'ok' });
+    expect(await (await fetch(`http://127.0.0.1:${hostPort}/`)).text()).toContain(
+      'hello next start from next',
+    );
+    expect(await (await fetch(`http://127.0.0.1:${hostPort}/robots.txt`)).text()).toContain(
+      'User-agent',
+    );
+    await container.stop({ t: 10 });
   });
 });

@@ -82,6 +82,13 @@ async function fixtureWorkspace(): Promise<string> {
       "import { greet } from '@fx/shared';",
       "import { greet } from '@fx/shared';\nimport ms from 'ms';\nconsole.log('tool up in', ms(1500));",
     ),
+    // A bundle app without esbuild of its own: the build stage brings a pinned one.
+    'apps/tiny/package.json': app('tiny', {
+      main: 'src/main.js',
+      dependencies: { ms: '2.1.3' },
+      buildImages: { kind: 'bundle' },
+    }),
+    'apps/tiny/src/main.js': "import ms from 'ms';\nconsole.log('tiny bundled', ms(90000));\n",
   });
   lockWorkspace(root, { offline: false });
   return root;
@@ -123,7 +130,7 @@ describe.skipIf(!docker)('runtime kinds built and run on a real engine', () => {
   it('builds a node app, a bundle and a combined image', () => {
     expect(build.stderr + build.stdout).not.toContain('error:');
     expect(build.code).toBe(0);
-    expect(build.stdout).toContain('4 built');
+    expect(build.stdout).toContain('5 built');
   });
 
   it('runs the bundle on a shell-less base as a non-root user, one file plus tini', async () => {
@@ -149,6 +156,18 @@ describe.skipIf(!docker)('runtime kinds built and run on a real engine', () => {
     const started = Date.now();
     await container.stop({ t: 10 });
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('bundles an app that has no esbuild of its own', async () => {
+    const container = await docker!.createContainer({
+      Image: imageOf('tiny'),
+      Labels: { 'build-images.test': runId },
+    });
+    await container.start();
+    expect((await container.wait()).StatusCode).toBe(0);
+    expect(demuxLogs(await container.logs({ stdout: true, stderr: true })).trim()).toBe(
+      'tiny bundled 2m',
+    );
   });
 
   it('passes the exit code through the init', async () => {

@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'REGISTRY_UNAVAILABLE'
   | 'REGISTRY_ERROR'
   | 'PUSH_FAILED'
+  | 'PNPM_UNSUPPORTED'
   | 'INTERRUPTED';
 
 export interface BuildImagesErrorOptions {

@@ -19,3 +19,5 @@ export * from './slice-lockfile.js';
 export * from './plan-run.js';
 export * from './infer-app.js';
 export * from './collect-build-inputs.js';
+export * from './resolve-pnpm.js';
+export * from './plan-app-build.js';

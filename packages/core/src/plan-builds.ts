@@ -8,6 +8,13 @@ import { toImageName } from './image-name.js';
 import { collectBuildInputs } from './collect-build-inputs.js';
 import { commandSnippet, detectApp, inferCommand } from './infer-app.js';
 import { matchDirPattern, matchDirPatterns, unmatchedPatterns } from './match-dir-pattern.js';
+import {
+  createProductionGraph,
+  nextStartCommand,
+  planAppBuild,
+  type AppBuildFacts,
+} from './plan-app-build.js';
+import { defaultPnpmVersions, type PnpmPlan } from './resolve-pnpm.js';
 import { parseAppConfig, type AppKind } from './parse-app-config.js';
 import type { WorkspaceProblem } from './create-workspace-graph.js';
 import type { AppName, PackageName, Workspace } from './types.js';
@@ -17,7 +24,7 @@ export interface PlannedPackage {
   dir: string;
 }
 
-export interface AppPlan {
+export interface AppPlan extends AppBuildFacts {
   /** Image name and Dockerfile target. */
   name: AppName;
   packageName: PackageName;
@@ -69,6 +76,8 @@ export interface BuildPlan {
    * left out of the Dockerfile, reported with the lines to add, while every other app builds.
    */
   needsConfig: NeedsConfig[];
+  /** The pnpm every stage runs, and so the commands used. */
+  pnpm: PnpmPlan;
 }
 
 export interface NeedsConfig {
@@ -92,6 +101,8 @@ export interface PlanOptions {
   buildInputs?: readonly string[];
   /** Where the config came from, for messages (e.g. `build-images.config.json`). */
   configFile: string;
+  /** The pnpm the repository asks for (see resolvePnpm); default: pnpm 10. */
+  pnpm?: PnpmPlan;
 }
 
 export const defaultPlanOptions: PlanOptions = {
@@ -130,6 +141,7 @@ export function planBuilds(
   const problems: string[] = [];
   const needsConfig: NeedsConfig[] = [];
   const apps: AppPlan[] = [];
+  const productionGraph = createProductionGraph(workspace);
   const patterns = options.appPatterns;
   const positive = patterns?.filter((pattern) => !pattern.startsWith('!')) ?? [];
   const negated = (patterns ?? [])
@@ -183,7 +195,10 @@ export function planBuilds(
     const defaultCommand: Record<AppKind, string[] | undefined> = {
       node: inferred?.command,
       // Next's standalone output mirrors the workspace: the server sits at the app's path.
-      next: ['node', `${pkg.dir}/server.js`],
+      next:
+        pkg.buildHints?.nextOutput === 'server'
+          ? nextStartCommand
+          : ['node', `${pkg.dir}/server.js`],
       bundle: ['/nodejs/bin/node', 'main.cjs'],
     };
     const command = config.command ?? defaultCommand[config.kind];
@@ -205,14 +220,6 @@ export function planBuilds(
     if (config.kind === 'bundle' && entry === undefined) {
       problems.push(
         `${pkg.manifestPath}: app "${pkg.name}" is of kind "bundle" but has no "main" and no buildImages.entry for esbuild to start from`,
-      );
-    }
-    if (
-      config.kind === 'bundle' &&
-      !Object.values(pkg.dependencies).some((deps) => deps !== undefined && 'esbuild' in deps)
-    ) {
-      problems.push(
-        `${pkg.manifestPath}: app "${pkg.name}" is of kind "bundle" and needs esbuild in its devDependencies`,
       );
     }
     apps.push({
@@ -245,6 +252,7 @@ export function planBuilds(
       command,
       detection: { reasons, commandSource },
       tags: [],
+      ...planAppBuild(productionGraph, pkg, config.kind, command, config.keep),
     });
   }
 
@@ -290,6 +298,11 @@ export function planBuilds(
     rootFiles: [...workspace.rootFiles].sort(),
     dockerfilePath: options.dockerfilePath,
     needsConfig,
+    pnpm: options.pnpm ?? {
+      version: defaultPnpmVersions[10]!,
+      major: 10,
+      source: 'default',
+    },
   };
 }
 

@@ -26,6 +26,7 @@ import {
   renderDockerfile,
 } from './render-dockerfile.js';
 import { renderAppTags } from './render-tags.js';
+import { resolvePnpm } from './resolve-pnpm.js';
 import {
   appStageNames,
   diffDockerfileStages,
@@ -135,6 +136,8 @@ export interface RunPlan {
   problems: RunProblem[];
   /** What pnpm accepts but the user may want to know (each names its file): printed, planning goes on. */
   warnings: WorkspaceWarning[];
+  /** Advice for apps that build as planned but could be built better (e.g. Next.js standalone output). */
+  notes: RunProblem[];
   /** Per selected image, the files below its workspace directories its context holds; empty until identified. */
   contextFiles: Record<string, string[]>;
 }
@@ -161,6 +164,7 @@ export function planRun(root: string, inputs: RunInputs, options: RunOptions): R
   const { graph, problems: graphProblems } = createWorkspaceGraph(workspace.packages, {
     linkWorkspacePackages: workspace.linkWorkspacePackages,
   });
+  const pnpm = resolvePnpm(inputs.rootManifest, inputs.lockfile);
   // A cycle breaks only the apps whose closure holds it (pnpm installs it, and a build in
   // dependency order cannot order it): judged once the apps are known.
   const plan = planBuilds(
@@ -168,6 +172,7 @@ export function planRun(root: string, inputs: RunInputs, options: RunOptions): R
     graph,
     graphProblems.filter((problem) => problem.kind !== 'cycle'),
     {
+      pnpm,
       appPatterns: options.appPatterns,
       only: options.apps,
       dockerfilePath: inputs.dockerfile.path,
@@ -193,7 +198,7 @@ export function planRun(root: string, inputs: RunInputs, options: RunOptions): R
   }
 
   const slices: Record<string, LockfileSlice> = {};
-  const problems: RunProblem[] = [];
+  const { problems, notes } = reviewApps(plan);
   const inputDirs = new Set<string>();
   for (const name of selected) {
     for (const app of imageMembers(plan, name)) {
@@ -226,6 +231,7 @@ export function planRun(root: string, inputs: RunInputs, options: RunOptions): R
     digests: {},
     problems,
     warnings,
+    notes,
     contextFiles: {},
   };
 }
@@ -360,6 +366,28 @@ export function identifyImages(
 /** Every image the plan can build: the apps, then the combined images. */
 export function imageNames(plan: BuildPlan): AppName[] {
   return [...plan.apps.map((app) => app.name), ...plan.combined.map((image) => image.name)];
+}
+
+/** Next.js apps whose output mode needs a decision (export) or could be smaller (no standalone). */
+function reviewApps(plan: BuildPlan): { problems: RunProblem[]; notes: RunProblem[] } {
+  const problems: RunProblem[] = [];
+  const notes: RunProblem[] = [];
+  for (const app of plan.apps) {
+    if (app.nextOutput === 'export') {
+      problems.push({
+        app: app.name,
+        message: `${app.dir}: next.config sets output: "export", a static site with no Node.js server to run`,
+        hint: `Serve ${app.dir}/out with a static web server image of your own and leave this app out (--apps), or remove output: "export" to run it with next start.`,
+      });
+    } else if (app.nextOutput === 'server') {
+      notes.push({
+        app: app.name,
+        message: `${app.dir}: next.config sets no output: "standalone"; the image runs next start from a production install`,
+        hint: `For a smaller image, set output: "standalone" in ${app.dir}/next.config (with outputFileTracingRoot at the workspace root).`,
+      });
+    }
+  }
+  return { problems, notes };
 }
 
 /** The lockfile importers an app's install needs: its workspace closure's directories. */

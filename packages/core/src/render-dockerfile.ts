@@ -82,19 +82,78 @@ export function renderDockerfile(
     'FROM ${NODE_IMAGE} AS base',
     ...ensureTini,
     '',
-    "# pnpm: the base image's own, or the version package.json pins, through corepack.",
-    'FROM base AS pnpm',
-    'ENV PNPM_HOME=/pnpm \\',
-    '    PATH=/pnpm:$PATH \\',
-    '    COREPACK_ENABLE_DOWNLOAD_PROMPT=0 \\',
-    '    CI=true',
-    'RUN command -v pnpm >/dev/null 2>&1 || corepack enable pnpm',
-    'WORKDIR /repo',
+    ...renderPnpmStage(plan),
   ];
   for (const app of plan.apps) lines.push('', ...renderApp(app, plan));
   for (const image of plan.combined) lines.push('', ...renderCombined(image, plan));
   return `${lines.join('\n')}\n`;
 }
+
+/**
+ * The pnpm the repository pins, installed with npm into its own prefix, so the base image's
+ * own pnpm (if any) never runs. corepack and pnpm's self-switch verify registry signatures,
+ * which a registry mirror may lack; npm installs from whatever registry is configured.
+ * The step depends only on the version, so it stays cached.
+ */
+function renderPnpmStage(plan: BuildPlan): string[] {
+  const { version, source } = plan.pnpm;
+  return [
+    `# pnpm ${version} (${source}), installed with npm: corepack needs registry signatures a mirror may lack.`,
+    'FROM base AS pnpm',
+    `RUN ${npmCacheMount} \\`,
+    ...secretMounts,
+    `    npm install --global --prefix /opt/pnpm --no-fund --no-audit --no-update-notifier pnpm@${version}`,
+    '# No install before `pnpm run` (pnpm 11 verifies dependencies first; the install was filtered).',
+    'ENV PNPM_HOME=/pnpm \\',
+    '    PATH=/opt/pnpm/bin:/pnpm:$PATH \\',
+    '    pnpm_config_verify_deps_before_run=false \\',
+    '    CI=true',
+    'WORKDIR /repo',
+  ];
+}
+
+/** `pnpm deploy` of the production tree; pnpm 10 and newer need --legacy without injected workspace packages. */
+function deployCommand(plan: BuildPlan, app: AppPlan): string {
+  const legacy = plan.pnpm.major >= 10 ? ' --legacy' : '';
+  return `pnpm --filter ${JSON.stringify(app.packageName)} deploy --prod${legacy} --store-dir /pnpm/store /out`;
+}
+
+/** The build closure's filters, each package by name: `--filter a --filter b`. */
+function buildFilters(app: AppPlan): string {
+  return app.production.map((pkg) => `--filter ${JSON.stringify(pkg.name)}`).join(' ');
+}
+
+/**
+ * Copies what the builds wrote into the deployed tree: `pnpm deploy` packs workspace
+ * packages by their `files`, .npmignore or .gitignore (often `dist`), so it may leave the
+ * compiled code out. The app lands in /out, each workspace dependency wherever the deploy
+ * linked it. Then the app's sources and tests go, when it runs built output.
+ */
+function renderBuildOutputCopy(app: AppPlan, extraAppDirs: string[] = []): string[] {
+  const lines = [
+    "# The build output, whatever the packages' files or ignore files let pnpm deploy copy.",
+    'RUN set -eu; \\',
+    '    copy_output() { from="$1"; dirs="$2"; shift 2; for to in "$@"; do [ -d "$to" ] || continue; \\',
+    '      for dir in $dirs; do [ -d "$from/$dir" ] || continue; rm -rf "${to:?}/$dir"; cp -R "$from/$dir" "$to/$dir"; done; done; }; \\',
+  ];
+  for (const pkg of app.production) {
+    const dirs =
+      pkg.name === app.packageName ? [...pkg.outputDirs, ...extraAppDirs] : pkg.outputDirs;
+    const targets =
+      pkg.name === app.packageName
+        ? '/out'
+        : `/out/node_modules/${pkg.name} /out/node_modules/.pnpm/*/node_modules/${pkg.name}`;
+    lines.push(`    copy_output ${pkg.dir} "${dirs.join(' ')}" ${targets}; \\`);
+  }
+  lines.push(
+    app.pruneDirs.length > 0
+      ? `    rm -rf ${app.pruneDirs.map((dir) => `/out/${dir}`).join(' ')}`
+      : '    true',
+  );
+  return lines;
+}
+
+const npmCacheMount = '--mount=type=cache,id=npm-cache,target=/root/.npm';
 
 /**
  * Where an app's slice of pnpm-lock.yaml sits in its build context: build-images adds it
@@ -146,9 +205,14 @@ function renderApp(app: AppPlan, plan: BuildPlan): string[] {
     ...args,
     ...(app.kind === 'next' ? ['ENV NEXT_TELEMETRY_DISABLED=1'] : []),
     ...app.packages.map((pkg) => `COPY ${pkg.dir}/ ${pkg.dir}/`),
-    ...copyBuildInputs(app, ''),
-    `RUN pnpm --filter ${filter} run build`,
-    ...renderProductionTree(app),
+    ...(app.nextOutput === 'export'
+      ? []
+      : [
+          ...copyBuildInputs(app, ''),
+          '# The app and its production workspace closure; packages only in devDependencies are not built.',
+          `RUN pnpm ${buildFilters(app)} run --if-present build`,
+        ]),
+    ...renderProductionTree(app, plan),
     '',
     ...renderRuntime(app),
     '',
@@ -159,7 +223,7 @@ function renderApp(app: AppPlan, plan: BuildPlan): string[] {
     ...app.packages.map((pkg) => `COPY --chown=1000:1000 ${pkg.dir}/ ${pkg.dir}/`),
     ...copyBuildInputs(app, '--chown=1000:1000 '),
     ...(app.packages.length > 1
-      ? [`RUN pnpm --filter ${JSON.stringify(`${app.packageName}^...`)} run build`]
+      ? [`RUN pnpm --filter ${JSON.stringify(`${app.packageName}^...`)} run --if-present build`]
       : []),
     "# The sources are the non-root user's, so watchers can write their output next to them.",
     `RUN chown 1000:1000 ${app.packages.map((pkg) => pkg.dir).join(' ')}`,
@@ -178,19 +242,32 @@ function copyBuildInputs(app: AppPlan, flags: string): string[] {
 }
 
 /** The steps of `<app>-build` that put what the runtime needs under /out. */
-function renderProductionTree(app: AppPlan): string[] {
+function renderProductionTree(app: AppPlan, plan: BuildPlan): string[] {
   const keep = app.keep.map((item) => `${app.dir}/${item}`);
+  const deploy = [`RUN ${storeMount} \\`, ...secretMounts, `    ${deployCommand(plan, app)}`];
   switch (app.kind) {
     case 'node':
       return [
-        `RUN ${storeMount} \\`,
-        ...secretMounts,
-        `    pnpm --filter ${JSON.stringify(app.packageName)} deploy --prod --legacy --store-dir /pnpm/store /out`,
+        ...deploy,
+        ...renderBuildOutputCopy(app),
         ...(keep.length > 0
           ? [`RUN cd ${app.dir} && cp -RL --parents ${app.keep.join(' ')} /out/`]
           : []),
       ];
     case 'next':
+      if (app.nextOutput === 'export') {
+        return [
+          `RUN echo "${app.dir}: next.config sets output: 'export', a static site with no Node.js server; serve ${app.dir}/out with a static web server instead" >&2; exit 1`,
+        ];
+      }
+      if (app.nextOutput === 'server') {
+        return [
+          '# No standalone output: next start from a production deploy plus the build in .next.',
+          ...deploy,
+          ...renderBuildOutputCopy(app, ['.next', 'public']),
+          `RUN rm -rf /out/.next/cache${keep.length > 0 ? ` && cd ${app.dir} && cp -RL --parents ${app.keep.join(' ')} /out/` : ''}`,
+        ];
+      }
       return [
         '# Next.js standalone output: the traced server with its node_modules, plus static assets.',
         `RUN test -d ${app.dir}/.next/standalone || { echo "${app.dir}: next build made no .next/standalone; set output: 'standalone' in next.config" >&2; exit 1; }; \\`,
@@ -202,8 +279,19 @@ function renderProductionTree(app: AppPlan): string[] {
     case 'bundle':
       return [
         '# One file: esbuild bundles the app with every dependency, for a shell-less runtime.',
-        `RUN mkdir -p /out && pnpm --filter ${JSON.stringify(app.packageName)} exec \\`,
-        `    esbuild ${app.entry} --bundle --platform=node --target=node24 --format=cjs --outfile=/out/main.cjs`,
+        ...(app.esbuild === undefined
+          ? [
+              `RUN mkdir -p /out && pnpm --filter ${JSON.stringify(app.packageName)} exec \\`,
+              `    esbuild ${app.entry} --bundle --platform=node --target=node24 --format=cjs --outfile=/out/main.cjs`,
+            ]
+          : [
+              "# The app has no esbuild of its own: a pinned one, outside the app's dependencies.",
+              `RUN ${npmCacheMount} \\`,
+              ...secretMounts,
+              `    npm install --global --prefix /opt/esbuild --no-fund --no-audit --no-update-notifier esbuild@${app.esbuild}`,
+              `RUN mkdir -p /out && cd ${app.dir} && \\`,
+              `    /opt/esbuild/bin/esbuild ${app.entry} --bundle --platform=node --target=node24 --format=cjs --outfile=/out/main.cjs`,
+            ]),
         ...(keep.length > 0
           ? [`RUN cd ${app.dir} && cp -RL --parents ${app.keep.join(' ')} /out/`]
           : []),

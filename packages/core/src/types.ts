@@ -36,6 +36,8 @@ export interface WorkspacePackage {
   bin?: unknown;
   /** What the reader saw beside the manifest that tells what the package is and runs. */
   facts?: PackageFacts;
+  /** What the package's build writes and ships (read from its files; see BuildHints). */
+  buildHints?: BuildHints;
 }
 
 export interface PackageFacts {
@@ -61,6 +63,19 @@ export interface WorkspaceWarning {
   file: string;
   package: PackageName | undefined;
   message: string;
+}
+
+/** Facts about a package's build output, read from its own files as plain values. */
+export interface BuildHints {
+  /** The manifest's `files` list, when it has one. */
+  files?: string[];
+  /** `compilerOptions.outDir` of its tsconfig.json, relative to the package, when stated there. */
+  tsOutDir?: string;
+  /**
+   * Next.js `output` from next.config.{js,mjs,ts,cjs}: `standalone`, `export`, or `server`
+   * when the config states no output (next start); undefined without a next.config file.
+   */
+  nextOutput?: 'standalone' | 'export' | 'server';
 }
 
 export interface Workspace {

@@ -64,6 +64,10 @@ export function anApp(name: string, fields: Partial<AppPlan> = {}): AppPlan {
     healthPath: undefined,
     command: ['node', 'dist/main.js'],
     detection: { reasons: ['under apps/'], commandSource: '"main"' },
+    production: [{ name: packageName, dir, outputDirs: ['dist'] }],
+    pruneDirs: [],
+    nextOutput: undefined,
+    esbuild: undefined,
     buildInputs: [],
     tags: [],
     ...fields,
@@ -90,6 +94,7 @@ export function aPlan(apps: AppPlan[], fields: Partial<BuildPlan> = {}): BuildPl
     rootFiles: ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml'],
     dockerfilePath: 'docker/Dockerfile',
     needsConfig: [],
+    pnpm: { version: '10.34.9', major: 10, source: 'default' },
     ...fields,
   };
 }

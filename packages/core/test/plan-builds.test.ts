@@ -3,6 +3,8 @@ import {
   BuildImagesError,
   createWorkspaceGraph,
   defaultPlanOptions,
+  nextStartCommand,
+  pinnedEsbuildVersion,
   planBuilds,
   toImageName,
   type WorkspacePackage,
@@ -108,7 +110,7 @@ describe('planBuilds', () => {
     ]);
   });
 
-  it('detects next apps and needs esbuild for bundle apps', () => {
+  it('detects next apps and gives bundle apps without esbuild a pinned one', () => {
     const result = plan([
       pkg('@acme/site', 'apps/site', {
         main: undefined,
@@ -118,15 +120,78 @@ describe('planBuilds', () => {
         buildImages: { kind: 'bundle' },
         dependencies: { devDependencies: { esbuild: '0.28.0' } },
       }),
-    ]);
-    expect(result.apps.map((app) => [app.name, app.kind, app.command, app.entry])).toEqual([
-      ['site', 'next', ['node', 'apps/site/server.js'], undefined],
-      ['tool', 'bundle', ['/nodejs/bin/node', 'main.cjs'], 'dist/main.js'],
+      pkg('@acme/bare', 'apps/bare', { buildImages: { kind: 'bundle' } }),
     ]);
     expect(
-      planError([pkg('@acme/tool', 'apps/tool', { buildImages: { kind: 'bundle' } })]).details,
+      result.apps.map((app) => [app.name, app.kind, app.command, app.entry, app.esbuild]),
     ).toEqual([
-      'apps/tool/package.json: app "@acme/tool" is of kind "bundle" and needs esbuild in its devDependencies',
+      ['bare', 'bundle', ['/nodejs/bin/node', 'main.cjs'], 'dist/main.js', pinnedEsbuildVersion],
+      ['site', 'next', ['node', 'apps/site/server.js'], undefined, undefined],
+      ['tool', 'bundle', ['/nodejs/bin/node', 'main.cjs'], 'dist/main.js', undefined],
+    ]);
+  });
+
+  it('runs Next.js with next start unless next.config asks for standalone output', () => {
+    const next = (name: string, nextOutput: 'standalone' | 'server' | 'export') =>
+      pkg(`@acme/${name}`, `apps/${name}`, {
+        main: undefined,
+        dependencies: { dependencies: { next: '15.0.0' } },
+        buildHints: { nextOutput },
+      });
+    const result = plan([
+      next('alone', 'standalone'),
+      next('server', 'server'),
+      next('static', 'export'),
+    ]);
+    expect(result.apps.map((app) => [app.name, app.nextOutput, app.command])).toEqual([
+      ['alone', 'standalone', ['node', 'apps/alone/server.js']],
+      ['server', 'server', nextStartCommand],
+      ['static', 'export', ['node', 'apps/static/server.js']],
+    ]);
+  });
+
+  it('builds the production closure: workspace packages reached only through devDependencies are left out', () => {
+    const result = plan([
+      pkg('@acme/api', 'apps/api', {
+        dependencies: {
+          dependencies: { '@acme/logger': 'workspace:*' },
+          optionalDependencies: { '@acme/metrics': 'workspace:*' },
+          devDependencies: { '@acme/test-helpers': 'workspace:*' },
+        },
+      }),
+      pkg('@acme/logger', 'packages/logger', {
+        main: 'lib/index.js',
+        buildHints: { tsOutDir: 'out' },
+        dependencies: {
+          dependencies: { '@acme/format': 'workspace:^' },
+          devDependencies: { '@acme/test-helpers': 'workspace:*' },
+        },
+      }),
+      pkg('@acme/format', 'packages/format'),
+      pkg('@acme/metrics', 'packages/metrics'),
+      pkg('@acme/test-helpers', 'packages/test-helpers'),
+    ]);
+    const [api] = result.apps;
+    // Installed (and copied) for compiling: the whole closure, devDependencies included.
+    expect(api!.packages.map((entry) => entry.name)).toContain('@acme/test-helpers');
+    expect(api!.production).toEqual([
+      { name: '@acme/format', dir: 'packages/format', outputDirs: ['dist', 'build', 'lib'] },
+      { name: '@acme/logger', dir: 'packages/logger', outputDirs: ['out', 'lib', 'dist', 'build'] },
+      { name: '@acme/metrics', dir: 'packages/metrics', outputDirs: ['dist', 'build', 'lib'] },
+      { name: '@acme/api', dir: 'apps/api', outputDirs: ['dist', 'build', 'lib'] },
+    ]);
+  });
+
+  it('leaves sources and tests out of an app that runs built output, unless it lists or runs them', () => {
+    const result = plan([
+      pkg('@acme/built', 'apps/built'),
+      pkg('@acme/listed', 'apps/listed', { buildHints: { files: ['dist', 'src/templates'] } }),
+      pkg('@acme/plain', 'apps/plain', { main: 'src/index.js' }),
+    ]);
+    expect(result.apps.map((app) => [app.name, app.pruneDirs])).toEqual([
+      ['built', ['src', 'test', 'tests', '__tests__']],
+      ['listed', ['test', 'tests', '__tests__']],
+      ['plain', ['test', 'tests', '__tests__']],
     ]);
   });
 

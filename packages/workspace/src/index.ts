@@ -7,3 +7,4 @@ export * from './read-tool-config.js';
 export * from './read-workspace.js';
 export * from './read-run-inputs.js';
 export * from './read-package-facts.js';
+export * from './read-build-hints.js';

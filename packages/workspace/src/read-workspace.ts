@@ -3,6 +3,7 @@ import path from 'node:path';
 import { findPackages } from '@pnpm/fs.find-packages';
 import { readWorkspaceManifest } from '@pnpm/workspace.read-manifest';
 import { readPackageFacts } from './read-package-facts.js';
+import { readBuildHints } from './read-build-hints.js';
 import {
   BuildImagesError,
   dependencyFields,
@@ -125,6 +126,7 @@ export async function readWorkspace(root: string): Promise<Workspace> {
       exports: raw['exports'],
       bin: raw['bin'],
       facts: await readPackageFacts(project.rootDir),
+      buildHints: await readBuildHints(project.rootDir, raw),
     });
   }
   for (const pkg of packages) {

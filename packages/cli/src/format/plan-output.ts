@@ -18,6 +18,7 @@ export function planJson(run: RunPlan) {
     dockerfile: plan.dockerfilePath,
     baseImage: run.baseImage,
     warnings: run.warnings,
+    pnpm: plan.pnpm,
     change: run.change ?? null,
     combined: plan.combined.map((image) => ({
       name: image.name,
@@ -45,6 +46,9 @@ export function planJson(run: RunPlan) {
           .filter((pkg) => pkg.name !== app.packageName)
           .map((pkg) => ({ name: pkg.name, dir: pkg.dir })),
         buildInputs: app.buildInputs,
+        // The build closure: the app and its production workspace packages, built in this order.
+        production: app.production.map((pkg) => pkg.name),
+        ...(app.nextOutput === undefined ? {} : { nextOutput: app.nextOutput }),
         port: app.port ?? null,
         healthPath: app.healthPath ?? null,
         command: app.command,

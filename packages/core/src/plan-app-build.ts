@@ -1,0 +1,105 @@
+import {
+  createWorkspaceGraph,
+  dependencyClosure,
+  type WorkspaceGraph,
+} from './create-workspace-graph.js';
+import type { AppKind } from './parse-app-config.js';
+import type { BuildHints, PackageName, Workspace, WorkspacePackage } from './types.js';
+
+/** The esbuild a `bundle` app without its own esbuild is bundled with. */
+export const pinnedEsbuildVersion = '0.28.2';
+
+/** Directories a build commonly writes, looked for after the build whatever the configs say. */
+const commonOutputDirs = ['dist', 'build', 'lib'];
+
+/** Directories of sources and tests left out of a runtime that runs built output. */
+const sourceDirs = ['src', 'test', 'tests', '__tests__'];
+
+/** `next start` from the deployed app directory: the command of Next.js apps without standalone output. */
+export const nextStartCommand = ['node', 'node_modules/next/dist/bin/next', 'start'];
+
+/** A workspace package the runtime ships, and the directories its build writes. */
+export interface ShippedPackage {
+  name: PackageName;
+  dir: string;
+  /** Copied from the build into the deployed tree when present, whatever `files` or ignore files say. */
+  outputDirs: string[];
+}
+
+/** How an app is built and what its runtime ships, beyond its kind and command. */
+export interface AppBuildFacts {
+  /**
+   * The build closure: the app's production workspace closure (dependencies,
+   * optionalDependencies, peerDependencies, followed transitively), dependencies first and
+   * the app last. These are built; workspace packages reached only through
+   * devDependencies are installed but not built.
+   */
+  production: ShippedPackage[];
+  /** Directories of the app removed from the runtime: its sources and tests, when it runs built output. */
+  pruneDirs: string[];
+  /** Next.js output mode (kind next only): `standalone`, `server` (next start) or `export` (static). */
+  nextOutput: NonNullable<BuildHints['nextOutput']> | undefined;
+  /** For `bundle` apps without esbuild of their own: the esbuild version the build stage installs. */
+  esbuild: string | undefined;
+}
+
+/** The graph of production edges only: every dependency field but devDependencies. */
+export function createProductionGraph(workspace: Workspace): WorkspaceGraph {
+  return createWorkspaceGraph(
+    workspace.packages.map((pkg) => {
+      const { devDependencies: _dev, ...production } = pkg.dependencies;
+      return { ...pkg, dependencies: production };
+    }),
+    { linkWorkspacePackages: workspace.linkWorkspacePackages },
+  ).graph;
+}
+
+/** The directories a package's build writes: tsconfig's outDir, main's directory, then the usual ones. */
+export function outputDirsOf(pkg: WorkspacePackage): string[] {
+  const main = pkg.main?.replace(/^\.\//, '');
+  const mainDir = main?.includes('/') ? main.slice(0, main.indexOf('/')) : undefined;
+  const dirs = [pkg.buildHints?.tsOutDir, mainDir, ...commonOutputDirs].filter(
+    (dir): dir is string => dir !== undefined && dir !== '' && dir !== '.' && dir !== '..',
+  );
+  return [...new Set(dirs)];
+}
+
+export function planAppBuild(
+  productionGraph: WorkspaceGraph,
+  pkg: WorkspacePackage,
+  kind: AppKind,
+  command: readonly string[],
+  keep: readonly string[],
+): AppBuildFacts {
+  const production = productionGraph.has(pkg.name)
+    ? dependencyClosure(productionGraph, pkg.name).map((node) => ({
+        name: node.package.name,
+        dir: node.package.dir,
+        outputDirs: outputDirsOf(node.package),
+      }))
+    : [{ name: pkg.name, dir: pkg.dir, outputDirs: outputDirsOf(pkg) }];
+  const outputDirs = outputDirsOf(pkg);
+  // Sources go only when the command runs a file in an output directory, and never a
+  // directory the app lists in `files`, keeps or names in its command.
+  const runsBuiltOutput = command.some((part) =>
+    outputDirs.some((dir) => part === dir || part.startsWith(`${dir}/`)),
+  );
+  const firstSegment = (entry: string) => entry.replace(/^\.\//, '').split('/')[0]!;
+  const needed = new Set([
+    ...outputDirs,
+    ...(pkg.buildHints?.files ?? []).map(firstSegment),
+    ...keep.map(firstSegment),
+    ...command.map(firstSegment),
+  ]);
+  const pruneDirs =
+    kind === 'node' && runsBuiltOutput ? sourceDirs.filter((dir) => !needed.has(dir)) : [];
+  const hasEsbuild = Object.values(pkg.dependencies).some(
+    (deps) => deps !== undefined && 'esbuild' in deps,
+  );
+  return {
+    production,
+    pruneDirs,
+    nextOutput: kind === 'next' ? (pkg.buildHints?.nextOutput ?? 'standalone') : undefined,
+    esbuild: kind === 'bundle' && !hasEsbuild ? pinnedEsbuildVersion : undefined,
+  };
+}

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { BuildImagesError, defaultPnpmVersions, resolvePnpm } from '../src/index.js';
+
+const manifest = (fields: object) => JSON.stringify({ name: 'root', ...fields });
+const lockfile = (version: string) => `lockfileVersion: '${version}'\n\nimporters:\n`;
+
+function resolveError(rootManifest: string, lock?: string): BuildImagesError {
+  try {
+    resolvePnpm(rootManifest, lock);
+  } catch (error) {
+    if (error instanceof BuildImagesError) return error;
+    throw error;
+  }
+  throw new Error('expected resolvePnpm to throw');
+}
+
+describe('resolvePnpm', () => {
+  it('takes the exact version packageManager pins, with or without a hash', () => {
+    expect(resolvePnpm(manifest({ packageManager: 'pnpm@9.11.0' }), lockfile('9.0'))).toEqual({
+      version: '9.11.0',
+      major: 9,
+      source: 'packageManager',
+    });
+    expect(
+      resolvePnpm(manifest({ packageManager: 'pnpm@10.32.1+sha512.a706938f' }), undefined).version,
+    ).toBe('10.32.1');
+  });
+
+  it('falls back to engines.pnpm, then to the lockfile format', () => {
+    expect(resolvePnpm(manifest({ engines: { pnpm: '9.11.0' } }), undefined)).toMatchObject({
+      version: '9.11.0',
+      source: 'engines.pnpm',
+    });
+    expect(resolvePnpm(manifest({ engines: { pnpm: '^9.11.0' } }), undefined).version).toBe(
+      defaultPnpmVersions[9],
+    );
+    expect(resolvePnpm(manifest({}), lockfile('9.0'))).toEqual({
+      version: defaultPnpmVersions[10],
+      major: 10,
+      source: 'lockfileVersion 9.0',
+    });
+  });
+
+  it('reports pnpm 8 and its lockfile format as unsupported, with the way to upgrade', () => {
+    const pinned = resolveError(manifest({ packageManager: 'pnpm@8.15.9' }));
+    expect(pinned.code).toBe('PNPM_UNSUPPORTED');
+    expect(pinned.message).toBe(
+      'package.json: packageManager asks for pnpm 8.15.9; build-images supports pnpm 9, 10, 11',
+    );
+    expect(pinned.hint).toContain('run `pnpm install` once');
+    expect(resolveError(manifest({}), lockfile('6.0')).message).toBe(
+      'pnpm-lock.yaml has lockfileVersion 6.0, written by pnpm 8; build-images supports pnpm 9, 10, 11',
+    );
+    expect(resolveError(manifest({ packageManager: 'pnpm@12.0.0-rc.8' })).hint).toContain(
+      defaultPnpmVersions[11],
+    );
+  });
+});

@@ -1,0 +1,47 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { BuildHints } from '@build-images/core';
+
+const nextConfigFiles = ['next.config.js', 'next.config.mjs', 'next.config.ts', 'next.config.cjs'];
+
+/**
+ * Reads what a package's build writes and ships from its own files: the manifest's `files`,
+ * tsconfig.json's outDir and next.config's `output`. The configs are code (or JSON with
+ * comments): they are read as text, for plain values, and never run.
+ */
+export async function readBuildHints(
+  dir: string,
+  manifest: Record<string, unknown>,
+): Promise<BuildHints> {
+  const hints: BuildHints = {};
+  const files = manifest['files'];
+  if (Array.isArray(files) && files.every((entry) => typeof entry === 'string'))
+    hints.files = files as string[];
+  const tsconfig = await readFile(path.join(dir, 'tsconfig.json'), 'utf8').catch(() => undefined);
+  const outDir = tsconfig && /"outDir"\s*:\s*"([^"]+)"/.exec(tsconfig)?.[1];
+  if (outDir) {
+    const normalized = path.posix.normalize(outDir).replace(/\/+$/, '');
+    if (normalized !== '.' && !normalized.startsWith('../') && !path.posix.isAbsolute(normalized))
+      hints.tsOutDir = normalized;
+  }
+  for (const file of nextConfigFiles) {
+    const text = await readFile(path.join(dir, file), 'utf8').catch(() => undefined);
+    if (text === undefined) continue;
+    hints.nextOutput = nextOutputOf(text);
+    break;
+  }
+  // Next.js without a config file runs with `next start`.
+  const dependsOnNext = ['dependencies', 'devDependencies'].some((field) => {
+    const deps = manifest[field];
+    return typeof deps === 'object' && deps !== null && 'next' in deps;
+  });
+  if (hints.nextOutput === undefined && dependsOnNext) hints.nextOutput = 'server';
+  return hints;
+}
+
+/** The `output` a next.config states (comments left out), `server` when it states none. */
+export function nextOutputOf(text: string): NonNullable<BuildHints['nextOutput']> {
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
+  const output = /\boutput\s*:\s*(?:[^,}]*?\?\s*)?['"`](standalone|export)['"`]/.exec(code)?.[1];
+  return output === 'standalone' || output === 'export' ? output : 'server';
+}
