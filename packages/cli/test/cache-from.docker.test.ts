@@ -25,7 +25,8 @@ interface BuildOutput {
 }
 
 /** The steps whose cost an ephemeral runner wants to skip: the dependency install and the app's build. */
-const expensive = (name: string) => /\bpnpm install\b/.test(name) || /\brun build\b/.test(name);
+const expensive = (name: string) =>
+  /\bpnpm install\b/.test(name) || /\brun (--if-present )?build\b/.test(name);
 
 describe.skipIf(!docker)(
   '--cache-from with inline cache: a fresh runner reuses the build cache of a pushed image',

@@ -113,8 +113,11 @@ export function detectApp(pkg: WorkspacePackage, graph: WorkspaceGraph): AppDete
   if (reasons.length === 0) return { app: false, reasons: ['no sign of a server or worker'] };
   // Outside apps/, a package published to a registry is a library, unless it ships a Dockerfile.
   const conventional = pkg.dir.split('/')[0] === 'apps' || Boolean(facts?.dockerfiles.length);
-  if (!conventional && pkg.private !== true && pkg.publishable)
-    return { app: false, reasons: ['a published library (not private, has "files")'] };
+  if (!conventional && pkg.private !== true && (pkg.publishable || pkg.exports !== undefined))
+    return {
+      app: false,
+      reasons: ['a published library (not private, with "files", "publishConfig" or "exports")'],
+    };
   return { app: true, reasons };
 }
 
@@ -140,7 +143,7 @@ export function inferCommand(pkg: WorkspacePackage): InferredCommand | undefined
   const deps = allDependencies(pkg);
   if (deps.includes('@nestjs/core')) {
     const entry = pkg.facts?.nestEntry ?? 'main';
-    const outDir = pkg.facts?.outDir ?? 'dist';
+    const outDir = pkg.buildHints?.tsOutDir ?? 'dist';
     return { command: ['node', `${outDir}/${entry}.js`], source: "Nest's build output" };
   }
   const main = entryOf(pkg);
@@ -221,7 +224,7 @@ function commandOfScript(
   }
   if (runner === 'nest' && words[i + 1] === 'start') {
     const entry = pkg.facts?.nestEntry ?? 'main';
-    return ['node', `${pkg.facts?.outDir ?? 'dist'}/${entry}.js`];
+    return ['node', `${pkg.buildHints?.tsOutDir ?? 'dist'}/${entry}.js`];
   }
   if (runner !== 'node') return undefined;
   const flags: string[] = [];

@@ -45,8 +45,6 @@ export interface PackageFacts {
   dockerfiles: string[];
   /** Nest's entry file name without extension (nest-cli.json `entryFile`, default `main`), when nest-cli.json exists. */
   nestEntry?: string;
-  /** The TypeScript output directory (tsconfig `compilerOptions.outDir`), relative to the package. */
-  outDir?: string;
 }
 
 /**
@@ -69,7 +67,7 @@ export interface WorkspaceWarning {
 export interface BuildHints {
   /** The manifest's `files` list, when it has one. */
   files?: string[];
-  /** `compilerOptions.outDir` of its tsconfig.json, relative to the package, when stated there. */
+  /** `compilerOptions.outDir` of its tsconfig.build.json or tsconfig.json, relative to the package, when stated there. */
   tsOutDir?: string;
   /**
    * Next.js `output` from next.config.{js,mjs,ts,cjs}: `standalone`, `export`, or `server`

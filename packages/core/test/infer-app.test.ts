@@ -77,7 +77,8 @@ describe('inferCommand', () => {
     const api = pkg('@x/api', 'apps/api', {
       ...scripts({ start: 'nest start', 'start:dev': 'nest start --watch' }),
       dependencies: { dependencies: { '@nestjs/core': '^11.0.0' } },
-      facts: { dockerfiles: [], nestEntry: 'main', outDir: 'build' },
+      facts: { dockerfiles: [], nestEntry: 'main' },
+      buildHints: { tsOutDir: 'build' },
     });
     expect(inferCommand(api)?.command).toEqual(['node', 'build/main.js']);
   });
@@ -161,6 +162,12 @@ describe('detectApp', () => {
       publishable: true,
     });
     expect(detect(published).app).toBe(false);
+    const exported = pkg('@x/fastify-plugin', 'plugins/fastify', {
+      dependencies: { dependencies: { fastify: '^5.0.0' } },
+      exports: { '.': './lib/index.js' },
+    });
+    expect(detect(exported).app).toBe(false);
+    expect(detect({ ...exported, private: true }).app).toBe(true);
   });
 
   it('finds nothing to deploy in a plain library or the root', () => {

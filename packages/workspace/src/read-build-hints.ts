@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildHints } from '@build-images/core';
+import { readJsonc } from './read-package-facts.js';
 
 const nextConfigFiles = ['next.config.js', 'next.config.mjs', 'next.config.ts', 'next.config.cjs'];
 
 /**
  * Reads what a package's build writes and ships from its own files: the manifest's `files`,
- * tsconfig.json's outDir and next.config's `output`. The configs are code (or JSON with
+ * the tsconfig's outDir and next.config's `output`. The configs are code (or JSON with
  * comments): they are read as text, for plain values, and never run.
  */
 export async function readBuildHints(
@@ -17,12 +18,18 @@ export async function readBuildHints(
   const files = manifest['files'];
   if (Array.isArray(files) && files.every((entry) => typeof entry === 'string'))
     hints.files = files as string[];
-  const tsconfig = await readFile(path.join(dir, 'tsconfig.json'), 'utf8').catch(() => undefined);
-  const outDir = tsconfig && /"outDir"\s*:\s*"([^"]+)"/.exec(tsconfig)?.[1];
-  if (outDir) {
+  // The build's own tsconfig when there is one (tsc -p tsconfig.build.json), else tsconfig.json.
+  for (const file of ['tsconfig.build.json', 'tsconfig.json']) {
+    const options = (await readJsonc(path.join(dir, file)))?.['compilerOptions'];
+    const outDir =
+      typeof options === 'object' && options !== null
+        ? (options as Record<string, unknown>)['outDir']
+        : undefined;
+    if (typeof outDir !== 'string' || outDir === '') continue;
     const normalized = path.posix.normalize(outDir).replace(/\/+$/, '');
     if (normalized !== '.' && !normalized.startsWith('../') && !path.posix.isAbsolute(normalized))
       hints.tsOutDir = normalized;
+    break;
   }
   for (const file of nextConfigFiles) {
     const text = await readFile(path.join(dir, file), 'utf8').catch(() => undefined);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { generatedHeader } from '@build-images/core';
 import { writeTree } from '@build-images/test-helpers';
-import { chooseDockerfilePath, readPackageFacts } from '../src/index.js';
+import { chooseDockerfilePath, readBuildHints, readPackageFacts } from '../src/index.js';
 
 describe('chooseDockerfilePath', () => {
   it('takes docker/Dockerfile when it is free or one build-images wrote', async () => {
@@ -29,18 +29,34 @@ describe('chooseDockerfilePath', () => {
 });
 
 describe('readPackageFacts', () => {
-  it("records Dockerfiles beside the manifest, Nest's entry and the TypeScript outDir (JSON with comments)", async () => {
+  it("records Dockerfiles beside the manifest and Nest's entry (nest-cli.json with comments)", async () => {
     const root = await writeTree({
       Dockerfile: 'FROM x\n',
       'Containerfile.dev': 'FROM x\n',
       'README.md': '',
-      'nest-cli.json': { entryFile: 'server' },
-      'tsconfig.json': '{\n  // output\n  "compilerOptions": { "outDir": "./build/", },\n}\n',
+      'nest-cli.json': '{\n  // the entry\n  "entryFile": "server",\n}\n',
     });
     expect(await readPackageFacts(root)).toEqual({
       dockerfiles: ['Containerfile.dev', 'Dockerfile'],
       nestEntry: 'server',
-      outDir: 'build',
     });
+  });
+});
+
+describe('readBuildHints', () => {
+  it('takes the outDir of tsconfig.build.json before tsconfig.json, written with comments', async () => {
+    const root = await writeTree({
+      'tsconfig.json': '{ "compilerOptions": { "outDir": "dist" } }\n',
+      'tsconfig.build.json':
+        '{\n  // the build\n  "compilerOptions": { "outDir": "./build/", },\n}\n',
+    });
+    expect((await readBuildHints(root, {})).tsOutDir).toBe('build');
+  });
+
+  it('ignores an outDir outside the package', async () => {
+    const root = await writeTree({
+      'tsconfig.json': '{ "compilerOptions": { "outDir": "../out" } }',
+    });
+    expect((await readBuildHints(root, {})).tsOutDir).toBeUndefined();
   });
 });
