@@ -26,6 +26,8 @@ export interface AppConfig {
   app: boolean | undefined;
   /** Files outside the workspace packages that the build reads, relative to the workspace root. */
   buildInputs: string[];
+  /** Shell commands run in the app's directory before its build (code generation the tool cannot see). */
+  prebuild: string[];
 }
 
 const knownKeys = [
@@ -39,6 +41,7 @@ const knownKeys = [
   'entry',
   'app',
   'buildInputs',
+  'prebuild',
 ] as const;
 
 /** The known key nearest to a mistyped one (edit distance ≤ 3), for "did you mean". */
@@ -99,6 +102,7 @@ export function parseAppConfig(pkg: WorkspacePackage): { config: AppConfig; prob
     entry: undefined,
     app: undefined,
     buildInputs: [],
+    prebuild: [],
   };
   const raw = pkg.buildImages;
   const where = (field: string) => `${pkg.manifestPath}: buildImages.${field}`;
@@ -115,8 +119,32 @@ export function parseAppConfig(pkg: WorkspacePackage): { config: AppConfig; prob
       );
     }
   }
-  const { kind, port, healthPath, command, baseImage, keep, buildArgs, entry, buildInputs, app } =
-    fields;
+  const {
+    kind,
+    port,
+    healthPath,
+    command,
+    baseImage,
+    keep,
+    buildArgs,
+    entry,
+    buildInputs,
+    app,
+    prebuild,
+  } = fields;
+  if (prebuild !== undefined) {
+    if (
+      Array.isArray(prebuild) &&
+      prebuild.every(
+        (item) => typeof item === 'string' && item.trim() !== '' && !/[\n\r]/.test(item),
+      )
+    )
+      config.prebuild = [...(prebuild as string[])];
+    else
+      problems.push(
+        `${where('prebuild')} must be a list of one-line shell commands, e.g. ["pnpm run codegen"]`,
+      );
+  }
   if (app !== undefined) {
     if (typeof app === 'boolean') config.app = app;
     else problems.push(`${where('app')} must be true or false, got ${JSON.stringify(app)}`);

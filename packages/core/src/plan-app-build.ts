@@ -41,6 +41,56 @@ export interface AppBuildFacts {
   nextOutput: NonNullable<BuildHints['nextOutput']> | undefined;
   /** For `bundle` apps without esbuild of their own: the esbuild version the build stage installs. */
   esbuild: string | undefined;
+  /**
+   * Code generation the build needs first, in dependency order: each production package's
+   * codegen scripts (`generate`, `db:generate`, …) that its own build script does not already
+   * run, and `prisma generate` for a package with a Prisma schema and no such script.
+   */
+  codegen: CodegenStep[];
+}
+
+export interface CodegenStep {
+  packageName: PackageName;
+  dir: string;
+  /** A script of the package (`pnpm run <script>`), or the Prisma CLI (`prisma generate`). */
+  run: { script: string } | { prisma: true };
+}
+
+/** Script names that generate code a build compiles, run before `build`. */
+export const codegenScripts = [
+  'generate',
+  'codegen',
+  'db:generate',
+  'prisma:generate',
+  'generate:prisma',
+  'gql:codegen',
+] as const;
+
+/** Whether a script line runs another script of the package (`pnpm generate`, `npm run generate`). */
+function runsScript(line: string, script: string): boolean {
+  const name = script.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(?:^|[\\s;&|(])(?:pnpm|npm|yarn)(?:\\s+run)?\\s+${name}(?=$|[\\s;&|)])`).test(
+    line,
+  );
+}
+
+/** The code generation one package needs before its build. */
+export function codegenOf(pkg: WorkspacePackage): CodegenStep[] {
+  const build = pkg.scripts['build'] ?? '';
+  const steps: CodegenStep[] = codegenScripts
+    .filter((script) => pkg.scripts[script] !== undefined && !runsScript(build, script))
+    .map((script) => ({ packageName: pkg.name, dir: pkg.dir, run: { script } }));
+  const usesPrisma = Object.values(pkg.dependencies).some(
+    (deps) => deps !== undefined && ('prisma' in deps || '@prisma/client' in deps),
+  );
+  if (
+    steps.length === 0 &&
+    usesPrisma &&
+    pkg.facts?.prismaSchema !== undefined &&
+    !/prisma\s+generate/.test(build)
+  )
+    steps.push({ packageName: pkg.name, dir: pkg.dir, run: { prisma: true } });
+  return steps;
 }
 
 /** The graph of production edges only: every dependency field but devDependencies. */
@@ -71,13 +121,14 @@ export function planAppBuild(
   command: readonly string[],
   keep: readonly string[],
 ): AppBuildFacts {
-  const production = productionGraph.has(pkg.name)
-    ? dependencyClosure(productionGraph, pkg.name).map((node) => ({
-        name: node.package.name,
-        dir: node.package.dir,
-        outputDirs: outputDirsOf(node.package),
-      }))
-    : [{ name: pkg.name, dir: pkg.dir, outputDirs: outputDirsOf(pkg) }];
+  const closure = productionGraph.has(pkg.name)
+    ? dependencyClosure(productionGraph, pkg.name).map((node) => node.package)
+    : [pkg];
+  const production = closure.map((member) => ({
+    name: member.name,
+    dir: member.dir,
+    outputDirs: outputDirsOf(member),
+  }));
   const outputDirs = outputDirsOf(pkg);
   // Sources go only when the command runs a file in an output directory, and never a
   // directory the app lists in `files`, keeps or names in its command.
@@ -101,5 +152,6 @@ export function planAppBuild(
     pruneDirs,
     nextOutput: kind === 'next' ? (pkg.buildHints?.nextOutput ?? 'standalone') : undefined,
     esbuild: kind === 'bundle' && !hasEsbuild ? pinnedEsbuildVersion : undefined,
+    codegen: closure.flatMap(codegenOf),
   };
 }

@@ -49,6 +49,8 @@ export interface AppPlan extends AppBuildFacts {
   port: number | undefined;
   healthPath: string | undefined;
   command: string[];
+  /** Shell commands run in the app's directory before the build (buildImages.prebuild). */
+  prebuild: string[];
   /** Why the package was taken as an app, and where its command came from. */
   detection: { reasons: string[]; commandSource: string };
   /** Filled in by withTags once the values a template may use (e.g. the digest) are known. */
@@ -253,6 +255,7 @@ export function planBuilds(
       detection: { reasons, commandSource },
       tags: [],
       ...planAppBuild(productionGraph, pkg, config.kind, command, config.keep),
+      prebuild: config.prebuild,
     });
   }
 

@@ -119,6 +119,20 @@ function deployCommand(plan: BuildPlan, app: AppPlan): string {
 }
 
 /** The build closure's filters, each package by name: `--filter a --filter b`. */
+/** Code generation before the build (Prisma clients, GraphQL/OpenAPI code), in dependency order. */
+function renderCodegen(app: AppPlan): string[] {
+  if (app.codegen.length === 0 && app.prebuild.length === 0) return [];
+  return [
+    '# Code the build compiles but nobody commits: generated first, in dependency order.',
+    ...app.codegen.map((step) =>
+      'script' in step.run
+        ? `RUN pnpm --filter ${JSON.stringify(step.packageName)} run ${step.run.script}`
+        : `RUN pnpm --filter ${JSON.stringify(step.packageName)} exec prisma generate`,
+    ),
+    ...app.prebuild.map((command) => `RUN cd ${app.dir} && ${command}`),
+  ];
+}
+
 function buildFilters(app: AppPlan): string {
   return app.production.map((pkg) => `--filter ${JSON.stringify(pkg.name)}`).join(' ');
 }
@@ -209,6 +223,7 @@ function renderApp(app: AppPlan, plan: BuildPlan): string[] {
       ? []
       : [
           ...copyBuildInputs(app, ''),
+          ...renderCodegen(app),
           '# The app and its production workspace closure; packages only in devDependencies are not built.',
           `RUN pnpm ${buildFilters(app)} run --if-present build`,
         ]),

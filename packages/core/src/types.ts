@@ -45,6 +45,8 @@ export interface PackageFacts {
   dockerfiles: string[];
   /** Nest's entry file name without extension (nest-cli.json `entryFile`, default `main`), when nest-cli.json exists. */
   nestEntry?: string;
+  /** The Prisma schema the package generates a client from (`prisma.schema` in the manifest, `prisma/schema.prisma`, or `schema.prisma`). */
+  prismaSchema?: string;
 }
 
 /**

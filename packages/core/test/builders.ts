@@ -68,6 +68,8 @@ export function anApp(name: string, fields: Partial<AppPlan> = {}): AppPlan {
     pruneDirs: [],
     nextOutput: undefined,
     esbuild: undefined,
+    codegen: [],
+    prebuild: [],
     buildInputs: [],
     tags: [],
     ...fields,

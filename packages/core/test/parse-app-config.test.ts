@@ -30,6 +30,8 @@ describe('parseAppConfig', () => {
         entry: undefined,
         app: undefined,
         buildInputs: [],
+        prebuild: [],
+        prebuild: [],
       },
       problems: [],
     });
@@ -71,6 +73,7 @@ describe('parseAppConfig', () => {
       entry: 'src/main.ts',
       app: undefined,
       buildInputs: [],
+      prebuild: [],
     });
   });
 
@@ -85,7 +88,7 @@ describe('parseAppConfig', () => {
 
   it('names the option a misspelt key was meant to be', () => {
     expect(problemOf({ prot: 3000 })).toBe(
-      'apps/api/package.json: buildImages.prot is not a known option (did you mean "port"?) (known: kind, port, healthPath, command, baseImage, keep, buildArgs, entry, app, buildInputs)',
+      'apps/api/package.json: buildImages.prot is not a known option (did you mean "port"?) (known: kind, port, healthPath, command, baseImage, keep, buildArgs, entry, app, buildInputs, prebuild)',
     );
   });
 

@@ -576,6 +576,47 @@ describe('renderDockerfile', () => {
     `);
   });
 
+  it('generates code before the build: codegen scripts, Prisma clients and prebuild commands, in dependency order', () => {
+    const withCodegen = [
+      pkg('@acme/api', 'apps/api', {
+        dependencies: {
+          dependencies: {
+            '@acme/db': 'workspace:*',
+            '@acme/gql': 'workspace:*',
+            '@acme/self': 'workspace:*',
+          },
+        },
+        buildImages: { prebuild: ['node scripts/write-version.mjs'] },
+      }),
+      pkg('@acme/db', 'packages/db', {
+        dependencies: { dependencies: { '@prisma/client': '^6.0.0' } },
+        facts: { dockerfiles: [], prismaSchema: 'prisma/schema.prisma' },
+      }),
+      pkg('@acme/gql', 'packages/gql', {
+        scripts: { build: 'tsc', codegen: 'graphql-codegen' },
+      }),
+      // Its build runs the generator itself: nothing to add.
+      pkg('@acme/self', 'packages/self', {
+        scripts: { build: 'pnpm generate && tsc', generate: 'prisma generate' },
+      }),
+    ];
+    const { graph, problems } = createWorkspaceGraph(withCodegen);
+    const text = renderDockerfile(
+      planBuilds(workspaceOf(withCodegen), graph, problems, defaultPlanOptions),
+    );
+    const lines = text.split('\n');
+    const codegen = lines.filter((line) =>
+      /prisma generate|run codegen|write-version|run generate/.test(line),
+    );
+    expect(codegen).toEqual([
+      'RUN pnpm --filter "@acme/db" exec prisma generate',
+      'RUN pnpm --filter "@acme/gql" run codegen',
+      'RUN cd apps/api && node scripts/write-version.mjs',
+    ]);
+    const build = lines.findIndex((line) => line.includes('run --if-present build'));
+    expect(lines.indexOf(codegen[2]!)).toBeLessThan(build);
+  });
+
   it('gives the same bytes for the same workspace', () => {
     expect(render()).toBe(render());
   });

@@ -8,7 +8,10 @@ import type { PackageFacts } from '@build-images/core';
  * manifest and Nest's nest-cli.json. Unreadable or invalid
  * files are simply not facts (the build reports them later, if they matter).
  */
-export async function readPackageFacts(packageDir: string): Promise<PackageFacts> {
+export async function readPackageFacts(
+  packageDir: string,
+  manifest: Record<string, unknown> = {},
+): Promise<PackageFacts> {
   const names = await readdir(packageDir).catch(() => [] as string[]);
   const facts: PackageFacts = {
     dockerfiles: names
@@ -20,6 +23,16 @@ export async function readPackageFacts(packageDir: string): Promise<PackageFacts
     const entry = nest?.['entryFile'];
     facts.nestEntry = typeof entry === 'string' && entry !== '' ? entry : 'main';
   }
+  const configured = (manifest['prisma'] as { schema?: unknown } | undefined)?.schema;
+  if (typeof configured === 'string') facts.prismaSchema = configured;
+  else if (names.includes('schema.prisma')) facts.prismaSchema = 'schema.prisma';
+  else if (
+    names.includes('prisma') &&
+    (await readdir(path.join(packageDir, 'prisma')).catch(() => [] as string[])).includes(
+      'schema.prisma',
+    )
+  )
+    facts.prismaSchema = 'prisma/schema.prisma';
   return facts;
 }
 

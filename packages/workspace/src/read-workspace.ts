@@ -125,7 +125,7 @@ export async function readWorkspace(root: string): Promise<Workspace> {
       publishable: raw['files'] !== undefined || raw['publishConfig'] !== undefined,
       exports: raw['exports'],
       bin: raw['bin'],
-      facts: await readPackageFacts(project.rootDir),
+      facts: await readPackageFacts(project.rootDir, raw),
       buildHints: await readBuildHints(project.rootDir, raw),
     });
   }

@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  demuxLogs,
+  dockerForTests,
+  lockWorkspace,
+  removeTestResources,
+  runBin,
+  testBaseImage,
+  waitFor,
+  writeTree,
+} from '@build-images/test-helpers';
+
+const docker = await dockerForTests();
+const runId = `codegen${Date.now().toString(36)}`;
+const prefix = `build-images-test-${runId}/`;
+
+/*
+ * Code generation on a real engine. The shared package's build compiles a file that only its
+ * `generate` script writes (as `prisma generate` or graphql-codegen do; Prisma itself cannot
+ * run here, its engines come from outside the npm registry), and the app has a prebuild
+ * command of its own. The image runs only if both ran, in order, before the build.
+ */
+describe.skipIf(!docker)('code generation before the build, on a real engine', () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await writeTree({
+      'package.json': {
+        name: 'fixture',
+        private: true,
+        description: runId,
+        packageManager: 'pnpm@10.34.9',
+      },
+      'pnpm-workspace.yaml': 'packages:\n  - apps/*\n  - packages/*\n',
+      'packages/db/package.json': {
+        name: '@fx/db',
+        version: '1.0.0',
+        type: 'module',
+        main: 'dist/index.js',
+        scripts: {
+          generate: 'node generate.mjs',
+          build: 'mkdir -p dist && cp src/*.js generated/client.js dist/',
+        },
+      },
+      'packages/db/generate.mjs':
+        "import { mkdirSync, writeFileSync } from 'node:fs';\nmkdirSync('generated', { recursive: true });\nwriteFileSync('generated/client.js', 'export const client = \"generated\";\\n');\n",
+      'packages/db/src/index.js': "export { client } from './client.js';\n",
+      'packages/db/.gitignore': 'generated\ndist\n',
+      'apps/api/package.json': {
+        name: '@fx/api',
+        version: '1.0.0',
+        type: 'module',
+        scripts: {
+          build: 'mkdir -p dist && cp src/*.js version.js dist/',
+          start: 'node dist/main.js',
+        },
+        dependencies: { '@fx/db': 'workspace:*' },
+        buildImages: { prebuild: ['echo "export const version = 7;" > version.js'] },
+      },
+      'apps/api/src/main.js':
+        "import { client } from '@fx/db';\nimport { version } from './version.js';\nconsole.log(`client ${client} version ${version}`);\n",
+    });
+    lockWorkspace(root, { offline: true });
+  });
+  afterAll(async () => {
+    if (docker) await removeTestResources(docker, runId, prefix);
+  });
+
+  it('runs the codegen script and the prebuild command before the build, and the image uses their output', async () => {
+    const plan = await runBin(['--dry-run'], { cwd: root });
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toContain('RUN pnpm --filter "@fx/db" run generate');
+    expect(plan.stdout).toContain(
+      'RUN cd apps/api && echo "export const version = 7;" > version.js',
+    );
+
+    const build = await runBin(['--tag', `${prefix}{app}:test`, '--base-image', testBaseImage], {
+      cwd: root,
+      env: { CI: 'true' },
+    });
+    expect(build.code, build.stdout + build.stderr).toBe(0);
+    const container = await docker!.createContainer({
+      Image: `${prefix}api:test`,
+      Labels: { 'build-images.test': runId },
+    });
+    await container.start();
+    const logs = await waitFor('the app to print', async () => {
+      const text = demuxLogs((await container.logs({ stdout: true, stderr: true })) as Buffer);
+      return text.includes('client') ? text : undefined;
+    });
+    expect(logs).toContain('client generated version 7');
+  });
+});
