@@ -1,4 +1,4 @@
-import { access, readFile } from 'node:fs/promises';
+import { access, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import JSON5 from 'json5';
 import type { WorkspacePackage, WorkspaceWarning } from '@build-images/core';
@@ -27,7 +27,8 @@ function extendsOf(config: unknown): string[] {
 /**
  * The files outside every workspace package that a package's build reads: the root
  * tsconfigs its tsconfig.json (and tsconfig.build.json, when a script names it) extends,
- * followed from file to file as TypeScript does. An `extends` naming a package
+ * followed from file to file as TypeScript does, and the files its build-tool configs
+ * (tsup.config.ts, vite.config.mjs, …) import by relative path. An `extends` naming a package
  * (`@acme/tsconfig/base.json`, `@tsconfig/node22`) is skipped: a workspace package is in the
  * graph, any other comes with the install. tsconfigs are JSON with comments and trailing
  * commas, which JSON5 reads.
@@ -80,5 +81,51 @@ export async function readBuildInputs(
   )
     configs.push('tsconfig.build.json');
   for (const config of configs) await visit(path.join(root, pkg.dir, config));
+  for (const file of await configImports(root, pkg.dir)) if (!inPackage(file)) files.add(file);
   return { files: [...files].sort(), warnings };
+}
+
+/** Build-tool configs at a package's root: tsup, tsdown, vite, rollup, esbuild, webpack, babel, postcss, tailwind… */
+const buildConfigFile = /^[\w.-]*\.config\.(?:[cm]?[jt]s)$|^\.babelrc\.(?:[cm]?js)$/;
+const relativeImport =
+  /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)['"](\.\.?\/[^'"]+)['"]/gm;
+const sourceExtensions = ['', '.ts', '.mts', '.cts', '.js', '.mjs', '.cjs', '.json'];
+
+/**
+ * The root-relative files that a package's build-tool configs import by relative path from
+ * outside the package (`import { defaultOptions } from '../tsup.common'`), resolved as Node
+ * and bundlers do (extensions tried, then an index file). Read as text, never run.
+ */
+async function configImports(root: string, dir: string): Promise<string[]> {
+  const packageDir = path.join(root, dir);
+  const names = await readdir(packageDir).catch(() => [] as string[]);
+  const found: string[] = [];
+  for (const name of names.filter((entry) => buildConfigFile.test(entry))) {
+    const text = await readFile(path.join(packageDir, name), 'utf8').catch(() => '');
+    for (const match of text.matchAll(relativeImport)) {
+      const base = path.resolve(packageDir, match[1]!);
+      if (
+        !base.startsWith(`${path.resolve(root)}${path.sep}`) ||
+        base.startsWith(`${packageDir}${path.sep}`)
+      )
+        continue;
+      const candidates = [
+        ...sourceExtensions.map((extension) => `${base}${extension}`),
+        ...sourceExtensions.slice(1).map((extension) => path.join(base, `index${extension}`)),
+      ];
+      for (const candidate of candidates) {
+        if (!(await isFile(candidate))) continue;
+        found.push(path.relative(root, candidate).split(path.sep).join('/'));
+        break;
+      }
+    }
+  }
+  return found;
+}
+
+async function isFile(file: string): Promise<boolean> {
+  return stat(file).then(
+    (info) => info.isFile(),
+    () => false,
+  );
 }

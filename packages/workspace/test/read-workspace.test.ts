@@ -263,4 +263,26 @@ describe('readWorkspace: root build inputs', () => {
       }),
     ]);
   });
+
+  it('takes the root files that build-tool configs import by relative path', async () => {
+    const root = await writeTree({
+      'pnpm-workspace.yaml': 'packages: [packages/*]\n',
+      'package.json': { private: true },
+      'tsup.common.ts': 'export const defaultOptions = {};\n',
+      'scripts/vite-preset/index.mjs': 'export default {};\n',
+      'packages/core/package.json': { name: '@acme/core' },
+      'packages/core/tsup.config.ts':
+        "import { defineConfig } from 'tsup';\nimport { defaultOptions } from '../../tsup.common';\nimport local from './local';\nexport default defineConfig(defaultOptions);\n",
+      'packages/core/local.ts': 'export default 1;\n',
+      'packages/core/vite.config.mjs':
+        "const preset = await import('../../scripts/vite-preset');\n",
+      'packages/other/package.json': { name: '@acme/other' },
+      'packages/other/rollup.config.js': "import shared from '../core/local';\n",
+    });
+    const workspace = await readWorkspace(root);
+    const inputs = Object.fromEntries(workspace.packages.map((pkg) => [pkg.name, pkg.buildInputs]));
+    expect(inputs['@acme/core']).toEqual(['scripts/vite-preset/index.mjs', 'tsup.common.ts']);
+    // A file of another workspace package is that package's: not a root input.
+    expect(inputs['@acme/other']).toEqual([]);
+  });
 });
