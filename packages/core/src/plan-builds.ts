@@ -249,8 +249,11 @@ export function planBuilds(
         ...config.buildInputs,
         ...(options.buildInputs ?? []),
       ]),
-      port: config.port,
-      healthPath: config.healthPath,
+      // Unless configured, what a hand-written Dockerfile beside the app says.
+      port: config.port ?? pkg.facts?.dockerfilePort?.port,
+      healthPath:
+        config.healthPath ??
+        (config.port === undefined ? pkg.facts?.dockerfileHealthPath : undefined),
       command,
       detection: { reasons, commandSource },
       tags: [],

@@ -45,6 +45,10 @@ export interface PackageFacts {
   dockerfiles: string[];
   /** Nest's entry file name without extension (nest-cli.json `entryFile`, default `main`), when nest-cli.json exists. */
   nestEntry?: string;
+  /** The first `EXPOSE` of a Dockerfile beside the manifest, and that file's name. */
+  dockerfilePort?: { file: string; port: number };
+  /** The path its `HEALTHCHECK` probes on that port (`curl -f http://localhost:3000/health`). */
+  dockerfileHealthPath?: string;
   /** The Prisma schema the package generates a client from (`prisma.schema` in the manifest, `prisma/schema.prisma`, or `schema.prisma`). */
   prismaSchema?: string;
 }

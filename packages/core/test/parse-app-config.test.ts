@@ -31,7 +31,6 @@ describe('parseAppConfig', () => {
         app: undefined,
         buildInputs: [],
         prebuild: [],
-        prebuild: [],
       },
       problems: [],
     });

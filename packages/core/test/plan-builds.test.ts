@@ -237,6 +237,21 @@ describe('planBuilds', () => {
     );
   });
 
+  it('takes the port and health path of a hand-written Dockerfile beside the app, unless configured', () => {
+    const facts = {
+      dockerfiles: ['Dockerfile'],
+      dockerfilePort: { file: 'Dockerfile', port: 3030 },
+      dockerfileHealthPath: '/api/health',
+    };
+    const result = plan([
+      pkg('@acme/worker', 'apps/worker', { facts }),
+      pkg('@acme/api', 'apps/api', { facts, buildImages: { port: 8080 } }),
+    ]);
+    const byName = Object.fromEntries(result.apps.map((app) => [app.name, app]));
+    expect([byName['worker']?.port, byName['worker']?.healthPath]).toEqual([3030, '/api/health']);
+    expect([byName['api']?.port, byName['api']?.healthPath]).toEqual([8080, undefined]);
+  });
+
   it('fails with the fix when the only app has nothing to run', () => {
     const error = planError([pkg('@acme/api', 'apps/api', { main: undefined })]);
     expect(error.message).toContain('1 need a command: apps/api');

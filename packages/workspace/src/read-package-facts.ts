@@ -23,6 +23,20 @@ export async function readPackageFacts(
     const entry = nest?.['entryFile'];
     facts.nestEntry = typeof entry === 'string' && entry !== '' ? entry : 'main';
   }
+  // A hand-written Dockerfile says what port the app serves and how its health is probed.
+  for (const name of facts.dockerfiles) {
+    const text = await readFile(path.join(packageDir, name), 'utf8').catch(() => '');
+    const expose = /^\s*EXPOSE\s+(\d{1,5})(?:\/tcp)?\b/im.exec(text);
+    if (!expose) continue;
+    facts.dockerfilePort = { file: name, port: Number(expose[1]) };
+    const probe =
+      /^\s*HEALTHCHECK\b[^\n]*?(?:localhost|127\.0\.0\.1):(\d{1,5})(\/[^\s'"\\)]*)/im.exec(
+        text.replace(/\\\r?\n/g, ' '),
+      );
+    if (probe && Number(probe[1]) === facts.dockerfilePort.port)
+      facts.dockerfileHealthPath = probe[2];
+    break;
+  }
   const configured = (manifest['prisma'] as { schema?: unknown } | undefined)?.schema;
   if (typeof configured === 'string') facts.prismaSchema = configured;
   else if (names.includes('schema.prisma')) facts.prismaSchema = 'schema.prisma';

@@ -60,3 +60,25 @@ describe('readBuildHints', () => {
     expect((await readBuildHints(root, {})).tsOutDir).toBeUndefined();
   });
 });
+
+describe('readPackageFacts: a hand-written Dockerfile beside the app', () => {
+  it('gives the port it exposes and the path its health check probes on that port', async () => {
+    const root = await writeTree({
+      Dockerfile:
+        'FROM node:22\nEXPOSE 3030\nHEALTHCHECK --interval=10s \\\n  CMD wget -qO- http://localhost:3030/api/health || exit 1\nCMD ["node", "dist/index.js"]\n',
+    });
+    expect(await readPackageFacts(root)).toMatchObject({
+      dockerfilePort: { file: 'Dockerfile', port: 3030 },
+      dockerfileHealthPath: '/api/health',
+    });
+  });
+
+  it('takes no health path probed on another port', async () => {
+    const root = await writeTree({
+      'Dockerfile.api': 'EXPOSE 8080\nHEALTHCHECK CMD curl -f http://127.0.0.1:9000/health\n',
+    });
+    const facts = await readPackageFacts(root);
+    expect(facts.dockerfilePort).toEqual({ file: 'Dockerfile.api', port: 8080 });
+    expect(facts.dockerfileHealthPath).toBeUndefined();
+  });
+});
