@@ -112,10 +112,19 @@ function renderPnpmStage(plan: BuildPlan): string[] {
   ];
 }
 
-/** `pnpm deploy` of the production tree; pnpm 10 and newer need --legacy without injected workspace packages. */
+/**
+ * `pnpm deploy` of the production tree; pnpm 10 and newer need --legacy without injected
+ * workspace packages. The workspace's patches apply to the whole repository, so a patch of a
+ * package this app does not use is no error here (ERR_PNPM_UNUSED_PATCH, met on langfuse):
+ * `allow-unused-patches` (pnpm 10.? and 11) and its older name `allow-non-applied-patches`.
+ */
 function deployCommand(plan: BuildPlan, app: AppPlan): string {
   const legacy = plan.pnpm.major >= 10 ? ' --legacy' : '';
-  return `pnpm --filter ${JSON.stringify(app.packageName)} deploy --prod${legacy} --store-dir /pnpm/store /out`;
+  const patches =
+    plan.pnpm.major >= 10
+      ? ' --config.allow-unused-patches=true'
+      : ' --config.allow-non-applied-patches=true';
+  return `pnpm --filter ${JSON.stringify(app.packageName)} deploy --prod${legacy}${patches} --store-dir /pnpm/store /out`;
 }
 
 /** The build closure's filters, each package by name: `--filter a --filter b`. */

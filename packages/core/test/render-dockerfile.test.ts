@@ -81,7 +81,7 @@ describe('renderDockerfile', () => {
           --mount=type=secret,id=npmrc,target=/root/.npmrc \\
           --mount=type=secret,id=npm_token \\
           NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
-          pnpm --filter "@acme/api" deploy --prod --legacy --store-dir /pnpm/store /out
+          pnpm --filter "@acme/api" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out
       # The build output, whatever the packages' files or ignore files let pnpm deploy copy.
       RUN set -eu; \\
           copy_output() { from="$1"; dirs="$2"; shift 2; for to in "$@"; do [ -d "$to" ] || continue; \\
@@ -140,7 +140,7 @@ describe('renderDockerfile', () => {
           --mount=type=secret,id=npmrc,target=/root/.npmrc \\
           --mount=type=secret,id=npm_token \\
           NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
-          pnpm --filter "@acme/worker" deploy --prod --legacy --store-dir /pnpm/store /out
+          pnpm --filter "@acme/worker" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out
       # The build output, whatever the packages' files or ignore files let pnpm deploy copy.
       RUN set -eu; \\
           copy_output() { from="$1"; dirs="$2"; shift 2; for to in "$@"; do [ -d "$to" ] || continue; \\
@@ -264,7 +264,7 @@ describe('renderDockerfile', () => {
             --mount=type=secret,id=npmrc,target=/root/.npmrc \\
             --mount=type=secret,id=npm_token \\
             NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
-            pnpm --filter "@acme/api" deploy --prod --legacy --store-dir /pnpm/store /out
+            pnpm --filter "@acme/api" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out
         # The build output, whatever the packages' files or ignore files let pnpm deploy copy.
         RUN set -eu; \\
             copy_output() { from="$1"; dirs="$2"; shift 2; for to in "$@"; do [ -d "$to" ] || continue; \\
@@ -366,7 +366,7 @@ describe('renderDockerfile', () => {
             --mount=type=secret,id=npmrc,target=/root/.npmrc \\
             --mount=type=secret,id=npm_token \\
             NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
-            pnpm --filter "@acme/jobs" deploy --prod --legacy --store-dir /pnpm/store /out
+            pnpm --filter "@acme/jobs" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out
         # The build output, whatever the packages' files or ignore files let pnpm deploy copy.
         RUN set -eu; \\
             copy_output() { from="$1"; dirs="$2"; shift 2; for to in "$@"; do [ -d "$to" ] || continue; \\
@@ -480,7 +480,7 @@ describe('renderDockerfile', () => {
       [
         "npm install --global --prefix /opt/pnpm --no-fund --no-audit --no-update-notifier pnpm@9.11.0",
         "RUN pnpm --filter "@acme/logger" --filter "@acme/api" run --if-present build",
-        "pnpm --filter "@acme/api" deploy --prod --store-dir /pnpm/store /out",
+        "pnpm --filter "@acme/api" deploy --prod --config.allow-non-applied-patches=true --store-dir /pnpm/store /out",
         "# The build output, whatever the packages' files or ignore files let pnpm deploy copy.",
         "RUN pnpm --filter "@acme/api^..." run --if-present build",
       ]
@@ -489,7 +489,7 @@ describe('renderDockerfile', () => {
       [
         "npm install --global --prefix /opt/pnpm --no-fund --no-audit --no-update-notifier pnpm@11.28.13",
         "RUN pnpm --filter "@acme/logger" --filter "@acme/api" run --if-present build",
-        "pnpm --filter "@acme/api" deploy --prod --legacy --store-dir /pnpm/store /out",
+        "pnpm --filter "@acme/api" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out",
         "# The build output, whatever the packages' files or ignore files let pnpm deploy copy.",
         "RUN pnpm --filter "@acme/api^..." run --if-present build",
       ]
@@ -530,7 +530,7 @@ describe('renderDockerfile', () => {
           --mount=type=secret,id=npmrc,target=/root/.npmrc \\
           --mount=type=secret,id=npm_token \\
           NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
-          pnpm --filter "@acme/site" deploy --prod --legacy --store-dir /pnpm/store /out
+          pnpm --filter "@acme/site" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out
       # The build output, whatever the packages' files or ignore files let pnpm deploy copy.
       RUN set -eu; \\
           copy_output() { from="$1"; dirs="$2"; shift 2; for to in "$@"; do [ -d "$to" ] || continue; \\
