@@ -42,13 +42,16 @@ export async function listContextFiles(
   const found: string[] = [];
   const visit = async (relativeDir: string): Promise<void> => {
     const entries = await readdir(path.join(root, relativeDir), { withFileTypes: true });
+    const subdirs: string[] = [];
     for (const entry of entries) {
       const relativePath = relativeDir === '.' ? entry.name : `${relativeDir}/${entry.name}`;
       if (alwaysSkipped.has(entry.name) || ignores(relativePath)) continue;
-      if (entry.isDirectory()) await visit(relativePath);
+      if (entry.isDirectory()) subdirs.push(relativePath);
       else if (entry.isFile() || entry.isSymbolicLink()) found.push(relativePath);
     }
+    // Sibling directories are read at once: the walk waits on the disk, not on the CPU.
+    await Promise.all(subdirs.map(visit));
   };
-  for (const dir of dirs) await visit(dir);
+  await Promise.all(dirs.map(visit));
   return [...new Set(found)].sort();
 }

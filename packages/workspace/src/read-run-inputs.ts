@@ -177,8 +177,10 @@ export async function readImageFiles(
       ? hashFiles(root, files, cache)
       : files.map((file) => ({ path: file, hash: '', executable: false }));
   const packages: Record<string, ImageFiles['packages'][string]> = {};
-  for (const dir of run.inputDirs)
-    packages[dir] = read(await listContextFiles(root, [dir], ignores));
+  const listed = await Promise.all(
+    run.inputDirs.map((dir) => listContextFiles(root, [dir], ignores)),
+  );
+  run.inputDirs.forEach((dir, index) => (packages[dir] = read(listed[index]!)));
   let rootFiles;
   try {
     rootFiles = read(run.rootInputFiles);

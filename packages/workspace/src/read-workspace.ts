@@ -77,6 +77,7 @@ export async function readWorkspace(root: string): Promise<Workspace> {
   const problems: string[] = [];
   const warnings: WorkspaceWarning[] = [];
   const packages: WorkspacePackage[] = [];
+  const manifests = new Map<string, Record<string, unknown>>();
   const projectDirs: string[] = [];
   for (const project of projects) {
     const dir = path.relative(root, project.rootDir).split(path.sep).join('/') || '.';
@@ -110,6 +111,7 @@ export async function readWorkspace(root: string): Promise<Workspace> {
       }
       dependencies[field] = value as Record<string, string>;
     }
+    manifests.set(dir, raw);
     packages.push({
       name: raw['name'] as PackageName,
       version: typeof raw['version'] === 'string' ? raw['version'] : undefined,
@@ -125,15 +127,28 @@ export async function readWorkspace(root: string): Promise<Workspace> {
       publishable: raw['files'] !== undefined || raw['publishConfig'] !== undefined,
       exports: raw['exports'],
       bin: raw['bin'],
-      facts: await readPackageFacts(project.rootDir, raw),
-      buildHints: await readBuildHints(project.rootDir, raw),
     });
   }
-  for (const pkg of packages) {
-    const inputs = await readBuildInputs(root, pkg, projectDirs);
+  // Each package's own files are read at once, not one package after another: on a large
+  // workspace the reads wait on the disk far more than they compute.
+  const read = await Promise.all(
+    packages.map(async (pkg) => {
+      const dir = path.join(root, pkg.dir);
+      const raw = manifests.get(pkg.dir)!;
+      return Promise.all([
+        readPackageFacts(dir, raw),
+        readBuildHints(dir, raw),
+        readBuildInputs(root, pkg, projectDirs),
+      ]);
+    }),
+  );
+  packages.forEach((pkg, index) => {
+    const [facts, buildHints, inputs] = read[index]!;
+    pkg.facts = facts;
+    pkg.buildHints = buildHints;
     pkg.buildInputs = inputs.files;
     warnings.push(...inputs.warnings);
-  }
+  });
   for (const pattern of unmatchedPatterns(projectDirs, patterns)) {
     warnings.push({
       kind: 'glob-matches-nothing',
