@@ -1,10 +1,4 @@
-import {
-  identifyImages,
-  planRun,
-  type RunInputs,
-  type RunPlan,
-  type WorkspaceWarning,
-} from '@build-images/core';
+import { identifyImages, planRun, type RunInputs, type RunPlan } from '@build-images/core';
 import { readImageFiles, readRunInputs, readToolConfig } from '@build-images/workspace';
 import type { CliOptions } from './cli-options.js';
 
@@ -47,19 +41,4 @@ export async function computeRunPlan(
   const files =
     want.files || hash ? await readImageFiles(root, draft, hash) : { packages: {}, rootFiles: [] };
   return { run: identifyImages(draft, files, inputs.source, runOptions), inputs };
-}
-
-/** Warnings for the apps that cannot be built as planned: planning goes on for the others. */
-export function formatProblems(run: RunPlan): string {
-  return [
-    ...run.problems.map(
-      (problem) => `warning: ${problem.app}: ${problem.message}\n  hint: ${problem.hint}\n`,
-    ),
-    ...run.notes.map((note) => `note: ${note.app}: ${note.message}\n  hint: ${note.hint}\n`),
-  ].join('');
-}
-
-/** What pnpm accepts but the user may want to know about the workspace, one line each. */
-export function formatWarnings(warnings: readonly WorkspaceWarning[]): string {
-  return warnings.map((warning) => `warning: ${warning.message}\n`).join('');
 }

@@ -13,8 +13,8 @@ import { buildCommand } from './commands/build-command.js';
 import type { CommandContext } from './commands/command-context.js';
 import { generateCommand } from './commands/generate-command.js';
 import { planCommand } from './commands/plan-command.js';
-import { computeRunPlan, formatProblems, formatWarnings } from './compute-run-plan.js';
-import { formatExplain } from './format/plan-output.js';
+import { computeRunPlan } from './compute-run-plan.js';
+import { formatExplain, formatProblems, formatWarnings } from './format/plan-output.js';
 
 const commandHandlers: Record<CommandName, (context: CommandContext) => Promise<number>> = {
   build: buildCommand,

@@ -1,4 +1,4 @@
-import type { RunPlan } from '@build-images/core';
+import type { RunPlan, WorkspaceWarning } from '@build-images/core';
 
 export function describeChange(run: RunPlan): string {
   const change = run.change;
@@ -133,4 +133,19 @@ export function formatExplain(run: RunPlan): string {
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Warnings for the apps that cannot be built as planned: planning goes on for the others. */
+export function formatProblems(run: RunPlan): string {
+  return [
+    ...run.problems.map(
+      (problem) => `warning: ${problem.app}: ${problem.message}\n  hint: ${problem.hint}\n`,
+    ),
+    ...run.notes.map((note) => `note: ${note.app}: ${note.message}\n  hint: ${note.hint}\n`),
+  ].join('');
+}
+
+/** What pnpm accepts but the user may want to know about the workspace, one line each. */
+export function formatWarnings(warnings: readonly WorkspaceWarning[]): string {
+  return warnings.map((warning) => `warning: ${warning.message}\n`).join('');
 }
