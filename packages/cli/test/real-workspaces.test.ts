@@ -237,3 +237,111 @@ describe('--explain on a big change', () => {
     );
   });
 });
+
+describe('the Node the repository asks for, and native addons', () => {
+  const lockfile = `lockfileVersion: '9.0'
+
+settings:
+  autoInstallPeers: true
+  excludeLinksFromLockfile: false
+
+importers:
+
+  .: {}
+
+  apps/api:
+    dependencies:
+      '@acme/auth':
+        specifier: workspace:*
+        version: link:../../packages/auth
+
+  apps/web:
+    dependencies:
+      ms:
+        specifier: ^2.1.0
+        version: 2.1.3
+
+  packages/auth:
+    dependencies:
+      bcrypt:
+        specifier: ^5.1.1
+        version: 5.1.1
+
+packages:
+
+  bcrypt@5.1.1:
+    resolution: {integrity: sha512-AGBHOG5hPYZ5Xl9KXzU5iKq9516yEmvCKDg3ecP5kX2aB6UqTeXZxk2ELnDgDm6BQSMlLt9rDB4LoSMx0rYwww==}
+    engines: {node: '>= 10.0.0'}
+
+  ms@2.1.3:
+    resolution: {integrity: sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==}
+
+snapshots:
+
+  bcrypt@5.1.1: {}
+
+  ms@2.1.3: {}
+`;
+  const files = {
+    'pnpm-workspace.yaml': 'packages:\n  - apps/*\n  - packages/*\n',
+    'package.json': { name: 'root', private: true, engines: { node: '>=20' } },
+    '.nvmrc': 'v20.8.1\n',
+    'pnpm-lock.yaml': lockfile,
+    'apps/api/package.json': app('api', { dependencies: { '@acme/auth': 'workspace:*' } }),
+    'apps/web/package.json': app('web', {
+      dependencies: { ms: '^2.1.0' },
+      engines: { node: '>=22' },
+    }),
+    'packages/auth/package.json': {
+      name: '@acme/auth',
+      version: '1.0.0',
+      dependencies: { bcrypt: '^5.1.1' },
+    },
+  };
+
+  it('builds on the pinned image of the major .nvmrc names, and warns for an app whose engines exclude it', async () => {
+    const dir = await writeTree(files);
+    const result = await runBin(['plan', '--json'], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    const plan = JSON.parse(result.stdout) as PlanJson & {
+      baseImage: string;
+      node: { major: number; source: string };
+    };
+    expect(plan.baseImage).toBe('node:20.20.2-bookworm-slim');
+    expect(plan.node).toMatchObject({ major: 20, source: '.nvmrc (v20.8.1)' });
+    expect(result.stderr).toContain(
+      'warning: apps/web/package.json: engines.node ">=22" does not allow Node 20.20.2',
+    );
+    const text = await runBin(['plan'], { cwd: dir });
+    expect(text.stdout).toContain('node 20 (.nvmrc (v20.8.1))');
+    expect(text.stdout).toContain('native addons (compiled at install): bcrypt');
+  });
+
+  it('gives a compiler only to the install of apps whose lockfile closure compiles native code', async () => {
+    const dir = await writeTree(files);
+    expect((await runBin(['generate'], { cwd: dir })).code).toBe(0);
+    const dockerfile = await readFile(path.join(dir, 'docker/Dockerfile'), 'utf8');
+    expect(dockerfile).toContain('ARG NODE_IMAGE=node:20.20.2-bookworm-slim');
+    const stage = (name: string) =>
+      dockerfile.split(/\n(?=FROM )/).find((block) => block.includes(` AS ${name}\n`)) ?? '';
+    expect(stage('api-deps')).toContain(
+      'apt-get install -y --no-install-recommends python3 make g++',
+    );
+    expect(stage('api-deps')).toContain('ENV npm_config_nodedir=/usr/local');
+    expect(stage('web-deps')).not.toContain('g++');
+    expect(stage('api')).not.toContain('g++');
+  });
+
+  it('counts a changed .nvmrc as a change of every app', async () => {
+    const dir = await gitRepo(files);
+    await writeFiles(dir, { '.nvmrc': '22\n' });
+    commitChange(dir);
+    const result = await runBin(['plan', '--json', '--changed=main', '--explain'], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    const plan = JSON.parse(result.stdout) as PlanJson;
+    expect(plan.apps.map((entry) => [entry.name, entry.selected])).toEqual([
+      ['api', true],
+      ['web', true],
+    ]);
+  });
+});

@@ -21,3 +21,5 @@ export * from './infer-app.js';
 export * from './collect-build-inputs.js';
 export * from './resolve-pnpm.js';
 export * from './plan-app-build.js';
+export * from './resolve-node.js';
+export * from './native-addons.js';

@@ -154,6 +154,7 @@ export function inferCommand(pkg: WorkspacePackage): InferredCommand | undefined
 /** `main`, else the `.` entry of `exports`, else a single `bin`: a file inside the package. */
 function entryOf(pkg: WorkspacePackage): { file: string; source: string } | undefined {
   const clean = (file: string) => file.replace(/^\.\//, '');
+  if (pkg.main && browserBundle.test(pkg.main)) return undefined;
   if (pkg.main) return { file: clean(pkg.main), source: '"main"' };
   const exported = exportTarget(pkg.exports);
   if (exported) return { file: clean(exported), source: '"exports"' };
@@ -164,6 +165,9 @@ function entryOf(pkg: WorkspacePackage): { file: string; source: string } | unde
   }
   return undefined;
 }
+
+/** A file made for browsers (`dist/embed.umd.min.js`, `widget.iife.js`): nothing node serves with. */
+const browserBundle = /[.-](?:umd|iife|min|browser)(?:\.min)?\.(?:c|m)?js$/;
 
 function exportTarget(exports: unknown): string | undefined {
   if (typeof exports === 'string') return exports;

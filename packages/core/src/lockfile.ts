@@ -148,7 +148,7 @@ export function parseLockfile(text: string, file: string): Lockfile {
  */
 export function resolveImporter(lockfile: Lockfile, importerId: string): Map<string, string[]> {
   const byName = new Map<string, string[]>();
-  for (const depPath of closure(lockfile, [importerId])) {
+  for (const depPath of closureOf(lockfile, [importerId])) {
     const { name, version } = splitDepPath(depPath);
     const versions = byName.get(name);
     if (versions === undefined) byName.set(name, [version]);
@@ -279,7 +279,7 @@ function parseSnapshot(raw: unknown, where: string, invalid: Invalid): LockfileS
 }
 
 /** Dep paths (snapshot keys) reachable from the importers, workspace links left out. */
-function closure(lockfile: Lockfile, importerIds: readonly string[]): Set<string> {
+export function closureOf(lockfile: Lockfile, importerIds: readonly string[]): Set<string> {
   const seen = new Set<string>();
   const queue: string[] = [];
   const visit = (name: string, reference: string) => {

@@ -15,6 +15,7 @@ import {
   type AppBuildFacts,
 } from './plan-app-build.js';
 import { defaultPnpmVersions, type PnpmPlan } from './resolve-pnpm.js';
+import { defaultNodeMajor, pinnedNodeImages, type NodePlan } from './resolve-node.js';
 import { parseAppConfig, type AppKind } from './parse-app-config.js';
 import type { WorkspaceProblem } from './create-workspace-graph.js';
 import type { AppName, PackageName, Workspace } from './types.js';
@@ -51,6 +52,12 @@ export interface AppPlan extends AppBuildFacts {
   command: string[];
   /** Shell commands run in the app's directory before the build (buildImages.prebuild). */
   prebuild: string[];
+  /**
+   * Packages of the app's install that compile native code (workspace packages with a
+   * binding.gyp, then those of the lockfile, see findCompiledAddons): its install and build
+   * stages get a compiler, its runtime stage does not.
+   */
+  nativeAddons: string[];
   /** Why the package was taken as an app, and where its command came from. */
   detection: { reasons: string[]; commandSource: string };
   /** Filled in by withTags once the values a template may use (e.g. the digest) are known. */
@@ -80,6 +87,8 @@ export interface BuildPlan {
   needsConfig: NeedsConfig[];
   /** The pnpm every stage runs, and so the commands used. */
   pnpm: PnpmPlan;
+  /** The Node every stage runs: the base image's default and the bundler's target. */
+  node: NodePlan;
 }
 
 export interface NeedsConfig {
@@ -105,6 +114,8 @@ export interface PlanOptions {
   configFile: string;
   /** The pnpm the repository asks for (see resolvePnpm); default: pnpm 10. */
   pnpm?: PnpmPlan;
+  /** The Node the repository asks for (see resolveNode); default: Node 24. */
+  node?: NodePlan;
 }
 
 export const defaultPlanOptions: PlanOptions = {
@@ -245,6 +256,9 @@ export function planBuilds(
         name: dep.package.name,
         dir: dep.package.dir,
       })),
+      nativeAddons: dependencyClosure(graph, pkg.name)
+        .filter((dep) => dep.package.facts?.nativeAddon === true)
+        .map((dep) => dep.package.name),
       buildInputs: collectBuildInputs(graph, pkg.name, [
         ...config.buildInputs,
         ...(options.buildInputs ?? []),
@@ -307,6 +321,11 @@ export function planBuilds(
     pnpm: options.pnpm ?? {
       version: defaultPnpmVersions[10]!,
       major: 10,
+      source: 'default',
+    },
+    node: options.node ?? {
+      ...pinnedNodeImages[defaultNodeMajor]!,
+      major: defaultNodeMajor,
       source: 'default',
     },
   };

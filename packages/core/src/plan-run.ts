@@ -19,12 +19,9 @@ import {
 } from './lockfile.js';
 import type { ToolConfig } from './parse-tool-config.js';
 import { imageMembers, planBuilds, withTags, type BuildPlan } from './plan-builds.js';
-import {
-  defaultBundleImage,
-  defaultNodeImage,
-  defaultRenderOptions,
-  renderDockerfile,
-} from './render-dockerfile.js';
+import { findCompiledAddons } from './native-addons.js';
+import { renderDockerfile } from './render-dockerfile.js';
+import { checkAppEngines, resolveNode, type NodeVersionFiles } from './resolve-node.js';
 import { renderAppTags } from './render-tags.js';
 import { resolvePnpm } from './resolve-pnpm.js';
 import {
@@ -47,6 +44,9 @@ export const defaultGlobalInputs = [
   'package.json',
   'pnpm-workspace.yaml',
   '.npmrc',
+  '.nvmrc',
+  '.node-version',
+  '.tool-versions',
   '.dockerignore',
   'build-images.config.json',
 ];
@@ -83,6 +83,8 @@ export interface RunInputs {
   /** Where the config came from, for messages. */
   configFile: string;
   rootManifest: string;
+  /** The root's `.nvmrc`, `.node-version`, `.tool-versions` (those that exist). */
+  nodeVersionFiles?: NodeVersionFiles;
   /** Where the generated Dockerfile lives, and why there when it is not the default. */
   dockerfile: { path: string; note: string | undefined };
   /** The text of `pnpm-lock.yaml`; undefined when there is none. */
@@ -165,6 +167,10 @@ export function planRun(root: string, inputs: RunInputs, options: RunOptions): R
     linkWorkspacePackages: workspace.linkWorkspacePackages,
   });
   const pnpm = resolvePnpm(inputs.rootManifest, inputs.lockfile);
+  const { node, warnings: nodeWarnings } = resolveNode(
+    inputs.rootManifest,
+    inputs.nodeVersionFiles ?? {},
+  );
   // A cycle breaks only the apps whose closure holds it (pnpm installs it, and a build in
   // dependency order cannot order it): judged once the apps are known.
   const plan = planBuilds(
@@ -173,6 +179,7 @@ export function planRun(root: string, inputs: RunInputs, options: RunOptions): R
     graphProblems.filter((problem) => problem.kind !== 'cycle'),
     {
       pnpm,
+      node,
       appPatterns: options.appPatterns,
       only: options.apps,
       dockerfilePath: inputs.dockerfile.path,
@@ -181,10 +188,32 @@ export function planRun(root: string, inputs: RunInputs, options: RunOptions): R
       buildInputs: inputs.config.buildInputs,
     },
   );
-  const warnings = [...workspace.warnings, ...checkCycles(plan, graph, graphProblems)];
-  const dockerfile = renderDockerfile(plan, defaultRenderOptions);
+  const warnings = [
+    ...workspace.warnings,
+    ...checkCycles(plan, graph, graphProblems),
+    ...nodeWarnings,
+    ...checkAppEngines(
+      node,
+      plan.apps.map((app) => ({
+        dir: app.dir,
+        packageName: app.packageName,
+        engines: workspace.packages.find((pkg) => pkg.name === app.packageName)?.enginesNode,
+      })),
+    ),
+  ];
   const lockfile =
     inputs.lockfile === undefined ? undefined : parseLockfile(inputs.lockfile, lockfilePath);
+  if (lockfile !== undefined) {
+    const addons = findCompiledAddons(
+      lockfile,
+      plan.apps.map((app) => ({ name: app.name, importers: appImporters(app) })),
+    );
+    for (const app of plan.apps) {
+      const found = addons.get(app.name);
+      if (found) app.nativeAddons = [...new Set([...app.nativeAddons, ...found])];
+    }
+  }
+  const dockerfile = renderDockerfile(plan);
 
   const { selections, change } = selectImages(plan, dockerfile, lockfile, inputs, options);
   let selected = plan.selected.filter(
@@ -216,7 +245,7 @@ export function planRun(root: string, inputs: RunInputs, options: RunOptions): R
     root,
     plan,
     dockerfile,
-    baseImage: options.baseImage ?? defaultNodeImage,
+    baseImage: options.baseImage ?? node.image,
     selections,
     selected,
     change,
@@ -312,7 +341,7 @@ export function identifyImages(
       digests[name] = computeInputsDigest({
         baseImage: run.baseImage,
         buildArgs: members.some((app) => app.kind === 'bundle')
-          ? { BUNDLE_IMAGE: options.bundleImage ?? defaultBundleImage }
+          ? { BUNDLE_IMAGE: options.bundleImage ?? plan.node.bundleImage }
           : {},
         dockerfileStages: stageNames.map((stage) => stages.get(stage) ?? '').join('\n'),
         lockfileSlice: members

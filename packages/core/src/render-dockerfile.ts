@@ -1,10 +1,12 @@
 import type { AppPlan, BuildPlan, CombinedPlan } from './plan-builds.js';
+import { defaultNodeMajor, pinnedNodeImages } from './resolve-node.js';
 
 /**
- * The default base: a real, pinned public image. Offline machines and tests pass
- * another one through the NODE_IMAGE build argument (see README, "Base image").
+ * The default base: a real, pinned public image of the Node the repository asks for (see
+ * resolveNode). Offline machines and tests pass another one through the NODE_IMAGE build
+ * argument (see README, "Base image").
  */
-export const defaultNodeImage = 'node:24.21.0-bookworm-slim';
+export const defaultNodeImage = pinnedNodeImages[defaultNodeMajor]!.image;
 
 /** First line of every generated file: how build-images knows it may rewrite it. */
 export const generatedHeader =
@@ -14,7 +16,7 @@ export const generatedHeader =
  * The default base of `bundle` apps: a shell-less, distroless Node runtime. Tests and
  * offline machines pass another one through the BUNDLE_IMAGE build argument.
  */
-export const defaultBundleImage = 'gcr.io/distroless/nodejs24-debian12:nonroot';
+export const defaultBundleImage = pinnedNodeImages[defaultNodeMajor]!.bundleImage;
 
 /** Where the supervisor of combined images is, in the build context and in the image. */
 export const supervisorPath = 'docker/supervisor.mjs';
@@ -23,11 +25,6 @@ export interface RenderOptions {
   nodeImage: string;
   bundleImage: string;
 }
-
-export const defaultRenderOptions: RenderOptions = {
-  nodeImage: defaultNodeImage,
-  bundleImage: defaultBundleImage,
-};
 
 const storeMount = '--mount=type=cache,id=pnpm-store,target=/pnpm/store';
 
@@ -56,6 +53,27 @@ const ensureTini = [
 ];
 
 /**
+ * A compiler for native addons in the stages that install: node-gyp needs python3, make
+ * and g++ (the slim Debian and Alpine images have none), and `npm_config_nodedir` points it
+ * at the headers the official images ship with Node, so it downloads nothing from nodejs.org.
+ * The step is the same for every app, so BuildKit runs it once; runtime stages never get it.
+ */
+function renderToolchain(app: AppPlan): string[] {
+  if (app.nativeAddons.length === 0) return [];
+  return [
+    `# Native addons compile at install (${app.nativeAddons.join(', ')}): python3, make and g++ for node-gyp.`,
+    'RUN set -eu; \\',
+    '    if ! { command -v python3 && command -v make && command -v g++; } >/dev/null 2>&1; then \\',
+    '      if command -v apt-get >/dev/null 2>&1; then \\',
+    '        apt-get update; apt-get install -y --no-install-recommends python3 make g++; rm -rf /var/lib/apt/lists/*; \\',
+    '      elif command -v apk >/dev/null 2>&1; then apk add --no-cache python3 make g++; \\',
+    '      else echo "no python3, make and g++, and neither apt-get nor apk to install them: use a base image with a C++ compiler" >&2; exit 1; fi; \\',
+    '    fi',
+    'ENV npm_config_nodedir=/usr/local',
+  ];
+}
+
+/**
  * Renders the one shared, multi-stage Dockerfile with a target per app. Pure and
  * deterministic: the same plan gives the same bytes.
  *
@@ -66,7 +84,7 @@ const ensureTini = [
  */
 export function renderDockerfile(
   plan: BuildPlan,
-  options: RenderOptions = defaultRenderOptions,
+  options: RenderOptions = { nodeImage: plan.node.image, bundleImage: plan.node.bundleImage },
 ): string {
   const hasBundle = plan.apps.some((app) => app.kind === 'bundle');
   const lines: string[] = [
@@ -75,6 +93,9 @@ export function renderDockerfile(
     `# Build one app: docker build -f ${plan.dockerfilePath} --target <app> .`,
     `# Targets: ${[...plan.apps.flatMap((app) => [app.name, `${app.name}-dev`]), ...plan.combined.map((image) => image.name)].join(', ')}`,
     '',
+    plan.node.source === 'default'
+      ? `# Node ${plan.node.major}, build-images' default (no .nvmrc, .node-version or engines.node).`
+      : `# Node ${plan.node.major}, from ${plan.node.source}.`,
     `ARG NODE_IMAGE=${options.nodeImage}`,
     ...(hasBundle ? [`ARG BUNDLE_IMAGE=${options.bundleImage}`] : []),
     '',
@@ -215,6 +236,7 @@ function renderApp(app: AppPlan, plan: BuildPlan): string[] {
     "# Installs from the manifests of the app's workspace packages and its slice of pnpm-lock.yaml,",
     "# so other apps' dependency changes and any source edit leave this layer cached.",
     `FROM pnpm AS ${app.name}-deps`,
+    ...renderToolchain(app),
     ...(rootFiles.length > 0 ? [`COPY ${rootFiles.join(' ')} ./`] : []),
     ...nestedFiles.map((file) => `COPY ${file} ${file}`),
     `COPY ${sliceRootManifestPath(plan, app)} ./package.json`,
@@ -306,7 +328,7 @@ function renderProductionTree(app: AppPlan, plan: BuildPlan): string[] {
         ...(app.esbuild === undefined
           ? [
               `RUN mkdir -p /out && pnpm --filter ${JSON.stringify(app.packageName)} exec \\`,
-              `    esbuild ${app.entry} --bundle --platform=node --target=node24 --format=cjs --outfile=/out/main.cjs`,
+              `    esbuild ${app.entry} --bundle --platform=node --target=node${plan.node.major} --format=cjs --outfile=/out/main.cjs`,
             ]
           : [
               "# The app has no esbuild of its own: a pinned one, outside the app's dependencies.",
@@ -314,7 +336,7 @@ function renderProductionTree(app: AppPlan, plan: BuildPlan): string[] {
               ...secretMounts,
               `    npm install --global --prefix /opt/esbuild --no-fund --no-audit --no-update-notifier esbuild@${app.esbuild}`,
               `RUN mkdir -p /out && cd ${app.dir} && \\`,
-              `    /opt/esbuild/bin/esbuild ${app.entry} --bundle --platform=node --target=node24 --format=cjs --outfile=/out/main.cjs`,
+              `    /opt/esbuild/bin/esbuild ${app.entry} --bundle --platform=node --target=node${plan.node.major} --format=cjs --outfile=/out/main.cjs`,
             ]),
         ...(keep.length > 0
           ? [`RUN cd ${app.dir} && cp -RL --parents ${app.keep.join(' ')} /out/`]

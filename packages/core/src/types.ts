@@ -34,6 +34,8 @@ export interface WorkspacePackage {
   publishable?: boolean;
   exports?: unknown;
   bin?: unknown;
+  /** `engines.node` of the manifest, when it is a string. */
+  enginesNode?: string;
   /** What the reader saw beside the manifest that tells what the package is and runs. */
   facts?: PackageFacts;
   /** What the package's build writes and ships (read from its files; see BuildHints). */
@@ -43,6 +45,8 @@ export interface WorkspacePackage {
 export interface PackageFacts {
   /** Dockerfiles or Containerfiles in the package directory (file names). */
   dockerfiles: string[];
+  /** A `binding.gyp` beside the manifest: the package compiles a native addon at install. */
+  nativeAddon?: boolean;
   /** Nest's entry file name without extension (nest-cli.json `entryFile`, default `main`), when nest-cli.json exists. */
   nestEntry?: string;
   /** The first `EXPOSE` of a Dockerfile beside the manifest, and that file's name. */
@@ -62,7 +66,8 @@ export interface WorkspaceWarning {
     | 'glob-matches-nothing'
     | 'nameless-package'
     | 'cycle-outside-apps'
-    | 'build-input-outside-workspace';
+    | 'build-input-outside-workspace'
+    | 'node-version';
   /** The file the warning is about, relative to the root (e.g. `pnpm-workspace.yaml`). */
   file: string;
   package: PackageName | undefined;

@@ -10,6 +10,7 @@ import type {
   Workspace,
   WorkspacePackage,
 } from '../src/index.js';
+import { pinnedNodeImages } from '../src/index.js';
 
 /** A workspace package for pure tests: `pkg('@acme/api', 'apps/api', { dependencies: {…} })`. */
 export function pkg(
@@ -70,6 +71,7 @@ export function anApp(name: string, fields: Partial<AppPlan> = {}): AppPlan {
     esbuild: undefined,
     codegen: [],
     prebuild: [],
+    nativeAddons: [],
     buildInputs: [],
     tags: [],
     ...fields,
@@ -97,6 +99,7 @@ export function aPlan(apps: AppPlan[], fields: Partial<BuildPlan> = {}): BuildPl
     dockerfilePath: 'docker/Dockerfile',
     needsConfig: [],
     pnpm: { version: '10.34.9', major: 10, source: 'default' },
+    node: { ...pinnedNodeImages[24]!, major: 24, source: 'default' },
     ...fields,
   };
 }

@@ -10,6 +10,20 @@ import { pkg } from './builders.js';
 const scripts = (entries: Record<string, string>) => ({ scripts: entries, main: undefined });
 
 describe('inferCommand', () => {
+  it.each(['dist/embed.umd.min.js', 'dist/widget.iife.js', 'dist/lib.min.js', 'lib/x-browser.js'])(
+    'does not run a browser bundle in "main" (%s)',
+    (main) => {
+      expect(inferCommand(pkg('@x/embed', 'libs/embed', { main }))).toBeUndefined();
+    },
+  );
+
+  it('runs a plain "main"', () => {
+    expect(inferCommand(pkg('@x/api', 'apps/api', { main: 'dist/index.js' }))?.command).toEqual([
+      'node',
+      'dist/index.js',
+    ]);
+  });
+
   it.each([
     ['node dist/main.js', ['node', 'dist/main.js']],
     [

@@ -32,6 +32,7 @@ describe('renderDockerfile', () => {
       # Build one app: docker build -f docker/Dockerfile --target <app> .
       # Targets: api, api-dev, worker, worker-dev
 
+      # Node 24, build-images' default (no .nvmrc, .node-version or engines.node).
       ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
       # tini runs as PID 1: it forwards signals to node and reaps zombies.
@@ -214,6 +215,7 @@ describe('renderDockerfile', () => {
         # Build one app: docker build -f docker/Dockerfile --target <app> .
         # Targets: api, api-dev, cli, cli-dev, jobs, jobs-dev, site, site-dev, all
 
+        # Node 24, build-images' default (no .nvmrc, .node-version or engines.node).
         ARG NODE_IMAGE=node:24.21.0-bookworm-slim
         ARG BUNDLE_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot
 

@@ -18,6 +18,7 @@ export async function readPackageFacts(
       .filter((name) => /^(Dockerfile|Containerfile)(\..+)?$|\.Dockerfile$/.test(name))
       .sort(),
   };
+  if (names.includes('binding.gyp')) facts.nativeAddon = true;
   if (names.includes('nest-cli.json')) {
     const nest = await readJsonc(path.join(packageDir, 'nest-cli.json'));
     const entry = nest?.['entryFile'];

@@ -4,7 +4,9 @@ import {
   BuildImagesError,
   generatedHeader,
   lockfilePath,
+  nodeVersionFiles,
   type ChangeInputs,
+  type NodeVersionFiles,
   type ImageFiles,
   type RunInputs,
   type RunPlan,
@@ -36,11 +38,12 @@ export interface RunInputsRequest {
  * the lockfile and Dockerfile at the merge base.
  */
 export async function readRunInputs(root: string, request: RunInputsRequest): Promise<RunInputs> {
-  const [workspace, rootManifest, lockfile, source] = await Promise.all([
+  const [workspace, rootManifest, lockfile, source, nodeVersions] = await Promise.all([
     readWorkspace(root),
     readFile(path.join(root, 'package.json'), 'utf8'),
     readFile(path.join(root, lockfilePath), 'utf8').catch(() => undefined),
     readSourceInputs(root, request.source, request.env),
+    readNodeVersionFiles(root),
   ]);
   const dockerfile = request.dockerfilePath
     ? { path: request.dockerfilePath, note: undefined }
@@ -65,6 +68,7 @@ export async function readRunInputs(root: string, request: RunInputsRequest): Pr
     config: request.config.config,
     configFile: request.config.file,
     rootManifest,
+    nodeVersionFiles: nodeVersions,
     dockerfile,
     lockfile,
     change,
@@ -196,4 +200,16 @@ export async function readImageFiles(
     );
   }
   return { packages, rootFiles };
+}
+
+/** The root's `.nvmrc`, `.node-version` and `.tool-versions`, those that exist. */
+async function readNodeVersionFiles(root: string): Promise<NodeVersionFiles> {
+  const texts = await Promise.all(
+    nodeVersionFiles.map((name) => readFile(path.join(root, name), 'utf8').catch(() => undefined)),
+  );
+  return Object.fromEntries(
+    nodeVersionFiles.flatMap((name, index) =>
+      texts[index] === undefined ? [] : [[name, texts[index]]],
+    ),
+  );
 }

@@ -127,6 +127,7 @@ export async function readWorkspace(root: string): Promise<Workspace> {
       publishable: raw['files'] !== undefined || raw['publishConfig'] !== undefined,
       exports: raw['exports'],
       bin: raw['bin'],
+      ...enginesNode(raw['engines']),
     });
   }
   // Each package's own files are read at once, not one package after another: on a large
@@ -218,4 +219,12 @@ async function npmrcLinks(root: string): Promise<boolean> {
   const text = await readFile(path.join(root, '.npmrc'), 'utf8').catch(() => '');
   const value = /^\s*link-workspace-packages\s*=\s*(\S+)\s*$/m.exec(text)?.[1];
   return value === 'true' || value === 'deep';
+}
+
+function enginesNode(engines: unknown): { enginesNode?: string } {
+  const node =
+    typeof engines === 'object' && engines !== null
+      ? (engines as Record<string, unknown>)['node']
+      : undefined;
+  return typeof node === 'string' ? { enginesNode: node } : {};
 }

@@ -19,6 +19,7 @@ export function planJson(run: RunPlan) {
     baseImage: run.baseImage,
     warnings: run.warnings,
     pnpm: plan.pnpm,
+    node: plan.node,
     change: run.change ?? null,
     combined: plan.combined.map((image) => ({
       name: image.name,
@@ -71,7 +72,10 @@ export function planJson(run: RunPlan) {
 
 export function formatPlan(run: RunPlan): string {
   const { plan } = run;
-  const lines = [`base image: ${run.baseImage}`];
+  const lines = [
+    `base image: ${run.baseImage}`,
+    `node ${plan.node.major} (${plan.node.source}), pnpm ${plan.pnpm.version} (${plan.pnpm.source})`,
+  ];
   if (run.change)
     lines.push(
       `change: ${'fallback' in run.change ? run.change.fallback : `${run.change.files} files since ${run.change.baseRef} (${run.change.mergeBase.slice(0, 12)})`}`,
@@ -86,6 +90,8 @@ export function formatPlan(run: RunPlan): string {
     lines.push(`    app because: ${app.detection.reasons.join('; ')}`);
     lines.push(`    runs: ${app.command.join(' ')} (from ${app.detection.commandSource})`);
     if (app.buildInputs.length > 0) lines.push(`    build inputs: ${app.buildInputs.join(', ')}`);
+    if (app.nativeAddons.length > 0)
+      lines.push(`    native addons (compiled at install): ${app.nativeAddons.join(', ')}`);
     const digest = run.digests[app.name];
     if (digest) lines.push(`    digest: ${digest}`);
   }
