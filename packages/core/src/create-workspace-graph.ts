@@ -41,6 +41,12 @@ export interface WorkspaceGraphOptions {
    * package's version satisfies links that package, as pnpm does (default: off, as in pnpm 10).
    */
   linkWorkspacePackages: boolean;
+  /**
+   * What pnpm-lock.yaml says pnpm linked: per importer directory, dependency key → the
+   * directory its `link:` reference points at. pnpm wrote it, so it wins over the rules above
+   * when they disagree with what pnpm did (aliases, tags, settings read from elsewhere).
+   */
+  lockfileLinks?: ReadonlyMap<string, ReadonlyMap<string, string>>;
 }
 
 /**
@@ -63,12 +69,17 @@ function linkedPackage(
     const pkg = byDir.get(dir === '' ? '.' : dir);
     return pkg?.name;
   }
-  const candidate = byName.get(key);
+  const locked = options.lockfileLinks?.get(from.dir)?.get(key);
+  if (locked !== undefined) return byDir.get(locked)?.name;
+  // `npm:<name>@<range>` aliases link like plain ranges (a missing range is any version).
+  const alias = /^npm:((?:@[^/@]+\/)?[^@]+)(?:@(.*))?$/.exec(spec);
+  const candidate = byName.get(alias ? alias[1]! : key);
+  const range = alias ? alias[2] || '*' : spec;
   if (
     options.linkWorkspacePackages &&
     candidate?.version &&
-    semver.validRange(spec) &&
-    semver.satisfies(candidate.version, spec)
+    semver.validRange(range) &&
+    semver.satisfies(candidate.version, range)
   ) {
     return candidate.name;
   }

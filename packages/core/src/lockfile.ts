@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { loadAll } from 'js-yaml';
 import { BuildImagesError } from './build-images-error.js';
 
@@ -276,6 +277,26 @@ function parseSnapshot(raw: unknown, where: string, invalid: Invalid): LockfileS
     dependencies: references('dependencies'),
     optionalDependencies: references('optionalDependencies'),
   };
+}
+
+/**
+ * The workspace links pnpm made: per importer, dependency key → the directory (relative to
+ * the root, POSIX) its `link:` reference points at.
+ */
+export function workspaceLinks(lockfile: Lockfile): Map<string, Map<string, string>> {
+  const links = new Map<string, Map<string, string>>();
+  for (const [id, importer] of lockfile.importers) {
+    const own = new Map<string, string>();
+    for (const field of importerDependencyFields) {
+      for (const [name, dep] of importer[field]) {
+        if (!dep.version.startsWith('link:')) continue;
+        const target = posix.normalize(posix.join(id, dep.version.slice('link:'.length)));
+        own.set(name, target.replace(/\/+$/, '') || '.');
+      }
+    }
+    if (own.size > 0) links.set(id, own);
+  }
+  return links;
 }
 
 /** Dep paths (snapshot keys) reachable from the importers, workspace links left out. */

@@ -100,7 +100,10 @@ export function createProductionGraph(workspace: Workspace): WorkspaceGraph {
       const { devDependencies: _dev, ...production } = pkg.dependencies;
       return { ...pkg, dependencies: production };
     }),
-    { linkWorkspacePackages: workspace.linkWorkspacePackages },
+    {
+      linkWorkspacePackages: workspace.linkWorkspacePackages,
+      lockfileLinks: workspace.lockfileLinks,
+    },
   ).graph;
 }
 

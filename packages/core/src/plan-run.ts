@@ -15,6 +15,7 @@ import {
   describeLockfileChange,
   diffLockfileImporters,
   parseLockfile,
+  workspaceLinks,
   type Lockfile,
 } from './lockfile.js';
 import type { ToolConfig } from './parse-tool-config.js';
@@ -162,9 +163,16 @@ export interface ImageFiles {
  * Pure. Workspace and configuration problems throw one BuildImagesError listing them all.
  */
 export function planRun(root: string, inputs: RunInputs, options: RunOptions): RunPlan {
-  const { workspace } = inputs;
+  const lockfile =
+    inputs.lockfile === undefined ? undefined : parseLockfile(inputs.lockfile, lockfilePath);
+  // What pnpm linked is what the lockfile says, whatever the manifests' specs look like.
+  const workspace =
+    lockfile === undefined
+      ? inputs.workspace
+      : { ...inputs.workspace, lockfileLinks: workspaceLinks(lockfile) };
   const { graph, problems: graphProblems } = createWorkspaceGraph(workspace.packages, {
     linkWorkspacePackages: workspace.linkWorkspacePackages,
+    lockfileLinks: workspace.lockfileLinks,
   });
   const pnpm = resolvePnpm(inputs.rootManifest, inputs.lockfile);
   const { node, warnings: nodeWarnings } = resolveNode(
@@ -201,8 +209,6 @@ export function planRun(root: string, inputs: RunInputs, options: RunOptions): R
       })),
     ),
   ];
-  const lockfile =
-    inputs.lockfile === undefined ? undefined : parseLockfile(inputs.lockfile, lockfilePath);
   if (lockfile !== undefined) {
     const addons = findCompiledAddons(
       lockfile,

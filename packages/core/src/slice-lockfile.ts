@@ -84,16 +84,56 @@ export function sliceLockfile(
     );
   }
 
-  let rootManifest = rootManifestText;
-  if (dropped.size > 0) {
-    const manifest = JSON.parse(rootManifestText) as Record<string, unknown>;
-    for (const field of rootDependencyFields) {
-      const deps = manifest[field];
-      if (isRecord(deps)) for (const name of dropped) delete deps[name];
-    }
-    rootManifest = `${JSON.stringify(manifest, null, 2)}\n`;
+  return {
+    lockfile: `${out.join('\n')}`,
+    rootManifest: installManifest(rootManifestText, dropped),
+  };
+}
+
+/**
+ * The fields of the root manifest that `pnpm install` and `pnpm deploy` read. The rest stays
+ * out of the install stages: root scripts (a `postinstall` that runs the repository's whole
+ * build, `prepare: husky`) would run there without the sources, and editing a script or the
+ * `buildImages` settings must not rerun every app's install.
+ */
+const installFields = new Set([
+  'name',
+  'version',
+  'private',
+  'packageManager',
+  'engines',
+  'devEngines',
+  'dependencies',
+  'devDependencies',
+  'optionalDependencies',
+  'peerDependencies',
+  'peerDependenciesMeta',
+  'dependenciesMeta',
+  'bundledDependencies',
+  'bundleDependencies',
+  'pnpm',
+  'resolutions',
+]);
+
+function installManifest(text: string, dropped: ReadonlySet<string>): string {
+  let manifest: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (!isRecord(parsed)) return text;
+    manifest = parsed;
+  } catch {
+    // The workspace reader reports an unreadable root manifest itself.
+    return text;
   }
-  return { lockfile: `${out.join('\n')}`, rootManifest };
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(manifest)) {
+    if (!installFields.has(key)) continue;
+    kept[key] =
+      (rootDependencyFields as readonly string[]).includes(key) && isRecord(value)
+        ? Object.fromEntries(Object.entries(value).filter(([name]) => !dropped.has(name)))
+        : value;
+  }
+  return `${JSON.stringify(kept, null, 2)}\n`;
 }
 
 /** The sha256 of a slice's bytes (lockfile and root manifest): what an install stage's cache key depends on. */

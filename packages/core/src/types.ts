@@ -95,6 +95,8 @@ export interface Workspace {
   rootFiles: string[];
   /** pnpm's linkWorkspacePackages setting from pnpm-workspace.yaml. */
   linkWorkspacePackages: boolean;
+  /** The workspace links pnpm-lock.yaml records (see workspaceLinks); absent without a lockfile. */
+  lockfileLinks?: ReadonlyMap<string, ReadonlyMap<string, string>>;
   /** Problems found while reading (each names its file), reported with the graph's. */
   problems: string[];
   /** What pnpm accepts but the user may want to know: printed, planning goes on. */

@@ -51,6 +51,41 @@ describe('createWorkspaceGraph', () => {
     ).toEqual(['shared', 'util']);
   });
 
+  it('links npm: aliases of workspace packages with linkWorkspacePackages, as pnpm does', () => {
+    const packages = [
+      pkg('app', 'examples/app', {
+        dependencies: {
+          dependencies: { '@x/server': 'npm:@x/server', client: 'npm:@x/client@^2.0.0' },
+        },
+      }),
+      pkg('@x/server', 'packages/server', { version: '11.0.0' }),
+      pkg('@x/client', 'packages/client', { version: '11.0.0' }),
+    ];
+    expect(
+      createWorkspaceGraph(packages, { linkWorkspacePackages: true }).graph.get(
+        'app' as PackageName,
+      )?.dependencies,
+    ).toEqual(['@x/server']);
+    expect(createWorkspaceGraph(packages).graph.get('app' as PackageName)?.dependencies).toEqual(
+      [],
+    );
+  });
+
+  it("follows the lockfile's links where pnpm linked what the specs alone would not", () => {
+    const packages = [
+      pkg('app', 'examples/app', {
+        dependencies: { dependencies: { '@x/server': 'latest', ms: '^2.1.0' } },
+      }),
+      pkg('@x/server', 'packages/server', { version: '11.0.0' }),
+    ];
+    const lockfileLinks = new Map([['examples/app', new Map([['@x/server', 'packages/server']])]]);
+    expect(
+      createWorkspaceGraph(packages, { linkWorkspacePackages: false, lockfileLinks }).graph.get(
+        'app' as PackageName,
+      )?.dependencies,
+    ).toEqual(['@x/server']);
+  });
+
   it('orders a closure dependencies first, transitively, deterministically', () => {
     const { graph } = createWorkspaceGraph([
       pkg('app', 'apps/app', {

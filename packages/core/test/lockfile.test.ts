@@ -10,6 +10,7 @@ import {
   digestLockfileSlice,
   sliceLockfile,
   parseLockfile,
+  workspaceLinks,
   resolveImporter,
 } from '../src/index.js';
 
@@ -281,6 +282,14 @@ describe('parseLockfile', () => {
   });
 });
 
+describe('workspaceLinks', () => {
+  it('maps each importer dependency on link: to the directory it points at, from the root', () => {
+    const links = workspaceLinks(lockfile(base));
+    expect(links.get('apps/api')?.get('@acme/logger')).toBe('packages/logger');
+    expect([...links.keys()].every((id) => id !== '.')).toBe(true);
+  });
+});
+
 describe('resolveImporter', () => {
   it('follows every dependency field transitively, by real package name, without workspace links', () => {
     expect(Object.fromEntries(resolveImporter(lockfile(base), 'apps/api'))).toEqual({
@@ -498,6 +507,33 @@ describe('sliceLockfile', () => {
     );
     expect(result.lockfile).not.toContain('local-tool');
     expect(JSON.parse(result.rootManifest)).toEqual({ devDependencies: { typescript: '~5.9.3' } });
+  });
+  it('keeps of the root manifest only what pnpm installs from: no scripts, no tool settings', () => {
+    const root = {
+      name: 'monorepo',
+      private: true,
+      packageManager: 'pnpm@9.15.9',
+      engines: { node: '>=20' },
+      scripts: { postinstall: 'pnpm build', prepare: 'husky' },
+      buildImages: { combined: [] },
+      prettier: { semi: false },
+      devDependencies: { typescript: '~5.9.3' },
+      pnpm: { overrides: { ms: '2.1.3' } },
+    };
+    const kept = JSON.parse(sliceLockfile(lockfile(base), api, JSON.stringify(root)).rootManifest);
+    expect(kept).toEqual({
+      name: 'monorepo',
+      private: true,
+      packageManager: 'pnpm@9.15.9',
+      engines: { node: '>=20' },
+      devDependencies: { typescript: '~5.9.3' },
+      pnpm: { overrides: { ms: '2.1.3' } },
+    });
+    // So a new root script or tool setting leaves every install stage cached.
+    const edited = { ...root, scripts: { lint: 'eslint .' }, buildImages: { combined: [{}] } };
+    expect(sliceLockfile(lockfile(base), api, JSON.stringify(edited)).rootManifest).toBe(
+      sliceLockfile(lockfile(base), api, JSON.stringify(root)).rootManifest,
+    );
   });
 });
 
