@@ -35,6 +35,13 @@ export interface AppBuildFacts {
    * devDependencies are installed but not built.
    */
   production: ShippedPackage[];
+  /**
+   * What the build stage builds, dependencies first: the production closure plus the
+   * workspace packages its packages' builds use as devDependencies (a bundler plugin, a
+   * shared config), followed the same way. Test helpers, mocks, e2e and storybook packages
+   * are left out: tests do not run in the image, and their builds may need what it lacks.
+   */
+  built: { name: PackageName; dir: string }[];
   /** Directories of the app removed from the runtime: its sources and tests, when it runs built output. */
   pruneDirs: string[];
   /** Next.js output mode (kind next only): `standalone`, `server` (next start) or `export` (static). */
@@ -117,7 +124,41 @@ export function outputDirsOf(pkg: WorkspacePackage): string[] {
   return [...new Set(dirs)];
 }
 
+/** A workspace package only tests use, by its name or directory: never built for an image. */
+const testOnly =
+  /(?:^|[-_/@.])(?:tests?|testing|test-?utils|mocks?|e2e|fixtures?|playwright|cypress|vitest|jest|storybook|stories)(?:[-_/.]|$)/i;
+
+/**
+ * The build closure (see AppBuildFacts.built): from the production closure, every workspace
+ * devDependency that is not a test helper, with its own closure, in the full graph's order.
+ */
+function buildClosure(
+  graph: WorkspaceGraph,
+  productionGraph: WorkspaceGraph,
+  pkg: WorkspacePackage,
+): WorkspacePackage[] {
+  if (!graph.has(pkg.name)) return [pkg];
+  const members = new Set<PackageName>();
+  const add = (name: PackageName): void => {
+    if (members.has(name)) return;
+    members.add(name);
+    const production = new Set(productionGraph.get(name)?.dependencies ?? []);
+    for (const dep of graph.get(name)?.dependencies ?? []) {
+      if (production.has(dep)) add(dep);
+      else {
+        const node = graph.get(dep);
+        if (node && !testOnly.test(node.package.name) && !testOnly.test(node.package.dir)) add(dep);
+      }
+    }
+  };
+  add(pkg.name);
+  return dependencyClosure(graph, pkg.name)
+    .map((node) => node.package)
+    .filter((member) => members.has(member.name));
+}
+
 export function planAppBuild(
+  graph: WorkspaceGraph,
   productionGraph: WorkspaceGraph,
   pkg: WorkspacePackage,
   kind: AppKind,
@@ -150,11 +191,13 @@ export function planAppBuild(
   const hasEsbuild = Object.values(pkg.dependencies).some(
     (deps) => deps !== undefined && 'esbuild' in deps,
   );
+  const built = buildClosure(graph, productionGraph, pkg);
   return {
     production,
+    built: built.map((member) => ({ name: member.name, dir: member.dir })),
     pruneDirs,
     nextOutput: kind === 'next' ? (pkg.buildHints?.nextOutput ?? 'standalone') : undefined,
     esbuild: kind === 'bundle' && !hasEsbuild ? pinnedEsbuildVersion : undefined,
-    codegen: closure.flatMap(codegenOf),
+    codegen: built.flatMap(codegenOf),
   };
 }

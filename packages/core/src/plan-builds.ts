@@ -271,7 +271,7 @@ export function planBuilds(
       command,
       detection: { reasons, commandSource },
       tags: [],
-      ...planAppBuild(productionGraph, pkg, config.kind, command, config.keep),
+      ...planAppBuild(graph, productionGraph, pkg, config.kind, command, config.keep),
       prebuild: config.prebuild,
     });
   }

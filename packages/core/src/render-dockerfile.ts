@@ -164,7 +164,7 @@ function renderCodegen(app: AppPlan): string[] {
 }
 
 function buildFilters(app: AppPlan): string {
-  return app.production.map((pkg) => `--filter ${JSON.stringify(pkg.name)}`).join(' ');
+  return app.built.map((pkg) => `--filter ${JSON.stringify(pkg.name)}`).join(' ');
 }
 
 /**
@@ -255,7 +255,7 @@ function renderApp(app: AppPlan, plan: BuildPlan): string[] {
       : [
           ...copyBuildInputs(app, ''),
           ...renderCodegen(app),
-          '# The app and its production workspace closure; packages only in devDependencies are not built.',
+          '# The app, its production workspace closure and the workspace tools their builds use; test helpers are not built.',
           `RUN pnpm ${buildFilters(app)} run --if-present build`,
         ]),
     ...renderProductionTree(app, plan),

@@ -72,6 +72,7 @@ export function anApp(name: string, fields: Partial<AppPlan> = {}): AppPlan {
     codegen: [],
     prebuild: [],
     nativeAddons: [],
+    built: [{ name: packageName, dir }],
     buildInputs: [],
     tags: [],
     ...fields,

@@ -182,6 +182,43 @@ describe('planBuilds', () => {
     ]);
   });
 
+  it("also builds the workspace tools a built package's build uses (devDependencies), but no test helper", () => {
+    const result = plan([
+      pkg('@acme/api', 'apps/api', {
+        dependencies: {
+          dependencies: { '@acme/ui': 'workspace:*' },
+          devDependencies: { '@acme/e2e': 'workspace:*', '@acme/mocks': 'workspace:*' },
+        },
+      }),
+      pkg('@acme/ui', 'packages/ui', {
+        dependencies: {
+          devDependencies: {
+            'bundler-plugin': 'workspace:*',
+            '@acme/testing': 'workspace:*',
+            '@acme/storybook-addon': 'workspace:*',
+          },
+        },
+      }),
+      pkg('bundler-plugin', 'packages/bundler-plugin', {
+        dependencies: { dependencies: { 'plugin-core': 'workspace:*' } },
+      }),
+      pkg('plugin-core', 'packages/plugin-core'),
+      pkg('@acme/testing', 'packages/testing'),
+      pkg('@acme/storybook-addon', 'packages/storybook-addon'),
+      pkg('@acme/e2e', 'tools/e2e'),
+      pkg('@acme/mocks', 'tools/mocks'),
+    ]);
+    const [api] = result.apps;
+    expect(api!.built.map((entry) => entry.name)).toEqual([
+      'plugin-core',
+      'bundler-plugin',
+      '@acme/ui',
+      '@acme/api',
+    ]);
+    // Shipped: only the production closure.
+    expect(api!.production.map((entry) => entry.name)).toEqual(['@acme/ui', '@acme/api']);
+  });
+
   it('leaves sources and tests out of an app that runs built output, unless it lists or runs them', () => {
     const result = plan([
       pkg('@acme/built', 'apps/built'),

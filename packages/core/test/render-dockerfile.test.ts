@@ -76,7 +76,7 @@ describe('renderDockerfile', () => {
       FROM api-deps AS api-build
       COPY packages/logger/ packages/logger/
       COPY apps/api/ apps/api/
-      # The app and its production workspace closure; packages only in devDependencies are not built.
+      # The app, its production workspace closure and the workspace tools their builds use; test helpers are not built.
       RUN pnpm --filter "@acme/logger" --filter "@acme/api" run --if-present build
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
           --mount=type=secret,id=npmrc,target=/root/.npmrc \\
@@ -135,7 +135,7 @@ describe('renderDockerfile', () => {
       FROM worker-deps AS worker-build
       COPY packages/logger/ packages/logger/
       COPY apps/worker/ apps/worker/
-      # The app and its production workspace closure; packages only in devDependencies are not built.
+      # The app, its production workspace closure and the workspace tools their builds use; test helpers are not built.
       RUN pnpm --filter "@acme/logger" --filter "@acme/worker" run --if-present build
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
           --mount=type=secret,id=npmrc,target=/root/.npmrc \\
@@ -260,7 +260,7 @@ describe('renderDockerfile', () => {
         FROM api-deps AS api-build
         ARG API_FLAVOUR="plain"
         COPY apps/api/ apps/api/
-        # The app and its production workspace closure; packages only in devDependencies are not built.
+        # The app, its production workspace closure and the workspace tools their builds use; test helpers are not built.
         RUN pnpm --filter "@acme/api" run --if-present build
         RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
             --mount=type=secret,id=npmrc,target=/root/.npmrc \\
@@ -317,7 +317,7 @@ describe('renderDockerfile', () => {
 
         FROM cli-deps AS cli-build
         COPY apps/cli/ apps/cli/
-        # The app and its production workspace closure; packages only in devDependencies are not built.
+        # The app, its production workspace closure and the workspace tools their builds use; test helpers are not built.
         RUN pnpm --filter "@acme/cli" run --if-present build
         # One file: esbuild bundles the app with every dependency, for a shell-less runtime.
         RUN mkdir -p /out && pnpm --filter "@acme/cli" exec \\
@@ -362,7 +362,7 @@ describe('renderDockerfile', () => {
 
         FROM jobs-deps AS jobs-build
         COPY apps/jobs/ apps/jobs/
-        # The app and its production workspace closure; packages only in devDependencies are not built.
+        # The app, its production workspace closure and the workspace tools their builds use; test helpers are not built.
         RUN pnpm --filter "@acme/jobs" run --if-present build
         RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
             --mount=type=secret,id=npmrc,target=/root/.npmrc \\
@@ -414,7 +414,7 @@ describe('renderDockerfile', () => {
         FROM site-deps AS site-build
         ENV NEXT_TELEMETRY_DISABLED=1
         COPY apps/site/ apps/site/
-        # The app and its production workspace closure; packages only in devDependencies are not built.
+        # The app, its production workspace closure and the workspace tools their builds use; test helpers are not built.
         RUN pnpm --filter "@acme/site" run --if-present build
         # Next.js standalone output: the traced server with its node_modules, plus static assets.
         RUN test -d apps/site/.next/standalone || { echo "apps/site: next build made no .next/standalone; set output: 'standalone' in next.config" >&2; exit 1; }; \\
@@ -525,7 +525,7 @@ describe('renderDockerfile', () => {
       ENV NEXT_TELEMETRY_DISABLED=1
       COPY packages/ui/ packages/ui/
       COPY apps/site/ apps/site/
-      # The app and its production workspace closure; packages only in devDependencies are not built.
+      # The app, its production workspace closure and the workspace tools their builds use; test helpers are not built.
       RUN pnpm --filter "@acme/ui" --filter "@acme/site" run --if-present build
       # No standalone output: next start from a production deploy plus the build in .next.
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
@@ -564,7 +564,7 @@ describe('renderDockerfile', () => {
     expect(stage('tool')).toMatchInlineSnapshot(`
       "FROM tool-deps AS tool-build
       COPY apps/tool/ apps/tool/
-      # The app and its production workspace closure; packages only in devDependencies are not built.
+      # The app, its production workspace closure and the workspace tools their builds use; test helpers are not built.
       RUN pnpm --filter "@acme/tool" run --if-present build
       # One file: esbuild bundles the app with every dependency, for a shell-less runtime.
       # The app has no esbuild of its own: a pinned one, outside the app's dependencies.

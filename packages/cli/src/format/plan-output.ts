@@ -49,6 +49,7 @@ export function planJson(run: RunPlan) {
         buildInputs: app.buildInputs,
         // The build closure: the app and its production workspace packages, built in this order.
         production: app.production.map((pkg) => pkg.name),
+        built: app.built.map((pkg) => pkg.name),
         ...(app.nextOutput === undefined ? {} : { nextOutput: app.nextOutput }),
         port: app.port ?? null,
         healthPath: app.healthPath ?? null,
