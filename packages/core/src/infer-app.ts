@@ -106,8 +106,13 @@ export function detectApp(pkg: WorkspacePackage, graph: WorkspaceGraph): AppDete
   if (pkg.dir.split('/')[0] === 'apps') reasons.push('under apps/');
   const framework = serverFrameworks.find((name) => deps.includes(name));
   const command = inferCommand(pkg);
-  if (framework && (command || startScripts.some((script) => pkg.scripts[script])))
-    reasons.push(`a ${framework} server`);
+  // A server with only a dev script (`tsx watch src/server.ts`) is still a server: listed
+  // as needing a command rather than silently skipped.
+  if (
+    framework &&
+    (command || [...startScripts, 'dev'].some((script) => pkg.scripts[script] !== undefined))
+  )
+    reasons.push(`${/^[aeiou]/i.test(framework) ? 'an' : 'a'} ${framework} server`);
   else if (command && command.source.startsWith('script'))
     reasons.push(`its ${command.source} runs node`);
   if (reasons.length === 0) return { app: false, reasons: ['no sign of a server or worker'] };

@@ -135,6 +135,16 @@ describe('detectApp', () => {
     expect(detect(backend)).toEqual({ app: true, reasons: ['a @nestjs/core server'] });
   });
 
+  it('takes a server with only a dev script, so that plan lists it as needing a command', () => {
+    const server = pkg('@x/express', 'examples/express', {
+      ...scripts({ dev: 'tsx src/server.ts' }),
+      dependencies: { dependencies: { express: '^5.0.0' } },
+      private: true,
+    });
+    expect(detect(server)).toEqual({ app: true, reasons: ['an express server'] });
+    expect(inferCommand(server)).toBeUndefined();
+  });
+
   it('takes a package with a Dockerfile beside it', () => {
     const worker = pkg('@x/worker', 'worker', {
       scripts: {},
