@@ -53,6 +53,9 @@ for applet in $(/bin/busybox --list); do
   [ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
 done
 ln -s ../../bin/busybox "$root/usr/bin/env"
+# bash, as Debian's images carry it: build scripts call it (zx, for one, quotes for bash).
+cp /bin/bash "$root/bin/bash"
+cp -L /lib/x86_64-linux-gnu/libtinfo.so.6 "$root/lib/x86_64-linux-gnu/"
 # Debian's name for the static build, which distroless stages copy; `tini` points at it.
 cp /usr/bin/tini-static "$root/usr/bin/tini-static"
 ln -s tini-static "$root/usr/bin/tini"
