@@ -9,7 +9,6 @@ import {
 } from '@build-images/core';
 import { findWorkspaceRoot, readToolConfig } from '@build-images/workspace';
 import { parseCliOptions, renderHelp, type CommandName } from './cli-options.js';
-import { buildCommand } from './commands/build-command.js';
 import type { CommandContext } from './commands/command-context.js';
 import { generateCommand } from './commands/generate-command.js';
 import { planCommand } from './commands/plan-command.js';
@@ -17,7 +16,9 @@ import { computeRunPlan } from './compute-run-plan.js';
 import { formatExplain, formatProblems, formatWarnings } from './format/plan-output.js';
 
 const commandHandlers: Record<CommandName, (context: CommandContext) => Promise<number>> = {
-  build: buildCommand,
+  // Loaded only to build: the engine client, BuildKit's protobufs and the terminal UI are most
+  // of the CLI's start-up, and plan and generate need none of them.
+  build: async (context) => (await import('./commands/build-command.js')).buildCommand(context),
   plan: planCommand,
   generate: generateCommand,
 };

@@ -2,8 +2,10 @@ import { dependencyClosure, type WorkspaceGraph } from './create-workspace-graph
 import type { PackageName } from './types.js';
 
 /**
- * The root files an app's build reads: those its workspace closure's packages read (their
- * `buildInputs`, from the tsconfigs they extend) and the configured ones, sorted, once each.
+ * The files outside the app's workspace closure that its build reads: those its closure's
+ * packages read (their `buildInputs`: root tsconfigs they extend, files their build configs
+ * import, which may sit in a package outside the closure) and the configured ones, sorted,
+ * once each. Files of closure packages are copied with their package already.
  */
 export function collectBuildInputs(
   graph: WorkspaceGraph,
@@ -11,7 +13,10 @@ export function collectBuildInputs(
   configured: readonly string[],
 ): string[] {
   const files = new Set(configured.map((file) => file.replace(/^\.\//, '')));
-  for (const node of dependencyClosure(graph, app))
-    for (const file of node.package.buildInputs ?? []) files.add(file);
+  const closure = dependencyClosure(graph, app);
+  const closureDirs = closure.map((node) => node.package.dir).filter((dir) => dir !== '.');
+  for (const node of closure)
+    for (const file of node.package.buildInputs ?? [])
+      if (!closureDirs.some((dir) => file.startsWith(`${dir}/`))) files.add(file);
   return [...files].sort();
 }

@@ -4,7 +4,7 @@ import JSON5 from 'json5';
 import type { WorkspacePackage, WorkspaceWarning } from '@build-images/core';
 
 export interface BuildInputs {
-  /** Root-relative POSIX paths of files outside every workspace package, sorted. */
+  /** Root-relative POSIX paths of files outside the package (root tsconfigs, files its configs import), sorted. */
   files: string[];
   warnings: WorkspaceWarning[];
 }
@@ -81,7 +81,9 @@ export async function readBuildInputs(
   )
     configs.push('tsconfig.build.json');
   for (const config of configs) await visit(path.join(root, pkg.dir, config));
-  for (const file of await configImports(root, pkg.dir)) if (!inPackage(file)) files.add(file);
+  // A config may import one of another package (`export { default } from
+  // '../theme-docs/postcss.config.mjs'`): that file is an input even outside the closure.
+  for (const file of await configImports(root, pkg.dir)) files.add(file);
   return { files: [...files].sort(), warnings };
 }
 

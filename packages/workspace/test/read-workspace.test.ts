@@ -282,7 +282,8 @@ describe('readWorkspace: root build inputs', () => {
     const workspace = await readWorkspace(root);
     const inputs = Object.fromEntries(workspace.packages.map((pkg) => [pkg.name, pkg.buildInputs]));
     expect(inputs['@acme/core']).toEqual(['scripts/vite-preset/index.mjs', 'tsup.common.ts']);
-    // A file of another workspace package is that package's: not a root input.
-    expect(inputs['@acme/other']).toEqual([]);
+    // A file of another workspace package is an input too: the plan drops it when that
+    // package is in the app's closure (then it is copied anyway).
+    expect(inputs['@acme/other']).toEqual(['packages/core/local.ts']);
   });
 });
