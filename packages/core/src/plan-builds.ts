@@ -125,6 +125,9 @@ export const defaultPlanOptions: PlanOptions = {
   dockerfilePath: 'docker/Dockerfile',
 };
 
+/** The port `next start` and Next's standalone server listen on by default. */
+export const nextDefaultPort = 3000;
+
 /** Stage names the Dockerfile uses for itself; an app may not take them. */
 export const reservedStageNames = ['base', 'pnpm'];
 
@@ -264,7 +267,11 @@ export function planBuilds(
         ...(options.buildInputs ?? []),
       ]),
       // Unless configured, what a hand-written Dockerfile beside the app says.
-      port: config.port ?? pkg.facts?.dockerfilePort?.port,
+      // Next.js serves on 3000 unless told otherwise, and the image sets PORT to match.
+      port:
+        config.port ??
+        pkg.facts?.dockerfilePort?.port ??
+        (config.kind === 'next' ? nextDefaultPort : undefined),
       healthPath:
         config.healthPath ??
         (config.port === undefined ? pkg.facts?.dockerfileHealthPath : undefined),

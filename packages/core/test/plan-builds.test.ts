@@ -148,6 +148,8 @@ describe('planBuilds', () => {
       ['server', 'server', nextStartCommand],
       ['static', 'export', ['node', 'apps/static/server.js']],
     ]);
+    // Next's own default port, exposed and passed as PORT, unless configured.
+    expect(result.apps.map((app) => app.port)).toEqual([3000, 3000, 3000]);
   });
 
   it('builds the production closure: workspace packages reached only through devDependencies are left out', () => {
