@@ -52,10 +52,18 @@ describe('renderDockerfile', () => {
           NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
           npm install --global --prefix /opt/pnpm --no-fund --no-audit --no-update-notifier pnpm@10.34.9
       # No install before \`pnpm run\` (pnpm 11 verifies dependencies first; the install was filtered).
+      # Install scripts download no browsers or test binaries (tests do not run here) and set up no git hooks.
       ENV PNPM_HOME=/pnpm \\
           PATH=/opt/pnpm/bin:/pnpm:$PATH \\
           pnpm_config_verify_deps_before_run=false \\
-          CI=true
+          CI=true \\
+          PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \\
+          PUPPETEER_SKIP_DOWNLOAD=1 \\
+          PUPPETEER_SKIP_CHROMIUM_DOWNLOAD=1 \\
+          CYPRESS_INSTALL_BINARY=0 \\
+          ELECTRON_SKIP_BINARY_DOWNLOAD=1 \\
+          CHROMEDRIVER_SKIP_DOWNLOAD=true \\
+          HUSKY=0
       WORKDIR /repo
 
       # ---- api (@acme/api, apps/api, kind node) ----
@@ -236,10 +244,18 @@ describe('renderDockerfile', () => {
             NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
             npm install --global --prefix /opt/pnpm --no-fund --no-audit --no-update-notifier pnpm@10.34.9
         # No install before \`pnpm run\` (pnpm 11 verifies dependencies first; the install was filtered).
+        # Install scripts download no browsers or test binaries (tests do not run here) and set up no git hooks.
         ENV PNPM_HOME=/pnpm \\
             PATH=/opt/pnpm/bin:/pnpm:$PATH \\
             pnpm_config_verify_deps_before_run=false \\
-            CI=true
+            CI=true \\
+            PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \\
+            PUPPETEER_SKIP_DOWNLOAD=1 \\
+            PUPPETEER_SKIP_CHROMIUM_DOWNLOAD=1 \\
+            CYPRESS_INSTALL_BINARY=0 \\
+            ELECTRON_SKIP_BINARY_DOWNLOAD=1 \\
+            CHROMEDRIVER_SKIP_DOWNLOAD=true \\
+            HUSKY=0
         WORKDIR /repo
 
         # ---- api (@acme/api, apps/api, kind node) ----
