@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -45,7 +45,7 @@ async function packageTarball(version: string): Promise<Buffer> {
 /** A registry serving one scoped package, only to requests that carry the token. */
 async function startPrivateRegistry(host: string) {
   // Two versions, so that each test fetches a package the shared pnpm store cache mount lacks.
-  const versions = ['1.0.0', '1.0.1'];
+  const versions = ['1.0.0', '1.0.1', '1.0.2'];
   const tarballs = new Map(
     await Promise.all(
       versions.map(async (version) => [version, await packageTarball(version)] as const),
@@ -161,7 +161,7 @@ async function writeFixture(
 }
 
 /** Asserts that `token` is in none of the image's history, config and layers (and that the search finds the package). */
-async function expectTokenAbsent(tag: string) {
+async function expectTokenAbsent(tag: string, findPackage = true) {
   const image = docker!.getImage(tag);
   expect(JSON.stringify(await image.history())).not.toContain(token);
   expect(JSON.stringify(await image.inspect())).not.toContain(token);
@@ -180,7 +180,7 @@ async function expectTokenAbsent(tag: string) {
     }
   }
   // The search looks where it should: the private package itself is in a layer.
-  expect(sawPackage).toBe(true);
+  if (findPackage) expect(sawPackage).toBe(true);
 }
 
 async function runApp(tag: string): Promise<string> {
@@ -274,6 +274,56 @@ describe.skipIf(!docker)('--secret on a real engine', () => {
     const tag = `${prefix}app:t`;
     expect(await runApp(tag)).toContain(message);
     await expectTokenAbsent(tag);
+  });
+
+  it('routes a token written in the workspace .npmrc through the npmrc secret: installs, and the canary is in no layer of the runtime or of the install stage, nor in any output', async () => {
+    // The common case: the repository's own .npmrc holds the token, and no --secret is given.
+    const tokenRoot = await writeFixture(
+      registry,
+      `${runId}-workspace-npmrc`,
+      '1.0.2',
+      `@private:registry=${registry.url}\n${registry.authLine}\n`,
+    );
+    const report = path.join(tokenRoot, 'report.html');
+    const before = registry.requests.length;
+    const result = await build(['--report', report], tokenRoot);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    // The package came from the registry with the token (a version no earlier test fetched).
+    expect(
+      registry.requests
+        .slice(before)
+        .some((request) => request.url.endsWith('secret-lib-1.0.2.tgz') && request.status === 200),
+    ).toBe(true);
+    const tag = `${prefix}app:t`;
+    expect(await runApp(tag)).toContain(message);
+    await expectTokenAbsent(tag);
+    // The dev target builds on the install stage (<app>-deps), the only stage the .npmrc
+    // enters: its layers hold no token either.
+    const dev = await build(['--dev', '--report', report], tokenRoot);
+    expect(dev.code, dev.stdout + dev.stderr).toBe(0);
+    await expectTokenAbsent(`${prefix}app-dev:t`, false);
+    // Nor does anything the tool printed, reported or wrote.
+    const generated = await runBin(['generate'], { cwd: tokenRoot });
+    expect(generated.code, generated.stderr).toBe(0);
+    expect(generated.stderr).toContain('1 credential line left out');
+    const dryRun = await build(['--dry-run'], tokenRoot);
+    for (const text of [
+      result.stdout,
+      result.stderr,
+      dev.stdout,
+      dev.stderr,
+      generated.stdout,
+      generated.stderr,
+      dryRun.stdout,
+      dryRun.stderr,
+      await readFile(report, 'utf8'),
+      await readFile(path.join(tokenRoot, 'docker/Dockerfile'), 'utf8'),
+      await readFile(path.join(tokenRoot, 'docker/npmrc'), 'utf8'),
+    ])
+      expect(text).not.toContain(token);
+    expect(await readFile(path.join(tokenRoot, 'docker/npmrc'), 'utf8')).toBe(
+      `@private:registry=${registry.url}\n`,
+    );
   });
 
   it('refuses a --secret whose file is missing or whose variable is unset, before any build (exit 2)', async () => {

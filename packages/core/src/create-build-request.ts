@@ -2,7 +2,12 @@ import { BuildImagesError } from './build-images-error.js';
 import type { ImageBuildRequest } from './image-builder.js';
 import { parseImageReference } from './image-name.js';
 import { imageMembers, type BuildPlan } from './plan-builds.js';
-import { lockfileSlicePath, sliceRootManifestPath, supervisorPath } from './render-dockerfile.js';
+import {
+  lockfileSlicePath,
+  npmrcSettingsPath,
+  sliceRootManifestPath,
+  supervisorPath,
+} from './render-dockerfile.js';
 import { supervisorSource } from './supervisor-source.js';
 import type { AppName } from './types.js';
 
@@ -13,6 +18,8 @@ export interface BuildRequestOptions {
   nodeImage: string | undefined;
   /** The files below the image's workspace packages that the context holds (after .dockerignore). */
   packageFiles: readonly string[];
+  /** The workspace `.npmrc` without credentials (see splitNpmrc); undefined without one. */
+  npmrcSettings?: string;
   /** Each member app's slice of pnpm-lock.yaml, with the root manifest to install it with. */
   lockfileSlices: ReadonlyMap<string, { lockfile: string; rootManifest: string }>;
   /** Extra build arguments (e.g. BUNDLE_IMAGE). */
@@ -66,6 +73,8 @@ export function createBuildRequest(
     },
   ]);
   if (combined) generated.push({ path: supervisorPath, content: supervisorSource });
+  if (options.npmrcSettings !== undefined)
+    generated.push({ path: npmrcSettingsPath(plan), content: options.npmrcSettings });
   const single = members.length === 1 ? members[0] : undefined;
   return {
     app: name as AppName,
@@ -76,7 +85,10 @@ export function createBuildRequest(
       root: options.root,
       files: [
         ...new Set([
-          ...plan.rootFiles.filter((file) => file !== 'pnpm-lock.yaml' && file !== 'package.json'),
+          // The .npmrc itself never: it may hold credentials (its settings are generated above).
+          ...plan.rootFiles.filter(
+            (file) => file !== 'pnpm-lock.yaml' && file !== 'package.json' && file !== '.npmrc',
+          ),
           plan.dockerfilePath,
           ...members.flatMap((app) => app.buildInputs),
           ...options.packageFiles,

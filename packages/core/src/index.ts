@@ -23,3 +23,4 @@ export * from './resolve-pnpm.js';
 export * from './plan-app-build.js';
 export * from './resolve-node.js';
 export * from './native-addons.js';
+export * from './split-npmrc.js';

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { BuildImagesError } from './build-images-error.js';
 import {
   computeInputsDigest,
@@ -21,6 +22,7 @@ import {
 import type { ToolConfig } from './parse-tool-config.js';
 import { imageMembers, planBuilds, withTags, type BuildPlan } from './plan-builds.js';
 import { findCompiledAddons } from './native-addons.js';
+import { splitNpmrc, type NpmrcParts } from './split-npmrc.js';
 import { renderDockerfile } from './render-dockerfile.js';
 import { checkAppEngines, resolveNode, type NodeVersionFiles } from './resolve-node.js';
 import { renderAppTags } from './render-tags.js';
@@ -86,6 +88,8 @@ export interface RunInputs {
   rootManifest: string;
   /** The root's `.nvmrc`, `.node-version`, `.tool-versions` (those that exist). */
   nodeVersionFiles?: NodeVersionFiles;
+  /** The workspace's `.npmrc`; undefined when there is none. */
+  npmrc?: string;
   /** Where the generated Dockerfile lives, and why there when it is not the default. */
   dockerfile: { path: string; note: string | undefined };
   /** The text of `pnpm-lock.yaml`; undefined when there is none. */
@@ -130,6 +134,11 @@ export interface RunPlan {
   inputDirs: string[];
   /** Root files whose content is part of every image's identity (not the lockfile). */
   rootInputFiles: string[];
+  /**
+   * The workspace `.npmrc` split (see splitNpmrc): its settings go into the install stages as
+   * a file, its credentials only as the `npmrc` secret. Undefined without an `.npmrc`.
+   */
+  npmrc: NpmrcParts | undefined;
   /** Inputs digests of the selected images; empty until identified. */
   digests: Record<string, string>;
   /**
@@ -252,6 +261,7 @@ export function planRun(root: string, inputs: RunInputs, options: RunOptions): R
     plan,
     dockerfile,
     baseImage: options.baseImage ?? node.image,
+    npmrc: inputs.npmrc === undefined ? undefined : splitNpmrc(inputs.npmrc),
     selections,
     selected,
     change,
@@ -356,9 +366,14 @@ export function identifyImages(
             return slice ? digestLockfileSlice(slice) : '';
           })
           .join(','),
-        rootFiles: files.rootFiles.filter(
-          (file) => !buildInputs.has(file.path) || ownInputs.has(file.path),
-        ),
+        // The .npmrc counts by what the build gets: its settings, not the credentials.
+        rootFiles: files.rootFiles
+          .filter((file) => !buildInputs.has(file.path) || ownInputs.has(file.path))
+          .map((file) =>
+            file.path === '.npmrc' && run.npmrc
+              ? { ...file, hash: createHash('sha256').update(run.npmrc.settings).digest('hex') }
+              : file,
+          ),
         packages: new Map(dirs.map((dir) => [dir, digestOfDir(dir)])),
       });
     }

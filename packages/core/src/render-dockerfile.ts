@@ -212,10 +212,21 @@ const npmCacheMount = '--mount=type=cache,id=npm-cache,target=/root/.npm';
  * to the context it sends; `build-images generate` writes it to disk for plain docker builds.
  */
 export function lockfileSlicePath(plan: BuildPlan, app: AppPlan): string {
-  const dir = plan.dockerfilePath.includes('/')
+  return `${dockerfileDir(plan)}lockfiles/${app.name}/pnpm-lock.yaml`;
+}
+
+function dockerfileDir(plan: BuildPlan): string {
+  return plan.dockerfilePath.includes('/')
     ? plan.dockerfilePath.slice(0, plan.dockerfilePath.lastIndexOf('/') + 1)
     : '';
-  return `${dir}lockfiles/${app.name}/pnpm-lock.yaml`;
+}
+
+/**
+ * Where the workspace's `.npmrc` without credentials sits in the build context (see
+ * splitNpmrc): build-images adds it to the context it sends; `generate` writes it to disk.
+ */
+export function npmrcSettingsPath(plan: BuildPlan): string {
+  return `${dockerfileDir(plan)}npmrc`;
 }
 
 /** The root package.json matching the slice (root dependencies on local paths left out), next to it. */
@@ -232,11 +243,18 @@ function healthcheck(port: number, healthPath: string, node: string): string[] {
 }
 
 function renderApp(app: AppPlan, plan: BuildPlan): string[] {
-  const filter = JSON.stringify(`${app.packageName}...`);
+  // Each package of the closure by name, not `<app>...`: the closure is what the lockfile
+  // linked, which pnpm's own filter may not follow (an `npm:` alias linked as a workspace package).
+  const filter = app.packages.map((pkg) => `--filter ${JSON.stringify(pkg.name)}`).join(' ');
   // Root-level files in one COPY; files in folders (patches) each to their own path.
   const rootFiles = plan.rootFiles.filter(
-    (file) => file !== 'pnpm-lock.yaml' && file !== 'package.json' && !file.includes('/'),
+    (file) =>
+      file !== 'pnpm-lock.yaml' &&
+      file !== 'package.json' &&
+      file !== '.npmrc' &&
+      !file.includes('/'),
   );
+  const hasNpmrc = plan.rootFiles.includes('.npmrc');
   const nestedFiles = plan.rootFiles.filter((file) => file.includes('/'));
   const args = Object.entries(app.buildArgs).map(([name, value]) => `ARG ${name}="${value}"`);
   const lines = [
@@ -247,12 +265,18 @@ function renderApp(app: AppPlan, plan: BuildPlan): string[] {
     ...renderToolchain(app),
     ...(rootFiles.length > 0 ? [`COPY ${rootFiles.join(' ')} ./`] : []),
     ...nestedFiles.map((file) => `COPY ${file} ${file}`),
+    ...(hasNpmrc
+      ? [
+          '# .npmrc without its credentials (they come as the npmrc secret, never in a layer).',
+          `COPY ${npmrcSettingsPath(plan)} ./.npmrc`,
+        ]
+      : []),
     `COPY ${sliceRootManifestPath(plan, app)} ./package.json`,
     `COPY ${lockfileSlicePath(plan, app)} ./pnpm-lock.yaml`,
     ...app.packages.map((pkg) => `COPY ${pkg.dir}/package.json ${pkg.dir}/`),
     `RUN ${storeMount} \\`,
     ...secretMounts,
-    `    pnpm install --frozen-lockfile --store-dir /pnpm/store --filter ${filter}`,
+    `    pnpm install --frozen-lockfile --store-dir /pnpm/store ${filter}`,
     '',
     `FROM ${app.name}-deps AS ${app.name}-build`,
     ...args,

@@ -47,7 +47,7 @@ describe('createBuildRequest', () => {
     });
   });
 
-  it('sends the Dockerfile, the package files and the root files but the lockfile and root manifest, sorted', () => {
+  it('sends the Dockerfile, the package files and the root files but the lockfile, root manifest and .npmrc, sorted', () => {
     const request = createBuildRequest(
       plan,
       'api',
@@ -56,7 +56,6 @@ describe('createBuildRequest', () => {
     expect(request.context).toMatchObject({
       root: '/repo',
       files: [
-        '.npmrc',
         'apps/api/package.json',
         'docker/Dockerfile',
         'packages/logger/index.ts',
@@ -70,6 +69,19 @@ describe('createBuildRequest', () => {
       { path: 'docker/lockfiles/api/pnpm-lock.yaml', content: 'lockfileVersion: api' },
       { path: 'docker/lockfiles/api/package.json', content: '{"name":"api-root"}' },
     ]);
+  });
+
+  it('sends the .npmrc settings without credentials in place of the .npmrc, beside the Dockerfile', () => {
+    const request = createBuildRequest(
+      plan,
+      'api',
+      options({ npmrcSettings: 'auto-install-peers=true\n' }),
+    );
+    expect(request.context.files).not.toContain('.npmrc');
+    expect(request.context.generated).toContainEqual({
+      path: 'docker/npmrc',
+      content: 'auto-install-peers=true\n',
+    });
   });
 
   it('puts the slices beside a Dockerfile at the root', () => {

@@ -79,7 +79,7 @@ describe('renderDockerfile', () => {
           --mount=type=secret,id=npmrc,target=/root/.npmrc \\
           --mount=type=secret,id=npm_token \\
           NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
-          pnpm install --frozen-lockfile --store-dir /pnpm/store --filter "@acme/api..."
+          pnpm install --frozen-lockfile --store-dir /pnpm/store --filter "@acme/logger" --filter "@acme/api"
 
       FROM api-deps AS api-build
       COPY packages/logger/ packages/logger/
@@ -138,7 +138,7 @@ describe('renderDockerfile', () => {
           --mount=type=secret,id=npmrc,target=/root/.npmrc \\
           --mount=type=secret,id=npm_token \\
           NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
-          pnpm install --frozen-lockfile --store-dir /pnpm/store --filter "@acme/worker..."
+          pnpm install --frozen-lockfile --store-dir /pnpm/store --filter "@acme/logger" --filter "@acme/worker"
 
       FROM worker-deps AS worker-build
       COPY packages/logger/ packages/logger/
@@ -262,8 +262,10 @@ describe('renderDockerfile', () => {
         # Installs from the manifests of the app's workspace packages and its slice of pnpm-lock.yaml,
         # so other apps' dependency changes and any source edit leave this layer cached.
         FROM pnpm AS api-deps
-        COPY .npmrc pnpm-workspace.yaml ./
+        COPY pnpm-workspace.yaml ./
         COPY patches/ms@2.1.3.patch patches/ms@2.1.3.patch
+        # .npmrc without its credentials (they come as the npmrc secret, never in a layer).
+        COPY docker/npmrc ./.npmrc
         COPY docker/lockfiles/api/package.json ./package.json
         COPY docker/lockfiles/api/pnpm-lock.yaml ./pnpm-lock.yaml
         COPY apps/api/package.json apps/api/
@@ -271,7 +273,7 @@ describe('renderDockerfile', () => {
             --mount=type=secret,id=npmrc,target=/root/.npmrc \\
             --mount=type=secret,id=npm_token \\
             NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
-            pnpm install --frozen-lockfile --store-dir /pnpm/store --filter "@acme/api..."
+            pnpm install --frozen-lockfile --store-dir /pnpm/store --filter "@acme/api"
 
         FROM api-deps AS api-build
         ARG API_FLAVOUR="plain"
@@ -320,8 +322,10 @@ describe('renderDockerfile', () => {
         # Installs from the manifests of the app's workspace packages and its slice of pnpm-lock.yaml,
         # so other apps' dependency changes and any source edit leave this layer cached.
         FROM pnpm AS cli-deps
-        COPY .npmrc pnpm-workspace.yaml ./
+        COPY pnpm-workspace.yaml ./
         COPY patches/ms@2.1.3.patch patches/ms@2.1.3.patch
+        # .npmrc without its credentials (they come as the npmrc secret, never in a layer).
+        COPY docker/npmrc ./.npmrc
         COPY docker/lockfiles/cli/package.json ./package.json
         COPY docker/lockfiles/cli/pnpm-lock.yaml ./pnpm-lock.yaml
         COPY apps/cli/package.json apps/cli/
@@ -329,7 +333,7 @@ describe('renderDockerfile', () => {
             --mount=type=secret,id=npmrc,target=/root/.npmrc \\
             --mount=type=secret,id=npm_token \\
             NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
-            pnpm install --frozen-lockfile --store-dir /pnpm/store --filter "@acme/cli..."
+            pnpm install --frozen-lockfile --store-dir /pnpm/store --filter "@acme/cli"
 
         FROM cli-deps AS cli-build
         COPY apps/cli/ apps/cli/
@@ -365,8 +369,10 @@ describe('renderDockerfile', () => {
         # Installs from the manifests of the app's workspace packages and its slice of pnpm-lock.yaml,
         # so other apps' dependency changes and any source edit leave this layer cached.
         FROM pnpm AS jobs-deps
-        COPY .npmrc pnpm-workspace.yaml ./
+        COPY pnpm-workspace.yaml ./
         COPY patches/ms@2.1.3.patch patches/ms@2.1.3.patch
+        # .npmrc without its credentials (they come as the npmrc secret, never in a layer).
+        COPY docker/npmrc ./.npmrc
         COPY docker/lockfiles/jobs/package.json ./package.json
         COPY docker/lockfiles/jobs/pnpm-lock.yaml ./pnpm-lock.yaml
         COPY apps/jobs/package.json apps/jobs/
@@ -374,7 +380,7 @@ describe('renderDockerfile', () => {
             --mount=type=secret,id=npmrc,target=/root/.npmrc \\
             --mount=type=secret,id=npm_token \\
             NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
-            pnpm install --frozen-lockfile --store-dir /pnpm/store --filter "@acme/jobs..."
+            pnpm install --frozen-lockfile --store-dir /pnpm/store --filter "@acme/jobs"
 
         FROM jobs-deps AS jobs-build
         COPY apps/jobs/ apps/jobs/
@@ -416,8 +422,10 @@ describe('renderDockerfile', () => {
         # Installs from the manifests of the app's workspace packages and its slice of pnpm-lock.yaml,
         # so other apps' dependency changes and any source edit leave this layer cached.
         FROM pnpm AS site-deps
-        COPY .npmrc pnpm-workspace.yaml ./
+        COPY pnpm-workspace.yaml ./
         COPY patches/ms@2.1.3.patch patches/ms@2.1.3.patch
+        # .npmrc without its credentials (they come as the npmrc secret, never in a layer).
+        COPY docker/npmrc ./.npmrc
         COPY docker/lockfiles/site/package.json ./package.json
         COPY docker/lockfiles/site/pnpm-lock.yaml ./pnpm-lock.yaml
         COPY apps/site/package.json apps/site/
@@ -425,7 +433,7 @@ describe('renderDockerfile', () => {
             --mount=type=secret,id=npmrc,target=/root/.npmrc \\
             --mount=type=secret,id=npm_token \\
             NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
-            pnpm install --frozen-lockfile --store-dir /pnpm/store --filter "@acme/site..."
+            pnpm install --frozen-lockfile --store-dir /pnpm/store --filter "@acme/site"
 
         FROM site-deps AS site-build
         ENV NEXT_TELEMETRY_DISABLED=1

@@ -38,12 +38,13 @@ export interface RunInputsRequest {
  * the lockfile and Dockerfile at the merge base.
  */
 export async function readRunInputs(root: string, request: RunInputsRequest): Promise<RunInputs> {
-  const [workspace, rootManifest, lockfile, source, nodeVersions] = await Promise.all([
+  const [workspace, rootManifest, lockfile, source, nodeVersions, npmrc] = await Promise.all([
     readWorkspace(root),
     readFile(path.join(root, 'package.json'), 'utf8'),
     readFile(path.join(root, lockfilePath), 'utf8').catch(() => undefined),
     readSourceInputs(root, request.source, request.env),
     readNodeVersionFiles(root),
+    readFile(path.join(root, '.npmrc'), 'utf8').catch(() => undefined),
   ]);
   const dockerfile = request.dockerfilePath
     ? { path: request.dockerfilePath, note: undefined }
@@ -69,6 +70,7 @@ export async function readRunInputs(root: string, request: RunInputsRequest): Pr
     configFile: request.config.file,
     rootManifest,
     nodeVersionFiles: nodeVersions,
+    npmrc,
     dockerfile,
     lockfile,
     change,

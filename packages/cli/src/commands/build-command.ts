@@ -60,7 +60,10 @@ export async function buildCommand({ root, options, io, plan }: CommandContext):
       },
     );
   }
-  const secrets = await readSecrets(options.secrets, io.env, io.cwd);
+  const secrets = withWorkspaceCredentials(
+    await readSecrets(options.secrets, io.env, io.cwd),
+    run.npmrc?.credentials ?? [],
+  );
   for (const id of unmountedSecretIds(secrets)) {
     io.stderr.write(
       `warning: --secret ${id}: the generated Dockerfile mounts only the secrets npmrc and npm_token\n`,
@@ -156,10 +159,26 @@ function buildRequests(root: string, run: RunPlan, options: CliOptions, source: 
       buildArgs: options.bundleImage ? { BUNDLE_IMAGE: options.bundleImage } : {},
       packageFiles: run.contextFiles[name] ?? [],
       lockfileSlices: new Map(Object.entries(run.slices)),
+      ...(run.npmrc ? { npmrcSettings: run.npmrc.settings } : {}),
       labels,
       cacheFrom: renderCacheFrom(options.cacheFrom, options.dev ? `${name}-dev` : name),
       inlineCache: options.inlineCache,
     });
     return options.dev ? { ...request, target: `${name}-dev` } : request;
   });
+}
+
+/**
+ * The workspace .npmrc's credential lines join the `npmrc` secret (the user-level .npmrc of
+ * the install steps, after any --secret id=npmrc the user gave): they authenticate the
+ * installs and never enter a layer.
+ */
+function withWorkspaceCredentials(
+  secrets: Map<string, Buffer>,
+  credentials: readonly string[],
+): Map<string, Buffer> {
+  if (credentials.length === 0) return secrets;
+  const given = secrets.get('npmrc')?.toString('utf8') ?? '';
+  const merged = `${given}${given === '' || given.endsWith('\n') ? '' : '\n'}${credentials.join('\n')}\n`;
+  return new Map([...secrets, ['npmrc', Buffer.from(merged, 'utf8')]]);
 }

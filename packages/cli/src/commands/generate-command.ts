@@ -3,6 +3,7 @@ import path from 'node:path';
 import {
   ExitCode,
   lockfileSlicePath,
+  npmrcSettingsPath,
   sliceRootManifestPath,
   supervisorPath,
   supervisorSource,
@@ -73,5 +74,12 @@ export async function generateCommand({
     io.stderr.write(
       `lockfile slices written to ${path.dirname(path.dirname(lockfileSlicePath(buildPlan, apps[0])))}/\n`,
     );
+  // The .npmrc the install stages copy: the workspace's without its credentials.
+  if (run.npmrc !== undefined && buildPlan.apps.length > 0) {
+    await writeFile(path.join(root, npmrcSettingsPath(buildPlan)), run.npmrc.settings);
+    io.stderr.write(
+      `${npmrcSettingsPath(buildPlan)} written (.npmrc without credentials${run.npmrc.credentials.length > 0 ? `; ${run.npmrc.credentials.length} credential line${run.npmrc.credentials.length === 1 ? '' : 's'} left out: pass them with --secret id=npmrc,src=<file>` : ''})\n`,
+    );
+  }
   return ExitCode.ok;
 }
