@@ -26,6 +26,14 @@ export interface ShippedPackage {
   outputDirs: string[];
 }
 
+/** A package the build stage builds, and when: after every package of a lower level. */
+export interface BuiltPackage {
+  name: PackageName;
+  dir: string;
+  /** 0 for packages that need no other built package, else one more than the highest they need. */
+  level: number;
+}
+
 /** How an app is built and what its runtime ships, beyond its kind and command. */
 export interface AppBuildFacts {
   /**
@@ -41,7 +49,7 @@ export interface AppBuildFacts {
    * shared config), followed the same way. Test helpers, mocks, e2e and storybook packages
    * are left out: tests do not run in the image, and their builds may need what it lacks.
    */
-  built: { name: PackageName; dir: string }[];
+  built: BuiltPackage[];
   /** Directories of the app removed from the runtime: its sources and tests, when it runs built output. */
   pruneDirs: string[];
   /** Next.js output mode (kind next only): `standalone`, `server` (next start) or `export` (static). */
@@ -157,6 +165,24 @@ function buildClosure(
     .filter((member) => members.has(member.name));
 }
 
+/** Each built package's level (see BuiltPackage), from the full graph, in the given order. */
+function withLevels(graph: WorkspaceGraph, built: readonly WorkspacePackage[]): BuiltPackage[] {
+  const levels = new Map<PackageName, number>();
+  // `built` is ordered dependencies first, so every dependency's level is known when needed.
+  for (const member of built) {
+    const deps = (graph.get(member.name)?.dependencies ?? []).filter((dep) => levels.has(dep));
+    levels.set(
+      member.name,
+      deps.length === 0 ? 0 : 1 + Math.max(...deps.map((dep) => levels.get(dep)!)),
+    );
+  }
+  return built.map((member) => ({
+    name: member.name,
+    dir: member.dir,
+    level: levels.get(member.name) ?? 0,
+  }));
+}
+
 export function planAppBuild(
   graph: WorkspaceGraph,
   productionGraph: WorkspaceGraph,
@@ -194,7 +220,7 @@ export function planAppBuild(
   const built = buildClosure(graph, productionGraph, pkg);
   return {
     production,
-    built: built.map((member) => ({ name: member.name, dir: member.dir })),
+    built: withLevels(graph, built),
     pruneDirs,
     nextOutput: kind === 'next' ? (pkg.buildHints?.nextOutput ?? 'standalone') : undefined,
     esbuild: kind === 'bundle' && !hasEsbuild ? pinnedEsbuildVersion : undefined,

@@ -156,7 +156,6 @@ function deployCommand(plan: BuildPlan, app: AppPlan): string {
   return `pnpm --filter ${JSON.stringify(app.packageName)} deploy --prod${legacy}${patches} --store-dir /pnpm/store /out`;
 }
 
-/** The build closure's filters, each package by name: `--filter a --filter b`. */
 /** Code generation before the build (Prisma clients, GraphQL/OpenAPI code), in dependency order. */
 function renderCodegen(app: AppPlan): string[] {
   if (app.codegen.length === 0 && app.prebuild.length === 0) return [];
@@ -171,8 +170,20 @@ function renderCodegen(app: AppPlan): string[] {
   ];
 }
 
-function buildFilters(app: AppPlan): string {
-  return app.built.map((pkg) => `--filter ${JSON.stringify(pkg.name)}`).join(' ');
+/**
+ * The build closure's builds, level by level (see BuiltPackage): one `pnpm run` per level,
+ * packages of a level in parallel, levels in order. pnpm's own ordering follows only the links
+ * it sees in manifests, not every link the lockfile records (an `npm:` alias of a workspace
+ * package), so the order is given here.
+ */
+function buildCommands(app: AppPlan): string {
+  const levels: string[][] = [];
+  for (const pkg of app.built)
+    (levels[pkg.level] ??= []).push(`--filter ${JSON.stringify(pkg.name)}`);
+  return levels
+    .filter((filters) => filters.length > 0)
+    .map((filters) => `pnpm ${filters.join(' ')} run --if-present build`)
+    .join(' && \\\n    ');
 }
 
 /**
@@ -288,7 +299,7 @@ function renderApp(app: AppPlan, plan: BuildPlan): string[] {
           ...copyBuildInputs(app, ''),
           ...renderCodegen(app),
           '# The app, its production workspace closure and the workspace tools their builds use; test helpers are not built.',
-          `RUN pnpm ${buildFilters(app)} run --if-present build`,
+          `RUN ${buildCommands(app)}`,
         ]),
     ...renderProductionTree(app, plan),
     '',

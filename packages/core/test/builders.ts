@@ -72,7 +72,7 @@ export function anApp(name: string, fields: Partial<AppPlan> = {}): AppPlan {
     codegen: [],
     prebuild: [],
     nativeAddons: [],
-    built: [{ name: packageName, dir }],
+    built: [{ name: packageName, dir, level: 0 }],
     buildInputs: [],
     tags: [],
     ...fields,

@@ -85,7 +85,8 @@ describe('renderDockerfile', () => {
       COPY packages/logger/ packages/logger/
       COPY apps/api/ apps/api/
       # The app, its production workspace closure and the workspace tools their builds use; test helpers are not built.
-      RUN pnpm --filter "@acme/logger" --filter "@acme/api" run --if-present build
+      RUN pnpm --filter "@acme/logger" run --if-present build && \\
+          pnpm --filter "@acme/api" run --if-present build
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
           --mount=type=secret,id=npmrc,target=/root/.npmrc \\
           --mount=type=secret,id=npm_token \\
@@ -144,7 +145,8 @@ describe('renderDockerfile', () => {
       COPY packages/logger/ packages/logger/
       COPY apps/worker/ apps/worker/
       # The app, its production workspace closure and the workspace tools their builds use; test helpers are not built.
-      RUN pnpm --filter "@acme/logger" --filter "@acme/worker" run --if-present build
+      RUN pnpm --filter "@acme/logger" run --if-present build && \\
+          pnpm --filter "@acme/worker" run --if-present build
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
           --mount=type=secret,id=npmrc,target=/root/.npmrc \\
           --mount=type=secret,id=npm_token \\
@@ -505,19 +507,19 @@ describe('renderDockerfile', () => {
     expect(stepsFor('9.11.0')).toMatchInlineSnapshot(`
       [
         "npm install --global --prefix /opt/pnpm --no-fund --no-audit --no-update-notifier pnpm@9.11.0",
-        "RUN pnpm --filter "@acme/logger" --filter "@acme/api" run --if-present build",
+        "RUN pnpm --filter "@acme/logger" run --if-present build && \\",
+        "pnpm --filter "@acme/api" run --if-present build",
         "pnpm --filter "@acme/api" deploy --prod --config.allow-non-applied-patches=true --store-dir /pnpm/store /out",
         "# The build output, whatever the packages' files or ignore files let pnpm deploy copy.",
-        "RUN pnpm --filter "@acme/api^..." run --if-present build",
       ]
     `);
     expect(stepsFor('11.28.13+sha512.abc')).toMatchInlineSnapshot(`
       [
         "npm install --global --prefix /opt/pnpm --no-fund --no-audit --no-update-notifier pnpm@11.28.13",
-        "RUN pnpm --filter "@acme/logger" --filter "@acme/api" run --if-present build",
+        "RUN pnpm --filter "@acme/logger" run --if-present build && \\",
+        "pnpm --filter "@acme/api" run --if-present build",
         "pnpm --filter "@acme/api" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out",
         "# The build output, whatever the packages' files or ignore files let pnpm deploy copy.",
-        "RUN pnpm --filter "@acme/api^..." run --if-present build",
       ]
     `);
   });
@@ -550,7 +552,8 @@ describe('renderDockerfile', () => {
       COPY packages/ui/ packages/ui/
       COPY apps/site/ apps/site/
       # The app, its production workspace closure and the workspace tools their builds use; test helpers are not built.
-      RUN pnpm --filter "@acme/ui" --filter "@acme/site" run --if-present build
+      RUN pnpm --filter "@acme/ui" run --if-present build && \\
+          pnpm --filter "@acme/site" run --if-present build
       # No standalone output: next start from a production deploy plus the build in .next.
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
           --mount=type=secret,id=npmrc,target=/root/.npmrc \\
