@@ -95,17 +95,22 @@ const sourceExtensions = ['', '.ts', '.mts', '.cts', '.js', '.mjs', '.cjs', '.js
 
 /**
  * The root-relative files that a package's build-tool configs import by relative path from
- * outside the package (`import { defaultOptions } from '../tsup.common'`), resolved as Node
- * and bundlers do (extensions tried, then an index file). Read as text, never run.
+ * outside the package (`import { defaultOptions } from '../tsup.common'`), and the files those
+ * import in turn (a `scripts/entrypoints.js` that re-exports `./entrypoints.ts`), resolved as
+ * Node and bundlers do (extensions tried, then an index file). Read as text, never run.
  */
 async function configImports(root: string, dir: string): Promise<string[]> {
   const packageDir = path.join(root, dir);
   const names = await readdir(packageDir).catch(() => [] as string[]);
-  const found: string[] = [];
-  for (const name of names.filter((entry) => buildConfigFile.test(entry))) {
-    const text = await readFile(path.join(packageDir, name), 'utf8').catch(() => '');
+  const found = new Set<string>();
+  const queue = names
+    .filter((entry) => buildConfigFile.test(entry))
+    .map((name) => path.join(packageDir, name));
+  const seen = new Set(queue);
+  for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+    const text = await readFile(file, 'utf8').catch(() => '');
     for (const match of text.matchAll(relativeImport)) {
-      const base = path.resolve(packageDir, match[1]!);
+      const base = path.resolve(path.dirname(file), match[1]!);
       if (
         !base.startsWith(`${path.resolve(root)}${path.sep}`) ||
         base.startsWith(`${packageDir}${path.sep}`)
@@ -117,12 +122,17 @@ async function configImports(root: string, dir: string): Promise<string[]> {
       ];
       for (const candidate of candidates) {
         if (!(await isFile(candidate))) continue;
-        found.push(path.relative(root, candidate).split(path.sep).join('/'));
+        found.add(path.relative(root, candidate).split(path.sep).join('/'));
+        // Its own imports too, once each (JSON has none).
+        if (!seen.has(candidate) && !candidate.endsWith('.json')) {
+          seen.add(candidate);
+          queue.push(candidate);
+        }
         break;
       }
     }
   }
-  return found;
+  return [...found];
 }
 
 async function isFile(file: string): Promise<boolean> {

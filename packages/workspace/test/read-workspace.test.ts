@@ -269,7 +269,8 @@ describe('readWorkspace: root build inputs', () => {
       'pnpm-workspace.yaml': 'packages: [packages/*]\n',
       'package.json': { private: true },
       'tsup.common.ts': 'export const defaultOptions = {};\n',
-      'scripts/vite-preset/index.mjs': 'export default {};\n',
+      'scripts/vite-preset/index.mjs': "export { default } from './preset.ts';\n",
+      'scripts/vite-preset/preset.ts': 'export default {};\n',
       'packages/core/package.json': { name: '@acme/core' },
       'packages/core/tsup.config.ts':
         "import { defineConfig } from 'tsup';\nimport { defaultOptions } from '../../tsup.common';\nimport local from './local';\nexport default defineConfig(defaultOptions);\n",
@@ -281,7 +282,12 @@ describe('readWorkspace: root build inputs', () => {
     });
     const workspace = await readWorkspace(root);
     const inputs = Object.fromEntries(workspace.packages.map((pkg) => [pkg.name, pkg.buildInputs]));
-    expect(inputs['@acme/core']).toEqual(['scripts/vite-preset/index.mjs', 'tsup.common.ts']);
+    // Followed from file to file: the preset's own import is an input too.
+    expect(inputs['@acme/core']).toEqual([
+      'scripts/vite-preset/index.mjs',
+      'scripts/vite-preset/preset.ts',
+      'tsup.common.ts',
+    ]);
     // A file of another workspace package is an input too: the plan drops it when that
     // package is in the app's closure (then it is copied anyway).
     expect(inputs['@acme/other']).toEqual(['packages/core/local.ts']);
