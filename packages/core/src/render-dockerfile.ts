@@ -195,8 +195,11 @@ function buildCommands(app: AppPlan): string {
 function renderBuildOutputCopy(app: AppPlan, extraAppDirs: string[] = []): string[] {
   const lines = [
     "# The build output, whatever the packages' files or ignore files let pnpm deploy copy.",
+    '# A dependency the deploy left as a link to the sources (pnpm 9, for a workspace package linked through an npm: alias) becomes a copy.',
     'RUN set -eu; \\',
     '    copy_output() { from="$1"; dirs="$2"; shift 2; for to in "$@"; do [ -d "$to" ] || continue; \\',
+    '      if [ -L "$to" ] && case "$(readlink -f "$to")" in /out/*) false;; *) true;; esac; then \\',
+    '        rm "$to"; mkdir -p "$to"; cp -R "$from/." "$to/"; rm -rf "${to:?}/node_modules"; continue; fi; \\',
     '      for dir in $dirs; do [ -d "$from/$dir" ] || continue; rm -rf "${to:?}/$dir"; cp -R "$from/$dir" "$to/$dir"; done; done; }; \\',
   ];
   for (const pkg of app.production) {

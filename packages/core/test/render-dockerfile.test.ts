@@ -93,8 +93,11 @@ describe('renderDockerfile', () => {
           NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
           pnpm --filter "@acme/api" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out
       # The build output, whatever the packages' files or ignore files let pnpm deploy copy.
+      # A dependency the deploy left as a link to the sources (pnpm 9, for a workspace package linked through an npm: alias) becomes a copy.
       RUN set -eu; \\
           copy_output() { from="$1"; dirs="$2"; shift 2; for to in "$@"; do [ -d "$to" ] || continue; \\
+            if [ -L "$to" ] && case "$(readlink -f "$to")" in /out/*) false;; *) true;; esac; then \\
+              rm "$to"; mkdir -p "$to"; cp -R "$from/." "$to/"; rm -rf "\${to:?}/node_modules"; continue; fi; \\
             for dir in $dirs; do [ -d "$from/$dir" ] || continue; rm -rf "\${to:?}/$dir"; cp -R "$from/$dir" "$to/$dir"; done; done; }; \\
           copy_output packages/logger "dist build lib" /out/node_modules/@acme/logger /out/node_modules/.pnpm/*/node_modules/@acme/logger; \\
           copy_output apps/api "dist build lib" /out; \\
@@ -153,8 +156,11 @@ describe('renderDockerfile', () => {
           NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
           pnpm --filter "@acme/worker" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out
       # The build output, whatever the packages' files or ignore files let pnpm deploy copy.
+      # A dependency the deploy left as a link to the sources (pnpm 9, for a workspace package linked through an npm: alias) becomes a copy.
       RUN set -eu; \\
           copy_output() { from="$1"; dirs="$2"; shift 2; for to in "$@"; do [ -d "$to" ] || continue; \\
+            if [ -L "$to" ] && case "$(readlink -f "$to")" in /out/*) false;; *) true;; esac; then \\
+              rm "$to"; mkdir -p "$to"; cp -R "$from/." "$to/"; rm -rf "\${to:?}/node_modules"; continue; fi; \\
             for dir in $dirs; do [ -d "$from/$dir" ] || continue; rm -rf "\${to:?}/$dir"; cp -R "$from/$dir" "$to/$dir"; done; done; }; \\
           copy_output packages/logger "dist build lib" /out/node_modules/@acme/logger /out/node_modules/.pnpm/*/node_modules/@acme/logger; \\
           copy_output apps/worker "dist build lib" /out; \\
@@ -288,8 +294,11 @@ describe('renderDockerfile', () => {
             NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
             pnpm --filter "@acme/api" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out
         # The build output, whatever the packages' files or ignore files let pnpm deploy copy.
+        # A dependency the deploy left as a link to the sources (pnpm 9, for a workspace package linked through an npm: alias) becomes a copy.
         RUN set -eu; \\
             copy_output() { from="$1"; dirs="$2"; shift 2; for to in "$@"; do [ -d "$to" ] || continue; \\
+              if [ -L "$to" ] && case "$(readlink -f "$to")" in /out/*) false;; *) true;; esac; then \\
+                rm "$to"; mkdir -p "$to"; cp -R "$from/." "$to/"; rm -rf "\${to:?}/node_modules"; continue; fi; \\
               for dir in $dirs; do [ -d "$from/$dir" ] || continue; rm -rf "\${to:?}/$dir"; cp -R "$from/$dir" "$to/$dir"; done; done; }; \\
             copy_output apps/api "dist build lib" /out; \\
             rm -rf /out/src /out/test /out/tests /out/__tests__
@@ -394,8 +403,11 @@ describe('renderDockerfile', () => {
             NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
             pnpm --filter "@acme/jobs" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out
         # The build output, whatever the packages' files or ignore files let pnpm deploy copy.
+        # A dependency the deploy left as a link to the sources (pnpm 9, for a workspace package linked through an npm: alias) becomes a copy.
         RUN set -eu; \\
             copy_output() { from="$1"; dirs="$2"; shift 2; for to in "$@"; do [ -d "$to" ] || continue; \\
+              if [ -L "$to" ] && case "$(readlink -f "$to")" in /out/*) false;; *) true;; esac; then \\
+                rm "$to"; mkdir -p "$to"; cp -R "$from/." "$to/"; rm -rf "\${to:?}/node_modules"; continue; fi; \\
               for dir in $dirs; do [ -d "$from/$dir" ] || continue; rm -rf "\${to:?}/$dir"; cp -R "$from/$dir" "$to/$dir"; done; done; }; \\
             copy_output apps/jobs "dist build lib" /out; \\
             rm -rf /out/src /out/test /out/tests /out/__tests__
@@ -561,8 +573,11 @@ describe('renderDockerfile', () => {
           NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
           pnpm --filter "@acme/site" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out
       # The build output, whatever the packages' files or ignore files let pnpm deploy copy.
+      # A dependency the deploy left as a link to the sources (pnpm 9, for a workspace package linked through an npm: alias) becomes a copy.
       RUN set -eu; \\
           copy_output() { from="$1"; dirs="$2"; shift 2; for to in "$@"; do [ -d "$to" ] || continue; \\
+            if [ -L "$to" ] && case "$(readlink -f "$to")" in /out/*) false;; *) true;; esac; then \\
+              rm "$to"; mkdir -p "$to"; cp -R "$from/." "$to/"; rm -rf "\${to:?}/node_modules"; continue; fi; \\
             for dir in $dirs; do [ -d "$from/$dir" ] || continue; rm -rf "\${to:?}/$dir"; cp -R "$from/$dir" "$to/$dir"; done; done; }; \\
           copy_output packages/ui "dist build lib" /out/node_modules/@acme/ui /out/node_modules/.pnpm/*/node_modules/@acme/ui; \\
           copy_output apps/site "dist build lib .next public" /out; \\
