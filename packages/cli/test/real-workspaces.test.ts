@@ -345,3 +345,44 @@ snapshots:
     ]);
   });
 });
+
+describe('files that may hold secrets', () => {
+  it('are never sent in a build context, even without a .dockerignore, and each one is named', async () => {
+    const files: Record<string, string | object> = {
+      'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',
+      'package.json': { name: 'root', private: true },
+      'apps/api/package.json': app('api'),
+      'apps/api/src/main.ts': 'export {};\n',
+      'apps/api/.env.production': 'PUBLIC_URL=https://example.com\n',
+      'apps/api/.env.example': 'TOKEN=\n',
+    };
+    const secrets = [
+      'apps/api/.env',
+      'apps/api/.env.local',
+      'apps/api/.env.production.local',
+      'apps/api/.npmrc',
+      'apps/api/id_rsa',
+      'apps/api/certs/server.pem',
+      'apps/api/certs/server.key',
+      'apps/api/credentials.json',
+      'apps/api/.vscode/settings.json',
+    ];
+    for (const file of secrets) files[file] = 'CANARY\n';
+    const dir = await writeTree(files);
+    const result = await runBin(['--dry-run', '--json'], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    for (const file of secrets) {
+      const named = file.startsWith('apps/api/.vscode') ? 'apps/api/.vscode' : file;
+      expect(result.stderr).toContain(`warning: ${named} is left out of the build context`);
+    }
+    expect(result.stderr).not.toContain('.env.production is left out');
+    expect(result.stderr).not.toContain('.env.example is left out');
+    // The context the build would send: the committed kinds of .env stay, no secret goes.
+    const plan = await runBin(['plan', '--json'], { cwd: dir });
+    const digestBefore = (JSON.parse(plan.stdout) as PlanJson).apps[0]!.digest;
+    expect(digestBefore).toMatch(/^sha256:[0-9a-f]{64}$/);
+    await writeFiles(dir, Object.fromEntries(secrets.map((file) => [file, 'CHANGED\n'])));
+    const after = await runBin(['plan', '--json'], { cwd: dir });
+    expect((JSON.parse(after.stdout) as PlanJson).apps[0]!.digest).toBe(digestBefore);
+  });
+});

@@ -164,6 +164,8 @@ export interface RunProblem {
 export interface ImageFiles {
   packages: Readonly<Record<string, readonly HashedFile[]>>;
   rootFiles: readonly HashedFile[];
+  /** Files below the packages never sent, whatever .dockerignore says (see sensitiveFile). */
+  leftOut?: readonly string[];
 }
 
 /**
@@ -410,6 +412,15 @@ export function identifyImages(
     plan: withTags(plan, renderAppTags(templates, tagValues)),
     digests,
     contextFiles,
+    warnings: [
+      ...run.warnings,
+      ...(files.leftOut ?? []).map((file): WorkspaceWarning => ({
+        kind: 'sensitive-file-left-out',
+        file,
+        package: undefined,
+        message: `${file} is left out of the build context, as it may hold secrets; if the build needs it, rename it or pass it as a --secret`,
+      })),
+    ],
   };
 }
 

@@ -67,7 +67,8 @@ export interface WorkspaceWarning {
     | 'nameless-package'
     | 'cycle-outside-apps'
     | 'build-input-outside-workspace'
-    | 'node-version';
+    | 'node-version'
+    | 'sensitive-file-left-out';
   /** The file the warning is about, relative to the root (e.g. `pnpm-workspace.yaml`). */
   file: string;
   package: PackageName | undefined;

@@ -15,6 +15,37 @@ const createIgnore = ((dockerignore as unknown as { default?: IgnoreFactory }).d
 
 export type IgnorePredicate = (relativePath: string) => boolean;
 
+/**
+ * Files that may hold secrets, never sent in a build context whatever .dockerignore says
+ * (and when there is none): dotenv files (`.env`, `.env.local`, `.env.production.local`; the
+ * committed `.env.production` or `.env.example` kinds stay), private keys and certificates,
+ * credential files, a nested `.npmrc`, and the directories of ssh, cloud CLIs and editors.
+ */
+export function sensitiveFile(relativePath: string): boolean {
+  const parts = relativePath.split('/');
+  const name = parts[parts.length - 1]!;
+  if (parts.slice(0, -1).some((part) => sensitiveDirs.has(part))) return true;
+  return (
+    name === '.env' ||
+    /^\.env(\.[\w-]+)?\.local$/.test(name) ||
+    /^id_(rsa|dsa|ecdsa|ed25519)$/.test(name) ||
+    /\.(pem|key|p12|pfx|jks|keystore)$/i.test(name) ||
+    sensitiveNames.has(name)
+  );
+}
+
+const sensitiveDirs = new Set(['.ssh', '.aws', '.gcloud', '.azure', '.vscode', '.idea']);
+const sensitiveNames = new Set([
+  '.npmrc',
+  '.yarnrc.yml',
+  '.netrc',
+  '.git-credentials',
+  '.pgpass',
+  'credentials.json',
+  'service-account.json',
+  '.htpasswd',
+]);
+
 /** Reads `<root>/.dockerignore` into a predicate on root-relative POSIX paths (Docker's matching rules). */
 export async function readDockerignore(root: string): Promise<IgnorePredicate> {
   let text: string;
@@ -38,6 +69,8 @@ export async function listContextFiles(
   root: string,
   dirs: readonly string[],
   ignores: IgnorePredicate,
+  /** Collects the files left out as sensitive (see sensitiveFile). */
+  leftOut: string[] = [],
 ): Promise<string[]> {
   const found: string[] = [];
   const visit = async (relativeDir: string): Promise<void> => {
@@ -46,6 +79,10 @@ export async function listContextFiles(
     for (const entry of entries) {
       const relativePath = relativeDir === '.' ? entry.name : `${relativeDir}/${entry.name}`;
       if (alwaysSkipped.has(entry.name) || ignores(relativePath)) continue;
+      if (sensitiveFile(entry.isDirectory() ? `${relativePath}/x` : relativePath)) {
+        leftOut.push(relativePath);
+        continue;
+      }
       if (entry.isDirectory()) subdirs.push(relativePath);
       else if (entry.isFile() || entry.isSymbolicLink()) found.push(relativePath);
     }

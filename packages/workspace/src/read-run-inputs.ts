@@ -183,8 +183,9 @@ export async function readImageFiles(
       ? hashFiles(root, files, cache)
       : files.map((file) => ({ path: file, hash: '', executable: false }));
   const packages: Record<string, ImageFiles['packages'][string]> = {};
+  const leftOut: string[] = [];
   const listed = await Promise.all(
-    run.inputDirs.map((dir) => listContextFiles(root, [dir], ignores)),
+    run.inputDirs.map((dir) => listContextFiles(root, [dir], ignores, leftOut)),
   );
   run.inputDirs.forEach((dir, index) => (packages[dir] = read(listed[index]!)));
   let rootFiles;
@@ -201,7 +202,7 @@ export async function readImageFiles(
       },
     );
   }
-  return { packages, rootFiles };
+  return { packages, rootFiles, leftOut: [...new Set(leftOut)].sort() };
 }
 
 /** The root's `.nvmrc`, `.node-version` and `.tool-versions`, those that exist. */
