@@ -236,13 +236,15 @@ export const mountedSecretIds = ['npmrc', 'npm_token'] as const;
  * for `src`, and `type=file|env` are accepted too). An env secret's variable must be set.
  */
 export function parseSecretSpec(spec: string, env: NodeJS.ProcessEnv): SecretSpec {
+  // Messages never repeat the spec: a mistyped one may hold the secret's value itself.
+  const shown = describeSecretSpec(spec);
   const fields = new Map<string, string>();
   for (const part of spec.split(',')) {
     const equals = part.indexOf('=');
     const key = equals < 0 ? part : part.slice(0, equals);
     if (equals < 0 || !['id', 'src', 'source', 'env', 'type'].includes(key) || fields.has(key)) {
       throw usageError(
-        `--secret "${spec}": "${part}" is not one of id=, src=, env=, type=`,
+        `--secret ${shown}: "${equals < 0 ? '…' : `${key}=…`}" is not one of id=, src=, env=, type=`,
         'E.g. --secret id=npmrc,src=$HOME/.npmrc or --secret id=npm_token,env=NPM_TOKEN.',
       );
     }
@@ -251,7 +253,7 @@ export function parseSecretSpec(spec: string, env: NodeJS.ProcessEnv): SecretSpe
   const id = fields.get('id');
   if (!id || !/^[A-Za-z0-9_.-]+$/.test(id)) {
     throw usageError(
-      `--secret "${spec}" needs an id of letters, digits, "_", "." or "-"`,
+      `--secret ${shown} needs an id of letters, digits, "_", "." or "-"`,
       'E.g. --secret id=npmrc,src=$HOME/.npmrc.',
     );
   }
@@ -264,21 +266,45 @@ export function parseSecretSpec(spec: string, env: NodeJS.ProcessEnv): SecretSpe
     (type === 'env') !== (variable !== undefined)
   ) {
     throw usageError(
-      `--secret "${spec}" needs exactly one of src=<file> or env=<variable>`,
+      `--secret ${shown} needs exactly one of src=<file> or env=<variable>`,
       'E.g. --secret id=npmrc,src=$HOME/.npmrc or --secret id=npm_token,env=NPM_TOKEN.',
     );
   }
   if (variable !== undefined) {
     if (env[variable] === undefined || env[variable] === '') {
+      // A name that does not look like a variable's may be the value itself: not shown.
+      const name = envName.test(variable) ? variable : '(a name that is not UPPER_CASE)';
       throw usageError(
-        `--secret ${id}: the environment variable ${variable} is not set`,
-        `Set it, e.g. export ${variable}=…, or give the secret as a file with src=.`,
+        `--secret ${id}: the environment variable ${name} is not set`,
+        `Set it, e.g. export ${envName.test(variable) ? variable : 'NPM_TOKEN'}=…, or give the secret as a file with src=.`,
       );
     }
     return { id, source: { env: variable } };
   }
-  if (!file) throw usageError(`--secret "${spec}": src= is empty`);
+  if (!file) throw usageError(`--secret ${shown}: src= is empty`);
   return { id, source: { file } };
+}
+
+/** What an environment variable's name looks like, as opposed to a token pasted in its place. */
+const envName = /^[A-Z_][A-Z0-9_]*$/;
+
+/**
+ * A --secret spec as messages may show it: its field names and, for `id`, `src`, `env` and
+ * `type`, their values (names and paths, not secrets); any other value as `…`.
+ */
+function describeSecretSpec(spec: string): string {
+  const shown = spec.split(',').map((part) => {
+    const equals = part.indexOf('=');
+    if (equals < 0) return '…';
+    const key = part.slice(0, equals);
+    const value = part.slice(equals + 1);
+    const safe =
+      key === 'env'
+        ? envName.test(value)
+        : ['id', 'src', 'source', 'type'].includes(key) && /^[\w./~$-]*$/.test(value);
+    return safe ? part : `${/^[\w-]+$/.test(key) ? key : '…'}=…`;
+  });
+  return `"${shown.join(',')}"`;
 }
 
 function usageError(

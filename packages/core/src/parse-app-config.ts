@@ -5,6 +5,12 @@ export const appKinds = ['node', 'next', 'bundle'] as const;
 export type AppKind = (typeof appKinds)[number];
 
 /** What an app may say about its image in the `buildImages` field of its package.json. */
+/** Build argument names that say they hold a secret. */
+const secretArgName =
+  /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|PRIVATE|CREDENTIAL|(^|_)(API_?)?KEY($|_)|(^|_)AUTH($|_)/i;
+/** Values frameworks inline into client code, public by design (NEXT_PUBLIC_POSTHOG_KEY). */
+const publicArgName = /^(NEXT_PUBLIC_|VITE_|PUBLIC_|NUXT_PUBLIC_|EXPO_PUBLIC_|REACT_APP_)/;
+
 export interface AppConfig {
   /** How the runtime image is made; default: `next` when the app depends on next, else `node`. */
   kind: AppKind;
@@ -237,7 +243,17 @@ export function parseAppConfig(pkg: WorkspacePackage): { config: AppConfig; prob
           typeof value === 'string' &&
           !/[\n"\\$]/.test(value),
       );
-    if (valid) config.buildArgs = { ...(buildArgs as Record<string, string>) };
+    const secretLike = valid
+      ? Object.keys(buildArgs as Record<string, string>).filter(
+          (name) => secretArgName.test(name) && !publicArgName.test(name),
+        )
+      : [];
+    if (secretLike.length > 0)
+      // The value is never repeated: it is written into the committed Dockerfile otherwise.
+      problems.push(
+        `${where('buildArgs')}: ${secretLike.join(', ')} look${secretLike.length === 1 ? 's' : ''} like a secret; a build argument's value is written into the Dockerfile and the image history. Give it with --secret (see README, "Private npm registries") instead`,
+      );
+    else if (valid) config.buildArgs = { ...(buildArgs as Record<string, string>) };
     else
       problems.push(
         `${where('buildArgs')} must map NAMES to default values (strings without quotes, "$" or newlines)`,

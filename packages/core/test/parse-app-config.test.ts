@@ -81,6 +81,38 @@ describe('parseAppConfig', () => {
     expect(parse({ baseImage: `node:24@${digest}` }).config.baseImage).toBe(`node:24@${digest}`);
   });
 
+  it.each([
+    'NPM_TOKEN',
+    'DB_PASSWORD',
+    'STRIPE_SECRET',
+    'API_KEY',
+    'SENTRY_AUTH',
+    'GH_CREDENTIALS',
+  ])('refuses a build argument named like a secret (%s), without repeating its value', (name) => {
+    const message = problemOf({ buildArgs: { [name]: 'canary-value-123' } });
+    expect(message).toContain(`${name} looks like a secret`);
+    expect(message).toContain('--secret');
+    expect(message).not.toContain('canary-value-123');
+  });
+
+  it('accepts public build arguments, even named with KEY', () => {
+    const { config, problems } = parse({
+      buildArgs: {
+        NEXT_PUBLIC_POSTHOG_KEY: 'phc_x',
+        VITE_API_KEY: 'k',
+        APP_ENV: 'prod',
+        KEYBOARD: 'us',
+      },
+    });
+    expect(problems).toEqual([]);
+    expect(Object.keys(config.buildArgs)).toEqual([
+      'NEXT_PUBLIC_POSTHOG_KEY',
+      'VITE_API_KEY',
+      'APP_ENV',
+      'KEYBOARD',
+    ]);
+  });
+
   it('rejects buildImages that is not an object', () => {
     expect(problemOf(['node'])).toBe('apps/api/package.json: "buildImages" must be an object');
   });
