@@ -28,6 +28,17 @@ describe('build-images on bad input', () => {
     expectCleanError(result.stderr);
   });
 
+  it.each(['# only a comment\n', 'null\n', '~\n', '---\n', '   \n'])(
+    'exits 2 naming an empty pnpm-workspace.yaml (%j), with no stack trace',
+    async (text) => {
+      const dir = await writeTree({ ...workspace, 'pnpm-workspace.yaml': text });
+      const result = await runBin(['plan'], { cwd: dir });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('pnpm-workspace.yaml is empty');
+      expectCleanError(result.stderr);
+    },
+  );
+
   it('exits 2 listing every workspace problem at once: unknown package, duplicate name', async () => {
     const dir = await writeTree({
       'pnpm-workspace.yaml': 'packages:\n  - apps/*\n  - packages/*\n',

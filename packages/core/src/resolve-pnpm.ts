@@ -45,11 +45,23 @@ export function resolvePnpm(rootManifest: string, lockfile: string | undefined):
     typeof manifest.packageManager === 'string'
       ? /^pnpm@(\d+\.\d+\.\d+(?:-[\w.]+)?)(?:\+.*)?$/.exec(manifest.packageManager)?.[1]
       : undefined;
-  if (typeof manifest.packageManager === 'string' && pinned === undefined) {
-    if (manifest.packageManager.startsWith('pnpm@')) {
+  if (manifest.packageManager !== undefined) {
+    const shown = JSON.stringify(manifest.packageManager).slice(0, 60);
+    if (typeof manifest.packageManager !== 'string' || !/^pnpm(@|$)/.test(manifest.packageManager)) {
+      const tool =
+        typeof manifest.packageManager === 'string'
+          ? /^([\w-]+)@/.exec(manifest.packageManager)?.[1]
+          : undefined;
       throw new BuildImagesError(
         'PNPM_UNSUPPORTED',
-        `package.json: packageManager "${manifest.packageManager}" is not an exact pnpm version`,
+        `package.json: packageManager ${shown} ${tool ? `names ${tool}, not pnpm` : 'is not "pnpm@<version>"'}; this workspace has a pnpm-workspace.yaml and build-images builds it with pnpm`,
+        { hint: 'Pin the pnpm the repository uses, e.g. "packageManager": "pnpm@10.34.9".' },
+      );
+    }
+    if (pinned === undefined || semver.valid(pinned) === null || semver.major(pinned) > 99) {
+      throw new BuildImagesError(
+        'PNPM_UNSUPPORTED',
+        `package.json: packageManager ${shown} is not an exact pnpm version`,
         { hint: 'Pin an exact version, e.g. "packageManager": "pnpm@10.34.9".' },
       );
     }

@@ -26,6 +26,23 @@ describe('resolvePnpm', () => {
     ).toBe('10.32.1');
   });
 
+  it.each([
+    ['bower@8.19.4', 'names bower, not pnpm'],
+    ['yarn@4.5.0', 'names yarn, not pnpm'],
+    ['npm@10.9.0', 'names npm, not pnpm'],
+    ['pnpm', 'is not an exact pnpm version'],
+    ['pnpm@x.y', 'is not an exact pnpm version'],
+    [`pnpm@${'9'.repeat(250)}.0.0`, 'is not an exact pnpm version'],
+    [42, 'is not "pnpm@<version>"'],
+  ])('refuses packageManager %s, naming the file and the fix', (value, says) => {
+    const error = resolveError(manifest({ packageManager: value }));
+    expect(error.code).toBe('PNPM_UNSUPPORTED');
+    expect(error.message).toMatch(/^package\.json: packageManager /);
+    expect(error.message).toContain(says);
+    expect(error.message.length).toBeLessThan(250);
+    expect(error.hint).toContain('"packageManager": "pnpm@10.34.9"');
+  });
+
   it('falls back to engines.pnpm, then to the lockfile format', () => {
     expect(resolvePnpm(manifest({ engines: { pnpm: '9.11.0' } }), undefined)).toMatchObject({
       version: '9.11.0',

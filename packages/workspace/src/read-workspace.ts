@@ -48,7 +48,8 @@ export async function readWorkspace(root: string): Promise<Workspace> {
       },
     );
   }
-  if (manifest === undefined) {
+  // A file of only comments, `null`, `~` or `---` parses to null: as empty as no text at all.
+  if (manifest === undefined || manifest === null) {
     throw new BuildImagesError('WORKSPACE_INVALID', `${workspaceFile} is empty`, {
       hint: 'List the workspace packages in it, e.g. packages: ["apps/*", "packages/*"].',
     });
