@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import {
+  analyseImageReference,
   BuildImagesError,
   parseShard,
   renderCacheFrom,
@@ -285,6 +286,32 @@ export function parseSecretSpec(spec: string, env: NodeJS.ProcessEnv): SecretSpe
   return { id, source: { file } };
 }
 
+/**
+ * The first base image given (flag, then environment, then config), checked as every image
+ * reference is: a valid reference, pinned by a version tag or a digest (no bare name, no
+ * `latest`). The error names where the bad value came from.
+ */
+function checkedBaseImage(
+  ...sources: [value: string | undefined, where: string][]
+): string | undefined {
+  const found = sources.find(([value]) => value !== undefined);
+  if (found === undefined) return undefined;
+  const [value, where] = found as [string, string];
+  const shown = JSON.stringify(value.slice(0, 200));
+  const parsed = analyseImageReference(value);
+  if ('problem' in parsed)
+    throw usageError(
+      `${where}: ${shown} is not an image reference: ${parsed.problem}`,
+      'Give a pinned image, e.g. node:24.21.0-bookworm-slim or node@sha256:<64 hex digits>.',
+    );
+  if (parsed.digest === undefined && (parsed.tag === undefined || parsed.tag === 'latest'))
+    throw usageError(
+      `${where}: ${shown} is not pinned (${/:[^/]*$/.test(value) ? 'the "latest" tag' : 'without a tag, it means "latest", which'} changes under you)`,
+      'Give a version tag or a digest, e.g. node:24.21.0-bookworm-slim.',
+    );
+  return value;
+}
+
 /** What an environment variable's name looks like, as opposed to a token pasted in its place. */
 const envName = /^[A-Z_][A-Z0-9_]*$/;
 
@@ -414,8 +441,16 @@ export function parseCliOptions(
   const report = values['report'];
   const problems = flagRules.flatMap((rule) => rule(values, command) ?? []);
   if (problems.length > 0) throw usageError(problems[0]!.message, problems[0]!.hint);
-  const baseImage =
-    values['base-image'] ?? (env['BUILD_IMAGES_BASE_IMAGE'] || undefined) ?? config.baseImage;
+  const baseImage = checkedBaseImage(
+    [values['base-image'], '--base-image'],
+    [env['BUILD_IMAGES_BASE_IMAGE'] || undefined, 'BUILD_IMAGES_BASE_IMAGE'],
+    [config.baseImage, 'baseImage in the config'],
+  );
+  const bundleImage = checkedBaseImage(
+    [values['bundle-image'], '--bundle-image'],
+    [env['BUILD_IMAGES_BUNDLE_IMAGE'] || undefined, 'BUILD_IMAGES_BUNDLE_IMAGE'],
+    [config.bundleImage, 'bundleImage in the config'],
+  );
   const tagTemplates = values['tag'] ?? config.tags ?? ['{app}:latest'];
   for (const template of tagTemplates) {
     if (!template.includes('{app}')) {
@@ -490,10 +525,7 @@ export function parseCliOptions(
     concurrency,
     bail: values['bail'] === true,
     baseImage,
-    bundleImage:
-      values['bundle-image'] ??
-      (env['BUILD_IMAGES_BUNDLE_IMAGE'] || undefined) ??
-      config.bundleImage,
+    bundleImage,
     tagTemplates,
     registry,
     push: values['push'] === true,

@@ -194,3 +194,52 @@ describe('build-images plan and generate', () => {
     expect(stale.stderr).toMatch(new RegExp(`@@ -${lines - 4},4 \\+${lines - 4},3 @@`));
   });
 });
+
+describe('base images, from any source', () => {
+  it.each([
+    [['--base-image', 'node'], {}, '--base-image: "node" is not pinned'],
+    [['--base-image', 'node:latest'], {}, '--base-image: "node:latest" is not pinned'],
+    [['--bundle-image', 'Node:20'], {}, '--bundle-image: "Node:20" is not an image reference'],
+    [
+      [],
+      { BUILD_IMAGES_BASE_IMAGE: 'node:20 bookworm' },
+      'BUILD_IMAGES_BASE_IMAGE: "node:20 bookworm" is not an image reference',
+    ],
+    [
+      [],
+      { BUILD_IMAGES_BUNDLE_IMAGE: 'node@sha256:abc' },
+      'BUILD_IMAGES_BUNDLE_IMAGE: "node@sha256:abc" is not an image reference',
+    ],
+  ])(
+    'refuses %j %j before any work (exit 2), naming where it came from',
+    async (args, env, says) => {
+      const dir = await writeTree(workspace);
+      const result = await runBin(['plan', ...args], { cwd: dir, env });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(says);
+      expectCleanError(result.stderr);
+    },
+  );
+
+  it('refuses a config baseImage that is not pinned, naming the config', async () => {
+    const dir = await writeTree({
+      ...workspace,
+      'build-images.config.json': { baseImage: 'node' },
+    });
+    const result = await runBin(['plan'], { cwd: dir, env: { BUILD_IMAGES_BASE_IMAGE: '' } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('baseImage in the config: "node" is not pinned');
+  });
+
+  it('accepts a pinned tag or digest', async () => {
+    const dir = await writeTree(workspace);
+    for (const image of [
+      'node:24.21.0-bookworm-slim',
+      `localhost:5000/base/node@sha256:${'a'.repeat(64)}`,
+    ]) {
+      const result = await runBin(['plan', '--base-image', image], { cwd: dir });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain(`base image: ${image}`);
+    }
+  });
+});

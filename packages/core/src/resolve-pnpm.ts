@@ -47,7 +47,10 @@ export function resolvePnpm(rootManifest: string, lockfile: string | undefined):
       : undefined;
   if (manifest.packageManager !== undefined) {
     const shown = JSON.stringify(manifest.packageManager).slice(0, 60);
-    if (typeof manifest.packageManager !== 'string' || !/^pnpm(@|$)/.test(manifest.packageManager)) {
+    if (
+      typeof manifest.packageManager !== 'string' ||
+      !/^pnpm(@|$)/.test(manifest.packageManager)
+    ) {
       const tool =
         typeof manifest.packageManager === 'string'
           ? /^([\w-]+)@/.exec(manifest.packageManager)?.[1]
