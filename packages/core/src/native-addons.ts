@@ -44,7 +44,7 @@ export const compiledAddons: ReadonlySet<string> = new Set([
 /**
  * The packages of each app's install that compile native code, by app: those of
  * {@link compiledAddons} its lockfile closure (dev dependencies included, as the install
- * stage installs them) reaches. Apps without any are left out. Pure; cheap when the lockfile
+ * stage installs them) reaches, unless the lockfile marks them optional. Apps without any are left out. Pure; cheap when the lockfile
  * holds none of them, which is the usual case.
  */
 export function findCompiledAddons(
@@ -53,9 +53,16 @@ export function findCompiledAddons(
 ): Map<string, string[]> {
   const found = new Map<string, string[]>();
   const present = new Set<string>();
+  const snapshots = lockfile.document['snapshots'];
   for (const depPath of lockfile.snapshots.keys()) {
     const name = packageName(depPath);
-    if (compiledAddons.has(name)) present.add(name);
+    // An optional dependency (cpu-features under ssh2) may fail its build: pnpm goes on
+    // without it, and the package that wanted it falls back to JavaScript.
+    const optional =
+      typeof snapshots === 'object' &&
+      snapshots !== null &&
+      (snapshots as Record<string, { optional?: unknown } | null>)[depPath]?.optional === true;
+    if (compiledAddons.has(name) && !optional) present.add(name);
   }
   if (present.size === 0) return found;
   for (const app of apps) {
@@ -72,4 +79,48 @@ export function findCompiledAddons(
 function packageName(depPath: string): string {
   const at = depPath.indexOf('@', 1);
   return at === -1 ? depPath : depPath.slice(0, at);
+}
+
+/**
+ * Whether pnpm runs a dependency's install scripts, from the workspace's settings (the root
+ * manifest's `pnpm` field, then pnpm-workspace.yaml): `dangerouslyAllowAllBuilds`, the
+ * `onlyBuiltDependencies` list or pnpm 11's `allowBuilds` map, and `neverBuiltDependencies`.
+ * Without any of them pnpm 9 runs every script and pnpm 10 and newer none. Pure.
+ */
+export function createBuildPolicy(
+  settings: Readonly<Record<string, unknown>>,
+  rootManifest: string,
+  pnpmMajor: number,
+): (name: string) => boolean {
+  let fromManifest: Record<string, unknown> = {};
+  try {
+    const pnpm = (JSON.parse(rootManifest) as { pnpm?: unknown }).pnpm;
+    if (typeof pnpm === 'object' && pnpm !== null) fromManifest = pnpm as Record<string, unknown>;
+  } catch {
+    // The workspace reader reports an unreadable root manifest itself.
+  }
+  const merged = { ...fromManifest, ...settings };
+  const names = (value: unknown) =>
+    Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+  const allowBuilds =
+    typeof merged['allowBuilds'] === 'object' && merged['allowBuilds'] !== null
+      ? (merged['allowBuilds'] as Record<string, unknown>)
+      : {};
+  const denied = new Set([
+    ...names(merged['neverBuiltDependencies']),
+    ...Object.keys(allowBuilds).filter((name) => allowBuilds[name] === false),
+  ]);
+  const listed = [
+    ...names(merged['onlyBuiltDependencies']),
+    ...Object.keys(allowBuilds).filter((name) => allowBuilds[name] === true),
+  ];
+  const hasList = 'onlyBuiltDependencies' in merged || 'allowBuilds' in merged;
+  // Entries may name a version (`esbuild@0.25.0`): the package name is what counts here.
+  const allowed = new Set(listed.map((entry) => entry.replace(/(?<=.)@[^/]*$/, '')));
+  return (name) => {
+    if (denied.has(name)) return false;
+    if (merged['dangerouslyAllowAllBuilds'] === true) return true;
+    if (hasList) return allowed.has(name);
+    return pnpmMajor < 10;
+  };
 }

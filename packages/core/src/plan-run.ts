@@ -21,7 +21,7 @@ import {
 } from './lockfile.js';
 import type { ToolConfig } from './parse-tool-config.js';
 import { imageMembers, planBuilds, withTags, type BuildPlan } from './plan-builds.js';
-import { findCompiledAddons } from './native-addons.js';
+import { createBuildPolicy, findCompiledAddons } from './native-addons.js';
 import { splitNpmrc, type NpmrcParts } from './split-npmrc.js';
 import { renderDockerfile } from './render-dockerfile.js';
 import { checkAppEngines, resolveNode, type NodeVersionFiles } from './resolve-node.js';
@@ -225,9 +225,15 @@ export function planRun(root: string, inputs: RunInputs, options: RunOptions): R
       lockfile,
       plan.apps.map((app) => ({ name: app.name, importers: appImporters(app) })),
     );
+    // Only the addons whose install scripts pnpm runs compile (pnpm 10+ runs only those allowed).
+    const builds = createBuildPolicy(
+      workspace.buildSettings ?? {},
+      inputs.rootManifest,
+      pnpm.major,
+    );
     for (const app of plan.apps) {
-      const found = addons.get(app.name);
-      if (found) app.nativeAddons = [...new Set([...app.nativeAddons, ...found])];
+      const found = (addons.get(app.name) ?? []).filter(builds);
+      if (found.length > 0) app.nativeAddons = [...new Set([...app.nativeAddons, ...found])];
     }
   }
   const dockerfile = renderDockerfile(plan);

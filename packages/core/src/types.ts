@@ -96,6 +96,11 @@ export interface Workspace {
   rootFiles: string[];
   /** pnpm's linkWorkspacePackages setting from pnpm-workspace.yaml. */
   linkWorkspacePackages: boolean;
+  /**
+   * pnpm-workspace.yaml's settings about dependencies' install scripts, as written
+   * (`onlyBuiltDependencies`, `neverBuiltDependencies`, `allowBuilds`, `dangerouslyAllowAllBuilds`).
+   */
+  buildSettings?: Readonly<Record<string, unknown>>;
   /** The workspace links pnpm-lock.yaml records (see workspaceLinks); absent without a lockfile. */
   lockfileLinks?: ReadonlyMap<string, ReadonlyMap<string, string>>;
   /** Problems found while reading (each names its file), reported with the graph's. */

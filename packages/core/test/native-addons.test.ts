@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findCompiledAddons, parseLockfile } from '../src/index.js';
+import { createBuildPolicy, findCompiledAddons, parseLockfile } from '../src/index.js';
 
 const lockfile = (extra = '') => `lockfileVersion: '9.0'
 
@@ -70,10 +70,50 @@ describe('findCompiledAddons', () => {
     expect(Object.fromEntries(found)).toEqual({ api: ['bcrypt'], web: ['@datadog/pprof'] });
   });
 
+  it('leaves out an addon the lockfile marks optional: pnpm goes on when its build fails', () => {
+    const text = lockfile().replace('  bcrypt@5.1.1: {}', '  bcrypt@5.1.1:\n    optional: true');
+    const found = findCompiledAddons(parseLockfile(text, 'pnpm-lock.yaml'), apps);
+    expect(Object.fromEntries(found)).toEqual({ web: ['@datadog/pprof'] });
+  });
+
   it('finds nothing when the lockfile has no native package', () => {
     const text = lockfile()
       .replace(/bcrypt/g, 'bcryptjs')
       .replace(/@datadog\/pprof/g, 'pure-js');
     expect(findCompiledAddons(parseLockfile(text, 'pnpm-lock.yaml'), apps).size).toBe(0);
+  });
+});
+
+describe('createBuildPolicy', () => {
+  const root = (pnpm?: object) => JSON.stringify({ name: 'root', ...(pnpm ? { pnpm } : {}) });
+  it('runs every install script on pnpm 9 and none on pnpm 10+ without settings', () => {
+    expect(createBuildPolicy({}, root(), 9)('bcrypt')).toBe(true);
+    expect(createBuildPolicy({}, root(), 10)('bcrypt')).toBe(false);
+    expect(createBuildPolicy({}, root(), 11)('bcrypt')).toBe(false);
+  });
+
+  it('follows onlyBuiltDependencies (workspace file or root manifest), allowBuilds and the deny lists', () => {
+    const only = createBuildPolicy(
+      { onlyBuiltDependencies: ['bcrypt', '@datadog/pprof@5.3.0'] },
+      root(),
+      10,
+    );
+    expect([only('bcrypt'), only('@datadog/pprof'), only('cpu-features')]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    const fromManifest = createBuildPolicy({}, root({ onlyBuiltDependencies: ['re2'] }), 9);
+    expect([fromManifest('re2'), fromManifest('bcrypt')]).toEqual([true, false]);
+    const map = createBuildPolicy(
+      { allowBuilds: { bcrypt: true, 'cpu-features': false } },
+      root(),
+      11,
+    );
+    expect([map('bcrypt'), map('cpu-features')]).toEqual([true, false]);
+    const never = createBuildPolicy({ neverBuiltDependencies: ['canvas'] }, root(), 9);
+    expect([never('canvas'), never('bcrypt')]).toEqual([false, true]);
+    const all = createBuildPolicy({ dangerouslyAllowAllBuilds: true }, root(), 10);
+    expect(all('node-pty')).toBe(true);
   });
 });

@@ -23,6 +23,14 @@ import { readBuildInputs } from './read-build-inputs.js';
 const pnpmIgnore = ['**/node_modules/**', '**/bower_components/**'];
 
 /** Root files an install reads, copied into every install stage when present. */
+/** The settings that decide which dependencies' install scripts pnpm runs. */
+const buildSettingKeys = [
+  'onlyBuiltDependencies',
+  'neverBuiltDependencies',
+  'allowBuilds',
+  'dangerouslyAllowAllBuilds',
+];
+
 const installRootFiles = ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', '.npmrc'];
 
 function message(error: unknown): string {
@@ -207,6 +215,11 @@ export async function readWorkspace(root: string): Promise<Workspace> {
     rootFiles,
     linkWorkspacePackages:
       link === true || link === 'deep' || (link === undefined && (await npmrcLinks(root))),
+    buildSettings: Object.fromEntries(
+      Object.entries(manifest as unknown as Record<string, unknown>).filter(([key]) =>
+        buildSettingKeys.includes(key),
+      ),
+    ),
     problems,
     warnings,
   };
