@@ -284,7 +284,13 @@ snapshots:
 `;
   const files = {
     'pnpm-workspace.yaml': 'packages:\n  - apps/*\n  - packages/*\n',
-    'package.json': { name: 'root', private: true, engines: { node: '>=20' } },
+    // pnpm 10 runs only the install scripts it is allowed to.
+    'package.json': {
+      name: 'root',
+      private: true,
+      engines: { node: '>=20' },
+      pnpm: { onlyBuiltDependencies: ['bcrypt'] },
+    },
     '.nvmrc': 'v20.8.1\n',
     'pnpm-lock.yaml': lockfile,
     'apps/api/package.json': app('api', { dependencies: { '@acme/auth': 'workspace:*' } }),
