@@ -203,6 +203,19 @@ describe('--changed on real git repositories', () => {
     expect(reasonsOf(output, 'worker')?.[0]).toContain('ms');
   });
 
+  it('selects every app, and warns, when the lockfile was deleted', async () => {
+    const root = await gitRepo(workspace);
+    gitIn(root, 'checkout', '--quiet', '-b', 'change');
+    gitIn(root, 'rm', '--quiet', 'pnpm-lock.yaml');
+    commitChange(root);
+    const result = await runBin(['plan', '--json', '--changed=main'], { cwd: root });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('warning: pnpm-lock.yaml is missing');
+    const output = JSON.parse(result.stdout) as PlanOutput;
+    expect(output.apps.every((entry) => entry.selected)).toBe(true);
+    expect(reasonsOf(output, 'api')?.[0]).toContain('pnpm-lock.yaml was removed since main');
+  });
+
   it('selects every app when a global input changes', async () => {
     const root = await gitRepo(workspace);
     await writeFiles(root, {

@@ -55,6 +55,7 @@ describe('what pnpm accepts, build-images accepts with a warning', () => {
       ['api', ['@acme/logger']],
     ]);
     expect(plan.warnings.map((warning) => [warning.kind, warning.file])).toEqual([
+      ['lockfile-missing', 'pnpm-lock.yaml'],
       ['nameless-package', 'packages/nameless/package.json'],
       ['glob-matches-nothing', 'pnpm-workspace.yaml'],
       ['cycle-outside-apps', 'packages/x/package.json'],

@@ -207,7 +207,17 @@ export function planRun(root: string, inputs: RunInputs, options: RunOptions): R
       buildInputs: inputs.config.buildInputs,
     },
   );
-  const warnings = [
+  const warnings: WorkspaceWarning[] = [
+    ...(inputs.lockfile === undefined
+      ? [
+          {
+            kind: 'lockfile-missing' as const,
+            file: lockfilePath,
+            package: undefined,
+            message: `${lockfilePath} is missing: the images install with --frozen-lockfile, so their builds will fail; run pnpm install and commit ${lockfilePath}`,
+          },
+        ]
+      : []),
     ...workspace.warnings,
     ...checkCycles(plan, graph, graphProblems),
     ...nodeWarnings,
@@ -510,7 +520,14 @@ function selectImages(
         ? undefined
         : parseLockfile(change.baseLockfile, `${lockfilePath} at ${change.baseRef}`);
     lockfileChanges = [];
-    if (lockfile) {
+    if (!lockfile) {
+      // Deleted: every install would fail or change, so every app is affected, loudly.
+      for (const app of plan.apps)
+        lockfileChanges.push({
+          importer: app.dir,
+          description: `${lockfilePath} was removed since ${change.baseRef}`,
+        });
+    } else {
       for (const [importer, changes] of diffLockfileImporters(before, lockfile)) {
         for (const entry of changes)
           lockfileChanges.push({ importer, description: describeLockfileChange(entry) });

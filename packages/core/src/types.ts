@@ -68,7 +68,8 @@ export interface WorkspaceWarning {
     | 'cycle-outside-apps'
     | 'build-input-outside-workspace'
     | 'node-version'
-    | 'sensitive-file-left-out';
+    | 'sensitive-file-left-out'
+    | 'lockfile-missing';
   /** The file the warning is about, relative to the root (e.g. `pnpm-workspace.yaml`). */
   file: string;
   package: PackageName | undefined;
