@@ -5,10 +5,10 @@ import {
   ExitCode,
   exitCodeForError,
   isBuildImagesError,
-  type BuildImagesError,
+  BuildImagesError,
 } from '@build-images/core';
 import { findWorkspaceRoot, readToolConfig } from '@build-images/workspace';
-import { parseCliOptions, renderHelp, type CommandName } from './cli-options.js';
+import { parseCliOptions, renderHelp, type CliOptions, type CommandName } from './cli-options.js';
 import type { CommandContext } from './commands/command-context.js';
 import { generateCommand } from './commands/generate-command.js';
 import { planCommand } from './commands/plan-command.js';
@@ -57,6 +57,24 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
+/**
+ * `--changed main` (a space, not `=`) reads `main` as an app name: when such a name is
+ * unknown, the error says how to give the ref.
+ */
+function withChangedHint(error: unknown, options: CliOptions): unknown {
+  if (!isBuildImagesError(error) || error.code !== 'APP_NOT_FOUND' || options.changed !== '')
+    return error;
+  const name = options.apps.find((app) => error.message.includes(`"${app}"`));
+  if (name === undefined) return error;
+  return new BuildImagesError(
+    'APP_NOT_FOUND',
+    `${error.message}; did you mean --changed=${name}?`,
+    {
+      hint: `--changed takes its ref after "=" (--changed=${name}); a word after a bare --changed is an app name. ${error.hint ?? ''}`.trim(),
+    },
+  );
+}
+
 export function formatError(error: BuildImagesError): string {
   const lines = [`error: ${error.message}`, ...error.details.map((detail) => `  - ${detail}`)];
   if (error.hint) lines.push(`hint: ${error.hint}`);
@@ -85,7 +103,9 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       // The workspace's warnings first, so that they show even when planning fails.
       const computed = await computeRunPlan(root, config, options, io.env, want, (inputs) =>
         io.stderr.write(formatWarnings(inputs.workspace.warnings)),
-      );
+      ).catch((error: unknown) => {
+        throw withChangedHint(error, options);
+      });
       const read = new Set(computed.inputs.workspace.warnings);
       io.stderr.write(
         formatWarnings(computed.run.warnings.filter((warning) => !read.has(warning))),

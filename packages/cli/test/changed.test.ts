@@ -8,6 +8,7 @@ import {
   removePath,
   runBin,
   writeFiles,
+  writeTree,
 } from '@build-images/test-helpers';
 
 const lockfile = (expressVersion = '4.21.1', workerHasMs = true) => `lockfileVersion: '9.0'
@@ -214,6 +215,25 @@ describe('--changed on real git repositories', () => {
     const output = JSON.parse(result.stdout) as PlanOutput;
     expect(output.apps.every((entry) => entry.selected)).toBe(true);
     expect(reasonsOf(output, 'api')?.[0]).toContain('pnpm-lock.yaml was removed since main');
+  });
+
+  it('says "did you mean origin/main" when only the remote branch exists', async () => {
+    const origin = await gitRepo(workspace);
+    const clone = await writeTree({});
+    gitIn(clone, 'clone', '--quiet', origin, '.');
+    gitIn(clone, 'checkout', '--quiet', '-b', 'feature');
+    gitIn(clone, 'branch', '--quiet', '-D', 'main');
+    const result = await runBin(['plan', '--changed=main'], { cwd: clone });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('git does not know that ref; did you mean origin/main?');
+    expect(result.stderr).toContain('hint: Pass --changed=origin/main');
+  });
+
+  it('suggests --changed=<ref> for `--changed main`, which reads main as an app', async () => {
+    const root = await gitRepo(workspace);
+    const result = await runBin(['plan', '--changed', 'main'], { cwd: root });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Unknown app "main"; did you mean --changed=main?');
   });
 
   it('selects every app when a global input changes', async () => {

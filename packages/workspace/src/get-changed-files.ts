@@ -100,11 +100,16 @@ export async function getChangedFiles(
   const baseRef = options.ref || (await defaultBaseRef(root, options.env));
   const [shallow, baseCommit] = await Promise.all([isShallow(root), revParse(root, baseRef)]);
   if (baseCommit === undefined) {
+    // `main` where only the remote's branch exists: the fetch would not create `main`.
+    const remote = /^[^/]+$/.test(baseRef) ? `origin/${baseRef}` : undefined;
+    const remoteExists = remote !== undefined && (await revParse(root, remote)) !== undefined;
     throw new BuildImagesError(
       'GIT_REF_NOT_FOUND',
-      `Cannot diff against "${baseRef}": git does not know that ref${shallow ? ' (this clone is shallow)' : ''}`,
+      `Cannot diff against "${baseRef}": git does not know that ref${shallow ? ' (this clone is shallow)' : ''}${remoteExists ? `; did you mean ${remote}?` : ''}`,
       {
-        hint: `Fetch it first: ${fetchCommand(baseRef, shallow)}; or pass --changed-fallback=all to build every app when the base is missing.`,
+        hint: remoteExists
+          ? `Pass --changed=${remote} (there is no local branch ${baseRef}, only the remote's).`
+          : `Fetch it first: ${fetchCommand(baseRef, shallow)}; or pass --changed-fallback=all to build every app when the base is missing.`,
       },
     );
   }
