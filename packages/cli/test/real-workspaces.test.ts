@@ -308,7 +308,9 @@ snapshots:
 
   it('builds on the pinned image of the major .nvmrc names, and warns for an app whose engines exclude it', async () => {
     const dir = await writeTree(files);
-    const result = await runBin(['plan', '--json'], { cwd: dir });
+    // No base image from the environment (CI sets one for the Docker tests).
+    const env = { BUILD_IMAGES_BASE_IMAGE: '' };
+    const result = await runBin(['plan', '--json'], { cwd: dir, env });
     expect(result.code, result.stderr).toBe(0);
     const plan = JSON.parse(result.stdout) as PlanJson & {
       baseImage: string;
@@ -319,7 +321,7 @@ snapshots:
     expect(result.stderr).toContain(
       'warning: apps/web/package.json: engines.node ">=22" does not allow Node 20.20.2',
     );
-    const text = await runBin(['plan'], { cwd: dir });
+    const text = await runBin(['plan'], { cwd: dir, env });
     expect(text.stdout).toContain('node 20 (.nvmrc (v20.8.1))');
     expect(text.stdout).toContain('native addons (compiled at install): bcrypt');
   });
