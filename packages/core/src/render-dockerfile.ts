@@ -42,13 +42,19 @@ const secretMounts = [
   '    NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\',
 ];
 
-/** Installs tini when the base lacks it (Debian-based images); a base of our own may carry it. */
+/**
+ * Installs tini when the base lacks it: with apt on Debian-based images, with apk on Alpine
+ * (whose static build is linked where Debian has it, for the shell-less bundle runtime); a
+ * base that carries tini is left as it is, and one with neither is a clear error.
+ */
 const ensureTini = [
   'RUN set -eu; \\',
   '    if ! command -v tini >/dev/null 2>&1; then \\',
-  '      apt-get update; \\',
-  '      apt-get install -y --no-install-recommends tini; \\',
-  '      rm -rf /var/lib/apt/lists/*; \\',
+  '      if command -v apt-get >/dev/null 2>&1; then \\',
+  '        apt-get update; apt-get install -y --no-install-recommends tini; rm -rf /var/lib/apt/lists/*; \\',
+  '      elif command -v apk >/dev/null 2>&1; then \\',
+  '        apk add --no-cache tini tini-static; ln -sf /sbin/tini-static /usr/bin/tini-static; \\',
+  '      else echo "the base image has no tini, and neither apt-get nor apk to install it: use a base image that has tini" >&2; exit 1; fi; \\',
   '    fi',
 ];
 

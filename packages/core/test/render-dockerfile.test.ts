@@ -39,9 +39,11 @@ describe('renderDockerfile', () => {
       FROM \${NODE_IMAGE} AS base
       RUN set -eu; \\
           if ! command -v tini >/dev/null 2>&1; then \\
-            apt-get update; \\
-            apt-get install -y --no-install-recommends tini; \\
-            rm -rf /var/lib/apt/lists/*; \\
+            if command -v apt-get >/dev/null 2>&1; then \\
+              apt-get update; apt-get install -y --no-install-recommends tini; rm -rf /var/lib/apt/lists/*; \\
+            elif command -v apk >/dev/null 2>&1; then \\
+              apk add --no-cache tini tini-static; ln -sf /sbin/tini-static /usr/bin/tini-static; \\
+            else echo "the base image has no tini, and neither apt-get nor apk to install it: use a base image that has tini" >&2; exit 1; fi; \\
           fi
 
       # pnpm 10.34.9 (default), installed with npm: corepack needs registry signatures a mirror may lack.
@@ -239,9 +241,11 @@ describe('renderDockerfile', () => {
         FROM \${NODE_IMAGE} AS base
         RUN set -eu; \\
             if ! command -v tini >/dev/null 2>&1; then \\
-              apt-get update; \\
-              apt-get install -y --no-install-recommends tini; \\
-              rm -rf /var/lib/apt/lists/*; \\
+              if command -v apt-get >/dev/null 2>&1; then \\
+                apt-get update; apt-get install -y --no-install-recommends tini; rm -rf /var/lib/apt/lists/*; \\
+              elif command -v apk >/dev/null 2>&1; then \\
+                apk add --no-cache tini tini-static; ln -sf /sbin/tini-static /usr/bin/tini-static; \\
+              else echo "the base image has no tini, and neither apt-get nor apk to install it: use a base image that has tini" >&2; exit 1; fi; \\
             fi
 
         # pnpm 10.34.9 (default), installed with npm: corepack needs registry signatures a mirror may lack.
