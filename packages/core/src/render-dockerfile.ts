@@ -320,9 +320,13 @@ function renderApp(app: AppPlan, plan: BuildPlan): string[] {
     'ENV NODE_ENV=development',
     ...app.packages.map((pkg) => `COPY --chown=1000:1000 ${pkg.dir}/ ${pkg.dir}/`),
     ...copyBuildInputs(app, '--chown=1000:1000 '),
-    ...(app.packages.length > 1
-      ? [`RUN pnpm --filter ${JSON.stringify(`${app.packageName}^...`)} run --if-present build`]
-      : []),
+    // With a dev script, the workspace dependencies are built and the script builds or
+    // watches the app; without one, `start` needs the app's own build output too.
+    ...(app.devCommand.join(' ') === 'pnpm run dev'
+      ? app.packages.length > 1
+        ? [`RUN pnpm --filter ${JSON.stringify(`${app.packageName}^...`)} run --if-present build`]
+        : []
+      : [`RUN pnpm --filter ${JSON.stringify(`${app.packageName}...`)} run --if-present build`]),
     "# The sources are the non-root user's, so watchers can write their output next to them.",
     `RUN chown 1000:1000 ${app.packages.map((pkg) => pkg.dir).join(' ')}`,
     `WORKDIR /repo/${app.dir}`,

@@ -122,7 +122,7 @@ describe('renderDockerfile', () => {
       ENV NODE_ENV=development
       COPY --chown=1000:1000 packages/logger/ packages/logger/
       COPY --chown=1000:1000 apps/api/ apps/api/
-      RUN pnpm --filter "@acme/api^..." run --if-present build
+      RUN pnpm --filter "@acme/api..." run --if-present build
       # The sources are the non-root user's, so watchers can write their output next to them.
       RUN chown 1000:1000 packages/logger apps/api
       WORKDIR /repo/apps/api
@@ -182,7 +182,7 @@ describe('renderDockerfile', () => {
       ENV NODE_ENV=development
       COPY --chown=1000:1000 packages/logger/ packages/logger/
       COPY --chown=1000:1000 apps/worker/ apps/worker/
-      RUN pnpm --filter "@acme/worker^..." run --if-present build
+      RUN pnpm --filter "@acme/worker..." run --if-present build
       # The sources are the non-root user's, so watchers can write their output next to them.
       RUN chown 1000:1000 packages/logger apps/worker
       WORKDIR /repo/apps/worker
@@ -325,6 +325,7 @@ describe('renderDockerfile', () => {
         ARG API_FLAVOUR="plain"
         ENV NODE_ENV=development
         COPY --chown=1000:1000 apps/api/ apps/api/
+        RUN pnpm --filter "@acme/api..." run --if-present build
         # The sources are the non-root user's, so watchers can write their output next to them.
         RUN chown 1000:1000 apps/api
         WORKDIR /repo/apps/api
@@ -373,6 +374,7 @@ describe('renderDockerfile', () => {
         FROM cli-deps AS cli-dev
         ENV NODE_ENV=development
         COPY --chown=1000:1000 apps/cli/ apps/cli/
+        RUN pnpm --filter "@acme/cli..." run --if-present build
         # The sources are the non-root user's, so watchers can write their output next to them.
         RUN chown 1000:1000 apps/cli
         WORKDIR /repo/apps/cli
@@ -481,6 +483,7 @@ describe('renderDockerfile', () => {
         FROM site-deps AS site-dev
         ENV NODE_ENV=development
         COPY --chown=1000:1000 apps/site/ apps/site/
+        RUN pnpm --filter "@acme/site..." run --if-present build
         # The sources are the non-root user's, so watchers can write their output next to them.
         RUN chown 1000:1000 apps/site
         WORKDIR /repo/apps/site
