@@ -14,9 +14,16 @@ export function collectBuildInputs(
 ): string[] {
   const files = new Set(configured.map((file) => file.replace(/^\.\//, '')));
   const closure = dependencyClosure(graph, app);
-  const closureDirs = closure.map((node) => node.package.dir).filter((dir) => dir !== '.');
+  const closureDirs = new Set(closure.map((node) => node.package.dir).filter((dir) => dir !== '.'));
   for (const node of closure)
     for (const file of node.package.buildInputs ?? [])
-      if (!closureDirs.some((dir) => file.startsWith(`${dir}/`))) files.add(file);
+      if (!files.has(file) && !insideAny(file, closureDirs)) files.add(file);
   return [...files].sort();
+}
+
+/** Whether a root-relative file lies below one of `dirs`: its parent directories looked up, not every dir scanned. */
+export function insideAny(file: string, dirs: ReadonlySet<string>): boolean {
+  for (let slash = file.indexOf('/'); slash !== -1; slash = file.indexOf('/', slash + 1))
+    if (dirs.has(file.slice(0, slash))) return true;
+  return false;
 }

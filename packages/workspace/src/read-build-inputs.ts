@@ -1,7 +1,7 @@
 import { access, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import JSON5 from 'json5';
-import type { WorkspacePackage, WorkspaceWarning } from '@build-images/core';
+import { insideAny, type WorkspacePackage, type WorkspaceWarning } from '@build-images/core';
 
 export interface BuildInputs {
   /** Root-relative POSIX paths of files outside the package (root tsconfigs, files its configs import), sorted. */
@@ -14,6 +14,15 @@ async function exists(file: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** The package directories as a set (the root left out), built once per list. */
+const dirSets = new WeakMap<readonly string[], Set<string>>();
+function packageDirSet(packageDirs: readonly string[]): Set<string> {
+  let set = dirSets.get(packageDirs);
+  if (set === undefined)
+    dirSets.set(packageDirs, (set = new Set(packageDirs.filter((dir) => dir !== '.'))));
+  return set;
 }
 
 /** The `extends` entries of a tsconfig (a string or, since TypeScript 5.0, a list). */
@@ -41,8 +50,8 @@ export async function readBuildInputs(
   const files = new Set<string>();
   const warnings: WorkspaceWarning[] = [];
   if (pkg.dir === '.') return { files: [], warnings };
-  const inPackage = (relative: string) =>
-    packageDirs.some((dir) => dir !== '.' && (relative === dir || relative.startsWith(`${dir}/`)));
+  const dirs = packageDirSet(packageDirs);
+  const inPackage = (relative: string) => dirs.has(relative) || insideAny(relative, dirs);
   const seen = new Set<string>();
   const visit = async (file: string): Promise<void> => {
     if (seen.has(file)) return;
