@@ -99,7 +99,11 @@ describe.skipIf(!docker)('the packed CLI in a foreign pnpm workspace', () => {
       (entry) => entry !== 'node_modules',
     );
     expect(shipped.sort()).toEqual(['dist', 'examples', 'package.json', 'schema']);
-    expect(readdirSync(path.join(root, 'node_modules/build-images/dist'))).toEqual(['bin.js']);
+    // The bin and the chunks it loads on demand (the build command's), nothing else.
+    const dist = readdirSync(path.join(root, 'node_modules/build-images/dist'));
+    expect(dist).toContain('bin.js');
+    expect(dist.filter((file) => !/^(bin|chunk-[\w-]+)\.js$/.test(file))).toEqual([]);
+    expect(dist.some((file) => file.startsWith('chunk-build-command-'))).toBe(true);
   });
 
   it('plans the apps with their transitive packages, from the root and from a subdirectory', () => {
