@@ -238,6 +238,7 @@ export function planBuilds(
         `${pkg.manifestPath}: app "${pkg.name}" is of kind "bundle" but has no "main" and no buildImages.entry for esbuild to start from`,
       );
     }
+    const closure = dependencyClosure(graph, pkg.name);
     apps.push({
       name: name as AppName,
       packageName: pkg.name,
@@ -255,11 +256,11 @@ export function planBuilds(
           : config.kind === 'next'
             ? ['pnpm', 'exec', 'next', 'dev']
             : (config.command ?? ['node', (config.kind === 'bundle' ? entry : main) ?? 'index.js']),
-      packages: dependencyClosure(graph, pkg.name).map((dep) => ({
+      packages: closure.map((dep) => ({
         name: dep.package.name,
         dir: dep.package.dir,
       })),
-      nativeAddons: dependencyClosure(graph, pkg.name)
+      nativeAddons: closure
         .filter((dep) => dep.package.facts?.nativeAddon === true)
         .map((dep) => dep.package.name),
       buildInputs: collectBuildInputs(graph, pkg.name, [
