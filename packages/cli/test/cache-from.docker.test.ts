@@ -43,7 +43,8 @@ describe.skipIf(!docker)(
         'package.json': {
           name: 'fixture',
           private: true,
-          description: runId,
+          // Kept in the install stages' root manifest: this run's layers are its own.
+          version: `0.0.0-${runId}`,
           packageManager: 'pnpm@10.34.9',
         },
         'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',

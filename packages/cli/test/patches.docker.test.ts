@@ -33,7 +33,8 @@ describe.skipIf(!docker)('pnpm patches in the per-app install, on a real engine'
       'package.json': {
         name: 'fixture',
         private: true,
-        description: runId,
+        // Kept in the install stages' root manifest: this run's layers are its own.
+        version: `0.0.0-${runId}`,
         packageManager: 'pnpm@10.34.9',
       },
       'pnpm-workspace.yaml':

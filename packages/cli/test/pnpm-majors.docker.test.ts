@@ -48,7 +48,8 @@ async function majorWorkspace(major: number): Promise<string> {
     'package.json': {
       name: `fixture-pnpm${major}`,
       private: true,
-      description: runId,
+      // Kept in the install stages' root manifest: this run's layers are its own.
+      version: `0.0.0-${runId}`,
       packageManager: `pnpm@${version}`,
       // The base image's own pnpm 10 fails these with ERR_PNPM_UNSUPPORTED_ENGINE.
       engines: { pnpm: `${major}.x` },

@@ -44,7 +44,8 @@ async function fixtureWorkspace(): Promise<string> {
   const root = await writeTree({
     'package.json': {
       name: 'fixture',
-      description: runId,
+      // Kept in the install stages' root manifest: this run's layers are its own.
+      version: `0.0.0-${runId}`,
       private: true,
       packageManager: 'pnpm@10.34.9',
       buildImages: { combined: [{ name: 'all', apps: ['svc', 'job'] }] },

@@ -132,8 +132,14 @@ async function writeFixture(
   npmrc: string,
 ) {
   const root = await writeTree({
-    // The description makes each fixture's layers its own: no other run's cache answers for them.
-    'package.json': { name: 'fixture', private: true, description, packageManager: 'pnpm@10.34.9' },
+    // The root version (kept in the install stages' manifest) makes each fixture's layers its
+    // own: no other run's cache answers for them.
+    'package.json': {
+      name: 'fixture',
+      private: true,
+      version: `0.0.0-${description}`,
+      packageManager: 'pnpm@10.34.9',
+    },
     'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',
     'apps/app/package.json': {
       name: '@fx/app',

@@ -18,7 +18,7 @@ const copyBuild = 'mkdir -p dist && cp src/*.js dist/';
 /**
  * Three apps on one shared package, no third-party dependencies; `broken`'s build script
  * fails the way a compiler does (exit 7 after an error line). `description` makes a run's
- * layers its own.
+ * layers its own (as the root version, which the install stages keep).
  */
 export async function brokenAppWorkspace(description = 'fixture'): Promise<string> {
   const app = (name: string, build: string) => ({
@@ -31,7 +31,12 @@ export async function brokenAppWorkspace(description = 'fixture'): Promise<strin
     dependencies: { '@fx/shared': 'workspace:*' },
   });
   const root = await writeTree({
-    'package.json': { name: 'fixture', private: true, description, packageManager: 'pnpm@10.34.9' },
+    'package.json': {
+      name: 'fixture',
+      private: true,
+      version: `0.0.0-${description}`,
+      packageManager: 'pnpm@10.34.9',
+    },
     'pnpm-workspace.yaml': 'packages:\n  - apps/*\n  - packages/*\n',
     'packages/shared/package.json': {
       name: '@fx/shared',
