@@ -395,3 +395,55 @@ describe('files that may hold secrets', () => {
     expect((JSON.parse(after.stdout) as PlanJson).apps[0]!.digest).toBe(digestBefore);
   });
 });
+
+describe('a lockfile out of date with the manifests', () => {
+  it('refuses to build the apps it affects before any work (exit 2), naming the manifest and the fix', async () => {
+    const dir = await writeTree({
+      'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',
+      'package.json': { name: 'root', private: true },
+      'apps/api/package.json': app('api', { dependencies: { ms: '^2.1.0', zod: '^4.0.0' } }),
+      'apps/web/package.json': app('web', { dependencies: { ms: '^2.1.0' } }),
+      'pnpm-lock.yaml': `lockfileVersion: '9.0'
+
+importers:
+
+  .: {}
+
+  apps/api:
+    dependencies:
+      ms:
+        specifier: ^2.1.0
+        version: 2.1.3
+
+  apps/web:
+    dependencies:
+      ms:
+        specifier: ^2.1.0
+        version: 2.1.3
+
+packages:
+
+  ms@2.1.3:
+    resolution: {integrity: sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==}
+
+snapshots:
+
+  ms@2.1.3: {}
+`,
+    });
+    const plan = await runBin(['plan'], { cwd: dir });
+    expect(plan.code).toBe(0);
+    expect(plan.stderr).toContain(
+      'warning: api: pnpm-lock.yaml is out of date: apps/api/package.json: zod ^4.0.0 is not in pnpm-lock.yaml',
+    );
+    expect(plan.stderr).not.toContain('warning: web:');
+    // Refused before the engine is even dialled (there is none at that socket).
+    const build = await runBin(['api'], {
+      cwd: dir,
+      env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
+    });
+    expect(build.code).toBe(2);
+    expect(build.stderr).toContain('api: pnpm-lock.yaml is out of date');
+    expect(build.stderr).toContain('hint: Run pnpm install at the workspace root');
+  });
+});

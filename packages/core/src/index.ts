@@ -24,3 +24,4 @@ export * from './plan-app-build.js';
 export * from './resolve-node.js';
 export * from './native-addons.js';
 export * from './split-npmrc.js';
+export * from './check-lockfile.js';

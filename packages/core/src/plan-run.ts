@@ -21,6 +21,7 @@ import {
 } from './lockfile.js';
 import type { ToolConfig } from './parse-tool-config.js';
 import { imageMembers, planBuilds, withTags, type BuildPlan } from './plan-builds.js';
+import { findStaleImporters } from './check-lockfile.js';
 import { createBuildPolicy, findCompiledAddons } from './native-addons.js';
 import { splitNpmrc, type NpmrcParts } from './split-npmrc.js';
 import { renderDockerfile } from './render-dockerfile.js';
@@ -261,6 +262,25 @@ export function planRun(root: string, inputs: RunInputs, options: RunOptions): R
 
   const slices: Record<string, LockfileSlice> = {};
   const { problems, notes } = reviewApps(plan);
+  // What the frozen install would refuse, found now rather than inside a build.
+  if (lockfile !== undefined) {
+    const stale = new Map(
+      findStaleImporters(lockfile, workspace.packages).map((entry) => [entry.dir, entry.problems]),
+    );
+    for (const name of selected) {
+      for (const app of imageMembers(plan, name)) {
+        const found = app.packages.flatMap((pkg) =>
+          (stale.get(pkg.dir) ?? []).map((problem) => `${pkg.dir}/package.json: ${problem}`),
+        );
+        if (found.length === 0) continue;
+        problems.push({
+          app: app.name,
+          message: `${lockfilePath} is out of date: ${found[0]}${found.length > 1 ? ` (and ${found.length - 1} more)` : ''}`,
+          hint: `Run pnpm install at the workspace root and commit ${lockfilePath}: the images install with --frozen-lockfile, which refuses it as it is.`,
+        });
+      }
+    }
+  }
   const inputDirs = new Set<string>();
   for (const name of selected) {
     for (const app of imageMembers(plan, name)) {
