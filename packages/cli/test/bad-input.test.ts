@@ -40,6 +40,25 @@ describe('build-images on bad input', () => {
     },
   );
 
+  it('exits 2 naming a workspace: range no local version satisfies, before writing anything', async () => {
+    const dir = await writeTree({
+      ...workspace,
+      'apps/api/package.json': {
+        name: '@acme/api',
+        main: 'dist/main.js',
+        dependencies: { '@acme/logger': 'workspace:^2.0.0' },
+      },
+      'packages/logger/package.json': { name: '@acme/logger', version: '1.0.0' },
+    });
+    const result = await runBin(['generate'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      'apps/api/package.json: "@acme/api" depends on "@acme/logger" as workspace:^2.0.0, but the workspace has version 1.0.0',
+    );
+    expectCleanError(result.stderr);
+    expect(existsSync(`${dir}/docker/Dockerfile`)).toBe(false);
+  });
+
   it('exits 2 listing every workspace problem at once: unknown package, duplicate name', async () => {
     const dir = await writeTree({
       'pnpm-workspace.yaml': 'packages:\n  - apps/*\n  - packages/*\n',

@@ -19,6 +19,16 @@ export type WorkspaceProblem =
       dependency: string;
       spec: string;
     }
+  | {
+      /** A `workspace:` range the local package's version does not satisfy, or no range at all. */
+      kind: 'unsatisfied-workspace-range';
+      from: PackageName;
+      manifestPath: string;
+      dependency: string;
+      spec: string;
+      /** The local package's version; undefined when the spec is no version range. */
+      version: string | undefined;
+    }
   | { kind: 'cycle'; path: PackageName[] };
 
 export interface WorkspaceGraphResult {
@@ -29,6 +39,25 @@ export interface WorkspaceGraphResult {
 const workspaceProtocol = 'workspace:';
 
 /** The package a `workspace:` spec points at: the key itself, or the target of an alias (`workspace:name@*`). */
+/**
+ * Whether a `workspace:` spec's range admits the local package: `*`, `^`, `~` and an empty
+ * range always do; a semver range must hold its version (pnpm refuses the install otherwise).
+ * Undefined when it does, else the version it lacks (undefined inside for no range at all).
+ */
+function checkWorkspaceRange(
+  spec: string,
+  target: WorkspacePackage,
+): { version: string | undefined } | undefined {
+  const rest = spec.slice(workspaceProtocol.length);
+  const range = /^(@?[^@]+)@(.*)$/.exec(rest)?.[2] ?? rest;
+  if (range === '' || range === '*' || range === '^' || range === '~') return undefined;
+  if (semver.validRange(range) === null) return { version: undefined };
+  if (target.version === undefined || semver.valid(target.version) === null) return undefined;
+  return semver.satisfies(target.version, range, { includePrerelease: true })
+    ? undefined
+    : { version: target.version };
+}
+
 function workspaceTarget(key: string, spec: string): string {
   const rest = spec.slice(workspaceProtocol.length);
   const alias = /^(@?[^@]+)@/.exec(rest);
@@ -130,6 +159,18 @@ export function createWorkspaceGraph(
           });
           continue;
         }
+        const unsatisfied = spec.startsWith(workspaceProtocol)
+          ? checkWorkspaceRange(spec, byName.get(target)!)
+          : undefined;
+        if (unsatisfied !== undefined)
+          problems.push({
+            kind: 'unsatisfied-workspace-range',
+            from: pkg.name,
+            manifestPath: pkg.manifestPath,
+            dependency: target,
+            spec,
+            version: unsatisfied.version,
+          });
         if (target !== pkg.name) internal.add(target);
       }
     }
@@ -191,6 +232,10 @@ export function describeWorkspaceProblem(problem: WorkspaceProblem): string {
       return `package name "${problem.name}" is used by more than one manifest: ${problem.manifestPaths.join(', ')}`;
     case 'unknown-workspace-dependency':
       return `${problem.manifestPath}: "${problem.from}" depends on "${problem.dependency}" (${problem.spec}), which is not a package of this workspace`;
+    case 'unsatisfied-workspace-range':
+      return problem.version === undefined
+        ? `${problem.manifestPath}: "${problem.from}" depends on "${problem.dependency}" as ${problem.spec}, which is not a version range (use workspace:*, workspace:^ or a range such as workspace:^1.0.0)`
+        : `${problem.manifestPath}: "${problem.from}" depends on "${problem.dependency}" as ${problem.spec}, but the workspace has version ${problem.version} (pnpm install fails the same way: change the range or the package's version)`;
     case 'cycle':
       return `dependency cycle: ${problem.path.join(' → ')}`;
   }

@@ -112,6 +112,31 @@ describe('createWorkspaceGraph', () => {
     ]);
   });
 
+  it('reports a workspace: range the local version does not satisfy, or no range at all', () => {
+    const { problems } = createWorkspaceGraph([
+      pkg('app', 'apps/app', {
+        dependencies: {
+          dependencies: {
+            lib: 'workspace:^2.0.0',
+            ok: 'workspace:^1.0.0',
+            any: 'workspace:*',
+            caret: 'workspace:^',
+            odd: 'workspace:banana',
+          },
+        },
+      }),
+      pkg('lib', 'packages/lib', { version: '1.0.0' }),
+      pkg('ok', 'packages/ok', { version: '1.2.0' }),
+      pkg('any', 'packages/any', { version: '3.0.0' }),
+      pkg('caret', 'packages/caret', { version: '3.0.0' }),
+      pkg('odd', 'packages/odd', { version: '1.0.0' }),
+    ]);
+    expect(problems.map(describeWorkspaceProblem)).toEqual([
+      'apps/app/package.json: "app" depends on "lib" as workspace:^2.0.0, but the workspace has version 1.0.0 (pnpm install fails the same way: change the range or the package\'s version)',
+      'apps/app/package.json: "app" depends on "odd" as workspace:banana, which is not a version range (use workspace:*, workspace:^ or a range such as workspace:^1.0.0)',
+    ]);
+  });
+
   it('reports duplicate names with both manifests', () => {
     const { problems } = createWorkspaceGraph([
       pkg('dup', 'packages/one'),
