@@ -350,7 +350,7 @@ export function depPathOf(reference: string, name: string): string | undefined {
  * the start of a scope, while the version part may hold more (peers, URLs), so the last '@'
  * would be wrong.
  */
-function splitDepPath(depPath: string): { name: string; version: string } {
+export function splitDepPath(depPath: string): { name: string; version: string } {
   const at = depPath.indexOf('@', 1);
   if (at === -1) return { name: depPath, version: '' };
   return { name: depPath.slice(0, at), version: depPath.slice(at + 1) };

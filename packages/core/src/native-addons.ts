@@ -1,4 +1,4 @@
-import { closureOf, type Lockfile } from './lockfile.js';
+import { closureOf, splitDepPath, type Lockfile } from './lockfile.js';
 
 /**
  * npm packages whose install compiles C/C++ with node-gyp when no prebuilt binary fits the
@@ -76,10 +76,7 @@ export function findCompiledAddons(
   return found;
 }
 
-function packageName(depPath: string): string {
-  const at = depPath.indexOf('@', 1);
-  return at === -1 ? depPath : depPath.slice(0, at);
-}
+const packageName = (depPath: string): string => splitDepPath(depPath).name;
 
 /**
  * Whether pnpm runs a dependency's install scripts, from the workspace's settings (the root

@@ -227,7 +227,7 @@ export function planRun(root: string, inputs: RunInputs, options: RunOptions): R
       plan.apps.map((app) => ({
         dir: app.dir,
         packageName: app.packageName,
-        engines: workspace.packages.find((pkg) => pkg.name === app.packageName)?.enginesNode,
+        engines: graph.get(app.packageName)?.package.enginesNode,
       })),
     ),
   ];
