@@ -8,6 +8,7 @@ import {
   sliceRootManifestPath,
   supervisorPath,
 } from './render-dockerfile.js';
+import { appPackageStages } from './select-affected-apps.js';
 import { supervisorSource } from './supervisor-source.js';
 import type { AppName } from './types.js';
 
@@ -62,14 +63,23 @@ export function createBuildRequest(
 ): ImageBuildRequest {
   const members = imageMembers(plan, name);
   const combined = plan.combined.find((image) => image.name === name);
-  const generated = members.flatMap((app) => [
+  // Each member's slice, and those of the package stages its target builds.
+  const slices = [
+    ...new Set(
+      members.flatMap((app) => [
+        app.name,
+        ...appPackageStages(plan, app).map((stage) => stage.stage),
+      ]),
+    ),
+  ];
+  const generated = slices.flatMap((slice) => [
     {
-      path: lockfileSlicePath(plan, app),
-      content: options.lockfileSlices.get(app.name)?.lockfile ?? '',
+      path: lockfileSlicePath(plan, slice),
+      content: options.lockfileSlices.get(slice)?.lockfile ?? '',
     },
     {
-      path: sliceRootManifestPath(plan, app),
-      content: options.lockfileSlices.get(app.name)?.rootManifest ?? '',
+      path: sliceRootManifestPath(plan, slice),
+      content: options.lockfileSlices.get(slice)?.rootManifest ?? '',
     },
   ]);
   if (combined) generated.push({ path: supervisorPath, content: supervisorSource });

@@ -25,3 +25,4 @@ export * from './resolve-node.js';
 export * from './native-addons.js';
 export * from './split-npmrc.js';
 export * from './check-lockfile.js';
+export * from './plan-package-stages.js';

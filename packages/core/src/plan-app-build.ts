@@ -140,7 +140,7 @@ const testOnly =
  * The build closure (see AppBuildFacts.built): from the production closure, every workspace
  * devDependency that is not a test helper, with its own closure, in the full graph's order.
  */
-function buildClosure(
+export function buildClosure(
   graph: WorkspaceGraph,
   productionGraph: WorkspaceGraph,
   pkg: WorkspacePackage,
@@ -166,7 +166,10 @@ function buildClosure(
 }
 
 /** Each built package's level (see BuiltPackage), from the full graph, in the given order. */
-function withLevels(graph: WorkspaceGraph, built: readonly WorkspacePackage[]): BuiltPackage[] {
+export function withLevels(
+  graph: WorkspaceGraph,
+  built: readonly WorkspacePackage[],
+): BuiltPackage[] {
   const levels = new Map<PackageName, number>();
   // `built` is ordered dependencies first, so every dependency's level is known when needed.
   for (const member of built) {

@@ -14,6 +14,7 @@ import {
   planAppBuild,
   type AppBuildFacts,
 } from './plan-app-build.js';
+import { planPackageStages, type PackageStage } from './plan-package-stages.js';
 import { defaultPnpmVersions, type PnpmPlan } from './resolve-pnpm.js';
 import { defaultNodeMajor, pinnedNodeImages, type NodePlan } from './resolve-node.js';
 import { parseAppConfig, type AppKind } from './parse-app-config.js';
@@ -75,6 +76,11 @@ export interface BuildPlan {
   /** Every app of the workspace, sorted by name; the Dockerfile has a target for each. */
   apps: AppPlan[];
   combined: CombinedPlan[];
+  /**
+   * The workspace packages compiled in stages of their own (see PackageStage), sorted by
+   * package name: every app that needs one copies its output from there.
+   */
+  packageStages: PackageStage[];
   /** The apps (and combined images) to build now: all, sorted, unless some were named (then in that order). */
   selected: AppName[];
   /** Root files every install needs (package.json, pnpm-lock.yaml, …), as found. */
@@ -319,9 +325,26 @@ export function planBuilds(
     );
   }
 
+  const taken = new Set([
+    ...reservedStageNames,
+    ...apps.flatMap((app) => [
+      app.name,
+      `${app.name}-deps`,
+      `${app.name}-build`,
+      `${app.name}-dev`,
+    ]),
+    ...combined.map((image) => image.name),
+  ]);
   return {
     apps: apps.sort((a, b) => a.name.localeCompare(b.name)),
     combined,
+    packageStages: planPackageStages(
+      graph,
+      productionGraph,
+      apps,
+      options.buildInputs ?? [],
+      taken,
+    ),
     selected: selectApps(apps, combined, options.only, needsConfig),
     rootFiles: [...workspace.rootFiles].sort(),
     dockerfilePath: options.dockerfilePath,

@@ -29,6 +29,7 @@ import { checkAppEngines, resolveNode, type NodeVersionFiles } from './resolve-n
 import { renderAppTags } from './render-tags.js';
 import { resolvePnpm } from './resolve-pnpm.js';
 import {
+  appPackageStages,
   appStageNames,
   diffDockerfileStages,
   selectAffectedApps,
@@ -232,18 +233,21 @@ export function planRun(root: string, inputs: RunInputs, options: RunOptions): R
     ),
   ];
   if (lockfile !== undefined) {
-    const addons = findCompiledAddons(
-      lockfile,
-      plan.apps.map((app) => ({ name: app.name, importers: appImporters(app) })),
-    );
+    const addons = findCompiledAddons(lockfile, [
+      ...plan.apps.map((app) => ({ name: app.name, importers: appImporters(app) })),
+      ...plan.packageStages.map((stage) => ({
+        name: stage.stage,
+        importers: stage.packages.map((pkg) => pkg.dir),
+      })),
+    ]);
     // Only the addons whose install scripts pnpm runs compile (pnpm 10+ runs only those allowed).
     const builds = createBuildPolicy(
       workspace.buildSettings ?? {},
       inputs.rootManifest,
       pnpm.major,
     );
-    for (const app of plan.apps) {
-      const found = (addons.get(app.name) ?? []).filter(builds);
+    for (const app of [...plan.apps, ...plan.packageStages]) {
+      const found = (addons.get('stage' in app ? app.stage : app.name) ?? []).filter(builds);
       if (found.length > 0) app.nativeAddons = [...new Set([...app.nativeAddons, ...found])];
     }
   }
@@ -285,12 +289,24 @@ export function planRun(root: string, inputs: RunInputs, options: RunOptions): R
   for (const name of selected) {
     for (const app of imageMembers(plan, name)) {
       for (const pkg of app.packages) inputDirs.add(pkg.dir);
-      if (!lockfile || app.name in slices) continue;
-      try {
-        slices[app.name] = sliceLockfile(lockfile, appImporters(app), inputs.rootManifest);
-      } catch (error) {
-        if (!(error instanceof BuildImagesError)) throw error;
-        problems.push({ app: app.name, message: error.message, hint: error.hint ?? '' });
+      if (!lockfile) continue;
+      // The app's slice, and those of the package stages its target builds.
+      const wanted = [
+        { slice: app.name, importers: appImporters(app) },
+        ...appPackageStages(plan, app).map((stage) => ({
+          slice: stage.stage,
+          importers: stage.packages.map((pkg) => pkg.dir),
+        })),
+      ];
+      for (const { slice, importers } of wanted) {
+        if (slice in slices) continue;
+        try {
+          slices[slice] = sliceLockfile(lockfile, importers, inputs.rootManifest);
+        } catch (error) {
+          if (!(error instanceof BuildImagesError)) throw error;
+          problems.push({ app: app.name, message: error.message, hint: error.hint ?? '' });
+          break;
+        }
       }
     }
   }
@@ -391,16 +407,25 @@ export function identifyImages(
       const members = imageMembers(plan, name);
       const ownInputs = new Set(members.flatMap((app) => app.buildInputs));
       const dirs = [...new Set(members.flatMap((app) => app.packages.map((pkg) => pkg.dir)))];
-      const stageNames = [...new Set([...members.flatMap(appStageNames), name])];
+      const stageNames = [
+        ...new Set([...members.flatMap((app) => appStageNames(plan, app)), name]),
+      ];
       digests[name] = computeInputsDigest({
         baseImage: run.baseImage,
         buildArgs: members.some((app) => app.kind === 'bundle')
           ? { BUNDLE_IMAGE: options.bundleImage ?? plan.node.bundleImage }
           : {},
         dockerfileStages: stageNames.map((stage) => stages.get(stage) ?? '').join('\n'),
-        lockfileSlice: members
-          .map((app) => {
-            const slice = run.slices[app.name];
+        lockfileSlice: [
+          ...new Set(
+            members.flatMap((app) => [
+              app.name,
+              ...appPackageStages(plan, app).map((stage) => stage.stage),
+            ]),
+          ),
+        ]
+          .map((name) => {
+            const slice = run.slices[name];
             return slice ? digestLockfileSlice(slice) : '';
           })
           .join(','),
@@ -556,16 +581,21 @@ function selectImages(
       // even where no importer's resolution changed (a recomputed optional flag, a setting).
       for (const app of plan.apps) {
         if (lockfileChanges.some((entry) => appImporters(app).includes(entry.importer))) continue;
-        const sliceOf = (from: Lockfile | undefined) => {
+        // The app's slice and those of the package stages it builds.
+        const sliced = [
+          appImporters(app),
+          ...appPackageStages(plan, app).map((stage) => stage.packages.map((pkg) => pkg.dir)),
+        ];
+        const sliceOf = (from: Lockfile | undefined, importers: string[]) => {
           try {
-            return from && sliceLockfile(from, appImporters(app), inputs.rootManifest).lockfile;
+            return from && sliceLockfile(from, importers, inputs.rootManifest).lockfile;
           } catch (error) {
             // A lockfile without the app's importers: the slice is missing on that side.
             if (!(error instanceof BuildImagesError)) throw error;
             return undefined;
           }
         };
-        if (sliceOf(before) !== sliceOf(lockfile))
+        if (sliced.some((importers) => sliceOf(before, importers) !== sliceOf(lockfile, importers)))
           lockfileChanges.push({ importer: app.dir, description: 'lockfile slice changed' });
       }
     }

@@ -1,4 +1,6 @@
-import type { AppPlan, BuildPlan, CombinedPlan } from './plan-builds.js';
+import type { CodegenStep } from './plan-app-build.js';
+import type { AppPlan, BuildPlan, CombinedPlan, PlannedPackage } from './plan-builds.js';
+import { stagesOf, type PackageStage } from './plan-package-stages.js';
 import { defaultNodeMajor, pinnedNodeImages } from './resolve-node.js';
 
 /**
@@ -64,10 +66,10 @@ const ensureTini = [
  * at the headers the official images ship with Node, so it downloads nothing from nodejs.org.
  * The step is the same for every app, so BuildKit runs it once; runtime stages never get it.
  */
-function renderToolchain(app: AppPlan): string[] {
-  if (app.nativeAddons.length === 0) return [];
+function renderToolchain(nativeAddons: readonly string[]): string[] {
+  if (nativeAddons.length === 0) return [];
   return [
-    `# Native addons compile at install (${app.nativeAddons.join(', ')}): python3, make and g++ for node-gyp.`,
+    `# Native addons compile at install (${nativeAddons.join(', ')}): python3, make and g++ for node-gyp.`,
     'RUN set -eu; \\',
     '    if ! { command -v python3 && command -v make && command -v g++; } >/dev/null 2>&1; then \\',
     '      if command -v apt-get >/dev/null 2>&1; then \\',
@@ -83,10 +85,13 @@ function renderToolchain(app: AppPlan): string[] {
  * Renders the one shared, multi-stage Dockerfile with a target per app. Pure and
  * deterministic: the same plan gives the same bytes.
  *
- * Per app: `<app>-deps` installs from the manifests of the app's workspace closure and its
- * lockfile slice only (so source edits never re-run the install), `<app>-build` compiles the
- * closure in dependency order and makes the production tree, `<app>` is the runtime stage,
- * and `<app>-dev` a development target with every dependency and the sources.
+ * Per workspace package that an app's build compiles (see PackageStage): `pkg-<name>-deps`
+ * installs its closure, `pkg-<name>` compiles it from its sources and its dependencies'
+ * compiled stages. Per app: `<app>-deps` installs from the manifests of the app's workspace
+ * closure and its lockfile slice only (so source edits never re-run the install),
+ * `<app>-build` copies the compiled packages, compiles the app and makes the production tree,
+ * `<app>` is the runtime stage, and `<app>-dev` a development target with every dependency
+ * and the sources.
  */
 export function renderDockerfile(
   plan: BuildPlan,
@@ -111,6 +116,7 @@ export function renderDockerfile(
     '',
     ...renderPnpmStage(plan),
   ];
+  for (const stage of plan.packageStages) lines.push('', ...renderPackageStage(stage, plan));
   for (const app of plan.apps) lines.push('', ...renderApp(app, plan));
   for (const image of plan.combined) lines.push('', ...renderCombined(image, plan));
   return `${lines.join('\n')}\n`;
@@ -162,34 +168,44 @@ function deployCommand(plan: BuildPlan, app: AppPlan): string {
   return `pnpm --filter ${JSON.stringify(app.packageName)} deploy --prod${legacy}${patches} --store-dir /pnpm/store /out`;
 }
 
-/** Code generation before the build (Prisma clients, GraphQL/OpenAPI code), in dependency order. */
-function renderCodegen(app: AppPlan): string[] {
-  if (app.codegen.length === 0 && app.prebuild.length === 0) return [];
+/**
+ * Code generation before the build (Prisma clients, GraphQL/OpenAPI code), in dependency
+ * order. It runs in every stage that compiles against it: a Prisma client is generated into
+ * node_modules, which each stage installs for itself.
+ */
+function renderCodegen(
+  codegen: readonly CodegenStep[],
+  prebuild: readonly string[],
+  dir: string,
+): string[] {
+  if (codegen.length === 0 && prebuild.length === 0) return [];
   return [
     '# Code the build compiles but nobody commits: generated first, in dependency order.',
-    ...app.codegen.map((step) =>
+    ...codegen.map((step) =>
       'script' in step.run
         ? `RUN pnpm --filter ${JSON.stringify(step.packageName)} run ${step.run.script}`
         : `RUN pnpm --filter ${JSON.stringify(step.packageName)} exec prisma generate`,
     ),
-    ...app.prebuild.map((command) => `RUN cd ${app.dir} && ${command}`),
+    ...prebuild.map((command) => `RUN cd ${dir} && ${command}`),
   ];
 }
 
 /**
- * The build closure's builds, level by level (see BuiltPackage): one `pnpm run` per level,
- * packages of a level in parallel, levels in order. pnpm's own ordering follows only the links
- * it sees in manifests, not every link the lockfile records (an `npm:` alias of a workspace
- * package), so the order is given here.
+ * The sources a compile reads: each workspace package of the closure from its compiled stage
+ * when it has one (its sources, its output and its node_modules links, which this stage's
+ * install made the same), else from the context.
  */
-function buildCommands(app: AppPlan): string {
-  const levels: string[][] = [];
-  for (const pkg of app.built)
-    (levels[pkg.level] ??= []).push(`--filter ${JSON.stringify(pkg.name)}`);
-  return levels
-    .filter((filters) => filters.length > 0)
-    .map((filters) => `pnpm ${filters.join(' ')} run --if-present build`)
-    .join(' && \\\n    ');
+function copyClosure(
+  packages: readonly PlannedPackage[],
+  stages: readonly PackageStage[],
+): string[] {
+  const compiled = new Map(stages.map((stage) => [stage.name, stage.stage]));
+  return packages.map((pkg) => {
+    const from = compiled.get(pkg.name);
+    return from === undefined
+      ? `COPY ${pkg.dir}/ ${pkg.dir}/`
+      : `COPY --from=${from} /repo/${pkg.dir}/ ${pkg.dir}/`;
+  });
 }
 
 /**
@@ -228,11 +244,11 @@ function renderBuildOutputCopy(app: AppPlan, extraAppDirs: string[] = []): strin
 const npmCacheMount = '--mount=type=cache,id=npm-cache,target=/root/.npm';
 
 /**
- * Where an app's slice of pnpm-lock.yaml sits in its build context: build-images adds it
+ * Where the slice of pnpm-lock.yaml of an app or a package stage (by its name) sits in the build context: build-images adds it
  * to the context it sends; `build-images generate` writes it to disk for plain docker builds.
  */
-export function lockfileSlicePath(plan: BuildPlan, app: AppPlan): string {
-  return `${dockerfileDir(plan)}lockfiles/${app.name}/pnpm-lock.yaml`;
+export function lockfileSlicePath(plan: BuildPlan, name: string): string {
+  return `${dockerfileDir(plan)}lockfiles/${name}/pnpm-lock.yaml`;
 }
 
 function dockerfileDir(plan: BuildPlan): string {
@@ -250,8 +266,8 @@ export function npmrcSettingsPath(plan: BuildPlan): string {
 }
 
 /** The root package.json matching the slice (root dependencies on local paths left out), next to it. */
-export function sliceRootManifestPath(plan: BuildPlan, app: AppPlan): string {
-  return lockfileSlicePath(plan, app).replace(/pnpm-lock\.yaml$/, 'package.json');
+export function sliceRootManifestPath(plan: BuildPlan, name: string): string {
+  return lockfileSlicePath(plan, name).replace(/pnpm-lock\.yaml$/, 'package.json');
 }
 
 function healthcheck(port: number, healthPath: string, node: string): string[] {
@@ -262,10 +278,21 @@ function healthcheck(port: number, healthPath: string, node: string): string[] {
   ];
 }
 
-function renderApp(app: AppPlan, plan: BuildPlan): string[] {
+/**
+ * The install of one closure (an app's or a compiled package's): the root files pnpm reads,
+ * the slice of pnpm-lock.yaml cut for `slice`, the closure's manifests, then a frozen install
+ * of exactly those packages from the shared store.
+ */
+function renderInstall(
+  plan: BuildPlan,
+  from: string,
+  slice: string,
+  packages: readonly PlannedPackage[],
+  nativeAddons: readonly string[],
+): string[] {
   // Each package of the closure by name, not `<app>...`: the closure is what the lockfile
   // linked, which pnpm's own filter may not follow (an `npm:` alias linked as a workspace package).
-  const filter = app.packages.map((pkg) => `--filter ${JSON.stringify(pkg.name)}`).join(' ');
+  const filter = packages.map((pkg) => `--filter ${JSON.stringify(pkg.name)}`).join(' ');
   // Root-level files in one COPY; files in folders (patches) each to their own path.
   const rootFiles = plan.rootFiles.filter(
     (file) =>
@@ -276,13 +303,9 @@ function renderApp(app: AppPlan, plan: BuildPlan): string[] {
   );
   const hasNpmrc = plan.rootFiles.includes('.npmrc');
   const nestedFiles = plan.rootFiles.filter((file) => file.includes('/'));
-  const args = Object.entries(app.buildArgs).map(([name, value]) => `ARG ${name}="${value}"`);
-  const lines = [
-    `# ---- ${app.name} (${app.packageName}, ${app.dir}, kind ${app.kind}) ----`,
-    "# Installs from the manifests of the app's workspace packages and its slice of pnpm-lock.yaml,",
-    "# so other apps' dependency changes and any source edit leave this layer cached.",
-    `FROM pnpm AS ${app.name}-deps`,
-    ...renderToolchain(app),
+  return [
+    `FROM pnpm AS ${from}`,
+    ...renderToolchain(nativeAddons),
     ...(rootFiles.length > 0 ? [`COPY ${rootFiles.join(' ')} ./`] : []),
     ...nestedFiles.map((file) => `COPY ${file} ${file}`),
     ...(hasNpmrc
@@ -291,24 +314,53 @@ function renderApp(app: AppPlan, plan: BuildPlan): string[] {
           `COPY ${npmrcSettingsPath(plan)} ./.npmrc`,
         ]
       : []),
-    `COPY ${sliceRootManifestPath(plan, app)} ./package.json`,
-    `COPY ${lockfileSlicePath(plan, app)} ./pnpm-lock.yaml`,
-    ...app.packages.map((pkg) => `COPY ${pkg.dir}/package.json ${pkg.dir}/`),
+    `COPY ${sliceRootManifestPath(plan, slice)} ./package.json`,
+    `COPY ${lockfileSlicePath(plan, slice)} ./pnpm-lock.yaml`,
+    ...packages.map((pkg) => `COPY ${pkg.dir}/package.json ${pkg.dir}/`),
     `RUN ${storeMount} \\`,
     ...secretMounts,
     `    pnpm install --frozen-lockfile --store-dir /pnpm/store ${filter}`,
+  ];
+}
+
+/** A workspace package's own install and compile, shared by every app that uses it. */
+function renderPackageStage(stage: PackageStage, plan: BuildPlan): string[] {
+  return [
+    `# ---- package ${stage.name} (${stage.dir}): compiled once, copied by every app that uses it ----`,
+    ...renderInstall(plan, `${stage.stage}-deps`, stage.stage, stage.packages, stage.nativeAddons),
+    '',
+    `FROM ${stage.stage}-deps AS ${stage.stage}`,
+    ...copyClosure(stage.packages, stagesOf(plan.packageStages, stage.built, stage.name)),
+    ...stage.buildInputs.map((file) => `COPY ${file} ${file}`),
+    ...renderCodegen(stage.codegen, [], stage.dir),
+    `RUN pnpm --filter ${JSON.stringify(stage.name)} run build`,
+  ];
+}
+
+function renderApp(app: AppPlan, plan: BuildPlan): string[] {
+  const args = Object.entries(app.buildArgs).map(([name, value]) => `ARG ${name}="${value}"`);
+  // A static export fails in its build stage with the reason: nothing to compile first.
+  const stages =
+    app.nextOutput === 'export' ? [] : stagesOf(plan.packageStages, app.built, app.packageName);
+  const lines = [
+    `# ---- ${app.name} (${app.packageName}, ${app.dir}, kind ${app.kind}) ----`,
+    "# Installs from the manifests of the app's workspace packages and its slice of pnpm-lock.yaml,",
+    "# so other apps' dependency changes and any source edit leave this layer cached.",
+    ...renderInstall(plan, `${app.name}-deps`, app.name, app.packages, app.nativeAddons),
     '',
     `FROM ${app.name}-deps AS ${app.name}-build`,
     ...args,
     ...(app.kind === 'next' ? ['ENV NEXT_TELEMETRY_DISABLED=1'] : []),
-    ...app.packages.map((pkg) => `COPY ${pkg.dir}/ ${pkg.dir}/`),
+    ...(stages.length > 0
+      ? ["# The workspace packages it uses, compiled in their own stages; the others' sources."]
+      : []),
+    ...copyClosure(app.packages, stages),
     ...(app.nextOutput === 'export'
       ? []
       : [
           ...copyBuildInputs(app, ''),
-          ...renderCodegen(app),
-          '# The app, its production workspace closure and the workspace tools their builds use; test helpers are not built.',
-          `RUN ${buildCommands(app)}`,
+          ...renderCodegen(app.codegen, app.prebuild, app.dir),
+          `RUN pnpm --filter ${JSON.stringify(app.packageName)} run --if-present build`,
         ]),
     ...renderProductionTree(app, plan),
     '',

@@ -1,5 +1,6 @@
 import { matchDirPattern } from './match-dir-pattern.js';
 import type { AppPlan, BuildPlan } from './plan-builds.js';
+import { stageClosure, type PackageStage } from './plan-package-stages.js';
 import type { AppName, PackageName } from './types.js';
 
 export interface FileChange {
@@ -58,9 +59,27 @@ export function owningPackage(
   return best;
 }
 
-/** The stages an app's target depends on: the header, the shared ones and its own. */
-export function appStageNames(app: AppPlan): string[] {
-  return ['', 'base', 'pnpm', `${app.name}-deps`, `${app.name}-build`, app.name];
+/**
+ * The stages an app's target depends on: the header, the shared ones, the compiled package
+ * stages it copies from (and theirs), and its own.
+ */
+export function appStageNames(plan: BuildPlan, app: AppPlan): string[] {
+  return [
+    '',
+    'base',
+    'pnpm',
+    ...appPackageStages(plan, app).flatMap((stage) => [`${stage.stage}-deps`, stage.stage]),
+    `${app.name}-deps`,
+    `${app.name}-build`,
+    app.name,
+  ];
+}
+
+/** The package stages an app's target builds (none for a static export, which builds nothing). */
+export function appPackageStages(plan: BuildPlan, app: AppPlan): PackageStage[] {
+  return app.nextOutput === 'export'
+    ? []
+    : stageClosure(plan.packageStages, app.built, app.packageName);
 }
 
 /**
@@ -127,7 +146,7 @@ export function selectAffectedApps(plan: BuildPlan, inputs: AffectedInputs): App
   // The generated Dockerfile: only apps whose stages changed.
   if (inputs.changedDockerfileStages) {
     for (const app of plan.apps) {
-      const changed = appStageNames(app).filter((stage) =>
+      const changed = appStageNames(plan, app).filter((stage) =>
         inputs.changedDockerfileStages!.has(stage),
       );
       if (changed.length > 0) {

@@ -95,6 +95,7 @@ export function aPlan(apps: AppPlan[], fields: Partial<BuildPlan> = {}): BuildPl
   return {
     apps,
     combined,
+    packageStages: [],
     selected: [...apps.map((app) => app.name), ...combined.map((image) => image.name)],
     rootFiles: ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml'],
     dockerfilePath: 'docker/Dockerfile',

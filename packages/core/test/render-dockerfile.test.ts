@@ -68,6 +68,22 @@ describe('renderDockerfile', () => {
           HUSKY=0
       WORKDIR /repo
 
+      # ---- package @acme/logger (packages/logger): compiled once, copied by every app that uses it ----
+      FROM pnpm AS pkg-logger-deps
+      COPY pnpm-workspace.yaml ./
+      COPY docker/lockfiles/pkg-logger/package.json ./package.json
+      COPY docker/lockfiles/pkg-logger/pnpm-lock.yaml ./pnpm-lock.yaml
+      COPY packages/logger/package.json packages/logger/
+      RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
+          --mount=type=secret,id=npmrc,target=/root/.npmrc \\
+          --mount=type=secret,id=npm_token \\
+          NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
+          pnpm install --frozen-lockfile --store-dir /pnpm/store --filter "@acme/logger"
+
+      FROM pkg-logger-deps AS pkg-logger
+      COPY packages/logger/ packages/logger/
+      RUN pnpm --filter "@acme/logger" run build
+
       # ---- api (@acme/api, apps/api, kind node) ----
       # Installs from the manifests of the app's workspace packages and its slice of pnpm-lock.yaml,
       # so other apps' dependency changes and any source edit leave this layer cached.
@@ -84,11 +100,10 @@ describe('renderDockerfile', () => {
           pnpm install --frozen-lockfile --store-dir /pnpm/store --filter "@acme/logger" --filter "@acme/api"
 
       FROM api-deps AS api-build
-      COPY packages/logger/ packages/logger/
+      # The workspace packages it uses, compiled in their own stages; the others' sources.
+      COPY --from=pkg-logger /repo/packages/logger/ packages/logger/
       COPY apps/api/ apps/api/
-      # The app, its production workspace closure and the workspace tools their builds use; test helpers are not built.
-      RUN pnpm --filter "@acme/logger" run --if-present build && \\
-          pnpm --filter "@acme/api" run --if-present build
+      RUN pnpm --filter "@acme/api" run --if-present build
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
           --mount=type=secret,id=npmrc,target=/root/.npmrc \\
           --mount=type=secret,id=npm_token \\
@@ -147,11 +162,10 @@ describe('renderDockerfile', () => {
           pnpm install --frozen-lockfile --store-dir /pnpm/store --filter "@acme/logger" --filter "@acme/worker"
 
       FROM worker-deps AS worker-build
-      COPY packages/logger/ packages/logger/
+      # The workspace packages it uses, compiled in their own stages; the others' sources.
+      COPY --from=pkg-logger /repo/packages/logger/ packages/logger/
       COPY apps/worker/ apps/worker/
-      # The app, its production workspace closure and the workspace tools their builds use; test helpers are not built.
-      RUN pnpm --filter "@acme/logger" run --if-present build && \\
-          pnpm --filter "@acme/worker" run --if-present build
+      RUN pnpm --filter "@acme/worker" run --if-present build
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
           --mount=type=secret,id=npmrc,target=/root/.npmrc \\
           --mount=type=secret,id=npm_token \\
@@ -290,7 +304,6 @@ describe('renderDockerfile', () => {
         FROM api-deps AS api-build
         ARG API_FLAVOUR="plain"
         COPY apps/api/ apps/api/
-        # The app, its production workspace closure and the workspace tools their builds use; test helpers are not built.
         RUN pnpm --filter "@acme/api" run --if-present build
         RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
             --mount=type=secret,id=npmrc,target=/root/.npmrc \\
@@ -353,7 +366,6 @@ describe('renderDockerfile', () => {
 
         FROM cli-deps AS cli-build
         COPY apps/cli/ apps/cli/
-        # The app, its production workspace closure and the workspace tools their builds use; test helpers are not built.
         RUN pnpm --filter "@acme/cli" run --if-present build
         # One file: esbuild bundles the app with every dependency, for a shell-less runtime.
         RUN mkdir -p /out && pnpm --filter "@acme/cli" exec \\
@@ -401,7 +413,6 @@ describe('renderDockerfile', () => {
 
         FROM jobs-deps AS jobs-build
         COPY apps/jobs/ apps/jobs/
-        # The app, its production workspace closure and the workspace tools their builds use; test helpers are not built.
         RUN pnpm --filter "@acme/jobs" run --if-present build
         RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
             --mount=type=secret,id=npmrc,target=/root/.npmrc \\
@@ -458,7 +469,6 @@ describe('renderDockerfile', () => {
         FROM site-deps AS site-build
         ENV NEXT_TELEMETRY_DISABLED=1
         COPY apps/site/ apps/site/
-        # The app, its production workspace closure and the workspace tools their builds use; test helpers are not built.
         RUN pnpm --filter "@acme/site" run --if-present build
         # Next.js standalone output: the traced server with its node_modules, plus static assets.
         RUN test -d apps/site/.next/standalone || { echo "apps/site: next build made no .next/standalone; set output: 'standalone' in next.config" >&2; exit 1; }; \\
@@ -526,19 +536,19 @@ describe('renderDockerfile', () => {
     expect(stepsFor('9.11.0')).toMatchInlineSnapshot(`
       [
         "npm install --global --prefix /opt/pnpm --no-fund --no-audit --no-update-notifier pnpm@9.11.0",
-        "RUN pnpm --filter "@acme/logger" run --if-present build && \\",
-        "pnpm --filter "@acme/api" run --if-present build",
+        "RUN pnpm --filter "@acme/api" run --if-present build",
         "pnpm --filter "@acme/api" deploy --prod --config.allow-non-applied-patches=true --store-dir /pnpm/store /out",
         "# The build output, whatever the packages' files or ignore files let pnpm deploy copy.",
+        "# A dependency the deploy left as a link to the sources (pnpm 9, for a workspace package linked through an npm: alias) becomes a copy.",
       ]
     `);
     expect(stepsFor('11.28.13+sha512.abc')).toMatchInlineSnapshot(`
       [
         "npm install --global --prefix /opt/pnpm --no-fund --no-audit --no-update-notifier pnpm@11.28.13",
-        "RUN pnpm --filter "@acme/logger" run --if-present build && \\",
-        "pnpm --filter "@acme/api" run --if-present build",
+        "RUN pnpm --filter "@acme/api" run --if-present build",
         "pnpm --filter "@acme/api" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out",
         "# The build output, whatever the packages' files or ignore files let pnpm deploy copy.",
+        "# A dependency the deploy left as a link to the sources (pnpm 9, for a workspace package linked through an npm: alias) becomes a copy.",
       ]
     `);
   });
@@ -568,11 +578,10 @@ describe('renderDockerfile', () => {
     expect(stage('site')).toMatchInlineSnapshot(`
       "FROM site-deps AS site-build
       ENV NEXT_TELEMETRY_DISABLED=1
-      COPY packages/ui/ packages/ui/
+      # The workspace packages it uses, compiled in their own stages; the others' sources.
+      COPY --from=pkg-ui /repo/packages/ui/ packages/ui/
       COPY apps/site/ apps/site/
-      # The app, its production workspace closure and the workspace tools their builds use; test helpers are not built.
-      RUN pnpm --filter "@acme/ui" run --if-present build && \\
-          pnpm --filter "@acme/site" run --if-present build
+      RUN pnpm --filter "@acme/site" run --if-present build
       # No standalone output: next start from a production deploy plus the build in .next.
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
           --mount=type=secret,id=npmrc,target=/root/.npmrc \\
@@ -613,7 +622,6 @@ describe('renderDockerfile', () => {
     expect(stage('tool')).toMatchInlineSnapshot(`
       "FROM tool-deps AS tool-build
       COPY apps/tool/ apps/tool/
-      # The app, its production workspace closure and the workspace tools their builds use; test helpers are not built.
       RUN pnpm --filter "@acme/tool" run --if-present build
       # One file: esbuild bundles the app with every dependency, for a shell-less runtime.
       # The app has no esbuild of its own: a pinned one, outside the app's dependencies.
@@ -659,13 +667,26 @@ describe('renderDockerfile', () => {
     const codegen = lines.filter((line) =>
       /prisma generate|run codegen|write-version|run generate/.test(line),
     );
+    // Each package stage generates its own code before its compile; the app's build stage
+    // generates its closure's again, as a Prisma client lands in the node_modules each stage
+    // installs for itself.
     expect(codegen).toEqual([
+      'RUN pnpm --filter "@acme/db" exec prisma generate',
+      'RUN pnpm --filter "@acme/gql" run codegen',
       'RUN pnpm --filter "@acme/db" exec prisma generate',
       'RUN pnpm --filter "@acme/gql" run codegen',
       'RUN cd apps/api && node scripts/write-version.mjs',
     ]);
-    const build = lines.findIndex((line) => line.includes('run --if-present build'));
-    expect(lines.indexOf(codegen[2]!)).toBeLessThan(build);
+    // The stage of each line: the name of the last FROM above it.
+    let stage = '';
+    const stages = lines.flatMap((line) => {
+      if (line.startsWith('FROM ')) stage = line.split(' ').at(-1)!;
+      return codegen.includes(line) ? [stage] : [];
+    });
+    expect(stages).toEqual(['pkg-db', 'pkg-gql', 'api-build', 'api-build', 'api-build']);
+    const build = lines.indexOf('RUN pnpm --filter "@acme/api" run --if-present build');
+    expect(lines.indexOf(codegen[4]!)).toBeLessThan(build);
+    expect(lines.indexOf(codegen[4]!)).toBeGreaterThan(lines.indexOf('FROM api-deps AS api-build'));
   });
 
   it('gives the same bytes for the same workspace', () => {

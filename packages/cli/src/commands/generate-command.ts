@@ -62,17 +62,18 @@ export async function generateCommand({
   }
   // The lockfile slices the Dockerfile copies, for plain `docker build` (build-images itself
   // sends fresh ones with each build). They are derived files: keep them out of git.
-  const apps = buildPlan.apps.filter((app) => run.slices[app.name] !== undefined);
-  for (const app of apps) {
-    const slice = run.slices[app.name]!;
-    const file = path.join(root, lockfileSlicePath(buildPlan, app));
+  // Those of the apps and of the package stages they build, by stage name.
+  const names = Object.keys(run.slices).sort();
+  for (const name of names) {
+    const slice = run.slices[name]!;
+    const file = path.join(root, lockfileSlicePath(buildPlan, name));
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, slice.lockfile);
-    await writeFile(path.join(root, sliceRootManifestPath(buildPlan, app)), slice.rootManifest);
+    await writeFile(path.join(root, sliceRootManifestPath(buildPlan, name)), slice.rootManifest);
   }
-  if (apps[0] !== undefined)
+  if (names[0] !== undefined)
     io.stderr.write(
-      `lockfile slices written to ${path.dirname(path.dirname(lockfileSlicePath(buildPlan, apps[0])))}/\n`,
+      `lockfile slices written to ${path.dirname(path.dirname(lockfileSlicePath(buildPlan, names[0])))}/\n`,
     );
   // The .npmrc the install stages copy: the workspace's without its credentials.
   if (run.npmrc !== undefined && buildPlan.apps.length > 0) {

@@ -1,0 +1,116 @@
+import { collectBuildInputs } from './collect-build-inputs.js';
+import { dependencyClosure, type WorkspaceGraph } from './create-workspace-graph.js';
+import { toImageName } from './image-name.js';
+import {
+  buildClosure,
+  codegenOf,
+  withLevels,
+  type BuiltPackage,
+  type CodegenStep,
+} from './plan-app-build.js';
+import type { PackageName } from './types.js';
+
+/**
+ * A workspace package that some app's build needs compiled: it gets stages of its own
+ * (`<stage>-deps` installs its closure from its own lockfile slice, `<stage>` compiles it),
+ * so it compiles once however many apps use it, BuildKit compiles independent packages in
+ * parallel, and its compile reruns only when its own closure's inputs change.
+ */
+export interface PackageStage {
+  /** The compile stage's name (`pkg-acme-logger`); its install stage is `<stage>-deps`. */
+  stage: string;
+  name: PackageName;
+  dir: string;
+  /** The install closure: every workspace package it reaches, dependencies first, itself last. */
+  packages: { name: PackageName; dir: string }[];
+  /** Its build closure (see AppBuildFacts.built), itself last. */
+  built: BuiltPackage[];
+  /** Root files outside the closure its builds read (root tsconfigs, the config's buildInputs). */
+  buildInputs: string[];
+  /** Code generation its closure needs before the compile, in dependency order. */
+  codegen: CodegenStep[];
+  /** Native addons of its install (filled in with the lockfile's, as for apps). */
+  nativeAddons: string[];
+}
+
+/** Whether pnpm's `run --if-present build` does anything for the package. */
+export function hasBuildScript(graph: WorkspaceGraph, name: PackageName): boolean {
+  return graph.get(name)?.package.scripts['build'] !== undefined;
+}
+
+/**
+ * The package stages the apps need: every package with a build script in an app's build
+ * closure other than the app itself. Stage names are `pkg-` and the package's image name,
+ * made unique against each other and against `taken` (the apps' own stage names).
+ */
+export function planPackageStages(
+  graph: WorkspaceGraph,
+  productionGraph: WorkspaceGraph,
+  apps: readonly { packageName: PackageName; built: readonly BuiltPackage[] }[],
+  configuredBuildInputs: readonly string[],
+  taken: ReadonlySet<string>,
+): PackageStage[] {
+  const wanted = new Set<PackageName>();
+  for (const app of apps)
+    for (const member of app.built)
+      if (member.name !== app.packageName && hasBuildScript(graph, member.name))
+        wanted.add(member.name);
+  const used = new Set(taken);
+  const stages: PackageStage[] = [];
+  for (const name of [...wanted].sort()) {
+    const pkg = graph.get(name)!.package;
+    const base = `pkg-${toImageName(name) ?? 'package'}`;
+    let stage = base;
+    for (let n = 2; used.has(stage) || used.has(`${stage}-deps`); n++) stage = `${base}-${n}`;
+    used.add(stage);
+    used.add(`${stage}-deps`);
+    const built = withLevels(graph, buildClosure(graph, productionGraph, pkg));
+    const closure = dependencyClosure(graph, name);
+    stages.push({
+      stage,
+      name,
+      dir: pkg.dir,
+      packages: closure.map((node) => ({ name: node.package.name, dir: node.package.dir })),
+      built,
+      buildInputs: collectBuildInputs(graph, name, configuredBuildInputs),
+      codegen: built.flatMap((member) => codegenOf(graph.get(member.name)!.package)),
+      nativeAddons: closure
+        .filter((node) => node.package.facts?.nativeAddon === true)
+        .map((node) => node.package.name),
+    });
+  }
+  return stages;
+}
+
+/** The package stages a build copies from: those of its build closure's packages but `self`. */
+export function stagesOf(
+  packageStages: readonly PackageStage[],
+  built: readonly BuiltPackage[],
+  self: PackageName,
+): PackageStage[] {
+  const byName = new Map(packageStages.map((stage) => [stage.name, stage]));
+  return built
+    .filter((member) => member.name !== self)
+    .flatMap((member) => byName.get(member.name) ?? []);
+}
+
+/**
+ * Every package stage a build needs, directly or through another package stage, sorted by
+ * stage name: what its target builds besides its own stages.
+ */
+export function stageClosure(
+  packageStages: readonly PackageStage[],
+  built: readonly BuiltPackage[],
+  self: PackageName,
+): PackageStage[] {
+  const found = new Map<string, PackageStage>();
+  const visit = (from: readonly BuiltPackage[], name: PackageName) => {
+    for (const stage of stagesOf(packageStages, from, name)) {
+      if (found.has(stage.stage)) continue;
+      found.set(stage.stage, stage);
+      visit(stage.built, stage.name);
+    }
+  };
+  visit(built, self);
+  return [...found.values()].sort((a, b) => a.stage.localeCompare(b.stage));
+}
