@@ -52,6 +52,8 @@ export const dockerfileRules = {
   DL3012: 'Only one HEALTHCHECK per stage, and per served target with its parent stages.',
   BI004: 'No "# syntax=" parser directive: it makes BuildKit pull a frontend image.',
   BI005: 'Every served target (and every target asked for) must be a stage of the Dockerfile.',
+  BI006:
+    'COPY --from and RUN --mount from= may name only a stage defined above: a later one is taken for an image.',
 } as const;
 
 export type DockerfileRuleId = keyof typeof dockerfileRules;
@@ -179,6 +181,17 @@ function checkImageReferences(model: DockerfileModel, report: Report): void {
           instructionVariables(model, stage, instruction),
         );
         if (findStage(model.stages, value, stage)) continue;
+        const later = model.stages.find(
+          (other) => other.index > stage.index && other.name?.toLowerCase() === value.toLowerCase(),
+        );
+        if (later) {
+          report(
+            'BI006',
+            instruction.line,
+            `${instruction.keyword} from "${reference}" names the stage defined below on line ${later.line}; move that stage above this one`,
+          );
+          continue;
+        }
         checkPinned(value, `${instruction.keyword} from "${reference}"`, instruction.line, report);
       }
     }

@@ -222,6 +222,36 @@ describe('checkDockerfile', () => {
     });
   });
 
+  describe('BI006: COPY --from names a stage defined above', () => {
+    it('fails a COPY --from of a stage defined below, naming its line', () => {
+      const text = dockerfile(
+        `FROM ${image} AS lib-user`,
+        'COPY --from=lib /repo/lib/ lib/',
+        `FROM ${image} AS lib`,
+        'RUN mkdir -p /repo/lib',
+        ...runtime,
+      );
+      const options = { servedTargets: ['app'], targets: ['app'] };
+      expect(found(text, options)).toEqual([['BI006', 2]]);
+      expect(checkDockerfile(text, options)[0]?.message).toContain('defined below on line 3');
+    });
+
+    it('passes the same stages in dependency order', () => {
+      expect(
+        found(
+          dockerfile(
+            `FROM ${image} AS lib`,
+            'RUN mkdir -p /repo/lib',
+            `FROM ${image} AS lib-user`,
+            'COPY --from=lib /repo/lib/ lib/',
+            ...runtime,
+          ),
+          { servedTargets: ['app'], targets: ['app'] },
+        ),
+      ).toEqual([]);
+    });
+  });
+
   describe('DL3020: COPY, not ADD', () => {
     it('fails ADD', () => {
       expect(

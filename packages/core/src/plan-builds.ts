@@ -77,8 +77,9 @@ export interface BuildPlan {
   apps: AppPlan[];
   combined: CombinedPlan[];
   /**
-   * The workspace packages compiled in stages of their own (see PackageStage), sorted by
-   * package name: every app that needs one copies its output from there.
+   * The workspace packages compiled in stages of their own (see PackageStage), each after
+   * those it copies from (ties by package name): every app that needs one copies its output
+   * from there.
    */
   packageStages: PackageStage[];
   /** The apps (and combined images) to build now: all, sorted, unless some were named (then in that order). */

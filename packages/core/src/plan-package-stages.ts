@@ -79,7 +79,24 @@ export function planPackageStages(
         .map((node) => node.package.name),
     });
   }
-  return stages;
+  return dependenciesFirst(stages);
+}
+
+/**
+ * The stages ordered so that each comes after the stages it copies from (ties by package
+ * name): a Dockerfile's `COPY --from` may only name a stage defined above it.
+ */
+function dependenciesFirst(stages: PackageStage[]): PackageStage[] {
+  const ordered: PackageStage[] = [];
+  const seen = new Set<string>();
+  const visit = (stage: PackageStage) => {
+    if (seen.has(stage.stage)) return;
+    seen.add(stage.stage);
+    for (const dep of stagesOf(stages, stage.built, stage.name)) visit(dep);
+    ordered.push(stage);
+  };
+  for (const stage of stages) visit(stage);
+  return ordered;
 }
 
 /** The package stages a build copies from: those of its build closure's packages but `self`. */

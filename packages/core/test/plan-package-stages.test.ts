@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createWorkspaceGraph,
+  defaultPlanOptions,
+  planBuilds,
+  renderDockerfile,
+  stageClosure,
+  type WorkspacePackage,
+} from '../src/index.js';
+import { pkg, workspaceOf } from './builders.js';
+
+function plan(packages: WorkspacePackage[]) {
+  const { graph, problems } = createWorkspaceGraph(packages);
+  return planBuilds(workspaceOf(packages), graph, problems, defaultPlanOptions);
+}
+
+const deps = (...names: string[]) => ({
+  dependencies: Object.fromEntries(names.map((name) => [name, 'workspace:*'])),
+});
+
+/** Two apps on a chain of shared packages whose names sort against their order. */
+const workspace = [
+  pkg('@acme/api', 'apps/api', { dependencies: deps('@acme/alpha', '@acme/config') }),
+  pkg('@acme/web', 'apps/web', { dependencies: deps('@acme/alpha') }),
+  // alpha needs zeta compiled first: the stage order is not the name order.
+  pkg('@acme/alpha', 'packages/alpha', { dependencies: deps('@acme/zeta') }),
+  pkg('@acme/zeta', 'packages/zeta', {
+    dependencies: { devDependencies: { '@acme/test-utils': 'workspace:*' } },
+  }),
+  // No build script: its sources are copied, no stage.
+  pkg('@acme/config', 'packages/config', { scripts: {} }),
+  // A test helper: installed and copied, never compiled.
+  pkg('@acme/test-utils', 'packages/test-utils'),
+];
+
+describe('package stages', () => {
+  it('gives each compiled shared package one stage, after the stages it copies from', () => {
+    const result = plan(workspace);
+    expect(result.packageStages.map((stage) => [stage.stage, stage.name])).toEqual([
+      ['pkg-zeta', '@acme/zeta'],
+      ['pkg-alpha', '@acme/alpha'],
+    ]);
+    const alpha = result.packageStages.find((stage) => stage.name === '@acme/alpha')!;
+    expect(alpha.packages.map((member) => member.name)).toEqual([
+      '@acme/test-utils',
+      '@acme/zeta',
+      '@acme/alpha',
+    ]);
+    const api = result.apps.find((app) => app.name === 'api')!;
+    expect(
+      stageClosure(result.packageStages, api.built, api.packageName).map((s) => s.stage),
+    ).toEqual(['pkg-alpha', 'pkg-zeta']);
+  });
+
+  it('renders a Dockerfile whose stages copy only from stages above them', () => {
+    const text = renderDockerfile(plan(workspace));
+    const lines = text.split('\n');
+    const at = (line: string) => {
+      const index = lines.indexOf(line);
+      expect(index, line).toBeGreaterThan(-1);
+      return index;
+    };
+    // Every COPY --from names a stage defined above it (BuildKit takes a later one for an image).
+    const defined = new Set<string>();
+    for (const line of lines) {
+      const from = /^COPY --from=(\S+)/.exec(line)?.[1];
+      if (from) expect(defined, line).toContain(from);
+      const stage = /^FROM \S+ AS (\S+)$/.exec(line)?.[1];
+      if (stage) defined.add(stage);
+    }
+    expect(at('FROM pkg-zeta-deps AS pkg-zeta')).toBeLessThan(
+      at('FROM pkg-alpha-deps AS pkg-alpha'),
+    );
+    // alpha's compile: zeta from its stage, the test helper's sources, then its own.
+    const alpha = lines.slice(
+      at('FROM pkg-alpha-deps AS pkg-alpha'),
+      at('FROM pkg-alpha-deps AS pkg-alpha') + 5,
+    );
+    expect(alpha).toEqual([
+      'FROM pkg-alpha-deps AS pkg-alpha',
+      'COPY packages/test-utils/ packages/test-utils/',
+      'COPY --from=pkg-zeta /repo/packages/zeta/ packages/zeta/',
+      'COPY packages/alpha/ packages/alpha/',
+      'RUN pnpm --filter "@acme/alpha" run build',
+    ]);
+    // The apps compile only themselves, after copying the compiled packages.
+    expect(text).toContain('COPY --from=pkg-alpha /repo/packages/alpha/ packages/alpha/');
+    expect(text).not.toContain('--filter "@acme/test-utils" run');
+    expect(text.match(/--filter "@acme\/zeta" run build/g)).toHaveLength(1);
+  });
+
+  it('names stages after the package, unique against each other and the apps', () => {
+    const result = plan([
+      pkg('@acme/pkg-one', 'apps/pkg-one', { dependencies: deps('@acme/one', '@other/one') }),
+      pkg('@acme/one', 'packages/one'),
+      pkg('@other/one', 'packages/other-one'),
+    ]);
+    expect(result.apps.map((app) => app.name)).toEqual(['pkg-one']);
+    expect(result.packageStages.map((stage) => [stage.name, stage.stage])).toEqual([
+      ['@acme/one', 'pkg-one-2'],
+      ['@other/one', 'pkg-one-3'],
+    ]);
+  });
+});
