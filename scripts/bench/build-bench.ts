@@ -25,7 +25,7 @@
  * scenario: every app). build-images' own statuses and uncached step counts come from --json.
  *
  * Run at the repository root, after `pnpm build` and `bash scripts/bench/setup-buildx.sh`:
- *   pnpm bench [--runs N] [--keep]        (or: node scripts/bench/build-bench.ts …)
+ *   pnpm bench [--runs N (default 3)] [--keep]        (or: node scripts/bench/build-bench.ts …)
  * Needs a Docker Engine, the local base image build-images-local/node:24.21.0, the npm registry
  * (pnpm resolves ms@2.1.3 and the builds' installs fetch packages).
  * Prints figures, asserts nothing. Results: scripts/bench/results/build-bench.json (not committed).
@@ -442,60 +442,61 @@ function rebuiltApps(
   return apps.filter((app) => !before?.[app] || before[app]!.id !== after[app]?.id);
 }
 
-function measureWay(
-  way: Way,
+/**
+ * Every scenario, `runs` times, the ways alternating within each run (so a slow minute of the
+ * shared machine falls on every way alike). Each way keeps the images of its last build of the
+ * unchanged state; a cold run prunes the whole builder cache, so after one every way rebuilds
+ * its unchanged state (untimed) before its next warm scenario.
+ */
+function measureWays(
   copy: Copy,
   scratch: string,
   runs: number,
-): Record<string, Measurement[]> {
-  const results: Record<string, Measurement[]> = {};
-  /** The images of the last build, when it was of the unchanged state (the copy is at it). */
-  let warmImages: BuildOutcome['images'] | undefined;
+): Record<string, Record<string, Measurement[]>> {
+  const results: Record<string, Record<string, Measurement[]>> = Object.fromEntries(
+    ways.map((way) => [way.id, Object.fromEntries(scenarios.map((scenario) => [scenario.id, []]))]),
+  );
+  /** Per way: the images of its last build, when it was of the unchanged state and still cached. */
+  const warmImages = new Map<string, BuildOutcome['images']>();
   for (const scenario of scenarios) {
-    results[scenario.id] = [];
     for (let index = 1; index <= runs; index++) {
-      if (way.skip?.includes(scenario.id)) {
-        // Not measured by this way; its cold start still prunes and builds the base state.
-        if (index === 1 && !scenario.warm) {
-          log(`${way.label}: ${scenario.label}: not measured; building the base state (untimed)`);
+      for (const way of ways) {
+        if (way.skip?.includes(scenario.id)) continue;
+        log(`${way.label}: ${scenario.label}, run ${index} of ${runs}`);
+        let before: BuildOutcome['images'] | undefined;
+        if (scenario.warm) {
+          if (!warmImages.has(way.id)) {
+            resetCopy(copy.dir);
+            log(`${way.label}:   building the unchanged state first (untimed)`);
+            warmImages.set(way.id, way.build(copy, scratch, undefined).images);
+          }
+          before = warmImages.get(way.id);
+        } else {
           resetCopy(copy.dir);
-          scenario.change(copy, way);
-          warmImages = way.build(copy, scratch, undefined).images;
+          // The prune in the change takes every way's cache with it.
+          warmImages.clear();
         }
-        continue;
-      }
-      log(`${way.label}: ${scenario.label}, run ${index} of ${runs}`);
-      let before: BuildOutcome['images'] | undefined;
-      if (scenario.warm) {
-        if (!warmImages) {
-          resetCopy(copy.dir);
-          log(`${way.label}:   building the unchanged state first (untimed)`);
-          warmImages = way.build(copy, scratch, undefined).images;
-        }
-        before = warmImages;
-      } else {
+        scenario.change(copy, way);
+        const outcome = way.build(copy, scratch, scenario.id);
+        const atBase = scenario.id === 'cold' || scenario.id === 'unchanged';
+        if (atBase) warmImages.set(way.id, outcome.images);
+        else warmImages.delete(way.id);
         resetCopy(copy.dir);
+        const measurement: Measurement = {
+          seconds: round(outcome.seconds),
+          rebuilt: rebuiltApps(before, outcome.images),
+          sizes: Object.fromEntries(
+            apps.map((app) => [app, outcome.images[app]?.size ?? null]),
+          ) as Record<App, number | null>,
+          ...(outcome.details ? { details: outcome.details } : {}),
+        };
+        log(
+          `${way.label}:   ${measurement.seconds} s, rebuilt: ${measurement.rebuilt.join(',') || 'none'}`,
+        );
+        results[way.id]![scenario.id]!.push(measurement);
       }
-      scenario.change(copy, way);
-      const outcome = way.build(copy, scratch, scenario.id);
-      const atBase = scenario.id === 'cold' || scenario.id === 'unchanged';
-      warmImages = atBase ? outcome.images : undefined;
-      if (!atBase) resetCopy(copy.dir);
-      const measurement: Measurement = {
-        seconds: round(outcome.seconds),
-        rebuilt: rebuiltApps(before, outcome.images),
-        sizes: Object.fromEntries(
-          apps.map((app) => [app, outcome.images[app]?.size ?? null]),
-        ) as Record<App, number | null>,
-        ...(outcome.details ? { details: outcome.details } : {}),
-      };
-      log(
-        `${way.label}:   ${measurement.seconds} s, rebuilt: ${measurement.rebuilt.join(',') || 'none'}`,
-      );
-      results[scenario.id]!.push(measurement);
     }
   }
-  resetCopy(copy.dir);
   return results;
 }
 
@@ -520,7 +521,7 @@ function machineFacts() {
 }
 
 const differences = [
-  "build-images: one generated Dockerfile; per app an install stage from its own lockfile slice and its workspace packages' manifests, a build stage with only its closure's sources, pnpm deploy --prod; the apps built in parallel (--concurrency = cores) through the Engine API with a tar context per app.",
+  "build-images: one generated Dockerfile; per compiled shared package an install stage from its own lockfile slice and a compile stage (BuildKit runs it once for all apps); per app an install stage from its own lockfile slice and its workspace packages' manifests, a build stage that copies the compiled packages and compiles the app, pnpm deploy --prod; the apps built in parallel (--concurrency = cores) through the Engine API with a tar context per app.",
   "turbo way: turbo prune --docker per app (a pruned lockfile that still holds the root devDependencies: turbo, vitest, prettier, typescript), one Dockerfile per app, built one after another with `docker buildx build` (docker driver: the engine's BuildKit, context by filesync); prune time is included.",
   "bake way: one hand-written Dockerfile, COPY . /repo of the whole repository (any edit anywhere busts every app's install and build), ONE install (filtered to the apps' closure, making this baseline stronger than the doc's unfiltered install) and ONE build shared by the three targets, then pnpm deploy per target; `docker buildx bake` builds the three targets in parallel in one BuildKit session.",
   'Each way has its own pnpm store cache mount id; "cold" prunes all build cache (cache mounts included), so every cold build fetches packages from the registry.',
@@ -530,7 +531,7 @@ const differences = [
 
 function main(): void {
   const { values } = parseArgs({
-    options: { runs: { type: 'string', default: '1' }, keep: { type: 'boolean', default: false } },
+    options: { runs: { type: 'string', default: '3' }, keep: { type: 'boolean', default: false } },
   });
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1)
@@ -551,8 +552,7 @@ function main(): void {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'build-bench-'));
   try {
     const copy = makeCopy(scratch);
-    const byWay: Record<string, Record<string, Measurement[]>> = {};
-    for (const way of ways) byWay[way.id] = measureWay(way, copy, scratch, runs);
+    const byWay = measureWays(copy, scratch, runs);
 
     const rows = scenarios.map((scenario) => {
       const cell = (way: Way) => {
