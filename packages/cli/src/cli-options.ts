@@ -463,11 +463,13 @@ export function parseCliOptions(
   const registry = (values['registry'] ?? config.registry)?.replace(/\/+$/, '');
   if (
     registry !== undefined &&
-    !/^[a-zA-Z0-9.-]+(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(registry)
+    !/^(?:[a-zA-Z0-9.-]+|\[[a-fA-F0-9:]+\])(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(
+      registry,
+    )
   ) {
     throw usageError(
       `--registry "${registry}" is not a registry host with an optional path`,
-      'E.g. --registry ghcr.io/acme or --registry 127.0.0.1:5000.',
+      'E.g. --registry ghcr.io/acme, --registry 127.0.0.1:5000 or --registry [2001:db8::1]:5000/team.',
     );
   }
   const skipExisting = values['skip-existing'] === true;

@@ -137,6 +137,40 @@ describe('build-images on bad input', () => {
     );
   });
 
+  it('takes a registry host as the reference grammar does (a bracketed IPv6 address too), and refuses one that is not', async () => {
+    const dir = await writeTree(workspace);
+    for (const [registry, code] of [
+      ['[2001:db8::1]:5000', 0],
+      ['[2001:db8::1]:5000/team', 0],
+      ['127.0.0.1:5000/t', 0],
+      ['ghcr.io/Acme', 2],
+      ['[2001:db8::1', 2],
+      ['https://ghcr.io', 2],
+    ] as const) {
+      const result = await runBin(['plan', '--json', '--registry', registry], { cwd: dir });
+      expect(result.code, `${registry}: ${result.stderr}`).toBe(code);
+      if (code === 0)
+        expect(JSON.parse(result.stdout).apps[0].tags).toEqual([`${registry}/api:latest`]);
+      else {
+        expect(result.stderr).toContain(`--registry "${registry}" is not a registry host`);
+        expectCleanError(result.stderr);
+      }
+    }
+  });
+
+  it('exits 2 naming the package when its image name makes the tags too long', async () => {
+    const long = `@acme/${'a'.repeat(260)}`;
+    const dir = await writeTree({
+      ...workspace,
+      'apps/api/package.json': { name: long, main: 'dist/main.js' },
+    });
+    const result = await runBin(['plan', '--registry', 'ghcr.io/acme'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('characters long; at most 255 are allowed');
+    expect(result.stderr).toContain(`comes from the package ${long} (apps/api/package.json)`);
+    expectCleanError(result.stderr);
+  });
+
   it('exits 3 naming DOCKER_HOST when no engine answers there, before writing anything', async () => {
     const dir = await writeTree(workspace);
     const result = await runBin([], {

@@ -470,7 +470,19 @@ export function identifyImages(
   }
   return {
     ...run,
-    plan: withTags(plan, renderAppTags(templates, tagValues)),
+    plan: withTags(
+      plan,
+      renderAppTags(
+        templates,
+        tagValues,
+        new Map(
+          plan.apps.map((app) => [
+            options.dev ? `${app.name}-dev` : app.name,
+            `${app.packageName} (${app.dir}/package.json)`,
+          ]),
+        ),
+      ),
+    ),
     digests,
     contextFiles,
     warnings: [

@@ -30,7 +30,17 @@ describe('renderTag', () => {
     expect(error.message).toBe(
       'Tag template "{app}:{digset}" uses {digset}, which is not a known value',
     );
-    expect(error.hint).toBe('Known values: {app}, {version}, {shortSha}, {branch}.');
+    expect(error.hint).toBe(
+      'Known values: {app}, {digest}, {version}, {sha}, {shortSha}, {branch}, {date}.',
+    );
+  });
+
+  it('says when a known placeholder has a value, for one it has none for', () => {
+    const error = thrown(() => renderTag('{app}:{version}', { app: 'api' }));
+    expect(error.message).toBe(
+      'Tag template "{app}:{version}" uses {version}, which has no value for app "api": it is the "version" of the app\'s package.json, when it has one',
+    );
+    expect(error.hint).toContain('{sha}, {shortSha}, {branch}, {date}');
   });
 });
 
@@ -75,12 +85,39 @@ describe('renderAppTags', () => {
     expect(error.code).toBe('USAGE');
     expect(error.message).toBe('2 tags are not valid');
     expect(error.details).toHaveLength(2);
-    expect(error.details[0]).toMatch(/^tag "api:feature\/login" for app "api" is not a valid/);
-    expect(error.details[1]).toMatch(/^tag "worker:-wip" for app "worker" is not a valid/);
+    expect(error.details).toEqual([
+      'tag "api:feature/login" for app "api" is not valid: the tag "feature/login" contains "/"; a tag may only contain letters, digits, "_", "." and "-" (replace "/" with "-")',
+      'tag "worker:-wip" for app "worker" is not valid: the tag "-wip" starts with "-"; a tag must start with a letter, a digit or "_"',
+    ]);
+    expect(error.hint).toBe('Fix --tag (or the tag template in the config).');
   });
 
   it('rejects an upper-case repository name', () => {
     const error = thrown(() => renderAppTags(['Acme/{app}'], new Map([['api', apiValues]])));
     expect(error.message).toBe('A tag is not valid');
+    expect(error.details[0]).toContain('has upper-case letters');
+  });
+
+  it('names the package when its image name is what makes the tag invalid, and says too long', () => {
+    const long = 'a'.repeat(300);
+    const packages = new Map([[long, `@acme/${long} (apps/long/package.json)`]]);
+    const error = thrown(() =>
+      renderAppTags(
+        ['ghcr.io/acme/{app}:1'],
+        new Map([[long, { ...apiValues, app: long }]]),
+        packages,
+      ),
+    );
+    expect(error.details[0]).toContain('the name is 313 characters long; at most 255 are allowed');
+    expect(error.details[0]).toContain(
+      `comes from the package @acme/${long} (apps/long/package.json)`,
+    );
+    expect(error.hint).toMatch(/^Rename the package/);
+    // A template that is invalid whatever the name blames the template.
+    const template = thrown(() =>
+      renderAppTags(['{app}:-x'], new Map([['api', apiValues]]), new Map([['api', '@acme/api']])),
+    );
+    expect(template.details[0]).not.toContain('comes from the package');
+    expect(template.hint).toBe('Fix --tag (or the tag template in the config).');
   });
 });
