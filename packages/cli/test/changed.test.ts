@@ -323,6 +323,30 @@ describe('--changed on real git repositories', () => {
     ]);
   });
 
+  it('says which app of the committed Dockerfile was removed or is no longer an app', async () => {
+    const root = await gitRepo(workspace);
+    expect((await runBin(['generate'], { cwd: root })).code).toBe(0);
+    gitIn(root, 'add', '-A');
+    gitIn(root, 'commit', '--quiet', '-m', 'commit the generated Dockerfile');
+    await removePath(root, 'apps/worker');
+    await writeFiles(root, {
+      'apps/web/package.json': {
+        ...app('web', { '@acme/ui': 'workspace:*' }),
+        buildImages: { app: false },
+      },
+    });
+    commitChange(root);
+    const result = await runBin(['plan', '--changed=main'], { cwd: root });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(
+      'warning: app "worker" (@acme/worker, apps/worker) was removed since main: no image is built for it any more',
+    );
+    expect(result.stderr).toContain(
+      'warning: app "web" (@acme/web, apps/web) is no longer an app since main',
+    );
+    expect(result.stderr).not.toContain('app "api"');
+  });
+
   it('never counts a hand-written docker/Dockerfile it does not own as a change', async () => {
     const root = await gitRepo({ ...workspace, 'docker/Dockerfile': 'FROM node:24\nCOPY . .\n' });
     await writeFiles(root, { 'docker/Dockerfile': 'FROM node:24\nCOPY . .\nRUN true\n' });

@@ -120,10 +120,11 @@ describe.skipIf(!docker)('shared packages compile once, in stages of their own',
 
     const first = await build(root);
     expect(first.results.map((result) => result.status)).toEqual(['built', 'built', 'built']);
-    // The compile step is the shared stage's, in no app's own build stage.
+    // The compile step is the shared stage's, in no app's own build stage. How often it ran is
+    // told by the stamps below: an engine reports a step it merged into another build's as run
+    // in each build that waited for it (Engine 28), or as cached (Engine 20.10).
     const compile = stepsOf(first, 'pkg-shared', 'pnpm --filter "@fx/shared" run build');
     expect(compile.length).toBeGreaterThan(0);
-    expect(compile.filter((step) => !step.cached).length).toBeLessThanOrEqual(1);
     for (const name of apps)
       expect(stepsOf(first, `${name}-build`, '"@fx/shared" run').map((s) => s.app)).toEqual([]);
     const printed = await Promise.all(apps.map(runApp));
@@ -152,9 +153,7 @@ describe.skipIf(!docker)('shared packages compile once, in stages of their own',
     // The shared package's source: compiled once more, and every app gets that output.
     await writeFiles(root, { 'packages/shared/src/greeting.txt': 'bonjour\n' });
     const afterEdit = await build(root);
-    expect(
-      stepsOf(afterEdit, 'pkg-shared', 'run build').filter((step) => !step.cached).length,
-    ).toBe(1);
+    expect(stepsOf(afterEdit, 'pkg-shared', 'run build').some((step) => !step.cached)).toBe(true);
     const again = await Promise.all(apps.map(runApp));
     const newStamps = new Set(again.map((text) => /stamp=(\S+)/.exec(text)?.[1]));
     expect(newStamps.size, again.join('\n')).toBe(1);

@@ -52,6 +52,8 @@ export interface AppBuildFacts {
   built: BuiltPackage[];
   /** Directories of the app removed from the runtime: its sources and tests, when it runs built output. */
   pruneDirs: string[];
+  /** The app manifest's `files` list (what pnpm would pack), when it has one. */
+  files: string[] | undefined;
   /** Next.js output mode (kind next only): `standalone`, `server` (next start) or `export` (static). */
   nextOutput: NonNullable<BuildHints['nextOutput']> | undefined;
   /** For `bundle` apps without esbuild of their own: the esbuild version the build stage installs. */
@@ -225,6 +227,7 @@ export function planAppBuild(
     production,
     built: withLevels(graph, built),
     pruneDirs,
+    files: pkg.buildHints?.files,
     nextOutput: kind === 'next' ? (pkg.buildHints?.nextOutput ?? 'standalone') : undefined,
     esbuild: kind === 'bundle' && !hasEsbuild ? pinnedEsbuildVersion : undefined,
     codegen: built.flatMap(codegenOf),

@@ -204,7 +204,7 @@ export function planBuilds(
       );
       continue;
     }
-    if (reservedStageNames.includes(name) || /-(deps|build|dev)$/.test(name)) {
+    if (reservedStageNames.includes(name) || /-(deps|build|prod|dev)$/.test(name)) {
       needsConfig.push({
         packageName: pkg.name,
         dir: pkg.dir,
@@ -332,6 +332,7 @@ export function planBuilds(
       app.name,
       `${app.name}-deps`,
       `${app.name}-build`,
+      `${app.name}-prod`,
       `${app.name}-dev`,
     ]),
     ...combined.map((image) => image.name),
@@ -447,7 +448,7 @@ function planCombined(
     if (
       apps.some((app) => app.name === name) ||
       reservedStageNames.includes(name) ||
-      /-(deps|build|dev)$/.test(name)
+      /-(deps|build|prod|dev)$/.test(name)
     ) {
       problems.push(`${at}.name "${name}" is already an app or a stage name; choose another`);
       return;

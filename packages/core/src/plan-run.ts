@@ -40,7 +40,7 @@ import {
 } from './select-affected-apps.js';
 import { shardApps, type Shard } from './shard-apps.js';
 import { digestLockfileSlice, sliceLockfile, type LockfileSlice } from './slice-lockfile.js';
-import type { AppName, Workspace, WorkspaceWarning } from './types.js';
+import type { AppName, PackageName, Workspace, WorkspaceWarning } from './types.js';
 
 export const lockfilePath = 'pnpm-lock.yaml';
 
@@ -254,6 +254,14 @@ export function planRun(root: string, inputs: RunInputs, options: RunOptions): R
   const dockerfile = renderDockerfile(plan);
 
   const { selections, change } = selectImages(plan, dockerfile, lockfile, inputs, options);
+  if (inputs.change !== undefined && !('fallback' in inputs.change))
+    warnings.push(
+      ...findRemovedApps(
+        plan,
+        inputs.change,
+        workspace.packages.map((pkg) => pkg.dir),
+      ),
+    );
   let selected = plan.selected.filter(
     (name) => selections.find((selection) => selection.app === name)?.selected,
   );
@@ -495,6 +503,34 @@ export function identifyImages(
       })),
     ],
   };
+}
+
+/**
+ * Apps built at the base ref that are no longer apps: `--changed` has nothing to build for
+ * them, which would otherwise pass in silence. The generated Dockerfile committed at the base
+ * names its apps (without one, nothing says which deleted package was an app).
+ */
+export function findRemovedApps(
+  plan: BuildPlan,
+  change: ChangeInputs,
+  packageDirs: readonly string[],
+): WorkspaceWarning[] {
+  if (change.baseDockerfile === undefined) return [];
+  const packages = new Set(packageDirs);
+  const warnings: WorkspaceWarning[] = [];
+  for (const match of change.baseDockerfile.matchAll(
+    /^# ---- (\S+) \((\S+), (\S+), kind \S+\) ----$/gm,
+  )) {
+    const [, name, packageName, dir] = match as unknown as [string, string, string, string];
+    if (plan.apps.some((app) => app.dir === dir || app.name === name)) continue;
+    warnings.push({
+      kind: 'app-removed',
+      file: `${dir}/package.json`,
+      package: packageName as PackageName,
+      message: `app "${name}" (${packageName}, ${dir}) ${packages.has(dir) ? 'is no longer an app' : 'was removed'} since ${change.baseRef}: no image is built for it any more, and its images in registries are left as they are`,
+    });
+  }
+  return warnings;
 }
 
 /** Every image the plan can build: the apps, then the combined images. */

@@ -214,7 +214,11 @@ function copyClosure(
  * compiled code out. The app lands in /out, each workspace dependency wherever the deploy
  * linked it. Then the app's sources and tests go, when it runs built output.
  */
-function renderBuildOutputCopy(app: AppPlan, extraAppDirs: string[] = []): string[] {
+function renderBuildOutputCopy(
+  app: AppPlan,
+  extraAppDirs: string[] = [],
+  withApp = true,
+): string[] {
   const lines = [
     "# The build output, whatever the packages' files or ignore files let pnpm deploy copy.",
     '# A dependency the deploy left as a link to the sources (pnpm 9, for a workspace package linked through an npm: alias) becomes a copy.',
@@ -224,7 +228,9 @@ function renderBuildOutputCopy(app: AppPlan, extraAppDirs: string[] = []): strin
     '        rm "$to"; mkdir -p "$to"; cp -R "$from/." "$to/"; rm -rf "${to:?}/node_modules"; continue; fi; \\',
     '      for dir in $dirs; do [ -d "$from/$dir" ] || continue; rm -rf "${to:?}/$dir"; cp -R "$from/$dir" "$to/$dir"; done; done; }; \\',
   ];
+  if (!withApp && app.production.every((pkg) => pkg.name === app.packageName)) return [];
   for (const pkg of app.production) {
+    if (!withApp && pkg.name === app.packageName) continue;
     const dirs =
       pkg.name === app.packageName ? [...pkg.outputDirs, ...extraAppDirs] : pkg.outputDirs;
     const targets =
@@ -234,11 +240,91 @@ function renderBuildOutputCopy(app: AppPlan, extraAppDirs: string[] = []): strin
     lines.push(`    copy_output ${pkg.dir} "${dirs.join(' ')}" ${targets}; \\`);
   }
   lines.push(
-    app.pruneDirs.length > 0
+    withApp && app.pruneDirs.length > 0
       ? `    rm -rf ${app.pruneDirs.map((dir) => `/out/${dir}`).join(' ')}`
       : '    true',
   );
   return lines;
+}
+
+/**
+ * The production dependencies of a node app, in a stage of their own: `pnpm deploy --prod`
+ * from the app's manifest and its workspace dependencies (compiled), without the app's own
+ * sources, so editing them never runs the deploy again and the runtime's dependency layer
+ * stays the same.
+ */
+function renderProductionStage(app: AppPlan, plan: BuildPlan): string[] {
+  const stages = stagesOf(plan.packageStages, app.built, app.packageName);
+  const dependencies = app.packages.filter((pkg) => pkg.name !== app.packageName);
+  return [
+    "# Production dependencies: deployed from the app's manifest and its compiled workspace packages,",
+    "# without the app's sources, so editing them deploys nothing again. The deploy would run the app's",
+    '# own install scripts in its source folder, which is not here (their output never reached /out).',
+    `FROM ${app.name}-deps AS ${app.name}-prod`,
+    ...copyClosure(dependencies, stages),
+    `RUN node -e ${shellQuote(stripLifecycleScripts)} ${app.dir}/package.json`,
+    `RUN ${storeMount} \\`,
+    ...secretMounts,
+    `    ${deployCommand(plan, app)}`,
+    ...renderBuildOutputCopy(app, [], false),
+  ];
+}
+
+/** Removes the lifecycle scripts pnpm runs for a project it installs from the manifest named by argv[1]. */
+const stripLifecycleScripts = [
+  'const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8"));',
+  'for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]) delete manifest.scripts?.[name];',
+  'fs.writeFileSync(file, JSON.stringify(manifest, null, 2));',
+].join(' ');
+
+/** `text` as one single-quoted shell word. */
+function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", "'\\''")}'`;
+}
+
+/** Entries of `files` safe to name in a shell word (globs allowed); others mean: copy everything. */
+const safeEntry = /^[A-Za-z0-9._@*-][A-Za-z0-9._@*/-]*$/;
+
+/**
+ * The app's own files for the runtime, in /app-files: what its `files` lists and its build
+ * output (everything but node_modules when it lists nothing, as pnpm would pack it), its kept
+ * paths, and no sources or tests when it runs built output.
+ */
+function renderAppFiles(app: AppPlan): string[] {
+  const own = app.production.find((pkg) => pkg.name === app.packageName);
+  const listed = app.files?.filter((entry) => !entry.startsWith('!'));
+  const entries =
+    listed === undefined || !listed.every((entry) => safeEntry.test(entry))
+      ? undefined
+      : [
+          ...new Set([
+            'package.json',
+            ...listed.map((entry) => entry.replace(/^\.\//, '').split('/')[0]!),
+            ...(own?.outputDirs ?? []),
+          ]),
+        ];
+  return [
+    "# The app's own files for the runtime: what its files field lists and its build output (all but",
+    '# node_modules without one), its kept paths; no sources or tests when it runs built output.',
+    `RUN set -eu; mkdir -p /app-files; cd ${app.dir}; \\`,
+    entries === undefined
+      ? '    cp -R . /app-files/; rm -rf /app-files/node_modules; \\'
+      : `    for entry in ${entries.join(' ')}; do [ ! -e "$entry" ] || cp -R "$entry" /app-files/; done; \\`,
+    ...(app.keep.length > 0 ? [`    cp -RL --parents ${app.keep.join(' ')} /app-files/; \\`] : []),
+    app.pruneDirs.length > 0
+      ? `    rm -rf ${app.pruneDirs.map((dir) => `/app-files/${dir}`).join(' ')}`
+      : '    true',
+  ];
+}
+
+/** The COPY lines that put an app's runtime tree at `to`: node apps in two layers, dependencies first. */
+function copyRuntimeTree(app: AppPlan, to: string): string[] {
+  return app.kind === 'node'
+    ? [
+        `COPY --from=${app.name}-prod /out/ ${to}`,
+        `COPY --from=${app.name}-build /app-files/ ${to}`,
+      ]
+    : [`COPY --from=${app.name}-build /out/ ${to}`];
 }
 
 const npmCacheMount = '--mount=type=cache,id=npm-cache,target=/root/.npm';
@@ -364,6 +450,7 @@ function renderApp(app: AppPlan, plan: BuildPlan): string[] {
         ]),
     ...renderProductionTree(app, plan),
     '',
+    ...(app.kind === 'node' ? [...renderProductionStage(app, plan), ''] : []),
     ...renderRuntime(app),
     '',
     '# Development: every dependency, the sources, the workspace packages built, the dev script.',
@@ -401,13 +488,8 @@ function renderProductionTree(app: AppPlan, plan: BuildPlan): string[] {
   const deploy = [`RUN ${storeMount} \\`, ...secretMounts, `    ${deployCommand(plan, app)}`];
   switch (app.kind) {
     case 'node':
-      return [
-        ...deploy,
-        ...renderBuildOutputCopy(app),
-        ...(keep.length > 0
-          ? [`RUN cd ${app.dir} && cp -RL --parents ${app.keep.join(' ')} /out/`]
-          : []),
-      ];
+      // The dependencies are deployed in <app>-prod.
+      return renderAppFiles(app);
     case 'next':
       if (app.nextOutput === 'export') {
         return [
@@ -481,7 +563,7 @@ function renderRuntime(app: AppPlan): string[] {
       ? [`ENV PORT=${app.port} HOSTNAME=0.0.0.0`]
       : []),
     'WORKDIR /app',
-    `COPY --from=${app.name}-build /out/ ./`,
+    ...copyRuntimeTree(app, './'),
     '# A numeric user, so that runtimes can check it is not root.',
     'USER 1000:1000',
     ...(app.port !== undefined ? [`EXPOSE ${app.port}`] : []),
@@ -507,7 +589,7 @@ function renderCombined(image: CombinedPlan, plan: BuildPlan): string[] {
     `FROM base AS ${image.name}`,
     'ENV NODE_ENV=production',
     'WORKDIR /apps',
-    ...members.map((app) => `COPY --from=${app.name}-build /out/ /apps/${app.name}/`),
+    ...members.flatMap((app) => copyRuntimeTree(app, `/apps/${app.name}/`)),
     `COPY ${supervisorPath} /usr/local/lib/build-images/supervisor.mjs`,
     `ENV BUILD_IMAGES_CHILDREN=${JSON.stringify(JSON.stringify(children))}`,
     'USER 1000:1000',

@@ -71,6 +71,7 @@ export function appStageNames(plan: BuildPlan, app: AppPlan): string[] {
     ...appPackageStages(plan, app).flatMap((stage) => [`${stage.stage}-deps`, stage.stage]),
     `${app.name}-deps`,
     `${app.name}-build`,
+    ...(app.kind === 'node' ? [`${app.name}-prod`] : []),
     app.name,
   ];
 }

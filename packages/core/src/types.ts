@@ -69,7 +69,8 @@ export interface WorkspaceWarning {
     | 'build-input-outside-workspace'
     | 'node-version'
     | 'sensitive-file-left-out'
-    | 'lockfile-missing';
+    | 'lockfile-missing'
+    | 'app-removed';
   /** The file the warning is about, relative to the root (e.g. `pnpm-workspace.yaml`). */
   file: string;
   package: PackageName | undefined;

@@ -67,6 +67,7 @@ export function anApp(name: string, fields: Partial<AppPlan> = {}): AppPlan {
     detection: { reasons: ['under apps/'], commandSource: '"main"' },
     production: [{ name: packageName, dir, outputDirs: ['dist'] }],
     pruneDirs: [],
+    files: undefined,
     nextOutput: undefined,
     esbuild: undefined,
     codegen: [],

@@ -102,3 +102,58 @@ describe('package stages', () => {
     ]);
   });
 });
+
+describe('the production stage of node apps', () => {
+  const render = (fields: Partial<WorkspacePackage> = {}, buildImages?: unknown) =>
+    renderDockerfile(
+      plan([
+        pkg('@acme/api', 'apps/api', {
+          dependencies: deps('@acme/alpha'),
+          ...fields,
+          ...(buildImages === undefined ? {} : { buildImages }),
+        }),
+        pkg('@acme/alpha', 'packages/alpha'),
+      ]),
+    );
+  const stage = (text: string, name: string) => {
+    const start = text.indexOf(`AS ${name}\n`);
+    expect(start, name).toBeGreaterThan(-1);
+    return text.slice(start, text.indexOf('\n\n', start));
+  };
+
+  it('deploys without the app sources, and the runtime takes the dependencies and the app in two layers', () => {
+    const text = render();
+    const prod = stage(text, 'api-prod');
+    expect(prod).toContain('COPY --from=pkg-alpha /repo/packages/alpha/ packages/alpha/');
+    expect(prod).not.toContain('COPY apps/api/');
+    expect(prod).toContain('deploy --prod');
+    // The app's lifecycle scripts go from its manifest before the deploy would run them.
+    expect(prod.indexOf('"postinstall"')).toBeLessThan(prod.indexOf('deploy --prod'));
+    expect(stage(text, 'api-build')).not.toContain('deploy');
+    expect(stage(text, 'api')).toContain(
+      'COPY --from=api-prod /out/ ./\nCOPY --from=api-build /app-files/ ./',
+    );
+  });
+
+  it('ships what the files field lists, plus the build output; all but node_modules without one', () => {
+    const listed = stage(
+      render({ buildHints: { files: ['dist', 'views/*.html', '!dist/test'] } }),
+      'api-build',
+    );
+    expect(listed).toContain('for entry in package.json dist views build lib; do');
+    const all = stage(render(), 'api-build');
+    expect(all).toContain('cp -R . /app-files/; rm -rf /app-files/node_modules;');
+    // An entry that is not a plain path or glob: everything, rather than a shell surprise.
+    const odd = stage(render({ buildHints: { files: ['dist', 'a b'] } }), 'api-build');
+    expect(odd).toContain('cp -R . /app-files/');
+  });
+
+  it('keeps the kept paths and drops the sources of an app that runs built output', () => {
+    const text = stage(render({}, { keep: ['node_modules/.prisma'] }), 'api-build');
+    expect(text).toContain('cp -RL --parents node_modules/.prisma /app-files/;');
+    expect(text).toContain('rm -rf /app-files/src /app-files/test');
+    expect(text.indexOf('rm -rf /app-files/node_modules')).toBeLessThan(
+      text.indexOf('cp -RL --parents'),
+    );
+  });
+});

@@ -104,6 +104,18 @@ describe('renderDockerfile', () => {
       COPY --from=pkg-logger /repo/packages/logger/ packages/logger/
       COPY apps/api/ apps/api/
       RUN pnpm --filter "@acme/api" run --if-present build
+      # The app's own files for the runtime: what its files field lists and its build output (all but
+      # node_modules without one), its kept paths; no sources or tests when it runs built output.
+      RUN set -eu; mkdir -p /app-files; cd apps/api; \\
+          cp -R . /app-files/; rm -rf /app-files/node_modules; \\
+          rm -rf /app-files/src /app-files/test /app-files/tests /app-files/__tests__
+
+      # Production dependencies: deployed from the app's manifest and its compiled workspace packages,
+      # without the app's sources, so editing them deploys nothing again. The deploy would run the app's
+      # own install scripts in its source folder, which is not here (their output never reached /out).
+      FROM api-deps AS api-prod
+      COPY --from=pkg-logger /repo/packages/logger/ packages/logger/
+      RUN node -e 'const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8")); for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]) delete manifest.scripts?.[name]; fs.writeFileSync(file, JSON.stringify(manifest, null, 2));' apps/api/package.json
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
           --mount=type=secret,id=npmrc,target=/root/.npmrc \\
           --mount=type=secret,id=npm_token \\
@@ -117,13 +129,13 @@ describe('renderDockerfile', () => {
               rm "$to"; mkdir -p "$to"; cp -R "$from/." "$to/"; rm -rf "\${to:?}/node_modules"; continue; fi; \\
             for dir in $dirs; do [ -d "$from/$dir" ] || continue; rm -rf "\${to:?}/$dir"; cp -R "$from/$dir" "$to/$dir"; done; done; }; \\
           copy_output packages/logger "dist build lib" /out/node_modules/@acme/logger /out/node_modules/.pnpm/*/node_modules/@acme/logger; \\
-          copy_output apps/api "dist build lib" /out; \\
-          rm -rf /out/src /out/test /out/tests /out/__tests__
+          true
 
       FROM base AS api
       ENV NODE_ENV=production
       WORKDIR /app
-      COPY --from=api-build /out/ ./
+      COPY --from=api-prod /out/ ./
+      COPY --from=api-build /app-files/ ./
       # A numeric user, so that runtimes can check it is not root.
       USER 1000:1000
       EXPOSE 3000
@@ -166,6 +178,18 @@ describe('renderDockerfile', () => {
       COPY --from=pkg-logger /repo/packages/logger/ packages/logger/
       COPY apps/worker/ apps/worker/
       RUN pnpm --filter "@acme/worker" run --if-present build
+      # The app's own files for the runtime: what its files field lists and its build output (all but
+      # node_modules without one), its kept paths; no sources or tests when it runs built output.
+      RUN set -eu; mkdir -p /app-files; cd apps/worker; \\
+          cp -R . /app-files/; rm -rf /app-files/node_modules; \\
+          rm -rf /app-files/src /app-files/test /app-files/tests /app-files/__tests__
+
+      # Production dependencies: deployed from the app's manifest and its compiled workspace packages,
+      # without the app's sources, so editing them deploys nothing again. The deploy would run the app's
+      # own install scripts in its source folder, which is not here (their output never reached /out).
+      FROM worker-deps AS worker-prod
+      COPY --from=pkg-logger /repo/packages/logger/ packages/logger/
+      RUN node -e 'const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8")); for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]) delete manifest.scripts?.[name]; fs.writeFileSync(file, JSON.stringify(manifest, null, 2));' apps/worker/package.json
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
           --mount=type=secret,id=npmrc,target=/root/.npmrc \\
           --mount=type=secret,id=npm_token \\
@@ -179,13 +203,13 @@ describe('renderDockerfile', () => {
               rm "$to"; mkdir -p "$to"; cp -R "$from/." "$to/"; rm -rf "\${to:?}/node_modules"; continue; fi; \\
             for dir in $dirs; do [ -d "$from/$dir" ] || continue; rm -rf "\${to:?}/$dir"; cp -R "$from/$dir" "$to/$dir"; done; done; }; \\
           copy_output packages/logger "dist build lib" /out/node_modules/@acme/logger /out/node_modules/.pnpm/*/node_modules/@acme/logger; \\
-          copy_output apps/worker "dist build lib" /out; \\
-          rm -rf /out/src /out/test /out/tests /out/__tests__
+          true
 
       FROM base AS worker
       ENV NODE_ENV=production
       WORKDIR /app
-      COPY --from=worker-build /out/ ./
+      COPY --from=worker-prod /out/ ./
+      COPY --from=worker-build /app-files/ ./
       # A numeric user, so that runtimes can check it is not root.
       USER 1000:1000
       ENTRYPOINT ["tini", "--"]
@@ -305,26 +329,29 @@ describe('renderDockerfile', () => {
         ARG API_FLAVOUR="plain"
         COPY apps/api/ apps/api/
         RUN pnpm --filter "@acme/api" run --if-present build
+        # The app's own files for the runtime: what its files field lists and its build output (all but
+        # node_modules without one), its kept paths; no sources or tests when it runs built output.
+        RUN set -eu; mkdir -p /app-files; cd apps/api; \\
+            cp -R . /app-files/; rm -rf /app-files/node_modules; \\
+            cp -RL --parents node_modules/.prisma /app-files/; \\
+            rm -rf /app-files/src /app-files/test /app-files/tests /app-files/__tests__
+
+        # Production dependencies: deployed from the app's manifest and its compiled workspace packages,
+        # without the app's sources, so editing them deploys nothing again. The deploy would run the app's
+        # own install scripts in its source folder, which is not here (their output never reached /out).
+        FROM api-deps AS api-prod
+        RUN node -e 'const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8")); for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]) delete manifest.scripts?.[name]; fs.writeFileSync(file, JSON.stringify(manifest, null, 2));' apps/api/package.json
         RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
             --mount=type=secret,id=npmrc,target=/root/.npmrc \\
             --mount=type=secret,id=npm_token \\
             NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
             pnpm --filter "@acme/api" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out
-        # The build output, whatever the packages' files or ignore files let pnpm deploy copy.
-        # A dependency the deploy left as a link to the sources (pnpm 9, for a workspace package linked through an npm: alias) becomes a copy.
-        RUN set -eu; \\
-            copy_output() { from="$1"; dirs="$2"; shift 2; for to in "$@"; do [ -d "$to" ] || continue; \\
-              if [ -L "$to" ] && case "$(readlink -f "$to")" in /out/*) false;; *) true;; esac; then \\
-                rm "$to"; mkdir -p "$to"; cp -R "$from/." "$to/"; rm -rf "\${to:?}/node_modules"; continue; fi; \\
-              for dir in $dirs; do [ -d "$from/$dir" ] || continue; rm -rf "\${to:?}/$dir"; cp -R "$from/$dir" "$to/$dir"; done; done; }; \\
-            copy_output apps/api "dist build lib" /out; \\
-            rm -rf /out/src /out/test /out/tests /out/__tests__
-        RUN cd apps/api && cp -RL --parents node_modules/.prisma /out/
 
         FROM base AS api
         ENV NODE_ENV=production
         WORKDIR /app
-        COPY --from=api-build /out/ ./
+        COPY --from=api-prod /out/ ./
+        COPY --from=api-build /app-files/ ./
         # A numeric user, so that runtimes can check it is not root.
         USER 1000:1000
         EXPOSE 3000
@@ -414,25 +441,28 @@ describe('renderDockerfile', () => {
         FROM jobs-deps AS jobs-build
         COPY apps/jobs/ apps/jobs/
         RUN pnpm --filter "@acme/jobs" run --if-present build
+        # The app's own files for the runtime: what its files field lists and its build output (all but
+        # node_modules without one), its kept paths; no sources or tests when it runs built output.
+        RUN set -eu; mkdir -p /app-files; cd apps/jobs; \\
+            cp -R . /app-files/; rm -rf /app-files/node_modules; \\
+            rm -rf /app-files/src /app-files/test /app-files/tests /app-files/__tests__
+
+        # Production dependencies: deployed from the app's manifest and its compiled workspace packages,
+        # without the app's sources, so editing them deploys nothing again. The deploy would run the app's
+        # own install scripts in its source folder, which is not here (their output never reached /out).
+        FROM jobs-deps AS jobs-prod
+        RUN node -e 'const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8")); for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]) delete manifest.scripts?.[name]; fs.writeFileSync(file, JSON.stringify(manifest, null, 2));' apps/jobs/package.json
         RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
             --mount=type=secret,id=npmrc,target=/root/.npmrc \\
             --mount=type=secret,id=npm_token \\
             NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
             pnpm --filter "@acme/jobs" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out
-        # The build output, whatever the packages' files or ignore files let pnpm deploy copy.
-        # A dependency the deploy left as a link to the sources (pnpm 9, for a workspace package linked through an npm: alias) becomes a copy.
-        RUN set -eu; \\
-            copy_output() { from="$1"; dirs="$2"; shift 2; for to in "$@"; do [ -d "$to" ] || continue; \\
-              if [ -L "$to" ] && case "$(readlink -f "$to")" in /out/*) false;; *) true;; esac; then \\
-                rm "$to"; mkdir -p "$to"; cp -R "$from/." "$to/"; rm -rf "\${to:?}/node_modules"; continue; fi; \\
-              for dir in $dirs; do [ -d "$from/$dir" ] || continue; rm -rf "\${to:?}/$dir"; cp -R "$from/$dir" "$to/$dir"; done; done; }; \\
-            copy_output apps/jobs "dist build lib" /out; \\
-            rm -rf /out/src /out/test /out/tests /out/__tests__
 
         FROM base AS jobs
         ENV NODE_ENV=production
         WORKDIR /app
-        COPY --from=jobs-build /out/ ./
+        COPY --from=jobs-prod /out/ ./
+        COPY --from=jobs-build /app-files/ ./
         # A numeric user, so that runtimes can check it is not root.
         USER 1000:1000
         ENTRYPOINT ["tini", "--"]
@@ -506,8 +536,10 @@ describe('renderDockerfile', () => {
         FROM base AS all
         ENV NODE_ENV=production
         WORKDIR /apps
-        COPY --from=api-build /out/ /apps/api/
-        COPY --from=jobs-build /out/ /apps/jobs/
+        COPY --from=api-prod /out/ /apps/api/
+        COPY --from=api-build /app-files/ /apps/api/
+        COPY --from=jobs-prod /out/ /apps/jobs/
+        COPY --from=jobs-build /app-files/ /apps/jobs/
         COPY docker/supervisor.mjs /usr/local/lib/build-images/supervisor.mjs
         ENV BUILD_IMAGES_CHILDREN="[{\\"name\\":\\"api\\",\\"cwd\\":\\"/apps/api\\",\\"command\\":[\\"node\\",\\"dist/main.js\\"]},{\\"name\\":\\"jobs\\",\\"cwd\\":\\"/apps/jobs\\",\\"command\\":[\\"node\\",\\"dist/main.js\\"]}]"
         USER 1000:1000
@@ -537,18 +569,18 @@ describe('renderDockerfile', () => {
       [
         "npm install --global --prefix /opt/pnpm --no-fund --no-audit --no-update-notifier pnpm@9.11.0",
         "RUN pnpm --filter "@acme/api" run --if-present build",
+        "# Production dependencies: deployed from the app's manifest and its compiled workspace packages,",
+        "# without the app's sources, so editing them deploys nothing again. The deploy would run the app's",
         "pnpm --filter "@acme/api" deploy --prod --config.allow-non-applied-patches=true --store-dir /pnpm/store /out",
-        "# The build output, whatever the packages' files or ignore files let pnpm deploy copy.",
-        "# A dependency the deploy left as a link to the sources (pnpm 9, for a workspace package linked through an npm: alias) becomes a copy.",
       ]
     `);
     expect(stepsFor('11.28.13+sha512.abc')).toMatchInlineSnapshot(`
       [
         "npm install --global --prefix /opt/pnpm --no-fund --no-audit --no-update-notifier pnpm@11.28.13",
         "RUN pnpm --filter "@acme/api" run --if-present build",
+        "# Production dependencies: deployed from the app's manifest and its compiled workspace packages,",
+        "# without the app's sources, so editing them deploys nothing again. The deploy would run the app's",
         "pnpm --filter "@acme/api" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out",
-        "# The build output, whatever the packages' files or ignore files let pnpm deploy copy.",
-        "# A dependency the deploy left as a link to the sources (pnpm 9, for a workspace package linked through an npm: alias) becomes a copy.",
       ]
     `);
   });
