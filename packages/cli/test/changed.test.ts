@@ -319,7 +319,7 @@ describe('--changed on real git repositories', () => {
     expect(output.selected).toEqual(['web']);
     expect(reasonsOf(output, 'web')).toEqual([
       'files apps/web/package.json',
-      'docker/Dockerfile: stages web-deps, web-build changed',
+      'docker/Dockerfile: stages web-deps, web-build, web-prod changed',
     ]);
   });
 

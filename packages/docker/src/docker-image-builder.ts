@@ -104,11 +104,16 @@ export class BuildStreamState {
     return [...this.vertexes.values()].map((vertex) => ({ ...vertex }));
   }
 
-  /** The log lines of the step that failed, or the last lines of any step. */
+  /**
+   * The log lines of the step that failed, or the last lines of any step. Steps running beside
+   * it in other stages end with a cancellation error of their own: the step whose error is not
+   * one is the cause.
+   */
   failedLogTail(): string[] {
-    for (const [digest, vertex] of this.vertexes) {
-      if (vertex.error) return [`${vertex.name}:`, ...(this.logs.get(digest) ?? [])];
-    }
+    const failed = [...this.vertexes].filter(([, vertex]) => vertex.error);
+    const cause =
+      failed.find(([, vertex]) => !/\bcancel(?:l?ed)?\b/i.test(vertex.error!)) ?? failed[0];
+    if (cause) return [`${cause[1].name}:`, ...(this.logs.get(cause[0]) ?? [])];
     return [...this.logs.values()].at(-1) ?? [];
   }
 }
