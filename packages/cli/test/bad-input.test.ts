@@ -13,6 +13,28 @@ const workspace = {
   'packages/logger/package.json': { name: '@acme/logger' },
 };
 
+/** The lockfile pnpm 10 writes for `workspace`. */
+const workspaceLockfile = [
+  "lockfileVersion: '9.0'",
+  '',
+  'settings:',
+  '  autoInstallPeers: true',
+  '  excludeLinksFromLockfile: false',
+  '',
+  'importers:',
+  '',
+  '  .: {}',
+  '',
+  '  apps/api:',
+  '    dependencies:',
+  "      '@acme/logger':",
+  '        specifier: workspace:*',
+  '        version: link:../../packages/logger',
+  '',
+  '  packages/logger: {}',
+  '',
+].join('\n');
+
 function expectCleanError(stderr: string) {
   // Warnings (a fixture without a lockfile gets one) may come first; then the one error.
   expect(stderr).toMatch(/^(warning: [^\n]*\n)*error: /);
@@ -171,8 +193,26 @@ describe('build-images on bad input', () => {
     expectCleanError(result.stderr);
   });
 
-  it('exits 3 naming DOCKER_HOST when no engine answers there, before writing anything', async () => {
+  it('refuses to build without pnpm-lock.yaml (exit 2), before asking for an engine', async () => {
     const dir = await writeTree(workspace);
+    const result = await runBin([], {
+      cwd: dir,
+      env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      'error: pnpm-lock.yaml is missing: every image installs with pnpm install --frozen-lockfile',
+    );
+    expect(result.stderr).toContain('hint: Run pnpm install at the workspace root and commit');
+    expect(existsSync(`${dir}/docker/Dockerfile`)).toBe(false);
+    // plan still plans, with the warning.
+    const plan = await runBin(['plan'], { cwd: dir });
+    expect(plan.code).toBe(0);
+    expect(plan.stderr).toContain('warning: pnpm-lock.yaml is missing');
+  });
+
+  it('exits 3 naming DOCKER_HOST when no engine answers there, before writing anything', async () => {
+    const dir = await writeTree({ ...workspace, 'pnpm-lock.yaml': workspaceLockfile });
     const result = await runBin([], {
       cwd: dir,
       env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' },

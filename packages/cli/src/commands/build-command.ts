@@ -49,6 +49,15 @@ export async function buildCommand({ root, options, io, plan }: CommandContext):
     return ExitCode.ok;
   }
 
+  // Every install stage runs pnpm install --frozen-lockfile: without a lockfile each would fail.
+  const missing = run.warnings.find((warning) => warning.kind === 'lockfile-missing');
+  if (missing !== undefined) {
+    throw new BuildImagesError(
+      'LOCKFILE_INVALID',
+      `${missing.file} is missing: every image installs with pnpm install --frozen-lockfile, which fails without it`,
+      { hint: `Run pnpm install at the workspace root and commit ${missing.file}.` },
+    );
+  }
   const blocked = run.problems.filter((problem) => run.selected.includes(problem.app));
   if (blocked.length > 0) {
     throw new BuildImagesError(
