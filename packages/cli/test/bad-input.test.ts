@@ -271,6 +271,19 @@ describe('build-images plan and generate', () => {
     ]);
   });
 
+  it('lists the package stages each app builds in plan --json', async () => {
+    const dir = await writeTree({
+      ...workspace,
+      'packages/logger/package.json': { name: '@acme/logger', scripts: { build: 'tsc' } },
+    });
+    const result = await runBin(['plan', '--json'], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).apps[0]).toMatchObject({
+      name: 'api',
+      packageStages: ['pkg-logger'],
+    });
+  });
+
   it('generate writes the Dockerfile and generate --check then passes; a stale file fails with a diff', async () => {
     const dir = await writeTree(workspace);
     expect((await runBin(['generate'], { cwd: dir })).code).toBe(0);

@@ -1,4 +1,4 @@
-import type { RunPlan, WorkspaceWarning } from '@build-images/core';
+import { appPackageStages, type RunPlan, type WorkspaceWarning } from '@build-images/core';
 
 export function describeChange(run: RunPlan): string {
   const change = run.change;
@@ -50,6 +50,8 @@ export function planJson(run: RunPlan) {
         // The build closure: the app and its production workspace packages, built in this order.
         production: app.production.map((pkg) => pkg.name),
         built: app.built.map((pkg) => pkg.name),
+        // The Dockerfile stages that compile its workspace packages, shared with other apps.
+        packageStages: appPackageStages(run.plan, app).map((stage) => stage.stage),
         ...(app.nextOutput === undefined ? {} : { nextOutput: app.nextOutput }),
         port: app.port ?? null,
         healthPath: app.healthPath ?? null,
