@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   demuxLogs,
   dockerForTests,
+  fixtureRootManifest,
   lockWorkspace,
   removeTestResources,
   runBin,
@@ -88,13 +89,7 @@ describe.skipIf(!docker)('shared packages compile once, in stages of their own',
 
   it('compiles a shared package once for three apps built in parallel, and leaves it and the other apps cached when one app changes its dependencies', async () => {
     const root = await writeTree({
-      'package.json': {
-        name: 'fixture',
-        private: true,
-        // Kept in the install stages' root manifest: this run's layers are its own.
-        version: `0.0.0-${runId}`,
-        packageManager: 'pnpm@10.34.9',
-      },
+      'package.json': fixtureRootManifest(runId),
       'pnpm-workspace.yaml': 'packages:\n  - apps/*\n  - packages/*\n',
       'packages/shared/package.json': {
         name: '@fx/shared',

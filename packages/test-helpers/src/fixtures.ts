@@ -16,6 +16,14 @@ export function lockWorkspace(root: string, { offline }: { offline: boolean }): 
 const copyBuild = 'mkdir -p dist && cp src/*.js dist/';
 
 /**
+ * The root package.json of a fixture workspace. `runId` goes into its version, which the
+ * install stages keep: a run's layers are its own, and an earlier run's cache cannot answer.
+ */
+export function fixtureRootManifest(runId: string, packageManager = 'pnpm@10.34.9') {
+  return { name: 'fixture', private: true, version: `0.0.0-${runId}`, packageManager };
+}
+
+/**
  * Three apps on one shared package, no third-party dependencies; `broken`'s build script
  * fails the way a compiler does (exit 7 after an error line). `description` makes a run's
  * layers its own (as the root version, which the install stages keep).
@@ -31,12 +39,7 @@ export async function brokenAppWorkspace(description = 'fixture'): Promise<strin
     dependencies: { '@fx/shared': 'workspace:*' },
   });
   const root = await writeTree({
-    'package.json': {
-      name: 'fixture',
-      private: true,
-      version: `0.0.0-${description}`,
-      packageManager: 'pnpm@10.34.9',
-    },
+    'package.json': fixtureRootManifest(description),
     'pnpm-workspace.yaml': 'packages:\n  - apps/*\n  - packages/*\n',
     'packages/shared/package.json': {
       name: '@fx/shared',
