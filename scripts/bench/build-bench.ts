@@ -25,7 +25,7 @@
  * scenario: every app). build-images' own statuses and uncached step counts come from --json.
  *
  * Run at the repository root, after `pnpm build` and `bash scripts/bench/setup-buildx.sh`:
- *   pnpm bench [--runs N (default 3)] [--keep]        (or: node scripts/bench/build-bench.ts …)
+ *   pnpm bench [--runs N (default 3)] [--scenario <id>]… [--keep]        (or: node scripts/bench/build-bench.ts …)
  * Needs a Docker Engine, the local base image build-images-local/node:24.21.0, the npm registry
  * (pnpm resolves ms@2.1.3 and the builds' installs fetch packages).
  * Prints figures, asserts nothing. Results: scripts/bench/results/build-bench.json (not committed).
@@ -47,7 +47,6 @@ import { parseArgs } from 'node:util';
 const repo = path.resolve(import.meta.dirname, '../..');
 const cliBin = path.join(repo, 'packages/cli/dist/bin.js');
 const turboBin = path.join(repo, 'node_modules/.bin/turbo');
-const resultsFile = path.join(import.meta.dirname, 'results/build-bench.json');
 const baseImage = process.env['BUILD_IMAGES_BASE_IMAGE'] ?? 'build-images-local/node:24.21.0';
 const apps = ['api', 'web', 'worker'] as const;
 type App = (typeof apps)[number];
@@ -385,7 +384,7 @@ interface Scenario {
   change: (copy: Copy, way: Way) => void;
 }
 
-const scenarios: readonly Scenario[] = [
+let scenarios: readonly Scenario[] = [
   {
     id: 'cold',
     label: '(a) cold',
@@ -422,7 +421,14 @@ const scenarios: readonly Scenario[] = [
     label: '(e) worker dep added',
     warm: true,
     change(copy) {
-      writeFileSync(path.join(copy.dir, 'apps/worker/package.json'), copy.depAdded.manifest);
+      // A description of its own per measurement: the same added dependency every run would
+      // otherwise find the previous run's layers in the cache (pnpm's store stays warm, as in CI).
+      const manifest = JSON.parse(copy.depAdded.manifest) as Record<string, unknown>;
+      manifest['description'] = `bench edit ${Date.now()}`;
+      writeFileSync(
+        path.join(copy.dir, 'apps/worker/package.json'),
+        `${JSON.stringify(manifest, null, 2)}\n`,
+      );
       writeFileSync(path.join(copy.dir, 'pnpm-lock.yaml'), copy.depAdded.lockfile);
     },
   },
@@ -531,8 +537,20 @@ const differences = [
 
 function main(): void {
   const { values } = parseArgs({
-    options: { runs: { type: 'string', default: '3' }, keep: { type: 'boolean', default: false } },
+    options: {
+      runs: { type: 'string', default: '3' },
+      keep: { type: 'boolean', default: false },
+      scenario: { type: 'string', multiple: true },
+    },
   });
+  // --scenario <id> (repeatable): measure only those, e.g. dependency-added.
+  const only = values.scenario ?? [];
+  const unknown = only.filter((id) => !scenarios.some((scenario) => scenario.id === id));
+  if (unknown.length > 0)
+    throw new Error(
+      `unknown --scenario ${unknown.join(', ')}; known: ${scenarios.map((scenario) => scenario.id).join(', ')}`,
+    );
+  if (only.length > 0) scenarios = scenarios.filter((scenario) => only.includes(scenario.id));
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1)
     throw new Error(`--runs must be a whole number ≥ 1, got "${values.runs}"`);
@@ -705,12 +723,16 @@ function main(): void {
     }
     const cold = rows[0]!;
     console.log(
-      `\nimage sizes (MB, cold): build-images ${JSON.stringify(cold.buildImages.sizesMB)}, turbo ${JSON.stringify(cold.turbo.sizesMB)}, bake ${JSON.stringify(cold.bake.sizesMB)}`,
+      `\nimage sizes (MB, ${cold.scenario}): build-images ${JSON.stringify(cold.buildImages.sizesMB)}, turbo ${JSON.stringify(cold.turbo.sizesMB)}, bake ${JSON.stringify(cold.bake.sizesMB)}`,
     );
     console.log('\nwhat differs:');
     for (const text of differences) console.log(`- ${text}`);
     console.log(`\ntotal: ${totalSeconds} s`);
 
+    const resultsFile = path.join(
+      import.meta.dirname,
+      `results/build-bench${only.length > 0 ? `-${only.join('-')}` : ''}.json`,
+    );
     mkdirSync(path.dirname(resultsFile), { recursive: true });
     writeFileSync(
       resultsFile,
