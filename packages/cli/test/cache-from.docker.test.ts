@@ -138,7 +138,9 @@ describe.skipIf(!docker)(
         `cache-from: steps cached ${pushed.results[0]!.stepsCached}/${pushed.results[0]!.steps.length} on the first run, ${rebuilt.results[0]!.stepsCached}/${rebuilt.results[0]!.steps.length} after the wipe;`,
         secondSteps.map((step) => `${step.cached ? 'CACHED' : 'ran'} ${step.name}`),
       );
-      expect(secondSteps.map((step) => step.name)).toEqual(firstSteps.map((step) => step.name));
+      // The same steps; an engine may report stages that run side by side in another order.
+      const names = (steps: typeof firstSteps) => steps.map((step) => step.name).sort();
+      expect(names(secondSteps)).toEqual(names(firstSteps));
       expect(secondSteps.every((step) => step.cached)).toBe(true);
 
       // Without --cache-from, the same wiped runner runs those steps again: the cache came from the registry.
