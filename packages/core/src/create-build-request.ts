@@ -8,7 +8,7 @@ import {
   sliceRootManifestPath,
   supervisorPath,
 } from './render-dockerfile.js';
-import { appPackageStages } from './select-affected-apps.js';
+import { appSlices } from './select-affected-apps.js';
 import { supervisorSource } from './supervisor-source.js';
 import type { AppName } from './types.js';
 
@@ -65,12 +65,7 @@ export function createBuildRequest(
   const combined = plan.combined.find((image) => image.name === name);
   // Each member's slice, and those of the package stages its target builds.
   const slices = [
-    ...new Set(
-      members.flatMap((app) => [
-        app.name,
-        ...appPackageStages(plan, app).map((stage) => stage.stage),
-      ]),
-    ),
+    ...new Set(members.flatMap((app) => appSlices(plan, app).map((slice) => slice.name))),
   ];
   const generated = slices.flatMap((slice) => [
     {

@@ -29,7 +29,7 @@ import { checkAppEngines, resolveNode, type NodeVersionFiles } from './resolve-n
 import { renderAppTags } from './render-tags.js';
 import { resolvePnpm } from './resolve-pnpm.js';
 import {
-  appPackageStages,
+  appSlices,
   appStageNames,
   diffDockerfileStages,
   selectAffectedApps,
@@ -298,15 +298,7 @@ export function planRun(root: string, inputs: RunInputs, options: RunOptions): R
     for (const app of imageMembers(plan, name)) {
       for (const pkg of app.packages) inputDirs.add(pkg.dir);
       if (!lockfile) continue;
-      // The app's slice, and those of the package stages its target builds.
-      const wanted = [
-        { slice: app.name, importers: appImporters(app) },
-        ...appPackageStages(plan, app).map((stage) => ({
-          slice: stage.stage,
-          importers: stage.packages.map((pkg) => pkg.dir),
-        })),
-      ];
-      for (const { slice, importers } of wanted) {
+      for (const { name: slice, importers } of appSlices(plan, app)) {
         if (slice in slices) continue;
         try {
           slices[slice] = sliceLockfile(lockfile, importers, inputs.rootManifest);
@@ -425,12 +417,7 @@ export function identifyImages(
           : {},
         dockerfileStages: stageNames.map((stage) => stages.get(stage) ?? '').join('\n'),
         lockfileSlice: [
-          ...new Set(
-            members.flatMap((app) => [
-              app.name,
-              ...appPackageStages(plan, app).map((stage) => stage.stage),
-            ]),
-          ),
+          ...new Set(members.flatMap((app) => appSlices(plan, app).map((slice) => slice.name))),
         ]
           .map((name) => {
             const slice = run.slices[name];
@@ -629,11 +616,6 @@ function selectImages(
       // even where no importer's resolution changed (a recomputed optional flag, a setting).
       for (const app of plan.apps) {
         if (lockfileChanges.some((entry) => appImporters(app).includes(entry.importer))) continue;
-        // The app's slice and those of the package stages it builds.
-        const sliced = [
-          appImporters(app),
-          ...appPackageStages(plan, app).map((stage) => stage.packages.map((pkg) => pkg.dir)),
-        ];
         const sliceOf = (from: Lockfile | undefined, importers: string[]) => {
           try {
             return from && sliceLockfile(from, importers, inputs.rootManifest).lockfile;
@@ -643,7 +625,10 @@ function selectImages(
             return undefined;
           }
         };
-        if (sliced.some((importers) => sliceOf(before, importers) !== sliceOf(lockfile, importers)))
+        // Its own slice, and those of the package stages it builds.
+        const differs = ({ importers }: { importers: string[] }) =>
+          sliceOf(before, importers) !== sliceOf(lockfile, importers);
+        if (appSlices(plan, app).some(differs))
           lockfileChanges.push({ importer: app.dir, description: 'lockfile slice changed' });
       }
     }

@@ -76,6 +76,20 @@ export function appStageNames(plan: BuildPlan, app: AppPlan): string[] {
   ];
 }
 
+/**
+ * The lockfile slices an app's target installs from, by name: its own (named after it) and
+ * those of the package stages it builds, each with the importers it is cut for.
+ */
+export function appSlices(plan: BuildPlan, app: AppPlan): { name: string; importers: string[] }[] {
+  return [
+    { name: app.name, importers: app.packages.map((pkg) => pkg.dir) },
+    ...appPackageStages(plan, app).map((stage) => ({
+      name: stage.stage,
+      importers: stage.packages.map((pkg) => pkg.dir),
+    })),
+  ];
+}
+
 /** The package stages an app's target builds (none for a static export, which builds nothing). */
 export function appPackageStages(plan: BuildPlan, app: AppPlan): PackageStage[] {
   return app.nextOutput === 'export'
