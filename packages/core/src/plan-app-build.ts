@@ -26,12 +26,10 @@ export interface ShippedPackage {
   outputDirs: string[];
 }
 
-/** A package the build stage builds, and when: after every package of a lower level. */
+/** A package the build compiles (in its own package stage, or the app's build stage for the app). */
 export interface BuiltPackage {
   name: PackageName;
   dir: string;
-  /** 0 for packages that need no other built package, else one more than the highest they need. */
-  level: number;
 }
 
 /** How an app is built and what its runtime ships, beyond its kind and command. */
@@ -167,25 +165,9 @@ export function buildClosure(
     .filter((member) => members.has(member.name));
 }
 
-/** Each built package's level (see BuiltPackage), from the full graph, in the given order. */
-export function withLevels(
-  graph: WorkspaceGraph,
-  built: readonly WorkspacePackage[],
-): BuiltPackage[] {
-  const levels = new Map<PackageName, number>();
-  // `built` is ordered dependencies first, so every dependency's level is known when needed.
-  for (const member of built) {
-    const deps = (graph.get(member.name)?.dependencies ?? []).filter((dep) => levels.has(dep));
-    levels.set(
-      member.name,
-      deps.length === 0 ? 0 : 1 + Math.max(...deps.map((dep) => levels.get(dep)!)),
-    );
-  }
-  return built.map((member) => ({
-    name: member.name,
-    dir: member.dir,
-    level: levels.get(member.name) ?? 0,
-  }));
+/** The packages of a build closure, as the plan keeps them. */
+export function builtPackages(built: readonly WorkspacePackage[]): BuiltPackage[] {
+  return built.map((member) => ({ name: member.name, dir: member.dir }));
 }
 
 export function planAppBuild(
@@ -225,7 +207,7 @@ export function planAppBuild(
   const built = buildClosure(graph, productionGraph, pkg);
   return {
     production,
-    built: withLevels(graph, built),
+    built: builtPackages(built),
     pruneDirs,
     files: pkg.buildHints?.files,
     nextOutput: kind === 'next' ? (pkg.buildHints?.nextOutput ?? 'standalone') : undefined,

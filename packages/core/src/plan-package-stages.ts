@@ -3,8 +3,8 @@ import { dependencyClosure, type WorkspaceGraph } from './create-workspace-graph
 import { toImageName } from './image-name.js';
 import {
   buildClosure,
+  builtPackages,
   codegenOf,
-  withLevels,
   type BuiltPackage,
   type CodegenStep,
 } from './plan-app-build.js';
@@ -64,7 +64,7 @@ export function planPackageStages(
     for (let n = 2; used.has(stage) || used.has(`${stage}-deps`); n++) stage = `${base}-${n}`;
     used.add(stage);
     used.add(`${stage}-deps`);
-    const built = withLevels(graph, buildClosure(graph, productionGraph, pkg));
+    const built = builtPackages(buildClosure(graph, productionGraph, pkg));
     const closure = dependencyClosure(graph, name);
     stages.push({
       stage,

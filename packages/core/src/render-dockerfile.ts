@@ -219,6 +219,7 @@ function renderBuildOutputCopy(
   extraAppDirs: string[] = [],
   withApp = true,
 ): string[] {
+  if (!withApp && app.production.every((pkg) => pkg.name === app.packageName)) return [];
   const lines = [
     "# The build output, whatever the packages' files or ignore files let pnpm deploy copy.",
     '# A dependency the deploy left as a link to the sources (pnpm 9, for a workspace package linked through an npm: alias) becomes a copy.',
@@ -228,7 +229,6 @@ function renderBuildOutputCopy(
     '        rm "$to"; mkdir -p "$to"; cp -R "$from/." "$to/"; rm -rf "${to:?}/node_modules"; continue; fi; \\',
     '      for dir in $dirs; do [ -d "$from/$dir" ] || continue; rm -rf "${to:?}/$dir"; cp -R "$from/$dir" "$to/$dir"; done; done; }; \\',
   ];
-  if (!withApp && app.production.every((pkg) => pkg.name === app.packageName)) return [];
   for (const pkg of app.production) {
     if (!withApp && pkg.name === app.packageName) continue;
     const dirs =
@@ -330,8 +330,9 @@ function copyRuntimeTree(app: AppPlan, to: string): string[] {
 const npmCacheMount = '--mount=type=cache,id=npm-cache,target=/root/.npm';
 
 /**
- * Where the slice of pnpm-lock.yaml of an app or a package stage (by its name) sits in the build context: build-images adds it
- * to the context it sends; `build-images generate` writes it to disk for plain docker builds.
+ * Where the slice of pnpm-lock.yaml of an app or a package stage (by its name) sits in the
+ * build context: build-images adds it to the context it sends; `build-images generate` writes
+ * it to disk for plain docker builds.
  */
 export function lockfileSlicePath(plan: BuildPlan, name: string): string {
   return `${dockerfileDir(plan)}lockfiles/${name}/pnpm-lock.yaml`;

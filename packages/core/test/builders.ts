@@ -73,7 +73,7 @@ export function anApp(name: string, fields: Partial<AppPlan> = {}): AppPlan {
     codegen: [],
     prebuild: [],
     nativeAddons: [],
-    built: [{ name: packageName, dir, level: 0 }],
+    built: [{ name: packageName, dir }],
     buildInputs: [],
     tags: [],
     ...fields,

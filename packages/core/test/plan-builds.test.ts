@@ -219,13 +219,6 @@ describe('planBuilds', () => {
     ]);
     // Shipped: only the production closure.
     expect(api!.production.map((entry) => entry.name)).toEqual(['@acme/ui', '@acme/api']);
-    // Built level by level: a package after every package it needs.
-    expect(api!.built.map((entry) => [entry.name, entry.level])).toEqual([
-      ['plugin-core', 0],
-      ['bundler-plugin', 1],
-      ['@acme/ui', 2],
-      ['@acme/api', 3],
-    ]);
   });
 
   it('leaves sources and tests out of an app that runs built output, unless it lists or runs them', () => {
