@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -169,6 +170,24 @@ describe('root build inputs', () => {
     'packages/core/tsconfig.json': '{ "extends": "../../.configs/tsconfig.base.json", }\n',
     'apps/web/package.json': app('web', { buildImages: { buildInputs: ['scripts/gen.mjs'] } }),
     'scripts/gen.mjs': 'export {};\n',
+    'pnpm-lock.yaml': [
+      "lockfileVersion: '9.0'",
+      '',
+      'importers:',
+      '',
+      '  .: {}',
+      '',
+      '  apps/api:',
+      '    dependencies:',
+      "      '@acme/core':",
+      '        specifier: workspace:*',
+      '        version: link:../../packages/core',
+      '',
+      '  apps/web: {}',
+      '',
+      '  packages/core: {}',
+      '',
+    ].join('\n'),
   };
 
   it('are copied into the build, and their change selects exactly the apps that read them', async () => {
@@ -445,5 +464,14 @@ snapshots:
     expect(build.code).toBe(2);
     expect(build.stderr).toContain('api: pnpm-lock.yaml is out of date');
     expect(build.stderr).toContain('hint: Run pnpm install at the workspace root');
+    // generate writes nothing the frozen installs would refuse, and --check does not pass it.
+    for (const args of [['generate'], ['generate', '--check']]) {
+      const generate = await runBin(args, { cwd: dir });
+      expect(generate.code, args.join(' ')).toBe(2);
+      expect(generate.stderr).toContain(
+        'api: pnpm-lock.yaml is out of date: apps/api/package.json: zod ^4.0.0 is not in pnpm-lock.yaml',
+      );
+      expect(existsSync(path.join(dir, 'docker'))).toBe(false);
+    }
   });
 });

@@ -158,6 +158,8 @@ export interface RunPlan {
 
 export interface RunProblem {
   app: AppName;
+  /** lockfile: the lockfile cannot install the app as it is (generate refuses too); app: the app itself. */
+  kind: 'lockfile' | 'app';
   message: string;
   hint: string;
 }
@@ -287,6 +289,7 @@ export function planRun(root: string, inputs: RunInputs, options: RunOptions): R
         if (found.length === 0) continue;
         problems.push({
           app: app.name,
+          kind: 'lockfile',
           message: `${lockfilePath} is out of date: ${found[0]}${found.length > 1 ? ` (and ${found.length - 1} more)` : ''}`,
           hint: `Run pnpm install at the workspace root and commit ${lockfilePath}: the images install with --frozen-lockfile, which refuses it as it is.`,
         });
@@ -304,7 +307,12 @@ export function planRun(root: string, inputs: RunInputs, options: RunOptions): R
           slices[slice] = sliceLockfile(lockfile, importers, inputs.rootManifest);
         } catch (error) {
           if (!(error instanceof BuildImagesError)) throw error;
-          problems.push({ app: app.name, message: error.message, hint: error.hint ?? '' });
+          problems.push({
+            app: app.name,
+            kind: 'lockfile',
+            message: error.message,
+            hint: error.hint ?? '',
+          });
           break;
         }
       }
@@ -533,12 +541,14 @@ function reviewApps(plan: BuildPlan): { problems: RunProblem[]; notes: RunProble
     if (app.nextOutput === 'export') {
       problems.push({
         app: app.name,
+        kind: 'app',
         message: `${app.dir}: next.config sets output: "export", a static site with no Node.js server to run`,
         hint: `Serve ${app.dir}/out with a static web server image of your own and leave this app out (--apps), or remove output: "export" to run it with next start.`,
       });
     } else if (app.nextOutput === 'server') {
       notes.push({
         app: app.name,
+        kind: 'app',
         message: `${app.dir}: next.config sets no output: "standalone"; the image runs next start from a production install`,
         hint: `For a smaller image, set output: "standalone" in ${app.dir}/next.config (with outputFileTracingRoot at the workspace root).`,
       });

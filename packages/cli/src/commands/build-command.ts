@@ -1,5 +1,4 @@
 import {
-  BuildImagesError,
   ExitCode,
   createBuildRequest,
   renderCacheFrom,
@@ -16,6 +15,7 @@ import { readSecrets, unmountedSecretIds } from '../read-secrets.js';
 import { renderReport } from '../render-report.js';
 import { reportFile, reportTitle, writeReport } from '../report-file.js';
 import type { CommandContext } from './command-context.js';
+import { refuseUnbuildable } from './refuse-unbuildable.js';
 
 /** `build-images [app...]`: builds the selected images in parallel (or prints the plan with --dry-run). */
 export async function buildCommand({ root, options, io, plan }: CommandContext): Promise<number> {
@@ -49,26 +49,7 @@ export async function buildCommand({ root, options, io, plan }: CommandContext):
     return ExitCode.ok;
   }
 
-  // Every install stage runs pnpm install --frozen-lockfile: without a lockfile each would fail.
-  const missing = run.warnings.find((warning) => warning.kind === 'lockfile-missing');
-  if (missing !== undefined) {
-    throw new BuildImagesError(
-      'LOCKFILE_INVALID',
-      `${missing.file} is missing: every image installs with pnpm install --frozen-lockfile, which fails without it`,
-      { hint: `Run pnpm install at the workspace root and commit ${missing.file}.` },
-    );
-  }
-  const blocked = run.problems.filter((problem) => run.selected.includes(problem.app));
-  if (blocked.length > 0) {
-    throw new BuildImagesError(
-      'LOCKFILE_INVALID',
-      `${blocked.length === 1 ? 'An app cannot' : `${blocked.length} apps cannot`} be built as planned`,
-      {
-        details: blocked.map((problem) => `${problem.app}: ${problem.message}`),
-        hint: blocked[0]!.hint,
-      },
-    );
-  }
+  refuseUnbuildable(run);
   const secrets = withWorkspaceCredentials(
     await readSecrets(options.secrets, io.env, io.cwd),
     run.npmrc?.credentials ?? [],

@@ -15,6 +15,7 @@ import {
   writeGeneratedFile,
 } from '../dockerfile-file.js';
 import type { CommandContext } from './command-context.js';
+import { refuseUnbuildable } from './refuse-unbuildable.js';
 
 /**
  * `build-images generate [--check]`: writes the Dockerfile (and the supervisor and lockfile
@@ -28,6 +29,8 @@ export async function generateCommand({
 }: CommandContext): Promise<number> {
   const { run } = await plan({ digests: false, files: false, labels: false });
   const { plan: buildPlan, dockerfile } = run;
+  // Nothing is written (or passed by --check) that the images' frozen installs would refuse.
+  refuseUnbuildable(run, 'lockfile');
   const expected = [
     [buildPlan.dockerfilePath, dockerfile],
     ...(buildPlan.combined.length > 0 ? [[supervisorPath, supervisorSource]] : []),
