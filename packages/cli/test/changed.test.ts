@@ -195,6 +195,66 @@ describe('--changed on real git repositories', () => {
     expect(reasonsOf(output, 'api')).toEqual(['lockfile: express 4.21.1 → 4.21.2 for apps/api']);
   });
 
+  it("ignores a re-resolution of another OS's optional binaries: no app, the same digests", async () => {
+    // debug (of express, of api) with native binaries per platform, as esbuild or swc have.
+    const withNative = (darwin: string, linux: string) =>
+      lockfile()
+        .replace(
+          '\n  debug@4.3.7:\n    resolution: {integrity: sha512-debug}\n',
+          [
+            '',
+            `  '@native/bin-darwin@${darwin}':`,
+            `    resolution: {integrity: sha512-darwin${darwin}}`,
+            '    os: [darwin]',
+            '',
+            `  '@native/bin-linux@${linux}':`,
+            `    resolution: {integrity: sha512-linux${linux}}`,
+            '    os: [linux]',
+            '',
+            '  debug@4.3.7:',
+            '    resolution: {integrity: sha512-debug}',
+            '',
+          ].join('\n'),
+        )
+        .replace(
+          '\n  debug@4.3.7:\n    dependencies:\n      ms: 2.1.3\n',
+          [
+            '',
+            `  '@native/bin-darwin@${darwin}':`,
+            '    optional: true',
+            '',
+            `  '@native/bin-linux@${linux}':`,
+            '    optional: true',
+            '',
+            '  debug@4.3.7:',
+            '    dependencies:',
+            '      ms: 2.1.3',
+            '    optionalDependencies:',
+            `      '@native/bin-darwin': ${darwin}`,
+            `      '@native/bin-linux': ${linux}`,
+            '',
+          ].join('\n'),
+        );
+    const root = await gitRepo({ ...workspace, 'pnpm-lock.yaml': withNative('1.0.0', '1.0.0') });
+    const before = await plan(root);
+    await writeFiles(root, { 'pnpm-lock.yaml': withNative('1.0.1', '1.0.0') });
+    commitChange(root);
+    const darwinOnly = await plan(root, '--changed=main');
+    expect(darwinOnly.selected).toEqual([]);
+    // Identity follows the bytes the builds receive: nothing any of them gets changed.
+    expect((await plan(root)).apps.map((entry) => entry.digest)).toEqual(
+      before.apps.map((entry) => entry.digest),
+    );
+    await writeFiles(root, { 'pnpm-lock.yaml': withNative('1.0.1', '1.0.1') });
+    commitChange(root);
+    const linux = await plan(root, '--changed=main');
+    expect(linux.selected).toEqual(['api']);
+    expect(reasonsOf(linux, 'api')).toEqual([
+      'lockfile: @native/bin-darwin 1.0.0 → 1.0.1 for apps/api',
+      'lockfile: @native/bin-linux 1.0.0 → 1.0.1 for apps/api',
+    ]);
+  });
+
   it('counts a removed dependency for that importer only', async () => {
     const root = await gitRepo(workspace);
     await writeFiles(root, { 'pnpm-lock.yaml': lockfile('4.21.1', false) });

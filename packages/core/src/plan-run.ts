@@ -618,28 +618,39 @@ function selectImages(
           description: `${lockfilePath} was removed since ${change.baseRef}`,
         });
     } else {
-      for (const [importer, changes] of diffLockfileImporters(before, lockfile)) {
-        for (const entry of changes)
-          lockfileChanges.push({ importer, description: describeLockfileChange(entry) });
-      }
-      // The slice is what an install stage receives: an app whose slice differs is affected
-      // even where no importer's resolution changed (a recomputed optional flag, a setting).
+      // An app is affected when a slice it installs from differs: its bytes are what the build
+      // receives. A change only to packages no slice keeps (another platform's optional
+      // binaries) affects none; the resolution changes of its importers describe why.
+      const importerChanges = diffLockfileImporters(before, lockfile);
+      const sliceOf = (from: Lockfile | undefined, importers: string[]) => {
+        try {
+          return from && sliceLockfile(from, importers, inputs.rootManifest).lockfile;
+        } catch (error) {
+          // A lockfile without the app's importers: the slice is missing on that side.
+          if (!(error instanceof BuildImagesError)) throw error;
+          return undefined;
+        }
+      };
+      // Its own slice, and those of the package stages it builds.
+      const differs = ({ importers }: { importers: string[] }) =>
+        sliceOf(before, importers) !== sliceOf(lockfile, importers);
       for (const app of plan.apps) {
-        if (lockfileChanges.some((entry) => appImporters(app).includes(entry.importer))) continue;
-        const sliceOf = (from: Lockfile | undefined, importers: string[]) => {
-          try {
-            return from && sliceLockfile(from, importers, inputs.rootManifest).lockfile;
-          } catch (error) {
-            // A lockfile without the app's importers: the slice is missing on that side.
-            if (!(error instanceof BuildImagesError)) throw error;
-            return undefined;
-          }
-        };
-        // Its own slice, and those of the package stages it builds.
-        const differs = ({ importers }: { importers: string[] }) =>
-          sliceOf(before, importers) !== sliceOf(lockfile, importers);
-        if (appSlices(plan, app).some(differs))
-          lockfileChanges.push({ importer: app.dir, description: 'lockfile slice changed' });
+        if (!appSlices(plan, app).some(differs)) continue;
+        const importers = new Set(['.', ...appImporters(app)]);
+        const described = [...importerChanges].filter(([importer]) => importers.has(importer));
+        for (const [importer, changes] of described)
+          for (const entry of changes)
+            lockfileChanges.push({
+              importer,
+              description: describeLockfileChange(entry),
+              app: app.name,
+            });
+        if (described.length === 0)
+          lockfileChanges.push({
+            importer: app.dir,
+            description: 'lockfile slice changed',
+            app: app.name,
+          });
       }
     }
   }

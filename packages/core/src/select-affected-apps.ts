@@ -14,6 +14,8 @@ export interface ImporterChange {
   importer: string;
   /** Human-readable, e.g. `express 4.21.1 → 4.21.2`. */
   description: string;
+  /** The one app it affects (its install input changed); absent: every app installing the importer. */
+  app?: AppName;
 }
 
 export interface AffectedInputs {
@@ -153,7 +155,11 @@ export function selectAffectedApps(plan: BuildPlan, inputs: AffectedInputs): App
   // The lockfile: only apps whose importers resolve differently.
   for (const change of inputs.lockfileChanges ?? []) {
     for (const app of plan.apps) {
-      if (app.packages.some((pkg) => pkg.dir === change.importer))
+      if (
+        change.app === undefined
+          ? app.packages.some((pkg) => pkg.dir === change.importer)
+          : change.app === app.name
+      )
         add(app.name, `lockfile: ${change.description} for ${change.importer}`);
     }
   }

@@ -21,7 +21,14 @@ const rootDependencyFields = ['dependencies', 'devDependencies', 'optionalDepend
  * since pnpm compares them with its configuration; `optional` flags are recomputed for the
  * kept importers, so another app's change leaves this slice byte-identical. Root dependencies
  * on local paths (a tarball, a linked folder) are not in any build context: they leave the
- * slice and the root manifest.
+ * slice and the root manifest. Optional dependencies of packages that only run on another
+ * operating system than Linux (`os` in their entry: esbuild's, rollup's, turbo's, swc's
+ * binaries for macOS and Windows, fsevents) leave it too, with the references to them: pnpm
+ * would skip them in a Linux image anyway, and a re-resolution of them (common after an
+ * unrelated `pnpm add`) must not rerun every install. Other CPUs and libcs stay: the CPU is the
+ * engine's, which planning does not know, and one slice serves every engine. An importer's own
+ * optional dependency stays whatever its platform, since pnpm checks importers against the
+ * manifests.
  *
  * Pure and deterministic: the same lockfile, ids and manifest give the same bytes. Each entry's
  * YAML is rendered once per lockfile, so slicing it for many apps costs little more than once.
@@ -47,7 +54,8 @@ export function sliceLockfile(
     ['.', rootImporter],
     ...ids.map((id): [string, unknown] => [id, importers[id]]),
   ];
-  const { all, required } = reachable(lockfile, kept);
+  const foreign = foreignPlatformOf(lockfile);
+  const { all, required } = reachable(lockfile, kept, foreign);
 
   const cache = fragmentCacheOf(lockfile);
   const out: string[] = [];
@@ -79,7 +87,7 @@ export function sliceLockfile(
     out.push(
       section(
         'snapshots',
-        snapshotKeys.map((key) => cache.snapshot(key, snapshots[key], !required.has(key))),
+        snapshotKeys.map((key) => cache.snapshot(key, snapshots[key], !required.has(key), foreign)),
       ),
     );
   }
@@ -170,27 +178,32 @@ function withoutLocalPaths(raw: unknown): { importer: unknown; dropped: Set<stri
 function reachable(
   lockfile: Lockfile,
   importers: readonly [string, unknown][],
+  foreign: (depPath: string) => boolean,
 ): { all: Set<string>; required: Set<string> } {
   const required = new Set<string>();
   const all = new Set<string>();
   // Two passes over one queue discipline: first along required edges only, then from the
   // optional edges of everything reached, along every edge.
-  const walk = (seen: Set<string>, starts: [string, unknown][], optionalEdges: boolean) => {
+  const walk = (
+    seen: Set<string>,
+    starts: [string, unknown, boolean?][],
+    optionalEdges: boolean,
+  ) => {
     const queue: string[] = [];
-    const visit = (name: string, reference: unknown) => {
+    const visit = (name: string, reference: unknown, optional = false) => {
       if (typeof reference !== 'string') return;
       const depPath = depPathOf(reference, name);
-      if (depPath === undefined || seen.has(depPath)) return;
+      if (depPath === undefined || seen.has(depPath) || (optional && foreign(depPath))) return;
       seen.add(depPath);
       queue.push(depPath);
     };
-    for (const [name, reference] of starts) visit(name, reference);
+    for (const [name, reference, optional] of starts) visit(name, reference, optional);
     for (let depPath = queue.pop(); depPath !== undefined; depPath = queue.pop()) {
       const snapshot = lockfile.snapshots.get(depPath);
       if (snapshot === undefined) continue;
       for (const [name, reference] of snapshot.dependencies) visit(name, reference);
       if (optionalEdges)
-        for (const [name, reference] of snapshot.optionalDependencies) visit(name, reference);
+        for (const [name, reference] of snapshot.optionalDependencies) visit(name, reference, true);
     }
   };
   const direct = (fields: readonly string[]) =>
@@ -209,13 +222,43 @@ function reachable(
     );
   walk(required, direct(['dependencies', 'devDependencies']), false);
   for (const depPath of required) all.add(depPath);
-  const optionalStarts: [string, unknown][] = direct(['optionalDependencies']);
+  const optionalStarts: [string, unknown, boolean?][] = direct(['optionalDependencies']);
   for (const depPath of required) {
     const snapshot = lockfile.snapshots.get(depPath);
-    if (snapshot) optionalStarts.push(...snapshot.optionalDependencies);
+    if (!snapshot) continue;
+    for (const [name, reference] of snapshot.optionalDependencies)
+      optionalStarts.push([name, reference, true]);
   }
   walk(all, optionalStarts, true);
   return { all, required };
+}
+
+const foreignCaches = new WeakMap<Lockfile, (depPath: string) => boolean>();
+
+/**
+ * Whether the package of a dep path declares operating systems (`os`, as npm and pnpm read it:
+ * names, or `!name` exclusions) that leave Linux out.
+ */
+function foreignPlatformOf(lockfile: Lockfile): (depPath: string) => boolean {
+  const cached = foreignCaches.get(lockfile);
+  if (cached) return cached;
+  const packages = isRecord(lockfile.document['packages']) ? lockfile.document['packages'] : {};
+  const memo = new Map<string, boolean>();
+  const foreign = (depPath: string) => {
+    const key = withoutSuffix(depPath);
+    let answer = memo.get(key);
+    if (answer === undefined) {
+      const entry = packages[key];
+      const os = isRecord(entry) && Array.isArray(entry['os']) ? entry['os'] : [];
+      const names = os.filter((name): name is string => typeof name === 'string');
+      const allowed = names.filter((name) => !name.startsWith('!'));
+      answer = names.includes('!linux') || (allowed.length > 0 && !allowed.includes('linux'));
+      memo.set(key, answer);
+    }
+    return answer;
+  };
+  foreignCaches.set(lockfile, foreign);
+  return foreign;
 }
 
 function section(name: string, entries: readonly string[]): string {
@@ -241,7 +284,12 @@ interface FragmentCache {
   top(key: string, value: unknown): string;
   importer(id: string, value: unknown): string;
   package(key: string, value: unknown): string;
-  snapshot(key: string, value: unknown, optional: boolean): string;
+  snapshot(
+    key: string,
+    value: unknown,
+    optional: boolean,
+    foreign: (depPath: string) => boolean,
+  ): string;
 }
 
 const fragmentCaches = new WeakMap<Lockfile, FragmentCache>();
@@ -262,9 +310,19 @@ function fragmentCacheOf(lockfile: Lockfile): FragmentCache {
       ),
     importer: (id, value) => once(`i\0${id}`, () => entry(id, value)),
     package: (key, value) => once(`p\0${key}`, () => flowEntry(key, value)),
-    snapshot: (key, value, optional) =>
+    // Which packages are foreign is a property of the lockfile, the same for every slice.
+    snapshot: (key, value, optional, foreign) =>
       once(`s\0${optional ? 1 : 0}\0${key}`, () => {
         const { optional: _was, ...rest } = isRecord(value) ? value : {};
+        const optionals = rest['optionalDependencies'];
+        if (isRecord(optionals)) {
+          const kept = Object.entries(optionals).filter(([name, reference]) => {
+            const depPath = typeof reference === 'string' ? depPathOf(reference, name) : undefined;
+            return depPath === undefined || !foreign(depPath);
+          });
+          if (kept.length > 0) rest['optionalDependencies'] = Object.fromEntries(kept);
+          else delete rest['optionalDependencies'];
+        }
         return flowEntry(key, optional ? { ...rest, optional: true } : rest);
       }),
   };

@@ -489,6 +489,91 @@ describe('sliceLockfile', () => {
     expect(doc.snapshots['express@4.21.1']?.optional).toBeUndefined();
   });
 
+  describe('packages for another operating system', () => {
+    // A root devDependency with native binaries per platform, as esbuild, rollup, swc and turbo have.
+    const platforms = ['darwin-arm64', 'linux-arm64', 'linux-x64', 'win32-x64'];
+    const os = (platform: string) => platform.split('-')[0];
+    const withBinaries = (versionOf: (platform: string) => string) =>
+      edit(
+        base,
+        [
+          `  .:\n    devDependencies:\n`,
+          `  .:\n    devDependencies:\n      esbuild:\n        specifier: 0.25.0\n        version: 0.25.0\n`,
+        ],
+        [
+          `  express@4.21.1:\n    resolution`,
+          [
+            ...platforms.map(
+              (platform) =>
+                `  '@esbuild/${platform}@${versionOf(platform)}':\n    resolution: {integrity: sha512-${platform}-${versionOf(platform)}}\n    os: [${os(platform)}]\n`,
+            ),
+            `  esbuild@0.25.0:\n    resolution: {integrity: sha512-esbuild}\n    hasBin: true\n`,
+            `  express@4.21.1:\n    resolution`,
+          ].join('\n'),
+        ],
+        [
+          `snapshots:\n\n`,
+          [
+            `snapshots:\n`,
+            ...platforms.map(
+              (platform) =>
+                `  '@esbuild/${platform}@${versionOf(platform)}':\n    optional: true\n`,
+            ),
+            `  esbuild@0.25.0:\n    optionalDependencies:\n${platforms.map((platform) => `      '@esbuild/${platform}': ${versionOf(platform)}\n`).join('')}`,
+            '',
+          ].join('\n'),
+        ],
+      );
+    const pinned = withBinaries(() => '0.25.0');
+
+    it('leaves them and the references to them out; Linux ones of every CPU stay', () => {
+      const doc = parse(slice(pinned, api)) as {
+        packages: Record<string, unknown>;
+        snapshots: Record<string, { optionalDependencies?: Record<string, string> }>;
+      };
+      expect(Object.keys(doc.packages).filter((key) => key.startsWith('@esbuild/'))).toEqual([
+        '@esbuild/linux-arm64@0.25.0',
+        '@esbuild/linux-x64@0.25.0',
+      ]);
+      expect(doc.snapshots['esbuild@0.25.0']?.optionalDependencies).toEqual({
+        '@esbuild/linux-arm64': '0.25.0',
+        '@esbuild/linux-x64': '0.25.0',
+      });
+      // An importer's own optional dependency stays whatever its platform (pnpm checks it).
+      expect(Object.keys(doc.packages)).toContain('fsevents@2.3.3');
+    });
+
+    it('gives every app the same slice when only they are re-resolved', () => {
+      const darwinBumped = withBinaries((platform) =>
+        platform.startsWith('linux') ? '0.25.0' : '0.25.1',
+      );
+      expect(slice(darwinBumped, api)).toBe(slice(pinned, api));
+      expect(slice(darwinBumped, ['apps/web'])).toBe(slice(pinned, ['apps/web']));
+      const linuxBumped = withBinaries((platform) =>
+        platform === 'linux-x64' ? '0.25.1' : '0.25.0',
+      );
+      expect(slice(linuxBumped, ['apps/web'])).not.toBe(slice(pinned, ['apps/web']));
+    });
+
+    it('reads os as npm does: exclusions, and no os at all for every platform', () => {
+      const excluded = edit(pinned, ['os: [linux]\n', "os: ['!win32']\n"]);
+      expect(Object.keys(parse(slice(excluded, api)) as object)).toContain('packages');
+      const packages = (text: string) =>
+        Object.keys((parse(slice(text, api)) as { packages: object }).packages);
+      expect(packages(excluded)).toContain('@esbuild/linux-x64@0.25.0');
+      const notLinux = edit(pinned, [
+        "'@esbuild/linux-x64@0.25.0':\n    resolution: {integrity: sha512-linux-x64-0.25.0}\n    os: [linux]",
+        "'@esbuild/linux-x64@0.25.0':\n    resolution: {integrity: sha512-linux-x64-0.25.0}\n    os: ['!linux']",
+      ]);
+      expect(packages(notLinux)).not.toContain('@esbuild/linux-x64@0.25.0');
+      const anyOs = edit(pinned, [
+        'sha512-darwin-arm64-0.25.0}\n    os: [darwin]',
+        'sha512-darwin-arm64-0.25.0}',
+      ]);
+      expect(packages(anyOs)).toContain('@esbuild/darwin-arm64@0.25.0');
+    });
+  });
+
   it('refuses an importer the lockfile does not have, naming it', () => {
     const error = catchError(() => sliceLockfile(lockfile(base), ['apps/missing'], manifest));
     expect(error.code).toBe('LOCKFILE_INVALID');
