@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Starts a current Docker Engine (Debian unstable's docker.io, 28.5 at the time of writing, with
 # its containerd) BESIDE the engine of setup-docker.sh, for running the Docker tests twice: users
-# run Engine 27 to 29, Debian 12 ships 20.10. The classic image store (overlay2).
+# run Engine 27 to 29, Debian 12 ships 20.10. With the containerd image store (Engine 29's and
+# Docker Desktop's default, and the most different from 20.10's): BUILD_IMAGES_ENGINE2_STORE=classic
+# starts it with the classic store (overlay2) instead, in a data folder of its own.
 #   socket   unix:///run/build-images-engine2.sock (printed on stdout as a DOCKER_HOST line)
 #   files    $TOOLS_DIR/engine2: binaries (dpkg -x, the system's apt state untouched), data, logs
 #   network  its own bridge (10.90.0.1/24) and, as it runs with --iptables=false, its own NAT
@@ -15,7 +17,12 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 E="$TOOLS_DIR/engine2"
 ROOT="$E/root"
 BIN="$E/bin"
-DATA="$E/data"
+STORE="${BUILD_IMAGES_ENGINE2_STORE:-containerd}"
+case "$STORE" in
+  containerd) DATA="$E/data-containerd" STORE_FLAGS=(--feature containerd-snapshotter=true) ;;
+  classic) DATA="$E/data" STORE_FLAGS=(--storage-driver overlay2) ;;
+  *) echo "BUILD_IMAGES_ENGINE2_STORE must be containerd or classic, not \"$STORE\"" >&2; exit 2 ;;
+esac
 RUNDIR=/run/build-images-engine2
 SOCK=/run/build-images-engine2.sock
 BR=bi-engine2
@@ -62,6 +69,16 @@ ln -sfn /usr/bin/tini-static "$BIN/docker-init"
 export PATH="$BIN:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 answers() { DOCKER_HOST="unix://$SOCK" docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+# The image store it runs with: "io.containerd.snapshotter.v1" in DriverStatus for containerd's.
+store_of() {
+  DOCKER_HOST="unix://$SOCK" docker info --format '{{json .DriverStatus}}' 2>/dev/null |
+    grep -q 'io.containerd.snapshotter' && echo containerd || echo classic
+}
+if answers && [ "$(store_of)" != "$STORE" ]; then
+  log "the engine on unix://$SOCK runs the $(store_of) image store; restarting it with the $STORE one"
+  kill "$(cat "$RUNDIR/dockerd.pid")" 2>/dev/null || true
+  for _ in $(seq 1 100); do answers || break; sleep 0.2; done
+fi
 if answers; then
   log "engine $(DOCKER_HOST="unix://$SOCK" docker version --format '{{.Server.Version}}') answers on unix://$SOCK"
   echo "export BUILD_IMAGES_ENGINE2=unix://$SOCK"
@@ -113,12 +130,12 @@ if ! running "$RUNDIR/dockerd.pid" "$ROOT/usr/sbin/dockerd"; then
   rm -f "$RUNDIR/dockerd.pid" "$SOCK"
   log "starting dockerd (log: $E/dockerd.log)"
   setsid dockerd --host "unix://$SOCK" --containerd "$CTD_SOCK" --data-root "$DATA" \
-    --exec-root "$RUNDIR/docker" --pidfile "$RUNDIR/dockerd.pid" --storage-driver overlay2 \
+    --exec-root "$RUNDIR/docker" --pidfile "$RUNDIR/dockerd.pid" "${STORE_FLAGS[@]}" \
     --bridge "$BR" --default-address-pool "base=$POOL,size=24" \
     --iptables=false --ip6tables=false --ip-masq=false --cgroup-parent /build-images-engine2 \
     >>"$E/dockerd.log" 2>&1 </dev/null &
 fi
 for _ in $(seq 1 300); do answers && break; sleep 0.2; done
 answers || { tail -n 20 "$E/dockerd.log" >&2; die "the second engine did not answer; see $E/dockerd.log"; }
-log "engine $(DOCKER_HOST="unix://$SOCK" docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})') answers on unix://$SOCK"
+log "engine $(DOCKER_HOST="unix://$SOCK" docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})'), $(store_of) image store, answers on unix://$SOCK"
 echo "export BUILD_IMAGES_ENGINE2=unix://$SOCK"

@@ -21,6 +21,12 @@
  * state for the three ways: the copy is reset with git and the unchanged state is built (untimed)
  * first unless the last build already was of that state.
  *
+ * Fresh-CI-runner scenarios (ci-unchanged, ci-app-source, ci-shared-package, ci-dependency-added):
+ * the same edits, but before each timed build the engine is emptied (the bench's images, all
+ * build cache and cache mounts), and a local registry holds the base commit's images, pushed by
+ * an untimed build; every way uses inline registry cache and pushes, build-images with
+ * --skip-existing and {digest} tags. Needs Debian's docker-registry (/usr/bin/docker-registry).
+ *
  * "Rebuilt" = the app's final image id differs from the one built just before (for the cold
  * scenario: every app). build-images' own statuses and uncached step counts come from --json.
  *
@@ -30,7 +36,7 @@
  * (pnpm resolves ms@2.1.3 and the builds' installs fetch packages).
  * Prints figures, asserts nothing. Results: scripts/bench/results/build-bench.json (not committed).
  */
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import {
   appendFileSync,
   existsSync,
@@ -173,6 +179,8 @@ interface BuildOutcome {
   images: Record<App, { id: string; size: number } | undefined>;
   /** build-images only: per app status and steps run (not cached). */
   details?: Record<string, { status: string; stepsRun: number; steps: number; durationMs: number }>;
+  /** build-images only: the summed durations of the distinct steps BuildKit ran (not cached). */
+  uniqueWorkSeconds?: number;
 }
 
 interface Way {
@@ -183,6 +191,12 @@ interface Way {
   build: (copy: Copy, scratch: string, scenario: Scenario['id'] | undefined) => BuildOutcome;
   /** Scenarios this way does not measure (its row cell says n/a). */
   skip?: readonly Scenario['id'][];
+  /**
+   * The fresh-CI-runner build: registry cache only (the engine was emptied), pushing what it
+   * builds. base: the untimed build of the base commit that a previous CI run pushed (the
+   * `main` tags the cache comes from, and for build-images its {digest} tags).
+   */
+  ci: (copy: Copy, scratch: string, registry: string, base: boolean) => BuildOutcome;
 }
 
 function imagesOf(tag: (app: App) => string): BuildOutcome['images'] {
@@ -194,7 +208,7 @@ function imagesOf(tag: (app: App) => string): BuildOutcome['images'] {
 /** Steps of the Dockerfile's stages ("[api-deps 3/8] COPY …"), not BuildKit's own context steps. */
 const isStageStep = (name: string) => /^\[[\w.-]+ \d+\/\d+\]/.test(name) && !/\] FROM /.test(name);
 
-function buildImagesBuild(this: Way, copy: Copy, changedFlag: string[]): BuildOutcome {
+function buildImagesBuild(this: Way, copy: Copy, flags: string[], tags?: string[]): BuildOutcome {
   const started = now();
   const result = run(
     process.execPath,
@@ -204,9 +218,8 @@ function buildImagesBuild(this: Way, copy: Copy, changedFlag: string[]): BuildOu
       copy.dir,
       '--base-image',
       baseImage,
-      '--tag',
-      this.tag('{app}' as App),
-      ...changedFlag,
+      ...(tags ?? [this.tag('{app}' as App)]).flatMap((tag) => ['--tag', tag]),
+      ...flags,
       '--json',
     ],
     copy.dir,
@@ -217,9 +230,15 @@ function buildImagesBuild(this: Way, copy: Copy, changedFlag: string[]): BuildOu
       app: string;
       status: string;
       durationMs: number;
-      steps?: { name: string; cached: boolean }[];
+      steps?: { name: string; cached: boolean; durationMs: number | null }[];
     }[];
   };
+  // Each step BuildKit ran (shared stages appear in every app's stream: counted once).
+  const uniqueSteps = new Map<string, number>();
+  for (const entry of output.results)
+    for (const step of entry.steps ?? [])
+      if (isStageStep(step.name) && !step.cached)
+        uniqueSteps.set(step.name, Math.max(uniqueSteps.get(step.name) ?? 0, step.durationMs ?? 0));
   const details = Object.fromEntries(
     output.results.map((entry) => [
       entry.app,
@@ -232,7 +251,35 @@ function buildImagesBuild(this: Way, copy: Copy, changedFlag: string[]): BuildOu
       },
     ]),
   );
-  return { seconds, images: imagesOf(this.tag), details };
+  const uniqueWorkSeconds = [...uniqueSteps.values()].reduce((sum, ms) => sum + ms, 0) / 1000;
+  return { seconds, images: imagesOf(this.tag), details, uniqueWorkSeconds };
+}
+
+/**
+ * build-images as CI runs it on a fresh runner: {digest} tags asked of the registry first
+ * (--skip-existing), the cache from the base branch's pushed images, every build pushed.
+ */
+function buildImagesCi(
+  this: Way,
+  copy: Copy,
+  registry: string,
+  base: boolean,
+  changedFlag: string[],
+): BuildOutcome {
+  const repository = `${registry}/${this.id}`;
+  return buildImagesBuild.call(
+    this,
+    copy,
+    [
+      '--registry',
+      repository,
+      '--push',
+      '--cache-from',
+      `${repository}/{app}:main`,
+      ...(base ? [] : ['--skip-existing', ...changedFlag]),
+    ],
+    base ? ['{app}:{digest}', '{app}:main'] : ['{app}:{digest}'],
+  );
 }
 
 const buildImagesWay: Way = {
@@ -241,6 +288,9 @@ const buildImagesWay: Way = {
   tag: (app) => `bench-bi/${app}:t`,
   build(copy) {
     return buildImagesBuild.call(this, copy, []);
+  },
+  ci(copy, _scratch, registry, base) {
+    return buildImagesCi.call(this, copy, registry, base, []);
   },
 };
 
@@ -252,6 +302,9 @@ const buildImagesChangedWay: Way = {
   skip: ['cold'],
   build(copy, _scratch, scenario) {
     return buildImagesBuild.call(this, copy, scenario === undefined ? [] : ['--changed=main']);
+  },
+  ci(copy, _scratch, registry, base) {
+    return buildImagesCi.call(this, copy, registry, base, ['--changed=main']);
   },
 };
 
@@ -281,25 +334,54 @@ CMD ["node", "dist/main.js"]
 `;
 }
 
+function turboBuild(
+  copy: Copy,
+  scratch: string,
+  tag: (app: App) => string,
+  cache?: { from: (app: App) => string; push: boolean },
+): BuildOutcome {
+  const started = now();
+  for (const app of apps) {
+    const out = path.join(scratch, `turbo-${app}`);
+    rmSync(out, { recursive: true, force: true });
+    run(turboBin, ['prune', packageOf[app], '--docker', '--out-dir', out], copy.dir);
+    const dockerfile = path.join(scratch, `turbo-${app}.Dockerfile`);
+    writeFileSync(dockerfile, turboDockerfile(app));
+    run(
+      'docker',
+      [
+        'buildx',
+        'build',
+        '--progress=plain',
+        ...(cache
+          ? ['--cache-from', cache.from(app), '--build-arg', 'BUILDKIT_INLINE_CACHE=1']
+          : []),
+        '-f',
+        dockerfile,
+        '-t',
+        tag(app),
+        out,
+      ],
+      copy.dir,
+    );
+    if (cache?.push) run('docker', ['push', '--quiet', tag(app)], copy.dir);
+  }
+  return { seconds: now() - started, images: imagesOf(tag) };
+}
+
 const turboWay: Way = {
   id: 'turbo',
   label: 'turbo prune',
   tag: (app) => `bench-turbo/${app}:t`,
   build(copy, scratch) {
-    const started = now();
-    for (const app of apps) {
-      const out = path.join(scratch, `turbo-${app}`);
-      rmSync(out, { recursive: true, force: true });
-      run(turboBin, ['prune', packageOf[app], '--docker', '--out-dir', out], copy.dir);
-      const dockerfile = path.join(scratch, `turbo-${app}.Dockerfile`);
-      writeFileSync(dockerfile, turboDockerfile(app));
-      run(
-        'docker',
-        ['buildx', 'build', '--progress=plain', '-f', dockerfile, '-t', this.tag(app), out],
-        copy.dir,
-      );
-    }
-    return { seconds: now() - started, images: imagesOf(this.tag) };
+    return turboBuild(copy, scratch, this.tag);
+  },
+  ci(copy, scratch, registry, base) {
+    const image = (app: App, tag: string) => `${registry}/${this.id}/${app}:${tag}`;
+    return turboBuild(copy, scratch, (app) => image(app, base ? 'main' : 'pr'), {
+      from: (app) => image(app, 'main'),
+      push: true,
+    });
   },
 };
 
@@ -335,27 +417,50 @@ RUN pnpm --filter "{./apps/**}..." run build
 ${perApp}`;
 }
 
+function bakeBuild(
+  copy: Copy,
+  scratch: string,
+  tag: (app: App) => string,
+  cache?: { from: (app: App) => string; push: boolean },
+): BuildOutcome {
+  const dockerfile = path.join(scratch, 'bake.Dockerfile');
+  writeFileSync(dockerfile, bakeDockerfile());
+  const bakeFile = path.join(scratch, 'docker-bake.json');
+  const target = Object.fromEntries(
+    apps.map((app) => [
+      app,
+      {
+        context: copy.dir,
+        dockerfile,
+        target: app,
+        tags: [tag(app)],
+        ...(cache ? { 'cache-from': [cache.from(app)], args: { BUILDKIT_INLINE_CACHE: '1' } } : {}),
+      },
+    ]),
+  );
+  writeFileSync(
+    bakeFile,
+    JSON.stringify({ group: { default: { targets: [...apps] } }, target }, null, 2),
+  );
+  const started = now();
+  run('docker', ['buildx', 'bake', '--progress=plain', '-f', bakeFile], scratch);
+  if (cache?.push) for (const app of apps) run('docker', ['push', '--quiet', tag(app)], scratch);
+  return { seconds: now() - started, images: imagesOf(tag) };
+}
+
 const bakeWay: Way = {
   id: 'bake',
   label: 'buildx bake',
   tag: (app) => `bench-bake/${app}:t`,
   build(copy, scratch) {
-    const dockerfile = path.join(scratch, 'bake.Dockerfile');
-    writeFileSync(dockerfile, bakeDockerfile());
-    const bakeFile = path.join(scratch, 'docker-bake.json');
-    const target = Object.fromEntries(
-      apps.map((app) => [
-        app,
-        { context: copy.dir, dockerfile, target: app, tags: [this.tag(app)] },
-      ]),
-    );
-    writeFileSync(
-      bakeFile,
-      JSON.stringify({ group: { default: { targets: [...apps] } }, target }, null, 2),
-    );
-    const started = now();
-    run('docker', ['buildx', 'bake', '--progress=plain', '-f', bakeFile], scratch);
-    return { seconds: now() - started, images: imagesOf(this.tag) };
+    return bakeBuild(copy, scratch, this.tag);
+  },
+  ci(copy, scratch, registry, base) {
+    const image = (app: App, tag: string) => `${registry}/${this.id}/${app}:${tag}`;
+    return bakeBuild(copy, scratch, (app) => image(app, base ? 'main' : 'pr'), {
+      from: (app) => image(app, 'main'),
+      push: true,
+    });
   },
 };
 
@@ -370,17 +475,31 @@ const targets: Record<
   'app-source': { text: '<= 0.35x, only api', met: (seconds, best) => seconds <= 0.35 * best },
   'shared-package': { text: '<= 0.6x', met: (seconds, best) => seconds <= 0.6 * best },
   'dependency-added': { text: '<= 0.5x', met: (seconds, best) => seconds <= 0.5 * best },
+  'ci-unchanged': { text: '<= 0.5x, no build', met: (seconds, best) => seconds <= 0.5 * best },
+  'ci-app-source': { text: '<= 0.5x, only api', met: (seconds, best) => seconds <= 0.5 * best },
+  'ci-shared-package': { text: '<= 0.5x', met: (seconds, best) => seconds <= 0.5 * best },
+  'ci-dependency-added': {
+    text: '<= 0.5x, only worker',
+    met: (seconds, best) => seconds <= 0.5 * best,
+  },
 };
 
 const ways: readonly Way[] = [bakeWay, turboWay, buildImagesWay, buildImagesChangedWay];
 
 // ---------------------------------------------------------------- scenarios
 
+type WarmScenario = 'unchanged' | 'app-source' | 'shared-package' | 'dependency-added';
+
 interface Scenario {
-  id: 'cold' | 'unchanged' | 'app-source' | 'shared-package' | 'dependency-added';
+  id: 'cold' | WarmScenario | `ci-${WarmScenario}`;
   label: string;
   /** Whether the scenario starts from the unchanged state, built (warm caches). */
   warm: boolean;
+  /**
+   * A fresh CI runner: the engine's images and build cache (cache mounts included) are emptied
+   * before the timed build, and a local registry holds what the base commit's CI run pushed.
+   */
+  fresh?: boolean;
   change: (copy: Copy, way: Way) => void;
 }
 
@@ -433,12 +552,28 @@ let scenarios: readonly Scenario[] = [
     },
   },
 ];
+// The same edits on a fresh CI runner (each edit is unique per run, so no run finds the previous
+// run's {digest} tag in the registry).
+scenarios = [
+  ...scenarios,
+  ...scenarios
+    .filter((scenario) => scenario.warm)
+    .map((scenario): Scenario => ({
+      ...scenario,
+      id: `ci-${scenario.id as WarmScenario}`,
+      label: `(ci) ${scenario.label.replace(/^\([a-e]\) /, '')}`,
+      warm: false,
+      fresh: true,
+    })),
+];
 
 interface Measurement {
   seconds: number;
+  /** Apps whose image changed; on a fresh runner, the apps that were built (not skipped). */
   rebuilt: App[];
   sizes: Record<App, number | null>;
   details?: BuildOutcome['details'];
+  uniqueWorkSeconds?: number;
 }
 
 function rebuiltApps(
@@ -458,6 +593,7 @@ function measureWays(
   copy: Copy,
   scratch: string,
   runs: number,
+  registry: string | undefined,
 ): Record<string, Record<string, Measurement[]>> {
   const results: Record<string, Record<string, Measurement[]>> = Object.fromEntries(
     ways.map((way) => [way.id, Object.fromEntries(scenarios.map((scenario) => [scenario.id, []]))]),
@@ -469,6 +605,14 @@ function measureWays(
       for (const way of ways) {
         if (way.skip?.includes(scenario.id)) continue;
         log(`${way.label}: ${scenario.label}, run ${index} of ${runs}`);
+        if (scenario.fresh) {
+          results[way.id]![scenario.id]!.push(
+            measureFresh(copy, scratch, registry!, way, scenario),
+          );
+          // The engine was emptied: every way rebuilds its unchanged state before a warm scenario.
+          warmImages.clear();
+          continue;
+        }
         let before: BuildOutcome['images'] | undefined;
         if (scenario.warm) {
           if (!warmImages.has(way.id)) {
@@ -506,6 +650,93 @@ function measureWays(
   return results;
 }
 
+/** The ways whose base commit's images the registry holds (pushed once, untimed). */
+const publishedBase = new Set<string>();
+
+/**
+ * One fresh-CI-runner measurement: the base commit's images in the registry (pushed by an
+ * earlier, untimed build), the engine emptied of the bench's images and of all build cache,
+ * then the edit and the timed build with registry cache and push.
+ */
+function measureFresh(
+  copy: Copy,
+  scratch: string,
+  registry: string,
+  way: Way,
+  scenario: Scenario,
+): Measurement {
+  resetCopy(copy.dir);
+  if (!publishedBase.has(way.id)) {
+    log(`${way.label}:   building and pushing the base commit first (untimed)`);
+    way.ci(copy, scratch, registry, true);
+    publishedBase.add(way.id);
+  }
+  emptyEngine(registry);
+  scenario.change(copy, way);
+  const outcome = way.ci(copy, scratch, registry, false);
+  resetCopy(copy.dir);
+  // Built: the apps that reached the engine (those build-images found up to date did not).
+  const built = outcome.details
+    ? apps.filter((app) => outcome.details![app] && outcome.details![app]!.status !== 'up-to-date')
+    : [...apps];
+  log(`${way.label}:   ${round(outcome.seconds)} s, built: ${built.join(',') || 'none'}`);
+  return {
+    seconds: round(outcome.seconds),
+    rebuilt: built,
+    sizes: Object.fromEntries(apps.map((app) => [app, null])) as Record<App, null>,
+    ...(outcome.details ? { details: outcome.details } : {}),
+    ...(outcome.uniqueWorkSeconds === undefined
+      ? {}
+      : { uniqueWorkSeconds: round(outcome.uniqueWorkSeconds) }),
+  };
+}
+
+/** A fresh runner's engine: no image of the bench, no build cache (cache mounts included). */
+function emptyEngine(registry: string): void {
+  const listed = run('docker', ['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'], repo);
+  const images = listed.stdout
+    .split('\n')
+    .filter((ref) => ref.startsWith(`${registry}/`) || /^bench-[a-z]+\//.test(ref));
+  if (images.length > 0) run('docker', ['image', 'rm', '-f', ...images], repo);
+  run('docker', ['image', 'prune', '-f'], repo);
+  run('docker', ['builder', 'prune', '-af'], repo);
+}
+
+/** Debian's docker-registry on a loopback port (the engine pushes to 127.0.0.1 over HTTP). */
+function startRegistry(scratch: string): { host: string; stop: () => void } {
+  const dir = path.join(scratch, 'registry');
+  mkdirSync(dir);
+  const port = 5000 + Math.floor(Math.random() * 1000);
+  const host = `127.0.0.1:${port}`;
+  const config = path.join(dir, 'config.yml');
+  writeFileSync(
+    config,
+    [
+      'version: 0.1',
+      'log:',
+      '  level: warn',
+      '  accesslog:',
+      '    disabled: true',
+      'storage:',
+      '  filesystem:',
+      `    rootdirectory: ${path.join(dir, 'data')}`,
+      'http:',
+      `  addr: ${host}`,
+      '',
+    ].join('\n'),
+  );
+  const child = spawn('/usr/bin/docker-registry', ['serve', config], { stdio: 'ignore' });
+  const deadline = Date.now() + 15_000;
+  while (run('curl', ['-sf', `http://${host}/v2/`], repo, true).status !== 0) {
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(
+        `docker-registry did not answer on ${host} (apt-get install docker-registry)`,
+      );
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+  }
+  return { host, stop: () => child.kill('SIGTERM') };
+}
+
 // ---------------------------------------------------------------- reporting
 
 function machineFacts() {
@@ -532,6 +763,7 @@ const differences = [
   "bake way: one hand-written Dockerfile, COPY . /repo of the whole repository (any edit anywhere busts every app's install and build), ONE install (filtered to the apps' closure, making this baseline stronger than the doc's unfiltered install) and ONE build shared by the three targets, then pnpm deploy per target; `docker buildx bake` builds the three targets in parallel in one BuildKit session.",
   'Each way has its own pnpm store cache mount id; "cold" prunes all build cache (cache mounts included), so every cold build fetches packages from the registry.',
   "build-images --changed=main: the same CLI, selecting the apps the working tree's edits affect (the copy is a git repository whose base commit holds the generated Dockerfile); unaffected apps are not sent to the engine at all. Its cold row is not measured (nothing is changed there).",
+  "(ci) rows, a fresh CI runner: before each timed build the engine loses the bench's images and all its build cache (cache mounts included: the pnpm store starts empty), and a local registry (Debian's docker-registry on loopback) holds what the base commit's build pushed (untimed, once per way). Every way builds with the engine's best registry cache, inline cache (--cache-from <app>:main, BUILDKIT_INLINE_CACHE=1; the engine's docker driver cannot export a registry cache of intermediate stages), and pushes what it built. build-images: --push --skip-existing with {digest} tags (an app whose digest tag is in the registry is neither built nor pushed), plain and with --changed=main; turbo: every app pruned, built and pushed; bake: the three targets built and pushed. For (ci) rows \"rebuilt\" lists the apps that were built (not found up to date).",
   '"rebuilt" = the final image id changed; the bake way may keep an app\'s image id although its install and build re-ran (BuildKit reuses the runner layer when the deployed files are identical).',
 ];
 
@@ -568,9 +800,11 @@ function main(): void {
   const startedAt = now();
   const loadBefore = round(os.loadavg()[0]!);
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'build-bench-'));
+  let registry: ReturnType<typeof startRegistry> | undefined;
   try {
     const copy = makeCopy(scratch);
-    const byWay = measureWays(copy, scratch, runs);
+    registry = scenarios.some((scenario) => scenario.fresh) ? startRegistry(scratch) : undefined;
+    const byWay = measureWays(copy, scratch, runs, registry?.host);
 
     const rows = scenarios.map((scenario) => {
       const cell = (way: Way) => {
@@ -588,6 +822,11 @@ function main(): void {
             ]),
           ),
           ...(last.details ? { details: last.details } : {}),
+          ...(last.uniqueWorkSeconds === undefined
+            ? {}
+            : {
+                uniqueWorkSeconds: round(median(list.map((entry) => entry.uniqueWorkSeconds ?? 0))),
+              }),
         };
       };
       const bi = cell(buildImagesWay)!;
@@ -721,10 +960,21 @@ function main(): void {
         `  ${row.scenario.padEnd(26)}  ${apps.map((app) => `${app} ${details[app]?.status ?? '?'} ${details[app]?.stepsRun ?? '?'}/${details[app]?.steps ?? '?'}`).join(', ')}`,
       );
     }
-    const cold = rows[0]!;
-    console.log(
-      `\nimage sizes (MB, ${cold.scenario}): build-images ${JSON.stringify(cold.buildImages.sizesMB)}, turbo ${JSON.stringify(cold.turbo.sizesMB)}, bake ${JSON.stringify(cold.bake.sizesMB)}`,
-    );
+    const cold = rows.find((row) => row.id === 'cold');
+    if (cold)
+      console.log(
+        `\nimage sizes (MB, ${cold.scenario}): build-images ${JSON.stringify(cold.buildImages.sizesMB)}, turbo ${JSON.stringify(cold.turbo.sizesMB)}, bake ${JSON.stringify(cold.bake.sizesMB)}`,
+      );
+    const fresh = rows.filter((row) => row.id.startsWith('ci-'));
+    if (fresh.length > 0) {
+      console.log(
+        '\nfresh CI runner: the unique work build-images ran (the summed durations of the distinct Dockerfile steps BuildKit ran, serially; pushes and registry checks excluded), beside its wall time:',
+      );
+      for (const row of fresh)
+        console.log(
+          `  ${row.scenario.padEnd(30)}  unique work ${row.buildImages.uniqueWorkSeconds?.toFixed(1) ?? '?'} s, wall ${row.buildImages.medianSeconds.toFixed(1)} s; --changed: unique work ${row.buildImagesChanged?.uniqueWorkSeconds?.toFixed(1) ?? '?'} s, wall ${row.buildImagesChanged?.medianSeconds.toFixed(1) ?? '?'} s`,
+        );
+    }
     console.log('\nwhat differs:');
     for (const text of differences) console.log(`- ${text}`);
     console.log(`\ntotal: ${totalSeconds} s`);
@@ -740,6 +990,7 @@ function main(): void {
     );
     console.log(`written: ${path.relative(process.cwd(), resultsFile)}`);
   } finally {
+    registry?.stop();
     if (values.keep) console.log(`scratch kept at ${scratch}`);
     else rmSync(scratch, { recursive: true, force: true });
   }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import type Dockerode from 'dockerode';
 import { extract } from 'tar-stream';
 
@@ -267,6 +268,25 @@ function parseManifest(text: string): string[] {
   }
 }
 
+/**
+ * An archive entry's bytes, gunzipped when they are gzip: the containerd image store's
+ * `docker save` writes compressed layer blobs, whose diff id is the sha256 of the tar inside.
+ */
+async function* uncompressed(stream: AsyncIterable<unknown>): AsyncGenerator<Buffer> {
+  const iterator = stream[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done === true) return;
+  const head = first.value as Buffer;
+  async function* all(): AsyncGenerator<Buffer> {
+    yield head;
+    for (let next = await iterator.next(); next.done !== true; next = await iterator.next())
+      yield next.value as Buffer;
+  }
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    for await (const chunk of Readable.from(all()).pipe(createGunzip())) yield chunk as Buffer;
+  } else yield* all();
+}
+
 /** Hashes one archive entry and lists its tar headers when it is a tar (undefined otherwise). */
 async function readEntry(
   stream: AsyncIterable<unknown>,
@@ -294,8 +314,7 @@ async function readEntry(
     entryStream.on('end', () => next());
     entryStream.resume();
   });
-  for await (const chunk of stream) {
-    const buffer = chunk as Buffer;
+  for await (const buffer of uncompressed(stream)) {
     hash.update(buffer);
     if (keepText) chunks.push(buffer);
     if (isTar && !inner.write(buffer)) {

@@ -13,6 +13,8 @@ export interface ManifestExistsResult {
   digest?: string;
   /** Its media type, when it exists. */
   mediaType?: string;
+  /** Its size in bytes (`Content-Length`), when the registry says. */
+  size?: number;
 }
 
 /** A reference string or a parsed one; the manifest is looked up by digest when it pins one, else by tag. */
@@ -48,6 +50,8 @@ export async function manifestExists(
   const result: ManifestExistsResult = { exists: true };
   const mediaType = head.headers.get('content-type');
   if (mediaType) result.mediaType = mediaType;
+  const size = Number(head.headers.get('content-length') ?? Number.NaN);
+  if (Number.isInteger(size) && size > 0) result.size = size;
   const digest = head.headers.get('docker-content-digest');
   if (digest) {
     result.digest = digest;
@@ -60,5 +64,6 @@ export async function manifestExists(
   });
   if (get.status === 404) return { exists: false };
   result.digest = `sha256:${createHash('sha256').update(get.body).digest('hex')}`;
+  result.size = get.body.length;
   return result;
 }

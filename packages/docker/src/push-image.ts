@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import { BuildImagesError, formatImageReference, parseImageReference } from '@build-images/core';
 import { credentialsHint, describeCredentials, engineErrorMessage } from './check-registry-auth.js';
 import { readJsonLines } from './docker-image-builder.js';
+import { manifestExists } from './manifest-exists.js';
 import { toEngineAuthConfig, type RegistryCredentials } from './registry-credentials.js';
 import {
   isRegistryAuthFailure,
@@ -94,6 +95,7 @@ export async function pushImage(
       throw new PushAttemptFailure(engineErrorMessage(error), { cause: error });
     }
     let pushed: { digest: string; size: number } | undefined;
+    let statusDigest: { digest: string; size: number } | undefined;
     for await (const message of readJsonLines(response) as AsyncGenerator<PushStreamMessage>) {
       if (message.error !== undefined || message.errorDetail !== undefined) {
         response.destroy();
@@ -103,13 +105,29 @@ export async function pushImage(
       }
       if (message.aux?.Digest !== undefined)
         pushed = { digest: message.aux.Digest, size: message.aux.Size ?? 0 };
-      if (message.status !== undefined)
+      if (message.status !== undefined) {
         options.onProgress?.(message.id ? `${message.status} ${message.id}` : message.status);
+        // "1.2: digest: sha256:… size: 1234", the line docker push prints.
+        const match = /\bdigest: (sha256:[0-9a-f]{64}) size: (\d+)/.exec(message.status);
+        if (match) statusDigest = { digest: match[1]!, size: Number(match[2]) };
+      }
     }
     signal?.throwIfAborted();
-    if (pushed === undefined)
-      throw new PushAttemptFailure('the engine ended the push without a digest');
-    return pushed;
+    if (pushed !== undefined) return pushed;
+    if (statusDigest !== undefined) return statusDigest;
+    // The containerd image store (Engine 29's default) sends neither (moby/moby#48331): ask the
+    // registry for the manifest just pushed.
+    const { digest: _pinned, ...byTag } = reference;
+    const stored = await manifestExists(
+      { ...byTag, tag: localTag },
+      credentials,
+      signal ? { signal } : {},
+    );
+    if (stored.exists && stored.digest !== undefined)
+      return { digest: stored.digest, size: stored.size ?? 0 };
+    throw new PushAttemptFailure(
+      `the engine ended the push without a digest, and ${reference.registry} has no manifest for ${shown}`,
+    );
   };
 
   try {
