@@ -86,7 +86,23 @@ function run(
   });
   if (result.error) throw result.error;
   if (result.status !== 0 && !allowFail) {
-    const tail = `${result.stdout}\n${result.stderr}`.trim().split('\n').slice(-25).join('\n');
+    // build-images --json: the failed apps' errors and log tails, which the progress hides.
+    let failures = '';
+    try {
+      const output = JSON.parse(result.stdout) as {
+        results?: { app: string; status: string; error: string | null; logTail?: string[] }[];
+      };
+      failures = (output.results ?? [])
+        .filter((entry) => entry.error !== null)
+        .map(
+          (entry) =>
+            `${entry.app} ${entry.status}: ${entry.error}\n${(entry.logTail ?? []).join('\n')}`,
+        )
+        .join('\n');
+    } catch {
+      // Not JSON: the tail below says it.
+    }
+    const tail = `${`${result.stdout}\n${result.stderr}`.trim().split('\n').slice(-25).join('\n')}\n${failures}`;
     throw new Error(`${command} ${args.join(' ')} (in ${cwd}) exited ${result.status}:\n${tail}`);
   }
   return result;
@@ -276,7 +292,8 @@ function buildImagesCi(
       '--push',
       '--cache-from',
       `${repository}/{app}:main`,
-      ...(base ? [] : ['--skip-existing', ...changedFlag]),
+      // The main branch's run also pushes the stage caches a fresh runner's --cache-from pulls.
+      ...(base ? ['--cache-to', `${repository}/{app}:main`] : ['--skip-existing', ...changedFlag]),
     ],
     base ? ['{app}:{digest}', '{app}:main'] : ['{app}:{digest}'],
   );
@@ -763,7 +780,7 @@ const differences = [
   "bake way: one hand-written Dockerfile, COPY . /repo of the whole repository (any edit anywhere busts every app's install and build), ONE install (filtered to the apps' closure, making this baseline stronger than the doc's unfiltered install) and ONE build shared by the three targets, then pnpm deploy per target; `docker buildx bake` builds the three targets in parallel in one BuildKit session.",
   'Each way has its own pnpm store cache mount id; "cold" prunes all build cache (cache mounts included), so every cold build fetches packages from the registry.',
   "build-images --changed=main: the same CLI, selecting the apps the working tree's edits affect (the copy is a git repository whose base commit holds the generated Dockerfile); unaffected apps are not sent to the engine at all. Its cold row is not measured (nothing is changed there).",
-  "(ci) rows, a fresh CI runner: before each timed build the engine loses the bench's images and all its build cache (cache mounts included: the pnpm store starts empty), and a local registry (Debian's docker-registry on loopback) holds what the base commit's build pushed (untimed, once per way). Every way builds with the engine's best registry cache, inline cache (--cache-from <app>:main, BUILDKIT_INLINE_CACHE=1; the engine's docker driver cannot export a registry cache of intermediate stages), and pushes what it built. build-images: --push --skip-existing with {digest} tags (an app whose digest tag is in the registry is neither built nor pushed), plain and with --changed=main; turbo: every app pruned, built and pushed; bake: the three targets built and pushed. For (ci) rows \"rebuilt\" lists the apps that were built (not found up to date).",
+  "(ci) rows, a fresh CI runner: before each timed build the engine loses the bench's images and all its build cache (cache mounts included: the pnpm store starts empty), and a local registry (Debian's docker-registry on loopback) holds what the base commit's build pushed (untimed, once per way). Every way builds with the engine's best registry cache, inline cache (--cache-from <app>:main, BUILDKIT_INLINE_CACHE=1; the engine's docker driver cannot export a registry cache of intermediate stages), and pushes what it built. build-images: the base commit pushed with --cache-to <app>:main (the stage caches beside the image), then --push --skip-existing with {digest} tags (an app whose digest tag is in the registry is neither built nor pushed) and --cache-from <app>:main, plain and with --changed=main; turbo: every app pruned, built and pushed; bake: the three targets built and pushed. For (ci) rows \"rebuilt\" lists the apps that were built (not found up to date).",
   '"rebuilt" = the final image id changed; the bake way may keep an app\'s image id although its install and build re-ran (BuildKit reuses the runner layer when the deployed files are identical).',
 ];
 

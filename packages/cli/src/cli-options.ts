@@ -103,7 +103,13 @@ export const optionTable = {
     multiple: true,
     value: 'ref',
     description:
-      'Reuse the build cache stored in this pushed image (built with inline cache), e.g. ghcr.io/acme/{app}:latest; {app} is the image name; repeatable. A missing image is no error.',
+      'Reuse the build cache stored in this pushed image (built with inline cache), e.g. ghcr.io/acme/{app}:latest, and in the stage caches --cache-to pushed beside it (<tag>-<stage>); {app} is the image name; repeatable. A missing image is no error.',
+  },
+  'cache-to': {
+    type: 'string',
+    value: 'ref',
+    description:
+      'With --push: also push the image here with inline cache, and every intermediate stage of its target (installs, compiles, deploy) as <tag>-<stage>, so a fresh CI runner with --cache-from of this reference pulls those layers instead of running the steps; e.g. ghcr.io/acme/{app}:main on the main branch.',
   },
   'inline-cache': {
     type: 'boolean',
@@ -207,6 +213,8 @@ export interface CliOptions {
   skipExisting: boolean;
   /** --cache-from references, `{app}` not yet replaced. */
   cacheFrom: string[];
+  /** --cache-to reference, `{app}` not yet replaced. */
+  cacheTo: string | undefined;
   /** Whether builds add BUILDKIT_INLINE_CACHE=1 (--inline-cache, or --push). */
   inlineCache: boolean;
   registryUser: string | undefined;
@@ -368,6 +376,13 @@ const flagRules: ((values: OptionValues, command: CommandName) => FlagProblem | 
         }
       : undefined,
   (values) =>
+    values['cache-to'] !== undefined && values['push'] !== true
+      ? {
+          message: '--cache-to pushes the build cache with the images: it goes with --push',
+          hint: 'E.g. build-images --push --tag "{app}:main" --cache-to "ghcr.io/acme/{app}:main".',
+        }
+      : undefined,
+  (values) =>
     (values['password-stdin'] === true) !== (values['registry-user'] !== undefined)
       ? {
           message: '--registry-user and --password-stdin go together',
@@ -491,6 +506,18 @@ export function parseCliOptions(
       );
     }
   }
+  const cacheTo = values['cache-to'];
+  if (cacheTo !== undefined) {
+    try {
+      // The longest stage name of a generated Dockerfile is checked when the builds are planned.
+      renderCacheFrom([cacheTo], 'app');
+    } catch (error) {
+      throw usageError(
+        `--cache-to "${cacheTo}": ${error instanceof Error ? error.message : String(error)}`,
+        'E.g. --cache-to ghcr.io/acme/{app}:main (only {app} is replaced).',
+      );
+    }
+  }
   const registryUser = values['registry-user'];
   const passwordStdin = values['password-stdin'] === true;
   // Undefined: the workspace reader picks docker/Dockerfile, or a path of its own when that
@@ -533,6 +560,7 @@ export function parseCliOptions(
     push: values['push'] === true,
     skipExisting,
     cacheFrom,
+    cacheTo,
     inlineCache: values['inline-cache'] === true || values['push'] === true,
     registryUser,
     passwordStdin,

@@ -159,6 +159,17 @@ describe('build-images on bad input', () => {
     );
   });
 
+  it('exits 2 on --cache-to without --push, or with a reference that is none', async () => {
+    const dir = await writeTree(workspace);
+    const alone = await runBin(['--cache-to', 'ghcr.io/acme/{app}:main'], { cwd: dir });
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain('--cache-to pushes the build cache with the images');
+    const bad = await runBin(['--push', '--cache-to', 'ghcr.io/Acme/{app}'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('error: --cache-to "ghcr.io/Acme/{app}"');
+    expectCleanError(bad.stderr);
+  });
+
   it('takes a registry host as the reference grammar does (a bracketed IPv6 address too), and refuses one that is not', async () => {
     const dir = await writeTree(workspace);
     for (const [registry, code] of [

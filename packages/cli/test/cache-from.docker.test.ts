@@ -156,5 +156,67 @@ describe.skipIf(!docker)(
       );
       expect(uncached.filter((step) => step.cached)).toEqual([]);
     });
+
+    it('--cache-to pushes every intermediate stage; after a source edit a fresh runner pulls the install from them and runs only the build', async () => {
+      const base = ['one', '--json', '--base-image', testBaseImage, '--registry', repository];
+      const wipe = async () => {
+        for (const image of await docker!.listImages())
+          for (const tag of image.RepoTags ?? [])
+            if (tag.startsWith(`${repository}/`))
+              await docker!.getImage(tag).remove({ force: true });
+        await docker!.pruneBuilder({ all: true } as never);
+      };
+      // The main branch's run: the image under :main and :plain, the stages beside :main only.
+      const main = await runBin(
+        [...base, '--tag', '{app}:plain', '--push', '--cache-to', `${repository}/{app}:main`],
+        { cwd: root, env: { CI: 'true' } },
+      );
+      expect(main.code, main.stdout + main.stderr).toBe(0);
+      const published = (JSON.parse(main.stdout) as BuildOutput).results[0]!.published;
+      expect(published.map((entry) => entry.tag)).toEqual([
+        `${repository}/one:plain`,
+        `${repository}/one:main`,
+      ]);
+      const tags = (await (await fetch(`${registry.url}/v2/${runId}/one/tags/list`)).json()) as {
+        tags: string[];
+      };
+      expect(tags.tags).toEqual(
+        expect.arrayContaining(['main', 'main-one-deps', 'main-one-build', 'main-one-prod']),
+      );
+      expect(tags.tags.filter((tag) => tag.startsWith('plain-'))).toEqual([]);
+
+      // A pull request's run on a fresh runner, after an edit of the app's source.
+      const edit = async (text: string) =>
+        (await import('node:fs/promises')).writeFile(`${root}/apps/one/src/main.js`, text);
+      const pr = async (cacheTag: string) => {
+        await wipe();
+        const result = await runBin(
+          [...base, '--tag', '{app}:pr', '--cache-from', `${repository}/{app}:${cacheTag}`],
+          { cwd: root, env: { CI: 'true' } },
+        );
+        expect(result.code, result.stdout + result.stderr).toBe(0);
+        const steps = (JSON.parse(result.stdout) as BuildOutput).results[0]!.steps;
+        return {
+          install: steps.filter((step) => /\bpnpm install\b/.test(step.name)),
+          build: steps.filter((step) => /\brun (--if-present )?build\b/.test(step.name)),
+        };
+      };
+      await edit("console.log('one, edited');\n");
+      const staged = await pr('main');
+      console.info(
+        'cache-to: after an edit on a fresh runner',
+        [...staged.install, ...staged.build].map(
+          (step) => `${step.cached ? 'CACHED' : 'ran'} ${step.name}`,
+        ),
+      );
+      expect(staged.install.length).toBeGreaterThanOrEqual(1);
+      expect(staged.install.every((step) => step.cached)).toBe(true);
+      expect(staged.build.length).toBeGreaterThanOrEqual(1);
+      expect(staged.build.some((step) => !step.cached)).toBe(true);
+      // The control: the image's own inline cache alone (:plain) cannot give the install back.
+      await edit("console.log('one, edited again');\n");
+      const plain = await pr('plain');
+      expect(plain.install.some((step) => !step.cached)).toBe(true);
+    });
   },
 );

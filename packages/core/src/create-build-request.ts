@@ -1,14 +1,14 @@
 import { BuildImagesError } from './build-images-error.js';
 import type { ImageBuildRequest } from './image-builder.js';
 import { parseImageReference } from './image-name.js';
-import { imageMembers, type BuildPlan } from './plan-builds.js';
+import { imageMembers, type AppPlan, type BuildPlan } from './plan-builds.js';
 import {
   lockfileSlicePath,
   npmrcSettingsPath,
   sliceRootManifestPath,
   supervisorPath,
 } from './render-dockerfile.js';
-import { appSlices } from './select-affected-apps.js';
+import { appSlices, appStageNames } from './select-affected-apps.js';
 import { supervisorSource } from './supervisor-source.js';
 import type { AppName } from './types.js';
 
@@ -50,6 +50,32 @@ export function renderCacheFrom(templates: readonly string[], imageName: string)
     parseImageReference(ref);
     return ref;
   });
+}
+
+/**
+ * The stages of an app's target whose layers its image does not hold, so that its inline cache
+ * cannot give them back on a runner without build cache: the package stages it builds, its
+ * install, build and production stages (`pnpm` is in each of their chains, `base` in the image).
+ */
+export function stageCacheTargets(plan: BuildPlan, app: AppPlan): string[] {
+  return appStageNames(plan, app).filter(
+    (stage) => stage !== '' && stage !== 'base' && stage !== 'pnpm' && stage !== app.name,
+  );
+}
+
+/** Where --cache-to puts a stage's cache and --cache-from looks for it: `<name>:<tag>-<stage>`. */
+export function stageCacheReference(reference: string, stage: string): string {
+  const parsed = parseImageReference(reference);
+  const tag = `${parsed.tag ?? 'latest'}-${stage}`;
+  if (tag.length > 128)
+    throw new BuildImagesError(
+      'USAGE',
+      `The stage cache tag "${tag}" of ${reference} is ${tag.length} characters long; at most 128 are allowed`,
+      { hint: 'Use a shorter tag in --cache-to and --cache-from.' },
+    );
+  const stageReference = `${parsed.name}:${tag}`;
+  parseImageReference(stageReference);
+  return stageReference;
 }
 
 /**

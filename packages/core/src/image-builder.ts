@@ -19,6 +19,11 @@ export interface ImageBuildRequest {
   labels: Record<string, string>;
   /** Pushed images (with inline cache) whose build cache BuildKit may import. */
   cacheFrom?: string[];
+  /**
+   * --cache-to: after the image, build each of these intermediate stages of its target (all
+   * cached by then) with inline cache and push it under its tag, for a fresh runner's cacheFrom.
+   */
+  stageCaches?: { target: string; tag: string }[];
 }
 
 /** What a build looks like while it runs, as BuildKit reports it. */

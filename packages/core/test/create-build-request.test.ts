@@ -3,6 +3,8 @@ import {
   BuildImagesError,
   createBuildRequest,
   renderCacheFrom,
+  stageCacheReference,
+  stageCacheTargets,
   supervisorPath,
   supervisorSource,
   type BuildRequestOptions,
@@ -179,5 +181,26 @@ describe('renderCacheFrom', () => {
     const render = () => renderCacheFrom(['ghcr.io/Acme/{app}'], 'api');
     expect(render).toThrow(BuildImagesError);
     expect(render).toThrow(expect.objectContaining({ code: 'IMAGE_REFERENCE_INVALID' }));
+  });
+});
+
+describe('stage caches (--cache-to)', () => {
+  it("names the app's intermediate stages: package stages, install, build and production", () => {
+    expect(stageCacheTargets(plan, api)).toEqual(['api-deps', 'api-build', 'api-prod']);
+  });
+
+  it('puts each stage beside the reference as <tag>-<stage>, latest when it has no tag', () => {
+    expect(stageCacheReference('ghcr.io/acme/api:main', 'api-deps')).toBe(
+      'ghcr.io/acme/api:main-api-deps',
+    );
+    expect(stageCacheReference('127.0.0.1:5000/acme/api', 'pkg-logger')).toBe(
+      '127.0.0.1:5000/acme/api:latest-pkg-logger',
+    );
+  });
+
+  it('refuses a stage tag longer than a tag may be, naming it', () => {
+    expect(() => stageCacheReference(`ghcr.io/acme/api:${'m'.repeat(120)}`, 'api-build')).toThrow(
+      expect.objectContaining({ code: 'USAGE', message: expect.stringContaining('at most 128') }),
+    );
   });
 });

@@ -150,6 +150,18 @@ export async function runBuilds(
       const published = publisher
         ? await publishLimit(() => publisher.publish(request, stop.signal))
         : [];
+      // --cache-to: each intermediate stage, cached by now, as an image of its own with inline
+      // cache, pushed where a fresh runner's --cache-from finds it.
+      for (const stage of publisher ? (request.stageCaches ?? []) : []) {
+        const stageRequest: ImageBuildRequest = {
+          ...request,
+          target: stage.target,
+          tags: [stage.tag],
+          stageCaches: [],
+        };
+        await builder.build(stageRequest, { signal: stop.signal });
+        await publishLimit(() => publisher!.publish(stageRequest, stop.signal));
+      }
       result = {
         ...base,
         status: publisher ? 'pushed' : fullyCached(built.steps) ? 'cached' : 'built',

@@ -2,6 +2,8 @@ import {
   ExitCode,
   createBuildRequest,
   renderCacheFrom,
+  stageCacheReference,
+  stageCacheTargets,
   type RunPlan,
   type SourceInputs,
 } from '@build-images/core';
@@ -84,7 +86,10 @@ export async function buildCommand({ root, options, io, plan }: CommandContext):
       ),
     );
     publisher = await createRegistryPublisher(docker, {
-      tags: requests.flatMap((request) => request.tags),
+      tags: requests.flatMap((request) => [
+        ...request.tags,
+        ...(request.stageCaches ?? []).map((stage) => stage.tag),
+      ]),
       override:
         options.registryUser !== undefined
           ? { username: options.registryUser, password: await readPassword(io) }
@@ -143,6 +148,13 @@ function buildRequests(root: string, run: RunPlan, options: CliOptions, source: 
     ...(source.remoteUrl ? { 'org.opencontainers.image.source': source.remoteUrl } : {}),
   };
   return run.selected.map((name) => {
+    // Stage caches for apps' images (not combined ones, not dev targets): --cache-from also
+    // looks for those --cache-to pushed beside each reference.
+    const app = options.dev ? undefined : run.plan.apps.find((entry) => entry.name === name);
+    const stages = app === undefined ? [] : stageCacheTargets(run.plan, app);
+    const cacheFrom = renderCacheFrom(options.cacheFrom, options.dev ? `${name}-dev` : name);
+    const cacheTo =
+      options.cacheTo === undefined ? undefined : renderCacheFrom([options.cacheTo], name)[0]!;
     const request = createBuildRequest(run.plan, name, {
       root,
       nodeImage: options.baseImage,
@@ -151,10 +163,22 @@ function buildRequests(root: string, run: RunPlan, options: CliOptions, source: 
       lockfileSlices: new Map(Object.entries(run.slices)),
       ...(run.npmrc ? { npmrcSettings: run.npmrc.settings } : {}),
       labels,
-      cacheFrom: renderCacheFrom(options.cacheFrom, options.dev ? `${name}-dev` : name),
+      cacheFrom: [
+        ...cacheFrom,
+        ...cacheFrom.flatMap((ref) => stages.map((stage) => stageCacheReference(ref, stage))),
+      ],
       inlineCache: options.inlineCache,
     });
-    return options.dev ? { ...request, target: `${name}-dev` } : request;
+    if (options.dev) return { ...request, target: `${name}-dev` };
+    if (cacheTo === undefined) return request;
+    return {
+      ...request,
+      tags: request.tags.includes(cacheTo) ? request.tags : [...request.tags, cacheTo],
+      stageCaches: stages.map((stage) => ({
+        target: stage,
+        tag: stageCacheReference(cacheTo, stage),
+      })),
+    };
   });
 }
 
