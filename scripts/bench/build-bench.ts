@@ -351,6 +351,22 @@ CMD ["node", "dist/main.js"]
 `;
 }
 
+/**
+ * A baseline on a fresh CI runner: the base commit's images pushed as <way>/<app>:main, the
+ * others as :pr, all with inline cache from :main.
+ */
+function baselineCi(
+  way: string,
+  registry: string,
+  base: boolean,
+): [(app: App) => string, { from: (app: App) => string; push: boolean }] {
+  const image = (app: App, tag: string) => `${registry}/${way}/${app}:${tag}`;
+  return [
+    (app) => image(app, base ? 'main' : 'pr'),
+    { from: (app) => image(app, 'main'), push: true },
+  ];
+}
+
 function turboBuild(
   copy: Copy,
   scratch: string,
@@ -394,11 +410,7 @@ const turboWay: Way = {
     return turboBuild(copy, scratch, this.tag);
   },
   ci(copy, scratch, registry, base) {
-    const image = (app: App, tag: string) => `${registry}/${this.id}/${app}:${tag}`;
-    return turboBuild(copy, scratch, (app) => image(app, base ? 'main' : 'pr'), {
-      from: (app) => image(app, 'main'),
-      push: true,
-    });
+    return turboBuild(copy, scratch, ...baselineCi(this.id, registry, base));
   },
 };
 
@@ -473,11 +485,7 @@ const bakeWay: Way = {
     return bakeBuild(copy, scratch, this.tag);
   },
   ci(copy, scratch, registry, base) {
-    const image = (app: App, tag: string) => `${registry}/${this.id}/${app}:${tag}`;
-    return bakeBuild(copy, scratch, (app) => image(app, base ? 'main' : 'pr'), {
-      from: (app) => image(app, 'main'),
-      push: true,
-    });
+    return bakeBuild(copy, scratch, ...baselineCi(this.id, registry, base));
   },
 };
 

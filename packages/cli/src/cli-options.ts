@@ -391,6 +391,18 @@ const flagRules: ((values: OptionValues, command: CommandName) => FlagProblem | 
       : undefined,
 ];
 
+/** A --cache-from or --cache-to template, checked with a stand-in image name before any work. */
+function checkedCacheReference(flag: string, template: string, exampleTag: string): void {
+  try {
+    renderCacheFrom([template], 'app');
+  } catch (error) {
+    throw usageError(
+      `${flag} "${template}": ${error instanceof Error ? error.message : String(error)}`,
+      `E.g. ${flag} ghcr.io/acme/{app}:${exampleTag} (only {app} is replaced).`,
+    );
+  }
+}
+
 /** Options whose value is optional: a bare `--changed` means the default, so it never takes the next word. */
 const optionalValueFlags = Object.entries(optionTable)
   .filter(([, option]) => 'optionalValue' in option)
@@ -495,29 +507,10 @@ export function parseCliOptions(
     );
   }
   const cacheFrom = values['cache-from'] ?? [];
-  for (const template of cacheFrom) {
-    // Checked with a stand-in image name, so a bad reference fails before any planning or build.
-    try {
-      renderCacheFrom([template], 'app');
-    } catch (error) {
-      throw usageError(
-        `--cache-from "${template}": ${error instanceof Error ? error.message : String(error)}`,
-        'E.g. --cache-from ghcr.io/acme/{app}:latest (only {app} is replaced).',
-      );
-    }
-  }
+  for (const template of cacheFrom) checkedCacheReference('--cache-from', template, 'latest');
   const cacheTo = values['cache-to'];
-  if (cacheTo !== undefined) {
-    try {
-      // The longest stage name of a generated Dockerfile is checked when the builds are planned.
-      renderCacheFrom([cacheTo], 'app');
-    } catch (error) {
-      throw usageError(
-        `--cache-to "${cacheTo}": ${error instanceof Error ? error.message : String(error)}`,
-        'E.g. --cache-to ghcr.io/acme/{app}:main (only {app} is replaced).',
-      );
-    }
-  }
+  // The stage cache tags (<tag>-<stage>) are checked when the builds are planned.
+  if (cacheTo !== undefined) checkedCacheReference('--cache-to', cacheTo, 'main');
   const registryUser = values['registry-user'];
   const passwordStdin = values['password-stdin'] === true;
   // Undefined: the workspace reader picks docker/Dockerfile, or a path of its own when that
