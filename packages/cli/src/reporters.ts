@@ -43,6 +43,7 @@ export function createPlainReporter(out: Writable): BuildReporter {
     finish: async () => undefined,
     events: {
       onStart: (app) => write(app, 'building'),
+      onRetry: (app, reason) => write(app, `retrying: ${reason}`),
       onProgress: (app, progress) => {
         if (progress.current && progress.current !== lastStep.get(app)) {
           lastStep.set(app, progress.current);
@@ -94,6 +95,10 @@ export function createListrReporter(): BuildReporter {
       onStart: (app) => {
         const task = tasks.get(app);
         if (task) task.title = `${app}: building`;
+      },
+      onRetry: (app, reason) => {
+        const task = tasks.get(app);
+        if (task) task.output = `retrying: ${reason}`;
       },
       onProgress: (app, progress) => {
         const task = tasks.get(app);

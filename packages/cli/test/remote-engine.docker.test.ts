@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +33,7 @@ interface TcpProxy {
  * A loopback TCP listener that pipes every connection to the tests' engine (DOCKER_HOST, else
  * the local socket): that engine becomes a "remote" tcp engine without restarting dockerd.
  */
-async function startTcpProxy(): Promise<TcpProxy> {
+async function startTcpProxy(tlsOptions?: TlsOptions): Promise<TcpProxy> {
   const engineAddress = testEngineAddress();
   const sockets = new Set<Socket>();
   const proxy: TcpProxy = {
@@ -39,7 +42,7 @@ async function startTcpProxy(): Promise<TcpProxy> {
     bytesToEngine: 0,
     stop: async () => undefined,
   };
-  const server: Server = createServer((client) => {
+  const onClient = (client: Socket) => {
     proxy.connections++;
     const engine =
       'socketPath' in engineAddress
@@ -56,7 +59,12 @@ async function startTcpProxy(): Promise<TcpProxy> {
     };
     client.on('error', close).on('close', close);
     engine.on('error', close).on('close', close);
-  });
+  };
+  // With TLS options: a listener that speaks TLS and asks for a client certificate, as an
+  // engine started with --tlsverify does, and hands only verified connections to the engine.
+  const server: Server = tlsOptions
+    ? createTlsServer(tlsOptions, onClient).on('tlsClientError', () => undefined)
+    : createServer(onClient);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   proxy.port = (server.address() as AddressInfo).port;
   proxy.stop = () =>
@@ -206,6 +214,174 @@ describe.skipIf(!docker)(
         'error: Docker context "unknown" (from DOCKER_CONTEXT=unknown) does not exist',
       );
       expect(unknown.stderr).not.toContain('building');
+    });
+  },
+);
+
+/**
+ * A CA, a server certificate for 127.0.0.1 and a client certificate it signed, made with
+ * openssl as the docker docs' "Protect the Docker daemon socket" does; and a second CA that
+ * signed nothing of these. Client files in `client/` and `wrong-ca/` as DOCKER_CERT_PATH wants them.
+ */
+async function makeCertificates(): Promise<{
+  server: TlsOptions;
+  client: string;
+  wrongCa: string;
+}> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'build-images-tls-'));
+  const openssl = (...args: string[]) => {
+    const result = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${result.stderr}`);
+  };
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  const ca = (name: string) =>
+    openssl(
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      `${name}-key.pem`,
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${name}`,
+    );
+  const signed = (name: string, extensions: string) => {
+    openssl(
+      'req',
+      ...ec,
+      '-keyout',
+      `${name}-key.pem`,
+      '-out',
+      `${name}.csr`,
+      '-subj',
+      `/CN=${name}`,
+    );
+    return writeFile(path.join(dir, `${name}.ext`), extensions).then(() =>
+      openssl(
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca-key.pem',
+        '-CAcreateserial',
+        '-out',
+        `${name}.pem`,
+        '-days',
+        '1',
+        '-extfile',
+        `${name}.ext`,
+      ),
+    );
+  };
+  ca('ca');
+  ca('other-ca');
+  await signed('server', 'subjectAltName = IP:127.0.0.1\nextendedKeyUsage = serverAuth\n');
+  await signed('client', 'extendedKeyUsage = clientAuth\n');
+  const read = (name: string) => readFile(path.join(dir, name));
+  for (const [folder, caFile] of [
+    ['client', 'ca.pem'],
+    ['wrong-ca', 'other-ca.pem'],
+  ] as const) {
+    await mkdir(path.join(dir, folder));
+    await writeFile(path.join(dir, folder, 'ca.pem'), await read(caFile));
+    await writeFile(path.join(dir, folder, 'cert.pem'), await read('client.pem'));
+    await writeFile(path.join(dir, folder, 'key.pem'), await read('client-key.pem'));
+  }
+  return {
+    server: {
+      key: await read('server-key.pem'),
+      cert: await read('server.pem'),
+      ca: await read('ca.pem'),
+      requestCert: true,
+      rejectUnauthorized: true,
+    },
+    client: path.join(dir, 'client'),
+    wrongCa: path.join(dir, 'wrong-ca'),
+  };
+}
+
+describe.skipIf(!docker)(
+  'builds on an engine reached over TLS with client certificates (DOCKER_TLS_VERIFY)',
+  () => {
+    let root: string;
+    let proxy: TcpProxy;
+    let certificates: Awaited<ReturnType<typeof makeCertificates>>;
+
+    beforeAll(async () => {
+      certificates = await makeCertificates();
+      proxy = await startTcpProxy(certificates.server);
+      root = await writeTree({
+        'package.json': {
+          name: 'fixture',
+          private: true,
+          version: `0.0.0-${runId}-tls`,
+          packageManager: 'pnpm@10.34.9',
+        },
+        'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',
+        'apps/tiny/package.json': {
+          name: '@fx/tiny',
+          version: '1.0.0',
+          type: 'module',
+          main: 'dist/main.js',
+          files: ['dist'],
+          scripts: { build: 'mkdir -p dist && cp src/main.js dist/' },
+        },
+        'apps/tiny/src/main.js': `console.log('tiny over tls ${runId}');\n`,
+      });
+      lockWorkspace(root, { offline: true });
+    });
+    afterAll(async () => {
+      await proxy?.stop();
+      if (docker) await removeTestResources(docker, runId, prefix);
+    });
+
+    const tlsEnv = (certPath: string) => ({
+      CI: 'true',
+      DOCKER_HOST: `tcp://127.0.0.1:${proxy.port}`,
+      DOCKER_TLS_VERIFY: '1',
+      DOCKER_CERT_PATH: certPath,
+      DOCKER_CONTEXT: '',
+    });
+
+    it('builds (the ping, the build and the BuildKit session) over verified TLS both ways', async () => {
+      const before = { ...proxy };
+      const result = await runBin(
+        ['--json', '--tag', `${prefix}{app}:tls`, '--base-image', testBaseImage],
+        { cwd: root, env: tlsEnv(certificates.client) },
+      );
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      const output = JSON.parse(result.stdout) as { results: { app: string; status: string }[] };
+      expect(output.results.map((entry) => [entry.app, entry.status])).toEqual([['tiny', 'built']]);
+      await expect(docker!.getImage(`${prefix}tiny:tls`).inspect()).resolves.toBeDefined();
+      expect(proxy.connections - before.connections).toBeGreaterThanOrEqual(2);
+    });
+
+    it('refuses an engine whose certificate DOCKER_CERT_PATH does not trust: exit 3, naming it', async () => {
+      const result = await runBin(['--tag', `${prefix}{app}:tls`, '--base-image', testBaseImage], {
+        cwd: root,
+        env: tlsEnv(certificates.wrongCa),
+      });
+      expect(result.code).toBe(3);
+      expect(result.stderr).toContain(
+        `error: The TLS handshake with the engine at DOCKER_HOST=tcp://127.0.0.1:${proxy.port} failed:`,
+      );
+      expect(result.stderr).toContain('hint: Check the certificates (DOCKER_CERT_PATH');
+    });
+
+    it('is refused by an engine that asks for a client certificate when none is given', async () => {
+      const result = await runBin(['--tag', `${prefix}{app}:tls`, '--base-image', testBaseImage], {
+        cwd: root,
+        env: { ...tlsEnv(certificates.client), DOCKER_TLS_VERIFY: '', DOCKER_TLS: '' },
+      });
+      expect(result.code).toBe(3);
+      expect(result.stderr).toContain(`DOCKER_HOST=tcp://127.0.0.1:${proxy.port}`);
+      expect(result.stderr).not.toContain('    at ');
     });
   },
 );

@@ -17,6 +17,10 @@ const unreachableReasons: Record<string, string> = {
   EHOSTUNREACH: 'the host is unreachable',
 };
 
+/** Node's error codes of a certificate the client does not trust, or of a refused handshake. */
+const tlsFailure =
+  /^(?:CERT_|UNABLE_TO_(?:VERIFY|GET_ISSUER)|DEPTH_ZERO_SELF_SIGNED|SELF_SIGNED_CERT|ERR_TLS_|ERR_SSL_)/;
+
 const defaultSocket = '/var/run/docker.sock';
 const hostForms =
   'unix:///path/to.sock, tcp://host:2375 (tcp://host:2376 with DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH) or ssh://user@host';
@@ -289,8 +293,19 @@ export async function connectDocker(env: NodeJS.ProcessEnv = process.env): Promi
     await docker.ping();
   } catch (error) {
     const code = (error as { code?: string }).code ?? '';
-    const reason =
-      unreachableReasons[code] ?? (error instanceof Error ? error.message : String(error));
+    const message = error instanceof Error ? error.message : String(error);
+    // Something answered, but the TLS handshake failed: the certificates, not the address.
+    if (tlsFailure.test(code) || /certificate|tlsv1 alert|ssl3_read_bytes/i.test(message)) {
+      throw new BuildImagesError(
+        'ENGINE_UNREACHABLE',
+        `The TLS handshake with the engine at ${endpoint.description} failed: ${message}${code ? ` (${code})` : ''}`,
+        {
+          hint: `Check the certificates (DOCKER_CERT_PATH, else ~/.docker, or the context's TLS files): ca.pem must be the CA that signed the engine's certificate, and cert.pem with key.pem a client certificate the engine trusts (dockerd --tlsverify --tlscacert).`,
+          cause: error,
+        },
+      );
+    }
+    const reason = unreachableReasons[code] ?? message;
     throw new BuildImagesError(
       'ENGINE_UNREACHABLE',
       `No Docker Engine answers at ${endpoint.description}: ${reason}${code ? ` (${code})` : ''}`,

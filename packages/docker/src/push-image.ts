@@ -153,8 +153,10 @@ export async function pushImage(
       );
     }
     if (!(error instanceof PushAttemptFailure)) throw error;
-    // Engine 20.10 says so in-band, with HTTP 200: "An image does not exist locally with the tag: …".
-    if (/does not exist locally|no such image/i.test(error.message)) throw noLocalImage(error);
+    // The engine says so in-band, with HTTP 200: "An image does not exist locally with the tag: …"
+    // (20.10 and the classic store), "tag does not exist: …" (the containerd image store).
+    if (/does not exist locally|no such image|tag does not exist/i.test(error.message))
+      throw noLocalImage(error);
     if (isRegistryAuthFailure(error.message)) {
       throw new BuildImagesError(
         'REGISTRY_AUTH_FAILED',

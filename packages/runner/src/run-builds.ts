@@ -8,6 +8,9 @@ import {
   type ImageBuildRequest,
 } from '@build-images/core';
 
+/** BuildKit's scheduler failing a build it should not have (see buildRetryingEngineRaces). */
+const schedulerRace = /buildkit scheduler error: [^.\n]*/i;
+
 /**
  * `cached`: built, but every step of the Dockerfile came from the build cache.
  * `up-to-date`: the registry already had the image of these inputs; nothing was built.
@@ -62,6 +65,8 @@ export interface Publisher {
 
 export interface RunEvents {
   onStart?(app: AppName): void;
+  /** A build that failed for a reason of the engine's own is started again. */
+  onRetry?(app: AppName, reason: string): void;
   onProgress?(app: AppName, progress: BuildProgress): void;
   onFinish?(result: AppResult): void;
 }
@@ -143,10 +148,7 @@ export async function runBuilds(
         options.events?.onFinish?.(result);
         return result;
       }
-      const built = await builder.build(request, {
-        signal: stop.signal,
-        onProgress: (progress) => options.events?.onProgress?.(request.app, progress),
-      });
+      const built = await buildRetryingEngineRaces(request);
       const published = publisher
         ? await publishLimit(() => publisher.publish(request, stop.signal))
         : [];
@@ -159,7 +161,7 @@ export async function runBuilds(
           tags: [stage.tag],
           stageCaches: [],
         };
-        await builder.build(stageRequest, { signal: stop.signal });
+        await buildRetryingEngineRaces(stageRequest);
         await publishLimit(() => publisher!.publish(stageRequest, stop.signal));
       }
       result = {
@@ -203,6 +205,30 @@ export async function runBuilds(
     }
     options.events?.onFinish?.(result);
     return result;
+  };
+
+  /**
+   * The build, started again (at most twice more) when BuildKit fails it with an error of its
+   * scheduler: a race of parallel builds sharing steps in the BuildKit of older engines
+   * (moby/buildkit#4278, Engine 20.10), not a fault of the build. The rerun finds what the
+   * failed one finished in the cache.
+   */
+  const buildRetryingEngineRaces = async (request: ImageBuildRequest) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await builder.build(request, {
+          signal: stop.signal,
+          onProgress: (progress) => options.events?.onProgress?.(request.app, progress),
+        });
+      } catch (error) {
+        const race = error instanceof ImageBuildFailure && schedulerRace.exec(error.message)?.[0];
+        if (!race || attempt >= 3 || stop.signal.aborted) throw error;
+        options.events?.onRetry?.(
+          request.app,
+          `${race} (a BuildKit race of parallel builds, moby/buildkit#4278); building ${request.target} again`,
+        );
+      }
+    }
   };
 
   try {

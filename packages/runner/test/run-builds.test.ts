@@ -156,4 +156,77 @@ describe('runBuilds', () => {
     ]);
     expect(summarizeResults(results)).toBe('1 pushed, 1 up to date');
   });
+
+  it("builds again after BuildKit's scheduler race, at most twice; other failures are final", async () => {
+    const race = 'buildkit scheduler error: return leaving incoming open. Please report this';
+    const failures = new Map([
+      ['a', 1],
+      ['b', 5],
+    ]);
+    const attempts: string[] = [];
+    const { builder: ok } = fakeBuilder();
+    const builder: ImageBuilder = {
+      async build(req, hooks) {
+        attempts.push(req.app);
+        const left = failures.get(req.app) ?? 0;
+        if (left > 0) {
+          failures.set(req.app, left - 1);
+          throw new ImageBuildFailure(race, [], undefined);
+        }
+        return ok.build(req, hooks);
+      },
+    };
+    const retries: string[] = [];
+    const results = await runBuilds(['a', 'b'].map(request), builder, {
+      concurrency: 1,
+      bail: false,
+      events: { onRetry: (app, reason) => retries.push(`${app}: ${reason}`) },
+    });
+    expect(results.map((result) => result.status)).toEqual(['built', 'failed']);
+    expect(attempts).toEqual(['a', 'a', 'b', 'b', 'b']);
+    expect(retries[0]).toBe(
+      'a: buildkit scheduler error: return leaving incoming open (a BuildKit race of parallel builds, moby/buildkit#4278); building a again',
+    );
+    expect(retries).toHaveLength(3);
+
+    const { builder: failing, seen } = fakeBuilder({ failing: ['c'] });
+    await runBuilds([request('c')], failing, { concurrency: 1, bail: false });
+    expect(seen.started).toEqual(['c']);
+  });
+
+  it('pushes the stage caches of --cache-to after the image, building each stage target', async () => {
+    const { builder, seen } = fakeBuilder();
+    const pushed: string[] = [];
+    const publisher: Publisher = {
+      publish: async (req) => {
+        pushed.push(...req.tags);
+        return req.tags.map((tag) => ({ tag, digest: 'sha256:x' }));
+      },
+    };
+    const targets: string[] = [];
+    const recording: ImageBuilder = {
+      build: (req, hooks) => {
+        targets.push(req.target);
+        return builder.build(req, hooks);
+      },
+    };
+    const [result] = await runBuilds(
+      [
+        {
+          ...request('a'),
+          stageCaches: [
+            { target: 'a-deps', tag: 'r/a:main-a-deps' },
+            { target: 'a-build', tag: 'r/a:main-a-build' },
+          ],
+        },
+      ],
+      recording,
+      { concurrency: 1, bail: false, publisher },
+    );
+    expect(targets).toEqual(['a', 'a-deps', 'a-build']);
+    expect(pushed).toEqual(['a:t', 'r/a:main-a-deps', 'r/a:main-a-build']);
+    expect(seen.started).toHaveLength(3);
+    // The image's own tags are what the result lists as published.
+    expect(result!.published).toEqual([{ tag: 'a:t', digest: 'sha256:x' }]);
+  });
 });
