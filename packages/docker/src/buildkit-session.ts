@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
+import { TLSSocket } from 'node:tls';
 import type Docker from 'dockerode';
 import { fromJSON } from '@grpc/proto-loader';
 import {
@@ -103,6 +104,10 @@ export async function openBuildkitSession(
   });
   // The engine closing the session shows up in the builds that use it; nothing to do here.
   socket.on('error', () => undefined);
+  // Over TLS (tcp:// with DOCKER_TLS_VERIFY) the connection is a TLS socket that negotiated no
+  // ALPN, which node's HTTP/2 server takes for HTTP/1.1 and closes at once; the upgrade made
+  // it HTTP/2 (h2c inside TLS), so say so.
+  if (socket instanceof TLSSocket && socket.alpnProtocol === false) socket.alpnProtocol = 'h2';
   const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
   injector.injectConnection(socket);
 
