@@ -9,12 +9,16 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 engine_answers() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
 # What the tests use besides the engine: a local registry (Debian's docker-registry) and
-# htpasswd for the push tests, shellcheck for the Dockerfile checks, GNU time for bench:plan.
+# htpasswd for the push tests, shellcheck for the Dockerfile checks, GNU time for bench:plan,
+# sshd and ssh-agent for the ssh engine test, openssl for the TLS engine test.
 missing_tools=()
 command -v docker-registry >/dev/null || missing_tools+=(docker-registry)
 command -v htpasswd >/dev/null || missing_tools+=(apache2-utils)
 command -v shellcheck >/dev/null || missing_tools+=(shellcheck)
 [ -x /usr/bin/time ] || missing_tools+=(time)
+[ -x /usr/sbin/sshd ] || missing_tools+=(openssh-server)
+command -v ssh-agent >/dev/null || missing_tools+=(openssh-client)
+command -v openssl >/dev/null || missing_tools+=(openssl)
 if [ ${#missing_tools[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     log "installing ${missing_tools[*]} from Debian"

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { spawnSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import { tmpdir } from 'node:os';
@@ -381,6 +381,183 @@ describe.skipIf(!docker)(
       });
       expect(result.code).toBe(3);
       expect(result.stderr).toContain(`DOCKER_HOST=tcp://127.0.0.1:${proxy.port}`);
+      expect(result.stderr).not.toContain('    at ');
+    });
+  },
+);
+
+/**
+ * Debian's sshd on a loopback port, as a user's remote engine host: a host key and an
+ * authorized client key made here, the client key in an ssh-agent of its own (the docker CLI
+ * and build-images authenticate through SSH_AUTH_SOCK), and the engine under test as the
+ * DOCKER_HOST of its sessions, where `docker system dial-stdio` reaches it.
+ */
+async function startSshd(): Promise<{
+  port: number;
+  agentSocket: string;
+  emptyAgentSocket: string;
+  stop(): Promise<void>;
+}> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'build-images-sshd-'));
+  const keygen = (file: string) => {
+    const made = spawnSync('ssh-keygen', [
+      '-q',
+      '-t',
+      'ed25519',
+      '-N',
+      '',
+      '-f',
+      path.join(dir, file),
+    ]);
+    if (made.status !== 0) throw new Error(`ssh-keygen failed: ${made.stderr}`);
+  };
+  keygen('host_key');
+  keygen('client_key');
+  await writeFile(
+    path.join(dir, 'authorized_keys'),
+    await readFile(path.join(dir, 'client_key.pub')),
+  );
+  await chmod(path.join(dir, 'authorized_keys'), 0o600);
+  await mkdir('/run/sshd', { recursive: true });
+  const engine = testEngineAddress();
+  const dockerHost =
+    'socketPath' in engine ? `unix://${engine.socketPath}` : `tcp://${engine.host}:${engine.port}`;
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  await writeFile(
+    path.join(dir, 'sshd_config'),
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${dir}/host_key`,
+      `AuthorizedKeysFile ${dir}/authorized_keys`,
+      'PermitRootLogin prohibit-password',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'UsePAM no',
+      'StrictModes no',
+      `PidFile ${dir}/sshd.pid`,
+      `SetEnv DOCKER_HOST=${dockerHost}`,
+      '',
+    ].join('\n'),
+  );
+  const sshd = spawn(
+    '/usr/sbin/sshd',
+    ['-D', '-f', path.join(dir, 'sshd_config'), '-E', path.join(dir, 'sshd.log')],
+    { stdio: 'ignore' },
+  );
+  const agents = [path.join(dir, 'agent.sock'), path.join(dir, 'empty-agent.sock')].map(
+    (socket) => ({
+      socket,
+      process: spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' }),
+    }),
+  );
+  const deadline = Date.now() + 10_000;
+  while (!agents.every((agent) => existsSync(agent.socket)) || !(await listening(port))) {
+    if (Date.now() > deadline)
+      throw new Error(
+        `sshd or ssh-agent did not start: ${await readFile(path.join(dir, 'sshd.log'), 'utf8').catch(() => '')}`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const added = spawnSync('ssh-add', ['-q', path.join(dir, 'client_key')], {
+    env: { ...process.env, SSH_AUTH_SOCK: agents[0]!.socket },
+  });
+  if (added.status !== 0) throw new Error(`ssh-add failed: ${added.stderr}`);
+  return {
+    port,
+    agentSocket: agents[0]!.socket,
+    emptyAgentSocket: agents[1]!.socket,
+    stop: async () => {
+      sshd.kill();
+      for (const agent of agents) agent.process.kill();
+    },
+  };
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+const sshdMissing = ['/usr/sbin/sshd', '/usr/bin/ssh-agent'].filter((file) => !existsSync(file));
+if (sshdMissing.length > 0) {
+  const problem = `${sshdMissing.join(' and ')} missing: apt-get install -y openssh-server openssh-client`;
+  if (docker && process.env['CI'] === 'true')
+    throw new Error(`CI=true and the ssh engine tests cannot run: ${problem}`);
+  console.warn(`\n!!! SKIPPING the ssh engine tests: ${problem} !!!\n`);
+}
+
+describe.skipIf(!docker || sshdMissing.length > 0)(
+  'builds on an engine reached over ssh (DOCKER_HOST=ssh://user@host, key in the ssh-agent)',
+  () => {
+    let root: string;
+    let sshd: Awaited<ReturnType<typeof startSshd>>;
+
+    beforeAll(async () => {
+      sshd = await startSshd();
+      root = await writeTree({
+        'package.json': {
+          name: 'fixture',
+          private: true,
+          version: `0.0.0-${runId}-ssh`,
+          packageManager: 'pnpm@10.34.9',
+        },
+        'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',
+        'apps/tiny/package.json': {
+          name: '@fx/tiny',
+          version: '1.0.0',
+          type: 'module',
+          main: 'dist/main.js',
+          files: ['dist'],
+          scripts: { build: 'mkdir -p dist && cp src/main.js dist/' },
+        },
+        'apps/tiny/src/main.js': `console.log('tiny over ssh ${runId}');\n`,
+      });
+      lockWorkspace(root, { offline: true });
+    });
+    afterAll(async () => {
+      await sshd?.stop();
+      if (docker) await removeTestResources(docker, runId, prefix);
+    });
+
+    it('builds (the ping, the build and the BuildKit session) through docker system dial-stdio on the host', async () => {
+      const user = (await import('node:os')).userInfo().username;
+      const result = await runBin(
+        ['--json', '--tag', `${prefix}{app}:ssh`, '--base-image', testBaseImage],
+        {
+          cwd: root,
+          env: {
+            CI: 'true',
+            DOCKER_HOST: `ssh://${user}@127.0.0.1:${sshd.port}`,
+            DOCKER_CONTEXT: '',
+            SSH_AUTH_SOCK: sshd.agentSocket,
+          },
+        },
+      );
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      const output = JSON.parse(result.stdout) as { results: { app: string; status: string }[] };
+      expect(output.results.map((entry) => [entry.app, entry.status])).toEqual([['tiny', 'built']]);
+      await expect(docker!.getImage(`${prefix}tiny:ssh`).inspect()).resolves.toBeDefined();
+    });
+
+    it('fails before any build, exit 3 naming the host, when the agent holds no key the host takes', async () => {
+      const result = await runBin(['--tag', `${prefix}{app}:ssh`, '--base-image', testBaseImage], {
+        cwd: root,
+        env: {
+          CI: 'true',
+          DOCKER_HOST: `ssh://nobody-${runId}@127.0.0.1:${sshd.port}`,
+          DOCKER_CONTEXT: '',
+          SSH_AUTH_SOCK: sshd.emptyAgentSocket,
+        },
+      });
+      expect(result.code).toBe(3);
+      expect(result.stderr).toContain(`DOCKER_HOST=ssh://nobody-${runId}@127.0.0.1:${sshd.port}`);
       expect(result.stderr).not.toContain('    at ');
     });
   },
