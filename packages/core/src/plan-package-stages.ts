@@ -99,13 +99,30 @@ function dependenciesFirst(stages: PackageStage[]): PackageStage[] {
   return ordered;
 }
 
+/**
+ * Each plan's stages by package name, built once per stage list: a 1,000-package workspace
+ * asks for the stages of every app and every stage, and a fresh index per call made that
+ * quadratic. A stage list is not changed once planned (only its stages' nativeAddons are
+ * filled in, which neither index reads).
+ */
+const stagesByName = new WeakMap<readonly PackageStage[], Map<PackageName, PackageStage>>();
+
+function indexOf(packageStages: readonly PackageStage[]): Map<PackageName, PackageStage> {
+  let byName = stagesByName.get(packageStages);
+  if (byName === undefined) {
+    byName = new Map(packageStages.map((stage) => [stage.name, stage]));
+    stagesByName.set(packageStages, byName);
+  }
+  return byName;
+}
+
 /** The package stages a build copies from: those of its build closure's packages but `self`. */
 export function stagesOf(
   packageStages: readonly PackageStage[],
   built: readonly BuiltPackage[],
   self: PackageName,
 ): PackageStage[] {
-  const byName = new Map(packageStages.map((stage) => [stage.name, stage]));
+  const byName = indexOf(packageStages);
   return built
     .filter((member) => member.name !== self)
     .flatMap((member) => byName.get(member.name) ?? []);
