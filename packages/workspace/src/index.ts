@@ -8,3 +8,4 @@ export * from './read-workspace.js';
 export * from './read-run-inputs.js';
 export * from './read-package-facts.js';
 export * from './read-build-hints.js';
+export * from './create-file-reader.js';

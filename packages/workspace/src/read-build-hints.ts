@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildHints } from '@build-images/core';
-import { readJsonc } from './read-package-facts.js';
+import { createFileReader, type FileReader } from './create-file-reader.js';
 
 const nextConfigFiles = ['next.config.js', 'next.config.mjs', 'next.config.ts', 'next.config.cjs'];
 
@@ -10,17 +9,18 @@ const nextConfigFiles = ['next.config.js', 'next.config.mjs', 'next.config.ts', 
  * the tsconfig's outDir and next.config's `output`. The configs are code (or JSON with
  * comments): they are read as text, for plain values, and never run.
  */
-export async function readBuildHints(
+export function readBuildHints(
   dir: string,
   manifest: Record<string, unknown>,
-): Promise<BuildHints> {
+  reader: FileReader = createFileReader(),
+): BuildHints {
   const hints: BuildHints = {};
   const files = manifest['files'];
   if (Array.isArray(files) && files.every((entry) => typeof entry === 'string'))
     hints.files = files as string[];
   // The build's own tsconfig when there is one (tsc -p tsconfig.build.json), else tsconfig.json.
   for (const file of ['tsconfig.build.json', 'tsconfig.json']) {
-    const options = (await readJsonc(path.join(dir, file)))?.['compilerOptions'];
+    const options = reader.jsonc(path.join(dir, file))?.['compilerOptions'];
     const outDir =
       typeof options === 'object' && options !== null
         ? (options as Record<string, unknown>)['outDir']
@@ -32,7 +32,7 @@ export async function readBuildHints(
     break;
   }
   for (const file of nextConfigFiles) {
-    const text = await readFile(path.join(dir, file), 'utf8').catch(() => undefined);
+    const text = reader.text(path.join(dir, file));
     if (text === undefined) continue;
     hints.nextOutput = nextOutputOf(text);
     break;

@@ -1,19 +1,12 @@
-import { access, readdir, readFile, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import path from 'node:path';
-import JSON5 from 'json5';
 import { insideAny, type WorkspacePackage, type WorkspaceWarning } from '@build-images/core';
+import { createFileReader, type FileReader } from './create-file-reader.js';
 
 export interface BuildInputs {
   /** Root-relative POSIX paths of files outside the package (root tsconfigs, files its configs import), sorted. */
   files: string[];
   warnings: WorkspaceWarning[];
-}
-
-async function exists(file: string): Promise<boolean> {
-  return access(file).then(
-    () => true,
-    () => false,
-  );
 }
 
 /** The package directories as a set (the root left out), built once per list. */
@@ -42,32 +35,29 @@ function extendsOf(config: unknown): string[] {
  * graph, any other comes with the install. tsconfigs are JSON with comments and trailing
  * commas, which JSON5 reads.
  */
-export async function readBuildInputs(
+export function readBuildInputs(
   root: string,
   pkg: Pick<WorkspacePackage, 'dir' | 'name' | 'manifestPath' | 'scripts'>,
   packageDirs: readonly string[],
-): Promise<BuildInputs> {
+  reader: FileReader = createFileReader(),
+): BuildInputs {
   const files = new Set<string>();
   const warnings: WorkspaceWarning[] = [];
   if (pkg.dir === '.') return { files: [], warnings };
   const dirs = packageDirSet(packageDirs);
   const inPackage = (relative: string) => dirs.has(relative) || insideAny(relative, dirs);
   const seen = new Set<string>();
-  const visit = async (file: string): Promise<void> => {
+  const visit = (file: string): void => {
     if (seen.has(file)) return;
     seen.add(file);
-    let config: unknown;
-    try {
-      config = JSON5.parse(await readFile(file, 'utf8'));
-    } catch {
-      // A missing or unreadable tsconfig: the build reports it better than we can.
-      return;
-    }
+    // A missing or unreadable tsconfig: the build reports it better than we can.
+    const config = reader.jsonc(file);
+    if (config === undefined) return;
     for (const spec of extendsOf(config)) {
       if (!spec.startsWith('.') && !path.isAbsolute(spec)) continue;
       let target = path.resolve(path.dirname(file), spec);
       // TypeScript tries the path as written, then with .json added.
-      if (!target.endsWith('.json') && !(await exists(target))) target += '.json';
+      if (!target.endsWith('.json') && !reader.exists(target)) target += '.json';
       const relative = path.relative(root, target).split(path.sep).join('/');
       if (relative.startsWith('../') || path.isAbsolute(relative)) {
         warnings.push({
@@ -78,8 +68,8 @@ export async function readBuildInputs(
         });
         continue;
       }
-      if (!inPackage(relative) && (await exists(target))) files.add(relative);
-      await visit(target);
+      if (!inPackage(relative) && reader.exists(target)) files.add(relative);
+      visit(target);
     }
   };
   const configs = ['tsconfig.json'];
@@ -89,10 +79,10 @@ export async function readBuildInputs(
     )
   )
     configs.push('tsconfig.build.json');
-  for (const config of configs) await visit(path.join(root, pkg.dir, config));
+  for (const config of configs) visit(path.join(root, pkg.dir, config));
   // A config may import one of another package (`export { default } from
   // '../theme-docs/postcss.config.mjs'`): that file is an input even outside the closure.
-  for (const file of await configImports(root, pkg.dir)) files.add(file);
+  for (const file of configImports(root, pkg.dir, reader)) files.add(file);
   return { files: [...files].sort(), warnings };
 }
 
@@ -108,16 +98,16 @@ const sourceExtensions = ['', '.ts', '.mts', '.cts', '.js', '.mjs', '.cjs', '.js
  * import in turn (a `scripts/entrypoints.js` that re-exports `./entrypoints.ts`), resolved as
  * Node and bundlers do (extensions tried, then an index file). Read as text, never run.
  */
-async function configImports(root: string, dir: string): Promise<string[]> {
+function configImports(root: string, dir: string, reader: FileReader): string[] {
   const packageDir = path.join(root, dir);
-  const names = await readdir(packageDir).catch(() => [] as string[]);
+  const names = [...(reader.list(packageDir) ?? [])];
   const found = new Set<string>();
   const queue = names
     .filter((entry) => buildConfigFile.test(entry))
     .map((name) => path.join(packageDir, name));
   const seen = new Set(queue);
   for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
-    const text = await readFile(file, 'utf8').catch(() => '');
+    const text = reader.text(file) ?? '';
     for (const match of text.matchAll(relativeImport)) {
       const base = path.resolve(path.dirname(file), match[1]!);
       if (
@@ -130,7 +120,7 @@ async function configImports(root: string, dir: string): Promise<string[]> {
         ...sourceExtensions.slice(1).map((extension) => path.join(base, `index${extension}`)),
       ];
       for (const candidate of candidates) {
-        if (!(await isFile(candidate))) continue;
+        if (!isFile(candidate, reader)) continue;
         found.add(path.relative(root, candidate).split(path.sep).join('/'));
         // Its own imports too, once each (JSON has none).
         if (!seen.has(candidate) && !candidate.endsWith('.json')) {
@@ -144,9 +134,11 @@ async function configImports(root: string, dir: string): Promise<string[]> {
   return [...found];
 }
 
-async function isFile(file: string): Promise<boolean> {
-  return stat(file).then(
-    (info) => info.isFile(),
-    () => false,
-  );
+function isFile(file: string, reader: FileReader): boolean {
+  if (!reader.exists(file)) return false;
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
 }

@@ -1,18 +1,18 @@
-import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import JSON5 from 'json5';
 import type { PackageFacts } from '@build-images/core';
+import { createFileReader, type FileReader } from './create-file-reader.js';
 
 /**
  * Reads what tells a person what a package is and how it runs: Dockerfiles beside its
  * manifest and Nest's nest-cli.json. Unreadable or invalid
  * files are simply not facts (the build reports them later, if they matter).
  */
-export async function readPackageFacts(
+export function readPackageFacts(
   packageDir: string,
   manifest: Record<string, unknown> = {},
-): Promise<PackageFacts> {
-  const names = await readdir(packageDir).catch(() => [] as string[]);
+  reader: FileReader = createFileReader(),
+): PackageFacts {
+  const names = [...(reader.list(packageDir) ?? [])];
   const facts: PackageFacts = {
     dockerfiles: names
       .filter((name) => /^(Dockerfile|Containerfile)(\..+)?$|\.Dockerfile$/.test(name))
@@ -20,13 +20,13 @@ export async function readPackageFacts(
   };
   if (names.includes('binding.gyp')) facts.nativeAddon = true;
   if (names.includes('nest-cli.json')) {
-    const nest = await readJsonc(path.join(packageDir, 'nest-cli.json'));
+    const nest = reader.jsonc(path.join(packageDir, 'nest-cli.json'));
     const entry = nest?.['entryFile'];
     facts.nestEntry = typeof entry === 'string' && entry !== '' ? entry : 'main';
   }
   // A hand-written Dockerfile says what port the app serves and how its health is probed.
   for (const name of facts.dockerfiles) {
-    const text = await readFile(path.join(packageDir, name), 'utf8').catch(() => '');
+    const text = reader.text(path.join(packageDir, name)) ?? '';
     const expose = /^\s*EXPOSE\s+(\d{1,5})(?:\/tcp)?\b/im.exec(text);
     if (!expose) continue;
     facts.dockerfilePort = { file: name, port: Number(expose[1]) };
@@ -43,22 +43,8 @@ export async function readPackageFacts(
   else if (names.includes('schema.prisma')) facts.prismaSchema = 'schema.prisma';
   else if (
     names.includes('prisma') &&
-    (await readdir(path.join(packageDir, 'prisma')).catch(() => [] as string[])).includes(
-      'schema.prisma',
-    )
+    reader.list(path.join(packageDir, 'prisma'))?.has('schema.prisma') === true
   )
     facts.prismaSchema = 'prisma/schema.prisma';
   return facts;
-}
-
-/** JSON with comments and trailing commas, as tsconfig and nest-cli files are written. */
-export async function readJsonc(file: string): Promise<Record<string, unknown> | undefined> {
-  try {
-    const value: unknown = JSON5.parse(await readFile(file, 'utf8'));
-    return typeof value === 'object' && value !== null
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -14,6 +14,7 @@ import {
   type WorkspaceWarning,
 } from '@build-images/core';
 import { readBuildInputs } from './read-build-inputs.js';
+import { createFileReader } from './create-file-reader.js';
 
 /**
  * pnpm's own ignores when it finds the workspace packages (@pnpm/workspace.find-packages):
@@ -139,19 +140,17 @@ export async function readWorkspace(root: string): Promise<Workspace> {
       ...enginesNode(raw['engines']),
     });
   }
-  // Each package's own files are read at once, not one package after another: on a large
-  // workspace the reads wait on the disk far more than they compute.
-  const read = await Promise.all(
-    packages.map(async (pkg) => {
-      const dir = path.join(root, pkg.dir);
-      const raw = manifests.get(pkg.dir)!;
-      return Promise.all([
-        readPackageFacts(dir, raw),
-        readBuildHints(dir, raw),
-        readBuildInputs(root, pkg, projectDirs),
-      ]);
-    }),
-  );
+  // One reader for every package: a root tsconfig they all extend is read and parsed once.
+  const reader = createFileReader();
+  const read = packages.map((pkg) => {
+    const dir = path.join(root, pkg.dir);
+    const raw = manifests.get(pkg.dir)!;
+    return [
+      readPackageFacts(dir, raw, reader),
+      readBuildHints(dir, raw, reader),
+      readBuildInputs(root, pkg, projectDirs, reader),
+    ] as const;
+  });
   packages.forEach((pkg, index) => {
     const [facts, buildHints, inputs] = read[index]!;
     pkg.facts = facts;
