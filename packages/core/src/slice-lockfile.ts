@@ -144,11 +144,19 @@ function installManifest(text: string, dropped: ReadonlySet<string>): string {
   return `${JSON.stringify(kept, null, 2)}\n`;
 }
 
+/** Digests by slice: the slice of a package stage counts in the digest of every app that builds it. */
+const sliceDigests = new WeakMap<LockfileSlice, string>();
+
 /** The sha256 of a slice's bytes (lockfile and root manifest): what an install stage's cache key depends on. */
 export function digestLockfileSlice(slice: LockfileSlice): string {
-  return createHash('sha256')
-    .update(`${slice.lockfile.length}\0${slice.lockfile}\0${slice.rootManifest}`)
-    .digest('hex');
+  let digest = sliceDigests.get(slice);
+  if (digest === undefined) {
+    digest = createHash('sha256')
+      .update(`${slice.lockfile.length}\0${slice.lockfile}\0${slice.rootManifest}`)
+      .digest('hex');
+    sliceDigests.set(slice, digest);
+  }
+  return digest;
 }
 
 /** The root importer without dependencies on local paths, and the names it lost. */
