@@ -1,7 +1,7 @@
 import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { findPackages } from '@pnpm/fs.find-packages';
 import { readWorkspaceManifest } from '@pnpm/workspace.read-manifest';
+import { findWorkspacePackages } from './find-workspace-packages.js';
 import { readPackageFacts } from './read-package-facts.js';
 import { readBuildHints } from './read-build-hints.js';
 import {
@@ -72,7 +72,7 @@ export async function readWorkspace(root: string): Promise<Workspace> {
 
   let projects;
   try {
-    projects = await findPackages(root, { patterns, includeRoot: true, ignore: pnpmIgnore });
+    projects = await findWorkspacePackages(root, { patterns, ignore: pnpmIgnore });
   } catch (error) {
     throw new BuildImagesError(
       'MANIFEST_INVALID',
