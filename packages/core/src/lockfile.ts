@@ -94,9 +94,17 @@ const sectionKeys: ReadonlySet<string> = new Set(['importers', 'packages', 'snap
 const regenerateHint =
   'build-images reads lockfile format 9; regenerate it with pnpm 9 or 10 (`pnpm install`).';
 
-/** Parses and validates a `pnpm-lock.yaml`; every problem is a LOCKFILE_INVALID naming `file`. */
-export function parseLockfile(text: string, file: string): Lockfile {
-  const root = parseYaml(text, file);
+/**
+ * Parses and validates a `pnpm-lock.yaml`; every problem is a LOCKFILE_INVALID naming `file`.
+ * `document`, when given, must be what parseLockfileYaml returns for this very text (a cache
+ * of it): the YAML parse is most of the work on a large lockfile.
+ */
+export function parseLockfile(
+  text: string,
+  file: string,
+  document: unknown = parseLockfileYaml(text, file),
+): Lockfile {
+  const root = document;
   const invalid = (message: string) =>
     new BuildImagesError('LOCKFILE_INVALID', `${file}: ${message}`, { hint: regenerateHint });
 
@@ -202,7 +210,12 @@ export function describeLockfileChange(change: LockfileChange): string {
   return `${change.name} ${before} → ${after}`;
 }
 
-function parseYaml(text: string, file: string): unknown {
+/**
+ * The YAML of a `pnpm-lock.yaml`, parsed (the project's document): plain objects, arrays,
+ * strings, numbers, booleans and nulls as a lockfile holds them. Throws LOCKFILE_INVALID when
+ * the text is no YAML or empty; the lockfile's structure is checked by parseLockfile.
+ */
+export function parseLockfileYaml(text: string, file: string): unknown {
   // pnpm 11 and later may put an "env" document (pnpm's own version, config dependencies)
   // before the project's; the project's lockfile is always the last document.
   // js-yaml, the parser pnpm itself uses, reads a 20,000-line lockfile several times faster

@@ -68,6 +68,8 @@ export interface ChangeInputs {
   files: readonly ChangedInput[];
   /** `pnpm-lock.yaml` at the merge base; undefined when it did not exist there. */
   baseLockfile: string | undefined;
+  /** Its parsed YAML when a cache had it (see parseLockfileYaml); otherwise parsed from the text. */
+  baseLockfileDocument?: unknown;
   /** The Dockerfile at the merge base; undefined when it did not exist there. */
   baseDockerfile: string | undefined;
 }
@@ -96,6 +98,8 @@ export interface RunInputs {
   dockerfile: { path: string; note: string | undefined };
   /** The text of `pnpm-lock.yaml`; undefined when there is none. */
   lockfile: string | undefined;
+  /** Its parsed YAML when a cache had it (see parseLockfileYaml); otherwise parsed from the text. */
+  lockfileDocument?: unknown;
   /** With `--changed`: what changed, or why the base could not be used (`--changed-fallback=all`). */
   change: ChangeInputs | { fallback: string } | undefined;
   source: SourceInputs;
@@ -179,7 +183,9 @@ export interface ImageFiles {
  */
 export function planRun(root: string, inputs: RunInputs, options: RunOptions): RunPlan {
   const lockfile =
-    inputs.lockfile === undefined ? undefined : parseLockfile(inputs.lockfile, lockfilePath);
+    inputs.lockfile === undefined
+      ? undefined
+      : parseLockfile(inputs.lockfile, lockfilePath, inputs.lockfileDocument);
   // What pnpm linked is what the lockfile says, whatever the manifests' specs look like.
   const workspace =
     lockfile === undefined
@@ -608,7 +614,11 @@ function selectImages(
     const before =
       change.baseLockfile === undefined
         ? undefined
-        : parseLockfile(change.baseLockfile, `${lockfilePath} at ${change.baseRef}`);
+        : parseLockfile(
+            change.baseLockfile,
+            `${lockfilePath} at ${change.baseRef}`,
+            change.baseLockfileDocument,
+          );
     lockfileChanges = [];
     if (!lockfile) {
       // Deleted: every install would fail or change, so every app is affected, loudly.

@@ -9,3 +9,4 @@ export * from './read-run-inputs.js';
 export * from './read-package-facts.js';
 export * from './read-build-hints.js';
 export * from './create-file-reader.js';
+export * from './read-lockfile-document.js';

@@ -17,6 +17,7 @@ import { getChangedFiles, readFileAtCommit } from './get-changed-files.js';
 import { git } from './git.js';
 import { hashFiles } from './hash-files.js';
 import { listContextFiles, readDockerignore } from './list-context-files.js';
+import { lockfileCacheDir, readLockfileDocument } from './read-lockfile-document.js';
 import { readWorkspace } from './read-workspace.js';
 
 export interface RunInputsRequest {
@@ -73,6 +74,10 @@ export async function readRunInputs(root: string, request: RunInputsRequest): Pr
     npmrc,
     dockerfile,
     lockfile,
+    lockfileDocument:
+      lockfile === undefined
+        ? undefined
+        : readLockfileDocument(lockfile, lockfileCacheDir(request.env)),
     change,
     source,
   };
@@ -98,6 +103,10 @@ async function readChangeInputs(
     mergeBase: changed.mergeBase,
     files: changed.files.map((file) => ({ ...file, ignored: ignores(file.path) })),
     baseLockfile,
+    baseLockfileDocument:
+      baseLockfile === undefined
+        ? undefined
+        : readLockfileDocument(baseLockfile, lockfileCacheDir(request.env)),
     // A Dockerfile build-images did not write is no earlier version of its own.
     baseDockerfile: baseDockerfile?.startsWith(generatedHeader) ? baseDockerfile : undefined,
   };
