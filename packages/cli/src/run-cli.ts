@@ -10,7 +10,6 @@ import {
 import { findWorkspaceRoot, readToolConfig } from '@build-images/workspace';
 import { parseCliOptions, renderHelp, type CliOptions, type CommandName } from './cli-options.js';
 import type { CommandContext } from './commands/command-context.js';
-import { generateCommand } from './commands/generate-command.js';
 import { planCommand } from './commands/plan-command.js';
 import { computeRunPlan } from './compute-run-plan.js';
 import { formatExplain, formatProblems, formatWarnings } from './format/plan-output.js';
@@ -20,7 +19,9 @@ const commandHandlers: Record<CommandName, (context: CommandContext) => Promise<
   // of the CLI's start-up, and plan and generate need none of them.
   build: async (context) => (await import('./commands/build-command.js')).buildCommand(context),
   plan: planCommand,
-  generate: generateCommand,
+  // Loaded only to generate: its file writing and diffing (the diff library) plan does not need.
+  generate: async (context) =>
+    (await import('./commands/generate-command.js')).generateCommand(context),
 };
 
 export interface CliIo {
