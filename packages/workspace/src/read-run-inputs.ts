@@ -13,10 +13,10 @@ import {
   type SourceInputs,
   type ToolConfig,
 } from '@build-images/core';
-import { getChangedFiles, readFileAtCommit } from './get-changed-files.js';
+import { getChangedFiles, readFileAtCommit, type ChangedFiles } from './get-changed-files.js';
 import { git } from './git.js';
 import { hashFiles } from './hash-files.js';
-import { listContextFiles, readDockerignore } from './list-context-files.js';
+import { listContextFiles, readDockerignore, type IgnorePredicate } from './list-context-files.js';
 import { lockfileCacheDir, readLockfileDocument } from './read-lockfile-document.js';
 import { readWorkspace } from './read-workspace.js';
 
@@ -39,6 +39,10 @@ export interface RunInputsRequest {
  * the lockfile and Dockerfile at the merge base.
  */
 export async function readRunInputs(root: string, request: RunInputsRequest): Promise<RunInputs> {
+  // git runs in processes of its own: started first, its work overlaps the reading of the
+  // manifests. Its outcome is looked at only after them, so their errors still come first.
+  const changed =
+    request.changed === undefined ? undefined : settled(readChangedFiles(root, request));
   const [workspace, rootManifest, lockfile, source, nodeVersions, npmrc] = await Promise.all([
     readWorkspace(root),
     readFile(path.join(root, 'package.json'), 'utf8'),
@@ -54,9 +58,9 @@ export async function readRunInputs(root: string, request: RunInputsRequest): Pr
         workspace.packages.map((pkg) => pkg.dir),
       );
   let change: RunInputs['change'];
-  if (request.changed !== undefined) {
+  if (changed !== undefined) {
     try {
-      change = await readChangeInputs(root, request, dockerfile.path);
+      change = await readChangeInputs(root, await changed, dockerfile.path, request.env);
     } catch (error) {
       const baseMissing =
         error instanceof BuildImagesError &&
@@ -83,15 +87,33 @@ export async function readRunInputs(root: string, request: RunInputsRequest): Pr
   };
 }
 
-async function readChangeInputs(
+/** A promise's outcome as a value: awaited later, a rejection is not unhandled meanwhile. */
+function settled<T>(promise: Promise<T>): Promise<() => T> {
+  return promise.then(
+    (value) => () => value,
+    (error: unknown) => () => {
+      throw error;
+    },
+  );
+}
+
+function readChangedFiles(
   root: string,
   request: RunInputsRequest,
-  dockerfilePath: string,
-): Promise<ChangeInputs> {
-  const [changed, ignores] = await Promise.all([
+): Promise<[ChangedFiles, IgnorePredicate]> {
+  return Promise.all([
     getChangedFiles(root, { ref: request.changed || undefined, env: request.env }),
     readDockerignore(root),
   ]);
+}
+
+async function readChangeInputs(
+  root: string,
+  outcome: () => [ChangedFiles, IgnorePredicate],
+  dockerfilePath: string,
+  env: NodeJS.ProcessEnv,
+): Promise<ChangeInputs> {
+  const [changed, ignores] = outcome();
   const [baseLockfile, baseDockerfile] = await Promise.all([
     changed.files.some((file) => file.path === lockfilePath)
       ? readFileAtCommit(root, changed.mergeBase, lockfilePath)
@@ -106,7 +128,7 @@ async function readChangeInputs(
     baseLockfileDocument:
       baseLockfile === undefined
         ? undefined
-        : readLockfileDocument(baseLockfile, lockfileCacheDir(request.env)),
+        : readLockfileDocument(baseLockfile, lockfileCacheDir(env)),
     // A Dockerfile build-images did not write is no earlier version of its own.
     baseDockerfile: baseDockerfile?.startsWith(generatedHeader) ? baseDockerfile : undefined,
   };
