@@ -55,7 +55,7 @@ export function sliceLockfile(
     ...ids.map((id): [string, unknown] => [id, importers[id]]),
   ];
   const foreign = foreignPlatformOf(lockfile);
-  const { all, required } = reachable(lockfile, kept, foreign);
+  const { all, required } = reachableFrom(lockfile, kept, foreign);
 
   const cache = fragmentCacheOf(lockfile);
   const out: string[] = [];
@@ -177,6 +177,38 @@ function withoutLocalPaths(raw: unknown): { importer: unknown; dropped: Set<stri
     else delete importer[field];
   }
   return { importer, dropped };
+}
+
+interface Reached {
+  all: ReadonlySet<string>;
+  required: ReadonlySet<string>;
+}
+
+/** What each importer reaches, per lockfile: every app and package stage slices the same importers. */
+const reachedByImporter = new WeakMap<Lockfile, Map<string, Reached>>();
+
+/**
+ * What the importers reach together: the union of what each reaches alone (reachability from
+ * a union of starts is the union of reachabilities, along required edges as along all), each
+ * importer walked once per lockfile however many slices hold it.
+ */
+function reachableFrom(
+  lockfile: Lockfile,
+  importers: readonly [string, unknown][],
+  foreign: (depPath: string) => boolean,
+): Reached {
+  let known = reachedByImporter.get(lockfile);
+  if (known === undefined) reachedByImporter.set(lockfile, (known = new Map()));
+  const all = new Set<string>();
+  const required = new Set<string>();
+  for (const importer of importers) {
+    let reached = known.get(importer[0]);
+    if (reached === undefined)
+      known.set(importer[0], (reached = reachable(lockfile, [importer], foreign)));
+    for (const depPath of reached.all) all.add(depPath);
+    for (const depPath of reached.required) required.add(depPath);
+  }
+  return { all, required };
 }
 
 /**
