@@ -192,21 +192,46 @@ export function selectAffectedApps(plan: BuildPlan, inputs: AffectedInputs): App
 export function splitDockerfileStages(text: string): Map<string, string> {
   const stages = new Map<string, string>();
   let name = '';
-  let lines: string[] = [];
-  const flush = () => stages.set(name, lines.join('\n').trim());
-  for (const line of text.split('\n')) {
-    if (/^\s*#/.test(line)) continue;
-    const from = /^FROM\s+\S+(?:\s+AS\s+(\S+))?\s*$/i.exec(line);
-    if (from) {
-      flush();
-      name = from[1] ?? `#${stages.size}`;
-      lines = [];
+  // A stage's text is its runs of consecutive lines that are no comments, each one slice of
+  // the Dockerfile: a generated Dockerfile of 2,000 stages is not split into lines first.
+  let runs: string[] = [];
+  let runStart = -1;
+  let runEnd = 0;
+  const endRun = () => {
+    if (runStart !== -1) runs.push(text.slice(runStart, runEnd));
+    runStart = -1;
+  };
+  const flush = () => {
+    endRun();
+    stages.set(name, runs.join('\n').trim());
+  };
+  for (let start = 0; start <= text.length;) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    commentLine.lastIndex = start;
+    if (commentLine.test(text)) {
+      endRun();
+    } else {
+      fromLine.lastIndex = start;
+      const from = fromLine.exec(text);
+      if (from) {
+        flush();
+        name = from[1] ?? `#${stages.size}`;
+        runs = [];
+      }
+      if (runStart === -1) runStart = start;
+      runEnd = end;
     }
-    lines.push(line);
+    start = end + 1;
   }
   flush();
   return stages;
 }
+
+/** A line (from lastIndex) that is a comment; `[^\S\n]` is `\s` within one line. */
+const commentLine = /[^\S\n]*#/y;
+/** A line (from lastIndex) that starts a stage, and the stage's name when it has one. */
+const fromLine = /FROM[^\S\n]+\S+(?:[^\S\n]+AS[^\S\n]+(\S+))?[^\S\n]*(?=\n|$)/iy;
 
 /** Stage names whose text differs between two Dockerfiles (added and removed ones too). */
 export function diffDockerfileStages(before: string | undefined, after: string): Set<string> {
