@@ -211,7 +211,24 @@ function findCycles(graph: WorkspaceGraph): PackageName[][] {
  * ties broken by name so the result is deterministic), ending with the package itself.
  * Assumes the graph has no cycles.
  */
-export function dependencyClosure(graph: WorkspaceGraph, name: PackageName): WorkspaceGraphNode[] {
+export function dependencyClosure(
+  graph: WorkspaceGraph,
+  name: PackageName,
+): readonly WorkspaceGraphNode[] {
+  let known = closures.get(graph);
+  if (known === undefined) closures.set(graph, (known = new Map()));
+  let closure = known.get(name);
+  if (closure === undefined) known.set(name, (closure = computeClosure(graph, name)));
+  return closure;
+}
+
+/**
+ * Closures by graph and package: planning asks for the same package's closure for its app,
+ * its package stage, its build closure and its build inputs. A graph is not changed once made.
+ */
+const closures = new WeakMap<WorkspaceGraph, Map<PackageName, readonly WorkspaceGraphNode[]>>();
+
+function computeClosure(graph: WorkspaceGraph, name: PackageName): WorkspaceGraphNode[] {
   const ordered: WorkspaceGraphNode[] = [];
   const seen = new Set<PackageName>();
   const visit = (current: PackageName): void => {
