@@ -182,6 +182,17 @@ describe('splitDockerfileStages', () => {
     expect(stages.get('')).toBe('');
     expect(stages.get('base')).toBe('FROM node:24 AS base\nRUN true');
   });
+
+  it('reads a stage per line only: CRLF endings, and no FROM across a line break', () => {
+    const stages = splitDockerfileStages(
+      'FROM node:24 AS base\r\nRUN a\r\n# c\r\nRUN b\r\nFROM\nbase AS api\nfrom base as web \n',
+    );
+    expect([...stages]).toEqual([
+      ['', ''],
+      ['base', 'FROM node:24 AS base\r\nRUN a\r\nRUN b\r\nFROM\nbase AS api'],
+      ['web', 'from base as web'],
+    ]);
+  });
 });
 
 describe('diffDockerfileStages', () => {
