@@ -63,10 +63,11 @@ export function sliceLockfile(
     if (key === 'importers' || key === 'packages' || key === 'snapshots') continue;
     out.push(cache.top(key, value));
   }
+  // The root importer is cut the same way from the same lockfile for every slice: cached too.
   out.push(
     section(
       'importers',
-      kept.map(([id, value]) => (id === '.' ? entry(id, value) : cache.importer(id, value))),
+      kept.map(([id, value]) => cache.importer(id, value)),
     ),
   );
   const depPaths = [...all].sort(compareStrings);
