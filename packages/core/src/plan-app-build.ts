@@ -150,7 +150,7 @@ export function buildClosure(
   const add = (name: PackageName): void => {
     if (members.has(name)) return;
     members.add(name);
-    const production = new Set(productionGraph.get(name)?.dependencies ?? []);
+    const production = productionDependencies(productionGraph, name);
     for (const dep of graph.get(name)?.dependencies ?? []) {
       if (production.has(dep)) add(dep);
       else {
@@ -163,6 +163,21 @@ export function buildClosure(
   return dependencyClosure(graph, pkg.name)
     .map((node) => node.package)
     .filter((member) => members.has(member.name));
+}
+
+/** Each production graph's dependencies by package, as sets: every build closure asks again. */
+const productionSets = new WeakMap<WorkspaceGraph, Map<PackageName, ReadonlySet<PackageName>>>();
+
+function productionDependencies(
+  productionGraph: WorkspaceGraph,
+  name: PackageName,
+): ReadonlySet<PackageName> {
+  let known = productionSets.get(productionGraph);
+  if (known === undefined) productionSets.set(productionGraph, (known = new Map()));
+  let dependencies = known.get(name);
+  if (dependencies === undefined)
+    known.set(name, (dependencies = new Set(productionGraph.get(name)?.dependencies ?? [])));
+  return dependencies;
 }
 
 /** The packages of a build closure, as the plan keeps them. */
