@@ -137,6 +137,28 @@ export function stageClosure(
   built: readonly BuiltPackage[],
   self: PackageName,
 ): PackageStage[] {
+  // Asked for each app again and again (its stage names, its slices, its digest, its
+  // selection): computed once per build closure and package.
+  let byBuilt = closures.get(packageStages);
+  if (byBuilt === undefined) closures.set(packageStages, (byBuilt = new WeakMap()));
+  let bySelf = byBuilt.get(built);
+  if (bySelf === undefined) byBuilt.set(built, (bySelf = new Map()));
+  let closure = bySelf.get(self);
+  if (closure === undefined)
+    bySelf.set(self, (closure = computeStageClosure(packageStages, built, self)));
+  return [...closure];
+}
+
+const closures = new WeakMap<
+  readonly PackageStage[],
+  WeakMap<readonly BuiltPackage[], Map<PackageName, readonly PackageStage[]>>
+>();
+
+function computeStageClosure(
+  packageStages: readonly PackageStage[],
+  built: readonly BuiltPackage[],
+  self: PackageName,
+): PackageStage[] {
   const found = new Map<string, PackageStage>();
   const visit = (from: readonly BuiltPackage[], name: PackageName) => {
     for (const stage of stagesOf(packageStages, from, name)) {
