@@ -17,8 +17,10 @@ node packages/cli/dist/bin.js generate --check
 pnpm format:check
 pnpm test
 
-# The Docker tests once more on a current engine (Debian unstable's, Engine 28 when written),
-# beside the first one: users run Engine 27 to 29, Debian 12 ships 20.10. BUILD_IMAGES_ENGINE2=off
+# The Docker tests once more on a current engine (Debian unstable's, Engine 28 when written) with
+# the containerd image store (Engine 29's default), beside the first one: users run Engine 27 to
+# 29, Debian 12 ships 20.10 (classic store). BUILD_IMAGES_ENGINE2_STORE=classic runs that store
+# instead; BUILD_IMAGES_ENGINE2=off
 # skips it; a DOCKER_HOST of its own (unix://…) uses that engine instead of starting one.
 if [ "${BUILD_IMAGES_ENGINE2:-}" != off ]; then
   [ -n "${BUILD_IMAGES_ENGINE2:-}" ] || eval "$(bash "$here/setup-engine-current.sh")"

@@ -26,8 +26,18 @@ export function isRegistryAuthFailure(text: string): boolean {
 
 /** Whether a registry error text is worth another attempt; refusals never are. */
 export function isTransientRegistryFailure(text: string): boolean {
-  return !isRegistryAuthFailure(text) && transientFailure.test(text);
+  if (isRegistryAuthFailure(text)) return false;
+  if (transientFailure.test(text)) return true;
+  // The containerd image store reports a registry error by the message of its JSON body only
+  // ("error from registry: <message>"), without the status: what is not one of the registry
+  // API's refusals (4xx) is taken for a server failure, and retried within the bounds.
+  const fromRegistry = /error from registry: (.*)/is.exec(text);
+  return fromRegistry !== null && !registryRefusal.test(fromRegistry[1]!);
 }
+
+/** The messages of the registry API's 4xx error codes (distribution spec): retrying cannot help. */
+const registryRefusal =
+  /blob unknown|blob upload (?:invalid|unknown)|digest (?:invalid|did not match)|manifest (?:invalid|unknown|blob unknown)|invalid (?:repository name|tag|manifest)|name (?:invalid|unknown)|not known to registry|length did not match|size invalid|unsupported|pagination number invalid|range invalid/i;
 
 export interface RetryOptions {
   /** Attempts after the first one; default 3 (so at most 4 attempts). */

@@ -206,6 +206,9 @@ describe('retries', () => {
       'net/http: TLS handshake timeout',
       'unexpected EOF',
       'toomanyrequests: 429 Too Many Requests',
+      // The containerd image store: a 5xx's JSON body message, without the status.
+      'error from registry: service unavailable (injected by the test proxy)',
+      'error from registry: the storage backend had a hiccup',
     ]) {
       expect(isTransientRegistryFailure(text), text).toBe(true);
     }
@@ -217,6 +220,10 @@ describe('retries', () => {
       'received unexpected HTTP status: 403 Forbidden',
       'manifest invalid: manifest invalid',
       'name unknown: repository name not known to registry',
+      'error from registry: manifest invalid',
+      'error from registry: blob unknown to registry',
+      'error from registry: requested access to the resource is denied',
+      'error from registry: invalid repository name',
     ]) {
       expect(isTransientRegistryFailure(text), text).toBe(false);
     }
