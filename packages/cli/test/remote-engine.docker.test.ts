@@ -75,6 +75,33 @@ async function startTcpProxy(tlsOptions?: TlsOptions): Promise<TcpProxy> {
   return proxy;
 }
 
+/**
+ * One app that copies its source as its build; `variant` goes into the root manifest the install
+ * stages keep, so each describe's layers are its own and its first build really builds.
+ */
+async function tinyWorkspace(variant: string): Promise<string> {
+  const root = await writeTree({
+    'package.json': {
+      name: 'fixture',
+      private: true,
+      version: `0.0.0-${runId}${variant}`,
+      packageManager: 'pnpm@10.34.9',
+    },
+    'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',
+    'apps/tiny/package.json': {
+      name: '@fx/tiny',
+      version: '1.0.0',
+      type: 'module',
+      main: 'dist/main.js',
+      files: ['dist'],
+      scripts: { build: 'mkdir -p dist && cp src/main.js dist/' },
+    },
+    'apps/tiny/src/main.js': `console.log('tiny ${runId}${variant}');\n`,
+  });
+  lockWorkspace(root, { offline: true });
+  return root;
+}
+
 /** A docker config dir holding one context, as `docker context create <name> --docker host=<host>` writes it. */
 async function dockerConfigWithContext(name: string, host: string): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'build-images-docker-config-'));
@@ -105,26 +132,7 @@ describe.skipIf(!docker)(
 
     beforeAll(async () => {
       proxy = await startTcpProxy();
-      root = await writeTree({
-        'package.json': {
-          name: 'fixture',
-          private: true,
-          // Kept in the install stages' root manifest: this run's layers are its own.
-          version: `0.0.0-${runId}`,
-          packageManager: 'pnpm@10.34.9',
-        },
-        'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',
-        'apps/tiny/package.json': {
-          name: '@fx/tiny',
-          version: '1.0.0',
-          type: 'module',
-          main: 'dist/main.js',
-          files: ['dist'],
-          scripts: { build: 'mkdir -p dist && cp src/main.js dist/' },
-        },
-        'apps/tiny/src/main.js': `console.log('tiny ${runId}');\n`,
-      });
-      lockWorkspace(root, { offline: true });
+      root = await tinyWorkspace('');
     });
     afterAll(async () => {
       await proxy?.stop();
@@ -316,25 +324,7 @@ describe.skipIf(!docker)(
     beforeAll(async () => {
       certificates = await makeCertificates();
       proxy = await startTcpProxy(certificates.server);
-      root = await writeTree({
-        'package.json': {
-          name: 'fixture',
-          private: true,
-          version: `0.0.0-${runId}-tls`,
-          packageManager: 'pnpm@10.34.9',
-        },
-        'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',
-        'apps/tiny/package.json': {
-          name: '@fx/tiny',
-          version: '1.0.0',
-          type: 'module',
-          main: 'dist/main.js',
-          files: ['dist'],
-          scripts: { build: 'mkdir -p dist && cp src/main.js dist/' },
-        },
-        'apps/tiny/src/main.js': `console.log('tiny over tls ${runId}');\n`,
-      });
-      lockWorkspace(root, { offline: true });
+      root = await tinyWorkspace('-tls');
     });
     afterAll(async () => {
       await proxy?.stop();
@@ -501,25 +491,7 @@ describe.skipIf(!docker || sshdMissing.length > 0)(
 
     beforeAll(async () => {
       sshd = await startSshd();
-      root = await writeTree({
-        'package.json': {
-          name: 'fixture',
-          private: true,
-          version: `0.0.0-${runId}-ssh`,
-          packageManager: 'pnpm@10.34.9',
-        },
-        'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',
-        'apps/tiny/package.json': {
-          name: '@fx/tiny',
-          version: '1.0.0',
-          type: 'module',
-          main: 'dist/main.js',
-          files: ['dist'],
-          scripts: { build: 'mkdir -p dist && cp src/main.js dist/' },
-        },
-        'apps/tiny/src/main.js': `console.log('tiny over ssh ${runId}');\n`,
-      });
-      lockWorkspace(root, { offline: true });
+      root = await tinyWorkspace('-ssh');
     });
     afterAll(async () => {
       await sshd?.stop();
