@@ -21,6 +21,8 @@ export interface RegistryPublisherOptions {
   /** Which of an image's tags carries its inputs digest (for --skip-existing). */
   isDigestTag: (tag: string) => boolean;
   onRetry?: (message: string) => void;
+  /** How long a push may send nothing before the attempt fails (undefined: for ever). */
+  pushIdleMs?: number | undefined;
 }
 
 /**
@@ -80,7 +82,11 @@ export async function createRegistryPublisher(
       if (!options.push) return [];
       const published: PublishedTag[] = [];
       for (const tag of request.tags) {
-        const pushed = await pushImage(docker, tag, credentialsOf(tag), { signal, ...retryLog });
+        const pushed = await pushImage(docker, tag, credentialsOf(tag), {
+          signal,
+          ...retryLog,
+          idleMs: options.pushIdleMs,
+        });
         published.push({ tag, digest: pushed.digest });
       }
       return published;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import type Docker from 'dockerode';
+import { BuildImagesError } from '@build-images/core';
 import { fromJSON } from '@grpc/proto-loader';
 import {
   Server,
@@ -11,6 +12,7 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { buildkitProtos } from './buildkit-protos.js';
+import { engineLabel } from './docker-image-builder.js';
 
 /** A BuildKit session on the engine: builds name it with the `session` query parameter. */
 export interface BuildkitSession {
@@ -98,7 +100,16 @@ export async function openBuildkitSession(
       } as unknown as Parameters<Docker['modem']['dial']>[0],
       (error: unknown, connection: unknown) =>
         error
-          ? reject(error instanceof Error ? error : new Error(String(error)))
+          ? reject(
+              new BuildImagesError(
+                'ENGINE_ERROR',
+                `${engineLabel(docker).replace(/^t/, 'T')} did not open a BuildKit session (POST /session): ${error instanceof Error ? error.message : String(error)}`,
+                {
+                  hint: "build-images needs the session for the builds' secrets and registry logins; Engine API 1.53 deprecates POST /session, and an engine that no longer serves it cannot be used yet.",
+                  cause: error,
+                },
+              ),
+            )
           : resolve(connection as Duplex),
     );
   });

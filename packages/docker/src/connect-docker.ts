@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpAgent, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -289,8 +289,9 @@ export async function connectDocker(env: NodeJS.ProcessEnv = process.env): Promi
       },
     );
   }
+  let ping: { body: string; builderVersion: string | undefined };
   try {
-    await docker.ping();
+    ping = await pingEngine(docker);
   } catch (error) {
     const code = (error as { code?: string }).code ?? '';
     const message = error instanceof Error ? error.message : String(error);
@@ -315,5 +316,69 @@ export async function connectDocker(env: NodeJS.ProcessEnv = process.env): Promi
       },
     );
   }
+  // Something answered: it must be a Docker Engine, and one that builds with BuildKit.
+  if (ping.body.trim() !== 'OK') {
+    throw new BuildImagesError(
+      'ENGINE_UNREACHABLE',
+      `What answers at ${endpoint.description} is not a Docker Engine: its /_ping said ${JSON.stringify(ping.body.trim().slice(0, 80))}, where an engine says "OK"`,
+      { hint: endpoint.hint },
+    );
+  }
+  if (ping.builderVersion !== undefined && ping.builderVersion !== '2') {
+    throw new BuildImagesError(
+      'ENGINE_UNREACHABLE',
+      `The Docker Engine at ${endpoint.description} does not build with BuildKit (its /_ping says Builder-Version: ${ping.builderVersion}), which every build of the generated Dockerfile needs`,
+      {
+        hint: 'Turn BuildKit on in the engine: "features": { "buildkit": true } in /etc/docker/daemon.json, then restart dockerd (it is the default since Engine 23).',
+      },
+    );
+  }
   return docker;
+}
+
+/** GET /_ping: its body ("OK" from an engine) and its Builder-Version header ("2": BuildKit). */
+function pingEngine(
+  docker: Docker,
+  timeoutMs = 30_000,
+): Promise<{ body: string; builderVersion: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    // An address that accepts the connection and never answers must not hang the run.
+    const timer = setTimeout(() => {
+      const error = new Error(`no answer to /_ping within ${timeoutMs / 1000} s`);
+      (error as { code?: string }).code = 'ETIMEDOUT';
+      reject(error);
+    }, timeoutMs);
+    timer.unref();
+    docker.modem.dial(
+      {
+        path: '/_ping',
+        method: 'GET',
+        isStream: true,
+        statusCodes: { 200: true, 500: 'server error', 503: 'engine unavailable' },
+      } as unknown as Parameters<Docker['modem']['dial']>[0],
+      (error: unknown, response: unknown) => {
+        if (error) {
+          clearTimeout(timer);
+          return reject(error instanceof Error ? error : new Error(String(error)));
+        }
+        const stream = response as IncomingMessage;
+        const chunks: Buffer[] = [];
+        let size = 0;
+        stream.on('data', (chunk: Buffer) => {
+          // An engine says "OK"; anything long is not one, and is not read to its end.
+          if (size < 4096) chunks.push(chunk);
+          size += chunk.length;
+        });
+        stream.on('error', reject);
+        stream.on('end', () => {
+          clearTimeout(timer);
+          const header = stream.headers['builder-version'];
+          resolve({
+            body: Buffer.concat(chunks).toString('utf8'),
+            builderVersion: Array.isArray(header) ? header[0] : header,
+          });
+        });
+      },
+    );
+  });
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import {
+  BuildImagesError,
   ImageBuildFailure,
   type BuildProgress,
   type BuildStep,
@@ -119,26 +120,99 @@ export class BuildStreamState {
 }
 
 /** Splits a byte stream of JSON lines into parsed messages. */
-export async function* readJsonLines(stream: Readable): AsyncGenerator<BuildStreamMessage> {
+/** What a JSON stream of the engine is, for messages: `the build stream of api from <engine>`. */
+export interface StreamWatch {
+  /** Names the stream and the engine in messages. */
+  source: string;
+  /** Fail when nothing arrives for this long (ms); undefined: wait for ever. */
+  idleMs?: number;
+}
+
+/** A stream of the engine that broke its contract: silence past the idle bound, or a line that is not JSON. */
+export class EngineStreamError extends Error {
+  override readonly name = 'EngineStreamError';
+}
+
+/**
+ * The engine's JSON-lines stream, one message per line. With an idle bound, a stream that sends
+ * nothing for that long is destroyed with an EngineStreamError naming it (an engine or a
+ * registry behind it that stopped answering must not hang the run); a line that is not JSON
+ * (an HTML error page, a proxy's text) is an EngineStreamError that quotes its start.
+ */
+export async function* readJsonLines(
+  stream: Readable,
+  watch: StreamWatch = { source: 'the engine' },
+): AsyncGenerator<BuildStreamMessage> {
   let buffered = '';
-  for await (const chunk of stream) {
-    buffered += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
-    let newline: number;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, newline).trim();
-      buffered = buffered.slice(newline + 1);
-      if (line !== '') yield JSON.parse(line) as BuildStreamMessage;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    if (watch.idleMs === undefined) return;
+    clearTimeout(timer);
+    timer = setTimeout(
+      () =>
+        stream.destroy(
+          new EngineStreamError(
+            `${watch.source} sent nothing for ${Math.round(watch.idleMs! / 1000)} s`,
+          ),
+        ),
+      watch.idleMs,
+    );
+    timer.unref();
+  };
+  const parse = (line: string): BuildStreamMessage => {
+    try {
+      return JSON.parse(line) as BuildStreamMessage;
+    } catch {
+      throw new EngineStreamError(
+        `${watch.source} sent a line that is not JSON: ${JSON.stringify(line.slice(0, 120))}`,
+      );
     }
+  };
+  try {
+    arm();
+    for await (const chunk of stream) {
+      arm();
+      buffered += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, newline).trim();
+        buffered = buffered.slice(newline + 1);
+        if (line !== '') yield parse(line);
+      }
+    }
+    if (buffered.trim() !== '') yield parse(buffered.trim());
+  } finally {
+    clearTimeout(timer);
   }
-  if (buffered.trim() !== '') yield JSON.parse(buffered) as BuildStreamMessage;
+}
+
+/**
+ * An idle bound from the environment, in seconds (`BUILD_IMAGES_BUILD_IDLE_TIMEOUT`,
+ * `BUILD_IMAGES_PUSH_IDLE_TIMEOUT`), else the default; 0 waits for ever.
+ */
+export function idleBoundMs(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  defaultSeconds: number,
+): number | undefined {
+  const raw = env[name];
+  const seconds = raw === undefined || raw === '' ? defaultSeconds : Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 0)
+    throw new BuildImagesError('USAGE', `${name}=${raw} is not a number of seconds`, {
+      hint: `Give a whole number of seconds, e.g. ${name}=${defaultSeconds}, or 0 to wait for ever.`,
+    });
+  return seconds === 0 ? undefined : seconds * 1000;
 }
 
 /** Builds images with BuildKit through the Engine API. Receives its dockerode client. */
 export class DockerImageBuilder implements ImageBuilder {
   constructor(
     private readonly docker: Docker,
-    /** A BuildKit session of our own (openBuildkitSession) for the builds: it serves their secrets. */
-    private readonly options: { sessionId: string },
+    /**
+     * sessionId: a BuildKit session of our own (openBuildkitSession) for the builds: it serves
+     * their secrets. idleMs: how long a build's stream may send nothing before it fails.
+     */
+    private readonly options: { sessionId: string; idleMs?: number | undefined },
   ) {}
 
   async build(
@@ -172,12 +246,25 @@ export class DockerImageBuilder implements ImageBuilder {
         { ...query, session: this.options.sessionId },
         signal,
       );
-      for await (const message of readJsonLines(response)) {
+      for await (const message of readJsonLines(response, {
+        source: `the build stream of ${request.app} from ${engineLabel(this.docker)}`,
+        idleMs: this.options.idleMs,
+      })) {
         state.apply(message);
         onProgress?.(state.progress());
       }
     } catch (error) {
       signal?.throwIfAborted();
+      if (error instanceof EngineStreamError) {
+        // The engine may still be running it: ask it to stop, and fail this app.
+        cancel();
+        throw new ImageBuildFailure(
+          error.message,
+          state.failedLogTail(),
+          state.progress(),
+          state.steps(),
+        );
+      }
       throw error;
     } finally {
       signal?.removeEventListener('abort', cancel);
@@ -238,4 +325,16 @@ export class DockerImageBuilder implements ImageBuilder {
       () => undefined,
     );
   }
+}
+
+/** The engine as messages name it: its socket or address. */
+export function engineLabel(docker: Docker): string {
+  const modem = docker.modem as {
+    socketPath?: unknown;
+    protocol?: unknown;
+    host?: unknown;
+    port?: unknown;
+  };
+  if (typeof modem.socketPath === 'string') return `the engine at unix://${modem.socketPath}`;
+  return `the engine at ${String(modem.protocol ?? 'http')}://${String(modem.host)}:${String(modem.port)}`;
 }

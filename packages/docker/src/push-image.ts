@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { BuildImagesError, formatImageReference, parseImageReference } from '@build-images/core';
 import { credentialsHint, describeCredentials, engineErrorMessage } from './check-registry-auth.js';
-import { readJsonLines } from './docker-image-builder.js';
+import { EngineStreamError, engineLabel, readJsonLines } from './docker-image-builder.js';
 import { manifestExists } from './manifest-exists.js';
 import { toEngineAuthConfig, type RegistryCredentials } from './registry-credentials.js';
 import {
@@ -16,6 +16,11 @@ import {
 export interface PushImageOptions extends RetryOptions {
   /** Each status line of the push, e.g. `Pushed 92b40b42799e`, for a progress view. */
   onProgress?: (status: string) => void;
+  /**
+   * How long the push may send nothing before the attempt fails (and is retried, as a registry
+   * that stopped answering usually answers again); default 120 s, undefined waits for ever.
+   */
+  idleMs?: number | undefined;
 }
 
 export interface PushImageResult {
@@ -41,6 +46,20 @@ interface PushStreamMessage {
 /** A failure of one push attempt: the engine's text, and whether another attempt may help. */
 class PushAttemptFailure extends Error {
   override readonly name = 'PushAttemptFailure';
+  /** Silence or garbage from the stream: worth another attempt whatever its text says. */
+  transient = false;
+}
+
+/** The push stream's own failures (silence, a line that is not JSON) as failed attempts. */
+async function* guardStream<T>(messages: AsyncGenerator<T>): AsyncGenerator<T> {
+  try {
+    yield* messages;
+  } catch (error) {
+    if (!(error instanceof EngineStreamError)) throw error;
+    const failure = new PushAttemptFailure(error.message, { cause: error });
+    failure.transient = true;
+    throw failure;
+  }
 }
 
 /**
@@ -96,7 +115,12 @@ export async function pushImage(
     }
     let pushed: { digest: string; size: number } | undefined;
     let statusDigest: { digest: string; size: number } | undefined;
-    for await (const message of readJsonLines(response) as AsyncGenerator<PushStreamMessage>) {
+    const watch = {
+      source: `the push of ${shown} to ${reference.registry} (through ${engineLabel(docker)})`,
+      idleMs: 'idleMs' in options ? options.idleMs : 120_000,
+    };
+    const messages = readJsonLines(response, watch) as AsyncGenerator<PushStreamMessage>;
+    for await (const message of guardStream(messages)) {
       if (message.error !== undefined || message.errorDetail !== undefined) {
         response.destroy();
         throw new PushAttemptFailure(
@@ -134,7 +158,8 @@ export async function pushImage(
     const { value, attempts } = await retryTransient(
       attemptPush,
       (error) =>
-        error instanceof PushAttemptFailure && isTransientRegistryFailure(error.message)
+        error instanceof PushAttemptFailure &&
+        (error.transient || isTransientRegistryFailure(error.message))
           ? error.message
           : undefined,
       options,

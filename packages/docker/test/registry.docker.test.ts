@@ -18,6 +18,12 @@ import { manifestExists } from '../src/manifest-exists.js';
 import { pushImage } from '../src/push-image.js';
 import { resolveRegistryCredentials } from '../src/registry-credentials.js';
 
+/** How the engine label of messages names the tests' engine. */
+function engineAddressOf(engine: Docker): string {
+  const modem = engine.modem as { socketPath?: string; host?: string; port?: number };
+  return modem.socketPath ? `unix://${modem.socketPath}` : `http://${modem.host}:${modem.port}`;
+}
+
 /** What each image store says when the registry answers a manifest upload with 503. */
 const engineWording: Record<
   'classic' | 'containerd',
@@ -280,6 +286,32 @@ describe.skipIf(docker === undefined)('registry layer against real registries', 
           (_, index) => `${index + 2}: ${wording.manifest503}`,
         ),
       );
+      await stopProxy();
+    });
+
+    it('ends a push whose manifest upload is never answered after the idle bound, and retries it', async () => {
+      proxy = await startFaultProxy(open.url, {
+        failures: 1,
+        matches: isManifestPut,
+        fault: 'hang',
+      });
+      const tag = await tagBase(engine, `${proxy.host}/t/base`, 'stalled');
+      const retries: string[] = [];
+      const { ms, result, error } = await timed(() =>
+        pushImage(engine, tag, undefined, {
+          retries: 2,
+          backoffMs: 100,
+          idleMs: 3000,
+          onRetry: ({ reason }) => retries.push(reason),
+        }),
+      );
+      console.log(`push whose manifest upload hangs once: ${ms.toFixed(0)} ms`);
+      expect(error).toBeUndefined();
+      expect(result?.attempts).toBe(2);
+      expect(retries).toEqual([
+        `the push of ${tag} to ${proxy.host} (through the engine at ${engineAddressOf(engine)}) sent nothing for 3 s`,
+      ]);
+      expect(ms).toBeLessThan(60_000);
       await stopProxy();
     });
 

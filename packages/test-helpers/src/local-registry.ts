@@ -139,13 +139,19 @@ export interface FaultProxy {
 
 /**
  * A loopback HTTP proxy in front of a registry that answers `503 Service Unavailable` to the
- * first `failures` requests `matches` selects (`Infinity`: every one), and passes everything
+ * first `failures` requests `matches` selects (`Infinity`: every one), or with `fault: 'hang'`
+ * never answers them, and passes everything
  * else through unchanged, the Host header included, so the registry's upload URLs keep
  * pointing at the proxy.
  */
 export async function startFaultProxy(
   target: string,
-  options: { failures: number; matches: (request: IncomingMessage) => boolean },
+  options: {
+    failures: number;
+    matches: (request: IncomingMessage) => boolean;
+    /** hang: the selected requests are read and never answered (a registry that stopped). */
+    fault?: '503' | 'hang';
+  },
 ): Promise<FaultProxy> {
   const targetUrl = new URL(target);
   let failed = 0;
@@ -155,6 +161,7 @@ export async function startFaultProxy(
     if (failed < options.failures && options.matches(request)) {
       failed++;
       request.resume();
+      if (options.fault === 'hang') return;
       response.writeHead(503, { 'content-type': 'application/json' });
       response.end(
         JSON.stringify({

@@ -63,7 +63,7 @@ export async function buildCommand({ root, options, io, plan }: CommandContext):
   }
   // Loaded here, not at start-up: planning needs none of dockerode, listr2 or the runner.
   const [
-    { connectDocker, DockerImageBuilder, openBuildkitSession },
+    { connectDocker, DockerImageBuilder, idleBoundMs, openBuildkitSession },
     { runBuilds },
     { createListrReporter, createPlainReporter },
     { createRegistryPublisher },
@@ -73,6 +73,11 @@ export async function buildCommand({ root, options, io, plan }: CommandContext):
     import('../reporters.js'),
     import('../registry-publisher.js'),
   ]);
+  // How long an engine's build or push stream may say nothing (checked before the engine is dialled).
+  const bounds = {
+    buildIdleMs: idleBoundMs(io.env, 'BUILD_IMAGES_BUILD_IDLE_TIMEOUT', 1800),
+    pushIdleMs: idleBoundMs(io.env, 'BUILD_IMAGES_PUSH_IDLE_TIMEOUT', 120),
+  };
   const docker = await connectDocker(io.env);
   if (await writeGeneratedDockerfile(root, run.plan.dockerfilePath, run.dockerfile)) {
     io.stderr.write(`wrote ${run.plan.dockerfilePath}\n`);
@@ -99,6 +104,7 @@ export async function buildCommand({ root, options, io, plan }: CommandContext):
       skipExisting: options.skipExisting,
       isDigestTag: (tag) => digestTags.has(tag),
       onRetry: (message) => io.stderr.write(`push retry: ${message}\n`),
+      pushIdleMs: bounds.pushIdleMs,
     });
   }
   const interactive = io.isTTY && !options.json && !io.env['CI'];
@@ -110,7 +116,7 @@ export async function buildCommand({ root, options, io, plan }: CommandContext):
   const session = await openBuildkitSession(docker, { secrets });
   const results = await runBuilds(
     requests,
-    new DockerImageBuilder(docker, { sessionId: session.id }),
+    new DockerImageBuilder(docker, { sessionId: session.id, idleMs: bounds.buildIdleMs }),
     {
       concurrency: options.concurrency,
       bail: options.bail,
