@@ -141,6 +141,32 @@ describe('engine faults end, loudly, naming the engine', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('exits at once when the credential helper the docker config names is missing', async () => {
+    const host = await fakeEngine(engineLike(() => undefined));
+    const config = await writeTree({ 'config.json': { credsStore: 'nosuchhelper' } });
+    const dir = await writeTree(workspace);
+    const started = Date.now();
+    const result = await runBin(
+      [
+        '--push',
+        '--registry',
+        'registry.example.com/acme',
+        '--base-image',
+        'node:24.21.0-bookworm-slim',
+      ],
+      {
+        cwd: dir,
+        env: { CI: 'true', DOCKER_HOST: host, DOCKER_CONTEXT: '', DOCKER_CONFIG: config },
+      },
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'error: The credential helper docker-credential-nosuchhelper failed for registry.example.com: docker-credential-nosuchhelper was not found on PATH',
+    );
+    // The helper's 30 s bound no longer keeps the process alive once the error is out.
+    expect((Date.now() - started) / 1000).toBeLessThan(15);
+  });
+
   it('refuses an idle bound that is not a number of seconds, naming the variable: exit 2', async () => {
     const result = await buildAgainst('tcp://127.0.0.1:1', {
       BUILD_IMAGES_PUSH_IDLE_TIMEOUT: 'soon',

@@ -205,11 +205,13 @@ async function runCredentialHelper(
     stderr: string;
     error?: NodeJS.ErrnoException;
   }>((resolve) => {
-    const child = spawn(program, ['get'], {
-      env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      timeout: timeoutMs,
-    });
+    const child = spawn(program, ['get'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // A timer of our own, not spawn's `timeout`: that one outlives a helper that never started
+    // (ENOENT) and kept the process alive for the whole bound after the error was reported.
+    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+    timer.unref();
+    child.once('error', () => clearTimeout(timer));
+    child.once('close', () => clearTimeout(timer));
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
