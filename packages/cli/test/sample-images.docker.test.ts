@@ -79,6 +79,13 @@ describe.skipIf(!docker)('the sample workspace built by build-images on a real e
       expect(listing).not.toContain('typescript@');
       expect(listing).not.toContain('vite@');
       expect(listing).toContain('ls: /pnpm: No such file or directory');
+      // No link leads out of /app (pnpm's deploy leaves one to the app's source folder).
+      const outside = await containerOutput(imageOf(app), [
+        'sh',
+        '-c',
+        'find /app -type l | while read -r link; do case "$(readlink -f "$link")" in /app/*) ;; *) echo "$link -> $(readlink "$link")";; esac; done; echo links checked',
+      ]);
+      expect(outside.trim()).toBe('links checked');
     },
   );
 
@@ -104,6 +111,26 @@ describe.skipIf(!docker)('the sample workspace built by build-images on a real e
       expect((await exec.inspect()).ExitCode).toBe(0);
     },
   );
+
+  it('says why its HEALTHCHECK fails: the probe prints what docker inspect keeps in State.Health.Log', async () => {
+    // The app on another port than the one its image declares: the probe finds nothing there.
+    const container = await docker!.createContainer({
+      Image: imageOf('api'),
+      Labels: { 'build-images.test': runId },
+      Env: ['PORT=3999'],
+    });
+    await container.start();
+    const info = await container.inspect();
+    const [, ...probe] = info.Config.Healthcheck?.Test ?? [];
+    const exec = await container.exec({ Cmd: probe, AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({});
+    const chunks: Buffer[] = [];
+    await new Promise((resolve) =>
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk)).on('end', resolve),
+    );
+    expect((await exec.inspect()).ExitCode).toBe(1);
+    expect(Buffer.concat(chunks).toString('utf8')).toContain('GET /health: ECONNREFUSED');
+  });
 
   it('serves the web page built at image build time', async () => {
     const { hostPort } = await startContainer(docker!, imageOf('web'), runId, 8080);

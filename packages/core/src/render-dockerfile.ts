@@ -267,6 +267,10 @@ function renderProductionStage(app: AppPlan, plan: BuildPlan): string[] {
     ...secretMounts,
     `    ${deployCommand(plan, app)}`,
     ...renderBuildOutputCopy(app, [], false),
+    "# Links the deploy leaves to the app's source folder (pnpm's hoisted link of the app itself):",
+    '# outside /out, nothing in the image could follow them.',
+    'RUN for link in /out/node_modules/.pnpm/node_modules/* /out/node_modules/.pnpm/node_modules/@*/*; do \\',
+    '      [ -L "$link" ] || continue; case "$(readlink -f "$link")" in /out/*) ;; *) rm "$link";; esac; done',
   ];
 }
 
@@ -358,7 +362,8 @@ export function sliceRootManifestPath(plan: BuildPlan, name: string): string {
 }
 
 function healthcheck(port: number, healthPath: string, node: string): string[] {
-  const probe = `fetch('http://127.0.0.1:${port}${healthPath}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`;
+  // What a failing probe prints is what `docker inspect` shows in State.Health.Log.
+  const probe = `fetch('http://127.0.0.1:${port}${healthPath}').then((r) => { if (!r.ok) console.error('GET ${healthPath}: HTTP ' + r.status); process.exit(r.ok ? 0 : 1); }, (e) => { console.error('GET ${healthPath}: ' + (e.cause?.code ?? e.message)); process.exit(1); })`;
   return [
     'HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \\',
     `  CMD ${JSON.stringify([node, '-e', probe])}`,

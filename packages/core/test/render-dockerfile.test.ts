@@ -130,6 +130,10 @@ describe('renderDockerfile', () => {
             for dir in $dirs; do [ -d "$from/$dir" ] || continue; rm -rf "\${to:?}/$dir"; cp -R "$from/$dir" "$to/$dir"; done; done; }; \\
           copy_output packages/logger "dist build lib" /out/node_modules/@acme/logger /out/node_modules/.pnpm/*/node_modules/@acme/logger; \\
           true
+      # Links the deploy leaves to the app's source folder (pnpm's hoisted link of the app itself):
+      # outside /out, nothing in the image could follow them.
+      RUN for link in /out/node_modules/.pnpm/node_modules/* /out/node_modules/.pnpm/node_modules/@*/*; do \\
+            [ -L "$link" ] || continue; case "$(readlink -f "$link")" in /out/*) ;; *) rm "$link";; esac; done
 
       FROM base AS api
       ENV NODE_ENV=production
@@ -140,7 +144,7 @@ describe('renderDockerfile', () => {
       USER 1000:1000
       EXPOSE 3000
       HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \\
-        CMD ["node","-e","fetch('http://127.0.0.1:3000/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+        CMD ["node","-e","fetch('http://127.0.0.1:3000/health').then((r) => { if (!r.ok) console.error('GET /health: HTTP ' + r.status); process.exit(r.ok ? 0 : 1); }, (e) => { console.error('GET /health: ' + (e.cause?.code ?? e.message)); process.exit(1); })"]
       ENTRYPOINT ["tini", "--"]
       CMD ["node","dist/main.js"]
 
@@ -204,6 +208,10 @@ describe('renderDockerfile', () => {
             for dir in $dirs; do [ -d "$from/$dir" ] || continue; rm -rf "\${to:?}/$dir"; cp -R "$from/$dir" "$to/$dir"; done; done; }; \\
           copy_output packages/logger "dist build lib" /out/node_modules/@acme/logger /out/node_modules/.pnpm/*/node_modules/@acme/logger; \\
           true
+      # Links the deploy leaves to the app's source folder (pnpm's hoisted link of the app itself):
+      # outside /out, nothing in the image could follow them.
+      RUN for link in /out/node_modules/.pnpm/node_modules/* /out/node_modules/.pnpm/node_modules/@*/*; do \\
+            [ -L "$link" ] || continue; case "$(readlink -f "$link")" in /out/*) ;; *) rm "$link";; esac; done
 
       FROM base AS worker
       ENV NODE_ENV=production
@@ -346,6 +354,10 @@ describe('renderDockerfile', () => {
             --mount=type=secret,id=npm_token \\
             NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
             pnpm --filter "@acme/api" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out
+        # Links the deploy leaves to the app's source folder (pnpm's hoisted link of the app itself):
+        # outside /out, nothing in the image could follow them.
+        RUN for link in /out/node_modules/.pnpm/node_modules/* /out/node_modules/.pnpm/node_modules/@*/*; do \\
+              [ -L "$link" ] || continue; case "$(readlink -f "$link")" in /out/*) ;; *) rm "$link";; esac; done
 
         FROM base AS api
         ENV NODE_ENV=production
@@ -356,7 +368,7 @@ describe('renderDockerfile', () => {
         USER 1000:1000
         EXPOSE 3000
         HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \\
-          CMD ["node","-e","fetch('http://127.0.0.1:3000/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+          CMD ["node","-e","fetch('http://127.0.0.1:3000/health').then((r) => { if (!r.ok) console.error('GET /health: HTTP ' + r.status); process.exit(r.ok ? 0 : 1); }, (e) => { console.error('GET /health: ' + (e.cause?.code ?? e.message)); process.exit(1); })"]
         ENTRYPOINT ["tini", "--"]
         CMD ["node","dist/main.js"]
 
@@ -457,6 +469,10 @@ describe('renderDockerfile', () => {
             --mount=type=secret,id=npm_token \\
             NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
             pnpm --filter "@acme/jobs" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out
+        # Links the deploy leaves to the app's source folder (pnpm's hoisted link of the app itself):
+        # outside /out, nothing in the image could follow them.
+        RUN for link in /out/node_modules/.pnpm/node_modules/* /out/node_modules/.pnpm/node_modules/@*/*; do \\
+              [ -L "$link" ] || continue; case "$(readlink -f "$link")" in /out/*) ;; *) rm "$link";; esac; done
 
         FROM base AS jobs
         ENV NODE_ENV=production
@@ -515,7 +531,7 @@ describe('renderDockerfile', () => {
         USER 1000:1000
         EXPOSE 3000
         HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \\
-          CMD ["node","-e","fetch('http://127.0.0.1:3000/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+          CMD ["node","-e","fetch('http://127.0.0.1:3000/api/health').then((r) => { if (!r.ok) console.error('GET /api/health: HTTP ' + r.status); process.exit(r.ok ? 0 : 1); }, (e) => { console.error('GET /api/health: ' + (e.cause?.code ?? e.message)); process.exit(1); })"]
         ENTRYPOINT ["tini", "--"]
         CMD ["node","apps/site/server.js"]
 
@@ -545,7 +561,7 @@ describe('renderDockerfile', () => {
         USER 1000:1000
         EXPOSE 3000
         HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \\
-          CMD ["node","-e","fetch('http://127.0.0.1:3000/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+          CMD ["node","-e","fetch('http://127.0.0.1:3000/health').then((r) => { if (!r.ok) console.error('GET /health: HTTP ' + r.status); process.exit(r.ok ? 0 : 1); }, (e) => { console.error('GET /health: ' + (e.cause?.code ?? e.message)); process.exit(1); })"]
         ENTRYPOINT ["tini", "--"]
         CMD ["node", "/usr/local/lib/build-images/supervisor.mjs"]
         "
