@@ -44,12 +44,13 @@ export async function createRegistryPublisher(
     credentials.set(registry, found);
   }
   const credentialsOf = (tag: string) => credentials.get(parseImageReference(tag).registry);
-  const retryLog = {
+  // Each retry line names the image and so its registry: "push retry: ghcr.io/acme/api:1 (ghcr.io): …".
+  const retryLog = (tag: string) => ({
     onRetry: (retry: { attempt: number; maxAttempts: number; delayMs: number; reason: string }) =>
       options.onRetry?.(
-        `attempt ${retry.attempt} of ${retry.maxAttempts} in ${retry.delayMs} ms: ${retry.reason}`,
+        `${tag} (${parseImageReference(tag).registry}): attempt ${retry.attempt} of ${retry.maxAttempts} in ${retry.delayMs} ms: ${retry.reason}`,
       ),
-  };
+  });
 
   return {
     async findExisting(
@@ -84,7 +85,7 @@ export async function createRegistryPublisher(
       for (const tag of request.tags) {
         const pushed = await pushImage(docker, tag, credentialsOf(tag), {
           signal,
-          ...retryLog,
+          ...retryLog(tag),
           idleMs: options.pushIdleMs,
         });
         published.push({ tag, digest: pushed.digest });
