@@ -162,7 +162,9 @@ export async function pushImage(
         (error.transient || isTransientRegistryFailure(error.message))
           ? error.message
           : undefined,
-      options,
+      // An attempt the engine spent half a minute retrying itself (20.10 retries each layer
+      // upload; an outage took 50 s an attempt, 204 s for four) gets no further round.
+      { budgetMs: 30_000, ...options },
     );
     return { reference: shown, digest: value.digest, size: value.size, attempts };
   } catch (error) {
@@ -170,7 +172,7 @@ export async function pushImage(
     if (error instanceof RetriesExhausted) {
       throw new BuildImagesError(
         'PUSH_FAILED',
-        `Push of ${shown} to ${reference.registry} failed after ${error.attempts} attempts: ${error.reason}`,
+        `Push of ${shown} to ${reference.registry} failed after ${error.attempts} attempt${error.attempts === 1 ? '' : 's'}${error.spentMs === undefined ? '' : ` and ${Math.round(error.spentMs / 1000)} s (the engine retried each itself)`}: ${error.reason}`,
         {
           hint: `${reference.registry} kept failing with a transient error; try again later, or check the registry's health.`,
           cause: error,

@@ -44,6 +44,11 @@ export interface RetryOptions {
   retries?: number;
   /** The wait before the first retry, doubled for each further one; default 500 ms. */
   backoffMs?: number;
+  /**
+   * No new attempt once this long has passed since the first one began (ms); default none. An
+   * operation the engine already retried itself for that long is not worth another round.
+   */
+  budgetMs?: number;
   signal?: AbortSignal;
   /** Called before each wait, e.g. to log "retrying push (2/4) in 1000 ms: 503 Service Unavailable". */
   onRetry?: (retry: {
@@ -57,12 +62,17 @@ export interface RetryOptions {
 /** What the last attempt of a transient failure threw, with how many attempts were made. */
 export class RetriesExhausted extends Error {
   override readonly name = 'RetriesExhausted';
+  /** Set when the time budget, not the number of attempts, ended the retries. */
+  readonly spentMs: number | undefined;
   constructor(
     readonly attempts: number,
     readonly reason: string,
-    options: { cause: unknown },
+    options: { cause: unknown; spentMs?: number },
   ) {
-    super(`${reason} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`, options);
+    super(`${reason} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`, {
+      cause: options.cause,
+    });
+    this.spentMs = options.spentMs;
   }
 }
 
@@ -78,6 +88,7 @@ export async function retryTransient<T>(
 ): Promise<{ value: T; attempts: number }> {
   const maxAttempts = Math.max(0, options.retries ?? 3) + 1;
   const backoffMs = options.backoffMs ?? 500;
+  const started = performance.now();
   for (let attemptNumber = 1; ; attemptNumber++) {
     options.signal?.throwIfAborted();
     try {
@@ -86,9 +97,15 @@ export async function retryTransient<T>(
       options.signal?.throwIfAborted();
       const reason = transientReason(error);
       if (reason === undefined) throw error;
+      const delayMs = backoffMs * 2 ** (attemptNumber - 1);
+      const spent = performance.now() - started;
       if (attemptNumber >= maxAttempts)
         throw new RetriesExhausted(attemptNumber, reason, { cause: error });
-      const delayMs = backoffMs * 2 ** (attemptNumber - 1);
+      if (options.budgetMs !== undefined && spent + delayMs > options.budgetMs)
+        throw new RetriesExhausted(attemptNumber, reason, {
+          cause: error,
+          spentMs: spent,
+        });
       options.onRetry?.({ attempt: attemptNumber + 1, maxAttempts, delayMs, reason });
       // An abort rejects the wait with an AbortError; rethrow the signal's reason, as the builder does.
       await sleep(delayMs, undefined, options.signal ? { signal: options.signal } : {}).catch(() =>

@@ -315,6 +315,19 @@ describe.skipIf(docker === undefined)('registry layer against real registries', 
       await stopProxy();
     });
 
+    it('ends a push to a registry answering 503 to every request within the retry budget', async () => {
+      proxy = await startFaultProxy(open.url, { failures: Infinity, matches: () => true });
+      const tag = await tagBase(engine, `${proxy.host}/t/base`, 'outage');
+      const { ms, error } = await timed(() => pushImage(engine, tag, undefined));
+      console.log(`push during a whole-registry outage: failed in ${ms.toFixed(0)} ms`);
+      expect(error).toMatchObject({ code: 'PUSH_FAILED' });
+      expect((error as Error).message).toContain(`Push of ${tag} to ${proxy.host} failed after `);
+      // Engine 20.10 retries each layer upload itself (about 50 s an attempt): four rounds of
+      // that took 204 s before the budget; now a new round starts only within 30 s of the first.
+      expect(ms).toBeLessThan(90_000);
+      await stopProxy();
+    }, 120_000);
+
     it('gives up after the bounded retries when the registry keeps answering 503', async () => {
       proxy = await startFaultProxy(open.url, { failures: Infinity, matches: isManifestPut });
       const tag = await tagBase(engine, `${proxy.host}/t/base`, 'doomed');

@@ -55,6 +55,24 @@ describe('retryTransient', () => {
     });
   });
 
+  it('starts no new attempt once the time budget is spent, saying how long it took', async () => {
+    let calls = 0;
+    const attempt = async () => {
+      calls++;
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      throw new Error('503 Service Unavailable');
+    };
+    const error = await retryTransient(attempt, transient, {
+      retries: 5,
+      backoffMs: 1,
+      budgetMs: 100,
+    }).catch((error: unknown) => error);
+    expect(error).toBeInstanceOf(RetriesExhausted);
+    // The first attempt took 60 ms, the second ended past the 100 ms budget: no third.
+    expect(calls).toBe(2);
+    expect((error as RetriesExhausted).spentMs).toBeGreaterThanOrEqual(100);
+  });
+
   it('ends the wait between attempts at once when aborted, with the signal reason', async () => {
     const controller = new AbortController();
     const reason = new Error('interrupted');
