@@ -24,3 +24,27 @@ use_node24() {
 }
 
 node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
+# Downloads Debian packages of another suite (sid, trixie…) into a folder without touching the
+# system's apt state: a sources list, lists and archives of their own under $2, the .debs in $3.
+#   debian_download <suite> <apt work dir> <deb dir> <log file> <package>...
+debian_download() {
+  local suite="$1" work="$2" debs="$3" logfile="$4"
+  shift 4
+  mkdir -p "$work/lists/partial" "$work/archives/partial" "$work/sources.d" "$debs"
+  # A deb822 file can only be read as a SourceParts entry: a directory of its own.
+  cat >"$work/sources.d/$suite.sources" <<SRC
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: $suite
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+  local opts=(-o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$work/sources.d"
+    -o "Dir::State::Lists=$work/lists" -o "Dir::Cache::Archives=$work/archives"
+    -o "Debug::NoLocking=1" -o "APT::Get::List-Cleanup=0")
+  apt-get "${opts[@]}" update -qq >>"$logfile" 2>&1
+  local pkg
+  for pkg in "$@"; do rm -f "$debs/${pkg}"_*.deb; done
+  (cd "$debs" && apt-get "${opts[@]}" download "$@" >>"$logfile" 2>&1)
+}

@@ -39,22 +39,9 @@ command -v runc >/dev/null || die "no runc: run scripts/setup-docker.sh first (D
 
 # 1. docker.io and containerd from Debian unstable, with apt's lists and archives of our own.
 if [ ! -x "$ROOT/usr/sbin/dockerd" ] || [ ! -x "$ROOT/usr/bin/containerd" ]; then
-  A="$E/apt"
-  mkdir -p "$A/lists/partial" "$A/archives/partial" "$A/sources.d" "$E/deb" "$ROOT"
-  cat >"$A/sources.d/sid.sources" <<'SRC'
-Types: deb
-URIs: http://deb.debian.org/debian
-Suites: sid
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-  opts=(-o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$A/sources.d"
-    -o "Dir::State::Lists=$A/lists" -o "Dir::Cache::Archives=$A/archives"
-    -o "Debug::NoLocking=1" -o "APT::Get::List-Cleanup=0")
   log "fetching docker.io and containerd from Debian unstable"
-  apt-get "${opts[@]}" update -qq >>"$E/apt.log" 2>&1
-  (cd "$E/deb" && rm -f docker.io_*.deb containerd_*.deb &&
-    apt-get "${opts[@]}" download docker.io containerd >>"$E/apt.log" 2>&1)
+  debian_download sid "$E/apt" "$E/deb" "$E/apt.log" docker.io containerd
+  mkdir -p "$ROOT"
   for deb in "$E"/deb/docker.io_*.deb "$E"/deb/containerd_*.deb; do dpkg -x "$deb" "$ROOT"; done
 fi
 

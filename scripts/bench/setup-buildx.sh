@@ -3,6 +3,7 @@
 # without touching the system's Debian 12 packages: apt-get download with a separate sources
 # list and lists directory for trixie, then dpkg -x into a scratch directory. Idempotent.
 set -euo pipefail
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/lib.sh"
 PLUGIN_DIR="${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins"
 PLUGIN="$PLUGIN_DIR/docker-buildx"
 if [ -x "$PLUGIN" ] && "$PLUGIN" version >/dev/null 2>&1; then
@@ -10,31 +11,11 @@ if [ -x "$PLUGIN" ] && "$PLUGIN" version >/dev/null 2>&1; then
   exit 0
 fi
 WORK="${BUILDX_SETUP_DIR:-$HOME/.cache/build-images/buildx-trixie}"
-mkdir -p "$WORK/lists/partial" "$WORK/archives/partial" "$WORK/deb" "$WORK/root"
-cat >"$WORK/trixie.sources" <<'SRC'
-Types: deb
-URIs: http://deb.debian.org/debian
-Suites: trixie
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-# A deb822 file can only be read as a SourceParts entry: give it a directory of its own.
-mkdir -p "$WORK/sources.d"
-cp "$WORK/trixie.sources" "$WORK/sources.d/trixie.sources"
-APT_OPTS=(
-  -o "Dir::Etc::SourceList=/dev/null"
-  -o "Dir::Etc::SourceParts=$WORK/sources.d"
-  -o "Dir::State::Lists=$WORK/lists"
-  -o "Dir::Cache::Archives=$WORK/archives"
-  -o "Debug::NoLocking=1"
-  -o "APT::Get::List-Cleanup=0"
-)
-echo "[setup-buildx] apt-get update (trixie, separate lists directory)" >&2
-apt-get "${APT_OPTS[@]}" update -qq 2>&1 | grep -v "unsandboxed" >&2 || true
+mkdir -p "$WORK/root"
+echo "[setup-buildx] apt-get download docker-buildx (trixie, apt state of its own)" >&2
+debian_download trixie "$WORK" "$WORK/deb" "$WORK/apt.log" docker-buildx ||
+  { tail -n 5 "$WORK/apt.log" >&2; exit 1; }
 cd "$WORK/deb"
-rm -f docker-buildx_*.deb
-echo "[setup-buildx] apt-get download docker-buildx" >&2
-apt-get "${APT_OPTS[@]}" download docker-buildx 2>&1 | grep -v "unsandboxed" >&2 || true
 DEB="$(ls docker-buildx_*.deb | head -n1)"
 dpkg -x "$DEB" "$WORK/root"
 BIN="$WORK/root/usr/libexec/docker/cli-plugins/docker-buildx"
