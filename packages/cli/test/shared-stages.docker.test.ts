@@ -149,6 +149,20 @@ describe.skipIf(!docker)('shared packages compile once, in stages of their own',
     await writeFiles(root, { 'packages/shared/src/greeting.txt': 'bonjour\n' });
     const afterEdit = await build(root);
     expect(stepsOf(afterEdit, 'pkg-shared', 'run build').some((step) => !step.cached)).toBe(true);
+    // No app deploys again (the deploy sees the shared package's manifest only); the compiled
+    // package is laid over the deployed tree in <app>-packages, which runs again.
+    for (const name of apps) {
+      const deploy = stepsOf(afterEdit, `${name}-prod`, 'deploy --prod');
+      expect(deploy.length, `${name}'s deploy step`).toBeGreaterThan(0);
+      expect(
+        deploy.every((step) => step.cached),
+        `${name}'s deploy stays cached`,
+      ).toBe(true);
+      expect(
+        stepsOf(afterEdit, `${name}-packages`, 'overlay').some((step) => !step.cached),
+        `${name}'s packages overlay runs again`,
+      ).toBe(true);
+    }
     const again = await Promise.all(apps.map(runApp));
     const newStamps = new Set(again.map((text) => /stamp=(\S+)/.exec(text)?.[1]));
     expect(newStamps.size, again.join('\n')).toBe(1);

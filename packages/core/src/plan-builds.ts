@@ -333,6 +333,7 @@ export function planBuilds(
       `${app.name}-deps`,
       `${app.name}-build`,
       `${app.name}-prod`,
+      `${app.name}-packages`,
       `${app.name}-dev`,
     ]),
     ...combined.map((image) => image.name),

@@ -5,8 +5,10 @@ import {
   buildClosure,
   builtPackages,
   codegenOf,
+  outputDirsOf,
   type BuiltPackage,
   type CodegenStep,
+  type ShippedPackage,
 } from './plan-app-build.js';
 import type { PackageName } from './types.js';
 
@@ -31,6 +33,8 @@ export interface PackageStage {
   codegen: CodegenStep[];
   /** Native addons of its install (filled in with the lockfile's, as for apps). */
   nativeAddons: string[];
+  /** The directories its build writes, put in its packed files whatever `files` says. */
+  outputDirs: string[];
 }
 
 /** Whether pnpm's `run --if-present build` does anything for the package. */
@@ -77,6 +81,7 @@ export function planPackageStages(
       nativeAddons: closure
         .filter((node) => node.package.facts?.nativeAddon === true)
         .map((node) => node.package.name),
+      outputDirs: outputDirsOf(pkg),
     });
   }
   return dependenciesFirst(stages);
@@ -169,4 +174,28 @@ function computeStageClosure(
   };
   visit(built, self);
   return [...found.values()].sort((a, b) => a.stage.localeCompare(b.stage));
+}
+
+/**
+ * The compiled workspace packages an app's runtime ships, with the stage that compiles each:
+ * the deploy takes only their manifests, and `<app>-packages` lays their packed files and
+ * build output over it (so a change to one compiles and copies again, and deploys nothing).
+ */
+export function shippedPackageStages(
+  packageStages: readonly PackageStage[],
+  app: {
+    packageName: PackageName;
+    built: readonly BuiltPackage[];
+    production: readonly ShippedPackage[];
+    kind: string;
+  },
+): { pkg: ShippedPackage; stage: PackageStage }[] {
+  if (app.kind !== 'node') return [];
+  const compiled = new Map(
+    stagesOf(packageStages, app.built, app.packageName).map((stage) => [stage.name, stage]),
+  );
+  return app.production.flatMap((pkg) => {
+    const stage = compiled.get(pkg.name);
+    return pkg.name !== app.packageName && stage !== undefined ? [{ pkg, stage }] : [];
+  });
 }

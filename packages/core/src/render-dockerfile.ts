@@ -1,7 +1,8 @@
-import type { CodegenStep } from './plan-app-build.js';
+import type { CodegenStep, ShippedPackage } from './plan-app-build.js';
 import type { AppPlan, BuildPlan, CombinedPlan, PlannedPackage } from './plan-builds.js';
-import { stagesOf, type PackageStage } from './plan-package-stages.js';
+import { shippedPackageStages, stagesOf, type PackageStage } from './plan-package-stages.js';
 import { defaultNodeMajor, pinnedNodeImages } from './resolve-node.js';
+import type { PackageName } from './types.js';
 
 /**
  * The default base: a real, pinned public image of the Node the repository asks for (see
@@ -218,8 +219,10 @@ function renderBuildOutputCopy(
   app: AppPlan,
   extraAppDirs: string[] = [],
   withApp = true,
+  overlaid: ReadonlySet<PackageName> = new Set(),
 ): string[] {
-  if (!withApp && app.production.every((pkg) => pkg.name === app.packageName)) return [];
+  const production = app.production.filter((pkg) => !overlaid.has(pkg.name));
+  if (!withApp && production.every((pkg) => pkg.name === app.packageName)) return [];
   const lines = [
     "# The build output, whatever the packages' files or ignore files let pnpm deploy copy.",
     '# A dependency the deploy left as a link to the sources (pnpm 9, for a workspace package linked through an npm: alias) becomes a copy.',
@@ -229,7 +232,7 @@ function renderBuildOutputCopy(
     '        rm "$to"; mkdir -p "$to"; cp -R "$from/." "$to/"; rm -rf "${to:?}/node_modules"; continue; fi; \\',
     '      for dir in $dirs; do [ -d "$from/$dir" ] || continue; rm -rf "${to:?}/$dir"; cp -R "$from/$dir" "$to/$dir"; done; done; }; \\',
   ];
-  for (const pkg of app.production) {
+  for (const pkg of production) {
     if (!withApp && pkg.name === app.packageName) continue;
     const dirs =
       pkg.name === app.packageName ? [...pkg.outputDirs, ...extraAppDirs] : pkg.outputDirs;
@@ -249,30 +252,108 @@ function renderBuildOutputCopy(
 
 /**
  * The production dependencies of a node app, in a stage of their own: `pnpm deploy --prod`
- * from the app's manifest and its workspace dependencies (compiled), without the app's own
- * sources, so editing them never runs the deploy again and the runtime's dependency layer
- * stays the same.
+ * from the app's manifest and its workspace dependencies, without the app's own sources and
+ * with only the manifests of the workspace packages compiled in package stages, so neither
+ * an edit of the app nor a change of a compiled package deploys again: `<app>-packages` lays
+ * those packages over the deployed tree.
  */
 function renderProductionStage(app: AppPlan, plan: BuildPlan): string[] {
-  const stages = stagesOf(plan.packageStages, app.built, app.packageName);
-  const dependencies = app.packages.filter((pkg) => pkg.name !== app.packageName);
+  const compiled = new Set(
+    stagesOf(plan.packageStages, app.built, app.packageName).map((stage) => stage.name),
+  );
+  const shipped = shippedPackageStages(plan.packageStages, app);
+  const sources = app.packages.filter(
+    (pkg) => pkg.name !== app.packageName && !compiled.has(pkg.name),
+  );
   return [
-    "# Production dependencies: deployed from the app's manifest and its compiled workspace packages,",
-    "# without the app's sources, so editing them deploys nothing again. The deploy would run the app's",
-    '# own install scripts in its source folder, which is not here (their output never reached /out).',
+    "# Production dependencies: deployed from the app's manifest, the manifests of the workspace",
+    '# packages compiled in their own stages and the sources of the others; without the sources of',
+    '# the app and of compiled packages, so editing them deploys nothing again. The deploy would run',
+    "# the app's own install scripts in its source folder, which is not here (their output never",
+    '# reached /out).',
     `FROM ${app.name}-deps AS ${app.name}-prod`,
-    ...copyClosure(dependencies, stages),
+    ...sources.map((pkg) => `COPY ${pkg.dir}/ ${pkg.dir}/`),
     `RUN node -e ${shellQuote(stripLifecycleScripts)} ${app.dir}/package.json`,
     `RUN ${storeMount} \\`,
     ...secretMounts,
     `    ${deployCommand(plan, app)}`,
-    ...renderBuildOutputCopy(app, [], false),
+    ...renderBuildOutputCopy(app, [], false, new Set(shipped.map(({ pkg }) => pkg.name))),
+    ...(shipped.length > 0
+      ? [
+          '# A compiled package the deploy left as a link to its folder (pnpm 9, through an npm: alias)',
+          '# becomes a folder of its own, which <app>-packages fills.',
+          'RUN set -eu; \\',
+          '    materialize() { manifest="$1"; shift; for to in "$@"; do [ -L "$to" ] || continue; \\',
+          '      case "$(readlink -f "$to")" in /out/*) continue;; esac; rm "$to"; mkdir -p "$to"; cp "$manifest" "$to/"; done; }; \\',
+          ...shipped.map(
+            ({ pkg }) => `    materialize ${pkg.dir}/package.json ${deployedLocations(pkg)}; \\`,
+          ),
+          '    true',
+        ]
+      : []),
     "# Links the deploy leaves to the app's source folder (pnpm's hoisted link of the app itself):",
     '# outside /out, nothing in the image could follow them.',
     'RUN for link in /out/node_modules/.pnpm/node_modules/* /out/node_modules/.pnpm/node_modules/@*/*; do \\',
     '      [ -L "$link" ] || continue; case "$(readlink -f "$link")" in /out/*) ;; *) rm "$link";; esac; done',
+    ...(shipped.length > 0 ? ['', ...renderPackagesOverlay(app, shipped)] : []),
   ];
 }
+
+/** Where `pnpm deploy` puts a workspace dependency in /out: the top-level link and the folder in .pnpm. */
+function deployedLocations(pkg: ShippedPackage): string {
+  return `/out/node_modules/${pkg.name} /out/node_modules/.pnpm/*/node_modules/${pkg.name}`;
+}
+
+/**
+ * The compiled workspace packages of an app's runtime, in /overlay at the paths the deploy
+ * gave them: what each one's package stage packed in /packed.
+ */
+function renderPackagesOverlay(
+  app: AppPlan,
+  shipped: readonly { pkg: ShippedPackage; stage: PackageStage }[],
+): string[] {
+  return [
+    '# The compiled workspace packages the runtime ships, laid over the deploy: a change to one',
+    '# compiles, packs and copies again, and deploys nothing.',
+    `FROM ${app.name}-prod AS ${app.name}-packages`,
+    ...shipped.map(({ stage }) => `COPY --from=${stage.stage} /packed/ /packed/${stage.stage}/`),
+    'RUN set -eu; mkdir -p /overlay; \\',
+    '    overlay() { from="$1"; shift; for to in "$@"; do if [ -L "$to" ] || [ ! -d "$to" ]; then continue; fi; \\',
+    '      mkdir -p "/overlay${to#/out}"; cp -R "$from/." "/overlay${to#/out}/"; done; }; \\',
+    ...shipped.map(
+      ({ pkg, stage }) => `    overlay /packed/${stage.stage} ${deployedLocations(pkg)}; \\`,
+    ),
+    '    true',
+  ];
+}
+
+/**
+ * What an app's runtime gets of a compiled package, in /packed: the files `pnpm pack`
+ * selects (the rules `pnpm deploy` applies to a workspace dependency: files, main, bin,
+ * .npmignore or .gitignore), packed from a manifest holding only the fields that select files
+ * (pack would rewrite workspace: ranges and needs a version), and the build output, whatever
+ * `files` says. Once per package, however many apps ship it.
+ */
+function renderPack(stage: PackageStage): string[] {
+  return [
+    "# What an app's runtime gets of it: the files pnpm packs and the build output.",
+    `RUN set -eu; dir=${stage.dir}; mkdir -p /tmp/pack /tmp/packed /packed; \\`,
+    '    cp -R "$dir/." /tmp/pack/; rm -rf /tmp/pack/node_modules; \\',
+    `    node -e ${shellQuote(packingManifest)} /tmp/pack/package.json; \\`,
+    '    (cd /tmp/pack && pnpm pack --config.ignore-scripts=true --pack-destination /tmp/packed >/dev/null); \\',
+    '    tar -xzf /tmp/packed/*.tgz -C /tmp/packed; cp -R /tmp/packed/package/. /packed/; rm -f /packed/package.json; \\',
+    `    for out in ${stage.outputDirs.join(' ')}; do [ -d "$dir/$out" ] || continue; rm -rf "/packed/$out"; cp -R "$dir/$out" "/packed/$out"; done; \\`,
+    '    rm -rf /tmp/pack /tmp/packed',
+  ];
+}
+
+/** Keeps, of the manifest named by argv[1], the fields by which pnpm chooses a package's files. */
+const packingManifest = [
+  'const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8"));',
+  'const kept = { name: typeof manifest.name === "string" ? manifest.name : "package", version: "0.0.0" };',
+  'for (const field of ["files", "main", "bin", "browser", "directories"]) if (manifest[field] !== undefined) kept[field] = manifest[field];',
+  'fs.writeFileSync(file, JSON.stringify(kept));',
+].join(' ');
 
 /** Removes the lifecycle scripts pnpm runs for a project it installs from the manifest named by argv[1]. */
 const stripLifecycleScripts = [
@@ -322,10 +403,13 @@ function renderAppFiles(app: AppPlan): string[] {
 }
 
 /** The COPY lines that put an app's runtime tree at `to`: node apps in two layers, dependencies first. */
-function copyRuntimeTree(app: AppPlan, to: string): string[] {
+function copyRuntimeTree(app: AppPlan, to: string, plan: BuildPlan): string[] {
   return app.kind === 'node'
     ? [
         `COPY --from=${app.name}-prod /out/ ${to}`,
+        ...(shippedPackageStages(plan.packageStages, app).length > 0
+          ? [`COPY --from=${app.name}-packages /overlay/ ${to}`]
+          : []),
         `COPY --from=${app.name}-build /app-files/ ${to}`,
       ]
     : [`COPY --from=${app.name}-build /out/ ${to}`];
@@ -426,6 +510,7 @@ function renderPackageStage(stage: PackageStage, plan: BuildPlan): string[] {
     ...stage.buildInputs.map((file) => `COPY ${file} ${file}`),
     ...renderCodegen(stage.codegen, [], stage.dir),
     `RUN pnpm --filter ${JSON.stringify(stage.name)} run build`,
+    ...renderPack(stage),
   ];
 }
 
@@ -457,7 +542,7 @@ function renderApp(app: AppPlan, plan: BuildPlan): string[] {
     ...renderProductionTree(app, plan),
     '',
     ...(app.kind === 'node' ? [...renderProductionStage(app, plan), ''] : []),
-    ...renderRuntime(app),
+    ...renderRuntime(app, plan),
     '',
     '# Development: every dependency, the sources, the workspace packages built, the dev script.',
     `FROM ${app.name}-deps AS ${app.name}-dev`,
@@ -541,7 +626,7 @@ function renderProductionTree(app: AppPlan, plan: BuildPlan): string[] {
   }
 }
 
-function renderRuntime(app: AppPlan): string[] {
+function renderRuntime(app: AppPlan, plan: BuildPlan): string[] {
   if (app.kind === 'bundle') {
     return [
       '# Shell-less runtime: node, the bundle and tini, nothing else.',
@@ -569,7 +654,7 @@ function renderRuntime(app: AppPlan): string[] {
       ? [`ENV PORT=${app.port} HOSTNAME=0.0.0.0`]
       : []),
     'WORKDIR /app',
-    ...copyRuntimeTree(app, './'),
+    ...copyRuntimeTree(app, './', plan),
     '# A numeric user, so that runtimes can check it is not root.',
     'USER 1000:1000',
     ...(app.port !== undefined ? [`EXPOSE ${app.port}`] : []),
@@ -595,7 +680,7 @@ function renderCombined(image: CombinedPlan, plan: BuildPlan): string[] {
     `FROM base AS ${image.name}`,
     'ENV NODE_ENV=production',
     'WORKDIR /apps',
-    ...members.flatMap((app) => copyRuntimeTree(app, `/apps/${app.name}/`)),
+    ...members.flatMap((app) => copyRuntimeTree(app, `/apps/${app.name}/`, plan)),
     `COPY ${supervisorPath} /usr/local/lib/build-images/supervisor.mjs`,
     `ENV BUILD_IMAGES_CHILDREN=${JSON.stringify(JSON.stringify(children))}`,
     'USER 1000:1000',

@@ -1,6 +1,6 @@
 import { matchDirPattern } from './match-dir-pattern.js';
 import type { AppPlan, BuildPlan } from './plan-builds.js';
-import { stageClosure, type PackageStage } from './plan-package-stages.js';
+import { shippedPackageStages, stageClosure, type PackageStage } from './plan-package-stages.js';
 import type { AppName, PackageName } from './types.js';
 
 export interface FileChange {
@@ -74,6 +74,7 @@ export function appStageNames(plan: BuildPlan, app: AppPlan): string[] {
     `${app.name}-deps`,
     `${app.name}-build`,
     ...(app.kind === 'node' ? [`${app.name}-prod`] : []),
+    ...(shippedPackageStages(plan.packageStages, app).length > 0 ? [`${app.name}-packages`] : []),
     app.name,
   ];
 }

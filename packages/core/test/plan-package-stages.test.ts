@@ -121,15 +121,38 @@ describe('the production stage of node apps', () => {
     return text.slice(start, text.indexOf('\n\n', start));
   };
 
-  it('deploys without the app sources, and the runtime takes the dependencies and the app in two layers', () => {
+  it('deploys without the sources of the app and of compiled packages; the runtime takes dependencies, compiled packages and the app in three layers', () => {
     const text = render();
     const prod = stage(text, 'api-prod');
-    expect(prod).toContain('COPY --from=pkg-alpha /repo/packages/alpha/ packages/alpha/');
+    // A compiled package reaches the deploy as its manifest only (from api-deps): its
+    // compile leaves the deploy cached.
+    expect(prod).not.toContain('pkg-alpha');
+    expect(prod).not.toContain('COPY packages/alpha/');
     expect(prod).not.toContain('COPY apps/api/');
     expect(prod).toContain('deploy --prod');
     // The app's lifecycle scripts go from its manifest before the deploy would run them.
     expect(prod.indexOf('"postinstall"')).toBeLessThan(prod.indexOf('deploy --prod'));
     expect(stage(text, 'api-build')).not.toContain('deploy');
+    // api-packages: the compiled package's packed files and output at the deployed paths.
+    const packages = stage(text, 'api-packages');
+    expect(text).toContain('FROM api-prod AS api-packages\n');
+    expect(packages).toContain('COPY --from=pkg-alpha /packed/ /packed/pkg-alpha/');
+    expect(packages).toContain(
+      'overlay /packed/pkg-alpha /out/node_modules/@acme/alpha /out/node_modules/.pnpm/*/node_modules/@acme/alpha;',
+    );
+    // Packed once, in the package's own stage, after its compile.
+    const compiled = stage(text, 'pkg-alpha');
+    expect(compiled).toContain('pnpm pack --config.ignore-scripts=true');
+    expect(compiled.indexOf('run build')).toBeLessThan(compiled.indexOf('pnpm pack'));
+    expect(packages).not.toContain('deploy');
+    expect(stage(text, 'api')).toContain(
+      'COPY --from=api-prod /out/ ./\nCOPY --from=api-packages /overlay/ ./\nCOPY --from=api-build /app-files/ ./',
+    );
+  });
+
+  it('has no packages stage when no compiled workspace package is shipped', () => {
+    const text = renderDockerfile(plan([pkg('@acme/api', 'apps/api')]));
+    expect(text).not.toContain('api-packages');
     expect(stage(text, 'api')).toContain(
       'COPY --from=api-prod /out/ ./\nCOPY --from=api-build /app-files/ ./',
     );

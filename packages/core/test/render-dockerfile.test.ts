@@ -83,6 +83,14 @@ describe('renderDockerfile', () => {
       FROM pkg-logger-deps AS pkg-logger
       COPY packages/logger/ packages/logger/
       RUN pnpm --filter "@acme/logger" run build
+      # What an app's runtime gets of it: the files pnpm packs and the build output.
+      RUN set -eu; dir=packages/logger; mkdir -p /tmp/pack /tmp/packed /packed; \\
+          cp -R "$dir/." /tmp/pack/; rm -rf /tmp/pack/node_modules; \\
+          node -e 'const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8")); const kept = { name: typeof manifest.name === "string" ? manifest.name : "package", version: "0.0.0" }; for (const field of ["files", "main", "bin", "browser", "directories"]) if (manifest[field] !== undefined) kept[field] = manifest[field]; fs.writeFileSync(file, JSON.stringify(kept));' /tmp/pack/package.json; \\
+          (cd /tmp/pack && pnpm pack --config.ignore-scripts=true --pack-destination /tmp/packed >/dev/null); \\
+          tar -xzf /tmp/packed/*.tgz -C /tmp/packed; cp -R /tmp/packed/package/. /packed/; rm -f /packed/package.json; \\
+          for out in dist build lib; do [ -d "$dir/$out" ] || continue; rm -rf "/packed/$out"; cp -R "$dir/$out" "/packed/$out"; done; \\
+          rm -rf /tmp/pack /tmp/packed
 
       # ---- api (@acme/api, apps/api, kind node) ----
       # Installs from the manifests of the app's workspace packages and its slice of pnpm-lock.yaml,
@@ -110,35 +118,45 @@ describe('renderDockerfile', () => {
           cp -R . /app-files/; rm -rf /app-files/node_modules; \\
           rm -rf /app-files/src /app-files/test /app-files/tests /app-files/__tests__
 
-      # Production dependencies: deployed from the app's manifest and its compiled workspace packages,
-      # without the app's sources, so editing them deploys nothing again. The deploy would run the app's
-      # own install scripts in its source folder, which is not here (their output never reached /out).
+      # Production dependencies: deployed from the app's manifest, the manifests of the workspace
+      # packages compiled in their own stages and the sources of the others; without the sources of
+      # the app and of compiled packages, so editing them deploys nothing again. The deploy would run
+      # the app's own install scripts in its source folder, which is not here (their output never
+      # reached /out).
       FROM api-deps AS api-prod
-      COPY --from=pkg-logger /repo/packages/logger/ packages/logger/
       RUN node -e 'const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8")); for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]) delete manifest.scripts?.[name]; fs.writeFileSync(file, JSON.stringify(manifest, null, 2));' apps/api/package.json
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
           --mount=type=secret,id=npmrc,target=/root/.npmrc \\
           --mount=type=secret,id=npm_token \\
           NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
           pnpm --filter "@acme/api" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out
-      # The build output, whatever the packages' files or ignore files let pnpm deploy copy.
-      # A dependency the deploy left as a link to the sources (pnpm 9, for a workspace package linked through an npm: alias) becomes a copy.
+      # A compiled package the deploy left as a link to its folder (pnpm 9, through an npm: alias)
+      # becomes a folder of its own, which <app>-packages fills.
       RUN set -eu; \\
-          copy_output() { from="$1"; dirs="$2"; shift 2; for to in "$@"; do [ -d "$to" ] || continue; \\
-            if [ -L "$to" ] && case "$(readlink -f "$to")" in /out/*) false;; *) true;; esac; then \\
-              rm "$to"; mkdir -p "$to"; cp -R "$from/." "$to/"; rm -rf "\${to:?}/node_modules"; continue; fi; \\
-            for dir in $dirs; do [ -d "$from/$dir" ] || continue; rm -rf "\${to:?}/$dir"; cp -R "$from/$dir" "$to/$dir"; done; done; }; \\
-          copy_output packages/logger "dist build lib" /out/node_modules/@acme/logger /out/node_modules/.pnpm/*/node_modules/@acme/logger; \\
+          materialize() { manifest="$1"; shift; for to in "$@"; do [ -L "$to" ] || continue; \\
+            case "$(readlink -f "$to")" in /out/*) continue;; esac; rm "$to"; mkdir -p "$to"; cp "$manifest" "$to/"; done; }; \\
+          materialize packages/logger/package.json /out/node_modules/@acme/logger /out/node_modules/.pnpm/*/node_modules/@acme/logger; \\
           true
       # Links the deploy leaves to the app's source folder (pnpm's hoisted link of the app itself):
       # outside /out, nothing in the image could follow them.
       RUN for link in /out/node_modules/.pnpm/node_modules/* /out/node_modules/.pnpm/node_modules/@*/*; do \\
             [ -L "$link" ] || continue; case "$(readlink -f "$link")" in /out/*) ;; *) rm "$link";; esac; done
 
+      # The compiled workspace packages the runtime ships, laid over the deploy: a change to one
+      # compiles, packs and copies again, and deploys nothing.
+      FROM api-prod AS api-packages
+      COPY --from=pkg-logger /packed/ /packed/pkg-logger/
+      RUN set -eu; mkdir -p /overlay; \\
+          overlay() { from="$1"; shift; for to in "$@"; do if [ -L "$to" ] || [ ! -d "$to" ]; then continue; fi; \\
+            mkdir -p "/overlay\${to#/out}"; cp -R "$from/." "/overlay\${to#/out}/"; done; }; \\
+          overlay /packed/pkg-logger /out/node_modules/@acme/logger /out/node_modules/.pnpm/*/node_modules/@acme/logger; \\
+          true
+
       FROM base AS api
       ENV NODE_ENV=production
       WORKDIR /app
       COPY --from=api-prod /out/ ./
+      COPY --from=api-packages /overlay/ ./
       COPY --from=api-build /app-files/ ./
       # A numeric user, so that runtimes can check it is not root.
       USER 1000:1000
@@ -188,35 +206,45 @@ describe('renderDockerfile', () => {
           cp -R . /app-files/; rm -rf /app-files/node_modules; \\
           rm -rf /app-files/src /app-files/test /app-files/tests /app-files/__tests__
 
-      # Production dependencies: deployed from the app's manifest and its compiled workspace packages,
-      # without the app's sources, so editing them deploys nothing again. The deploy would run the app's
-      # own install scripts in its source folder, which is not here (their output never reached /out).
+      # Production dependencies: deployed from the app's manifest, the manifests of the workspace
+      # packages compiled in their own stages and the sources of the others; without the sources of
+      # the app and of compiled packages, so editing them deploys nothing again. The deploy would run
+      # the app's own install scripts in its source folder, which is not here (their output never
+      # reached /out).
       FROM worker-deps AS worker-prod
-      COPY --from=pkg-logger /repo/packages/logger/ packages/logger/
       RUN node -e 'const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8")); for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]) delete manifest.scripts?.[name]; fs.writeFileSync(file, JSON.stringify(manifest, null, 2));' apps/worker/package.json
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
           --mount=type=secret,id=npmrc,target=/root/.npmrc \\
           --mount=type=secret,id=npm_token \\
           NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
           pnpm --filter "@acme/worker" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out
-      # The build output, whatever the packages' files or ignore files let pnpm deploy copy.
-      # A dependency the deploy left as a link to the sources (pnpm 9, for a workspace package linked through an npm: alias) becomes a copy.
+      # A compiled package the deploy left as a link to its folder (pnpm 9, through an npm: alias)
+      # becomes a folder of its own, which <app>-packages fills.
       RUN set -eu; \\
-          copy_output() { from="$1"; dirs="$2"; shift 2; for to in "$@"; do [ -d "$to" ] || continue; \\
-            if [ -L "$to" ] && case "$(readlink -f "$to")" in /out/*) false;; *) true;; esac; then \\
-              rm "$to"; mkdir -p "$to"; cp -R "$from/." "$to/"; rm -rf "\${to:?}/node_modules"; continue; fi; \\
-            for dir in $dirs; do [ -d "$from/$dir" ] || continue; rm -rf "\${to:?}/$dir"; cp -R "$from/$dir" "$to/$dir"; done; done; }; \\
-          copy_output packages/logger "dist build lib" /out/node_modules/@acme/logger /out/node_modules/.pnpm/*/node_modules/@acme/logger; \\
+          materialize() { manifest="$1"; shift; for to in "$@"; do [ -L "$to" ] || continue; \\
+            case "$(readlink -f "$to")" in /out/*) continue;; esac; rm "$to"; mkdir -p "$to"; cp "$manifest" "$to/"; done; }; \\
+          materialize packages/logger/package.json /out/node_modules/@acme/logger /out/node_modules/.pnpm/*/node_modules/@acme/logger; \\
           true
       # Links the deploy leaves to the app's source folder (pnpm's hoisted link of the app itself):
       # outside /out, nothing in the image could follow them.
       RUN for link in /out/node_modules/.pnpm/node_modules/* /out/node_modules/.pnpm/node_modules/@*/*; do \\
             [ -L "$link" ] || continue; case "$(readlink -f "$link")" in /out/*) ;; *) rm "$link";; esac; done
 
+      # The compiled workspace packages the runtime ships, laid over the deploy: a change to one
+      # compiles, packs and copies again, and deploys nothing.
+      FROM worker-prod AS worker-packages
+      COPY --from=pkg-logger /packed/ /packed/pkg-logger/
+      RUN set -eu; mkdir -p /overlay; \\
+          overlay() { from="$1"; shift; for to in "$@"; do if [ -L "$to" ] || [ ! -d "$to" ]; then continue; fi; \\
+            mkdir -p "/overlay\${to#/out}"; cp -R "$from/." "/overlay\${to#/out}/"; done; }; \\
+          overlay /packed/pkg-logger /out/node_modules/@acme/logger /out/node_modules/.pnpm/*/node_modules/@acme/logger; \\
+          true
+
       FROM base AS worker
       ENV NODE_ENV=production
       WORKDIR /app
       COPY --from=worker-prod /out/ ./
+      COPY --from=worker-packages /overlay/ ./
       COPY --from=worker-build /app-files/ ./
       # A numeric user, so that runtimes can check it is not root.
       USER 1000:1000
@@ -344,9 +372,11 @@ describe('renderDockerfile', () => {
             cp -RL --parents node_modules/.prisma /app-files/; \\
             rm -rf /app-files/src /app-files/test /app-files/tests /app-files/__tests__
 
-        # Production dependencies: deployed from the app's manifest and its compiled workspace packages,
-        # without the app's sources, so editing them deploys nothing again. The deploy would run the app's
-        # own install scripts in its source folder, which is not here (their output never reached /out).
+        # Production dependencies: deployed from the app's manifest, the manifests of the workspace
+        # packages compiled in their own stages and the sources of the others; without the sources of
+        # the app and of compiled packages, so editing them deploys nothing again. The deploy would run
+        # the app's own install scripts in its source folder, which is not here (their output never
+        # reached /out).
         FROM api-deps AS api-prod
         RUN node -e 'const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8")); for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]) delete manifest.scripts?.[name]; fs.writeFileSync(file, JSON.stringify(manifest, null, 2));' apps/api/package.json
         RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
@@ -459,9 +489,11 @@ describe('renderDockerfile', () => {
             cp -R . /app-files/; rm -rf /app-files/node_modules; \\
             rm -rf /app-files/src /app-files/test /app-files/tests /app-files/__tests__
 
-        # Production dependencies: deployed from the app's manifest and its compiled workspace packages,
-        # without the app's sources, so editing them deploys nothing again. The deploy would run the app's
-        # own install scripts in its source folder, which is not here (their output never reached /out).
+        # Production dependencies: deployed from the app's manifest, the manifests of the workspace
+        # packages compiled in their own stages and the sources of the others; without the sources of
+        # the app and of compiled packages, so editing them deploys nothing again. The deploy would run
+        # the app's own install scripts in its source folder, which is not here (their output never
+        # reached /out).
         FROM jobs-deps AS jobs-prod
         RUN node -e 'const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8")); for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]) delete manifest.scripts?.[name]; fs.writeFileSync(file, JSON.stringify(manifest, null, 2));' apps/jobs/package.json
         RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
@@ -585,8 +617,8 @@ describe('renderDockerfile', () => {
       [
         "npm install --global --prefix /opt/pnpm --no-fund --no-audit --no-update-notifier pnpm@9.11.0",
         "RUN pnpm --filter "@acme/api" run --if-present build",
-        "# Production dependencies: deployed from the app's manifest and its compiled workspace packages,",
-        "# without the app's sources, so editing them deploys nothing again. The deploy would run the app's",
+        "# Production dependencies: deployed from the app's manifest, the manifests of the workspace",
+        "# the app and of compiled packages, so editing them deploys nothing again. The deploy would run",
         "pnpm --filter "@acme/api" deploy --prod --config.allow-non-applied-patches=true --store-dir /pnpm/store /out",
       ]
     `);
@@ -594,8 +626,8 @@ describe('renderDockerfile', () => {
       [
         "npm install --global --prefix /opt/pnpm --no-fund --no-audit --no-update-notifier pnpm@11.28.13",
         "RUN pnpm --filter "@acme/api" run --if-present build",
-        "# Production dependencies: deployed from the app's manifest and its compiled workspace packages,",
-        "# without the app's sources, so editing them deploys nothing again. The deploy would run the app's",
+        "# Production dependencies: deployed from the app's manifest, the manifests of the workspace",
+        "# the app and of compiled packages, so editing them deploys nothing again. The deploy would run",
         "pnpm --filter "@acme/api" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out",
       ]
     `);
