@@ -407,6 +407,18 @@ describe('--changed on real git repositories', () => {
     expect(result.stderr).not.toContain('app "api"');
   });
 
+  it('names a removed workspace package when the base has no generated Dockerfile to say it was an app', async () => {
+    const root = await gitRepo(workspace);
+    await removePath(root, 'apps/worker');
+    commitChange(root);
+    const result = await runBin(['plan', '--changed=main'], { cwd: root });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(
+      'warning: the workspace package in apps/worker was removed since main: if it was an app, no image is built for it any more',
+    );
+    expect(result.stderr).not.toContain('apps/api was removed');
+  });
+
   it('never counts a hand-written docker/Dockerfile it does not own as a change', async () => {
     const root = await gitRepo({ ...workspace, 'docker/Dockerfile': 'FROM node:24\nCOPY . .\n' });
     await writeFiles(root, { 'docker/Dockerfile': 'FROM node:24\nCOPY . .\nRUN true\n' });

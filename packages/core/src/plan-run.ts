@@ -516,8 +516,8 @@ export function findRemovedApps(
   change: ChangeInputs,
   packageDirs: readonly string[],
 ): WorkspaceWarning[] {
-  if (change.baseDockerfile === undefined) return [];
   const packages = new Set(packageDirs);
+  if (change.baseDockerfile === undefined) return removedPackages(change, packages);
   const warnings: WorkspaceWarning[] = [];
   for (const match of change.baseDockerfile.matchAll(
     /^# ---- (\S+) \((\S+), (\S+), kind \S+\) ----$/gm,
@@ -532,6 +532,26 @@ export function findRemovedApps(
     });
   }
   return warnings;
+}
+
+/**
+ * Without a generated Dockerfile at the base, which deleted package was an app is unknown:
+ * each workspace package whose manifest was deleted since the base is named, in case it was.
+ */
+function removedPackages(change: ChangeInputs, packages: ReadonlySet<string>): WorkspaceWarning[] {
+  return change.files.flatMap((file) => {
+    if (file.status !== 'deleted' || !file.path.endsWith('/package.json')) return [];
+    const dir = file.path.slice(0, -'/package.json'.length);
+    if (packages.has(dir) || dir.split('/').includes('node_modules')) return [];
+    return [
+      {
+        kind: 'app-removed' as const,
+        file: file.path,
+        package: undefined,
+        message: `the workspace package in ${dir} was removed since ${change.baseRef}: if it was an app, no image is built for it any more, and its images in registries are left as they are`,
+      },
+    ];
+  });
 }
 
 /** Every image the plan can build: the apps, then the combined images. */
