@@ -326,6 +326,56 @@ describe('build-images plan and generate', () => {
   });
 });
 
+describe('the .dockerignore generate recommends', () => {
+  const built = {
+    ...workspace,
+    'pnpm-lock.yaml': workspaceLockfile,
+    'apps/api/package.json': { ...workspace['apps/api/package.json'], scripts: { build: 'tsc' } },
+  };
+
+  it("is written when the repository has none, and a user's is never touched", async () => {
+    const dir = await writeTree(built);
+    const first = await runBin(['generate'], { cwd: dir });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain('.dockerignore written (none was there)');
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const written = readFileSync(`${dir}/.dockerignore`, 'utf8');
+    expect(written.split('\n')).toEqual(
+      expect.arrayContaining(['**/node_modules', '.git', '**/dist', '**/.env', '**/*.pem']),
+    );
+    // Edited by the user: generate leaves it as it is, and says nothing about it.
+    writeFileSync(`${dir}/.dockerignore`, 'mine\n');
+    const second = await runBin(['generate'], { cwd: dir });
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).not.toContain('.dockerignore');
+    expect(readFileSync(`${dir}/.dockerignore`, 'utf8')).toBe('mine\n');
+    // --check writes nothing, .dockerignore included.
+    const checked = await writeTree({ ...workspace, 'pnpm-lock.yaml': workspaceLockfile });
+    await runBin(['generate', '--check'], { cwd: checked });
+    expect(existsSync(`${checked}/.dockerignore`)).toBe(false);
+  });
+
+  it('keeps dist in the context when a package without a build script ships a committed dist', async () => {
+    const dir = await writeTree({
+      ...built,
+      'packages/logger/package.json': { name: '@acme/logger', main: './dist/index.js' },
+    });
+    expect((await runBin(['generate'], { cwd: dir })).code).toBe(0);
+    const text = (await import('node:fs')).readFileSync(`${dir}/.dockerignore`, 'utf8');
+    expect(text.split('\n')).not.toContain('**/dist');
+    expect(text).toContain('not dist: packages/logger ships a committed dist');
+  });
+
+  it('refuses generate --dry-run (exit 2) rather than writing anything', async () => {
+    const dir = await writeTree({ ...workspace, 'pnpm-lock.yaml': workspaceLockfile });
+    const result = await runBin(['generate', '--dry-run'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('error: --dry-run goes with a build');
+    expect(existsSync(`${dir}/docker`)).toBe(false);
+    expect(existsSync(`${dir}/.dockerignore`)).toBe(false);
+  });
+});
+
 describe('base images, from any source', () => {
   it.each([
     [['--base-image', 'node'], {}, '--base-image: "node" is not pinned'],

@@ -26,3 +26,4 @@ export * from './native-addons.js';
 export * from './split-npmrc.js';
 export * from './check-lockfile.js';
 export * from './plan-package-stages.js';
+export * from './recommend-dockerignore.js';

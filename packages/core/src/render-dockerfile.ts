@@ -347,10 +347,13 @@ function renderPack(stage: PackageStage): string[] {
   ];
 }
 
-/** Keeps, of the manifest named by argv[1], the fields by which pnpm chooses a package's files. */
+/**
+ * Keeps, of the manifest named by argv[1], the fields by which pnpm chooses a package's files;
+ * a fixed name and version, which choose none (pack refuses a package without a version).
+ */
 const packingManifest = [
   'const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8"));',
-  'const kept = { name: typeof manifest.name === "string" ? manifest.name : "package", version: "0.0.0" };',
+  'const kept = { name: "package", version: "0.0.0" };',
   'for (const field of ["files", "main", "bin", "browser", "directories"]) if (manifest[field] !== undefined) kept[field] = manifest[field];',
   'fs.writeFileSync(file, JSON.stringify(kept));',
 ].join(' ');

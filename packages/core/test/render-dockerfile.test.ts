@@ -86,7 +86,7 @@ describe('renderDockerfile', () => {
       # What an app's runtime gets of it: the files pnpm packs and the build output.
       RUN set -eu; dir=packages/logger; mkdir -p /tmp/pack /tmp/packed /packed; \\
           cp -R "$dir/." /tmp/pack/; rm -rf /tmp/pack/node_modules; \\
-          node -e 'const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8")); const kept = { name: typeof manifest.name === "string" ? manifest.name : "package", version: "0.0.0" }; for (const field of ["files", "main", "bin", "browser", "directories"]) if (manifest[field] !== undefined) kept[field] = manifest[field]; fs.writeFileSync(file, JSON.stringify(kept));' /tmp/pack/package.json; \\
+          node -e 'const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8")); const kept = { name: "package", version: "0.0.0" }; for (const field of ["files", "main", "bin", "browser", "directories"]) if (manifest[field] !== undefined) kept[field] = manifest[field]; fs.writeFileSync(file, JSON.stringify(kept));' /tmp/pack/package.json; \\
           (cd /tmp/pack && pnpm pack --config.ignore-scripts=true --pack-destination /tmp/packed >/dev/null); \\
           tar -xzf /tmp/packed/*.tgz -C /tmp/packed; cp -R /tmp/packed/package/. /packed/; rm -f /packed/package.json; \\
           for out in dist build lib; do [ -d "$dir/$out" ] || continue; rm -rf "/packed/$out"; cp -R "$dir/$out" "/packed/$out"; done; \\

@@ -1,9 +1,10 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, open, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   ExitCode,
   lockfileSlicePath,
   npmrcSettingsPath,
+  recommendDockerignore,
   sliceRootManifestPath,
   supervisorPath,
   supervisorSource,
@@ -27,7 +28,7 @@ export async function generateCommand({
   io,
   plan,
 }: CommandContext): Promise<number> {
-  const { run } = await plan({ digests: false, files: false, labels: false });
+  const { run, inputs } = await plan({ digests: false, files: false, labels: false });
   const { plan: buildPlan, dockerfile } = run;
   // Nothing is written (or passed by --check) that the images' frozen installs would refuse.
   refuseUnbuildable(run, 'lockfile');
@@ -85,5 +86,31 @@ export async function generateCommand({
       `${npmrcSettingsPath(buildPlan)} written (.npmrc without credentials${run.npmrc.credentials.length > 0 ? `; ${run.npmrc.credentials.length} credential line${run.npmrc.credentials.length === 1 ? '' : 's'} left out: pass them with --secret id=npmrc,src=<file>` : ''})\n`,
     );
   }
+  // A recommended .dockerignore, only where there is none: the user's is never touched.
+  const written = await createExclusive(
+    path.join(root, '.dockerignore'),
+    recommendDockerignore(inputs.workspace.packages),
+  );
+  if (written)
+    io.stderr.write(
+      '.dockerignore written (none was there): node_modules, .git, build output, logs, .env and key files stay out of docker build contexts; edit it freely, generate never overwrites it\n',
+    );
   return ExitCode.ok;
+}
+
+/** Writes `file` only when nothing is at that path (not even a dangling link); says whether it did. */
+async function createExclusive(file: string, content: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(file, 'wx');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+  try {
+    await handle.writeFile(content);
+  } finally {
+    await handle.close();
+  }
+  return true;
 }
