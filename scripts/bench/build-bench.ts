@@ -3,7 +3,7 @@
  * on one Docker Engine, three ways (plus build-images --changed), in one run:
  *   - build-images:  the checkout's built CLI run with --cwd on a copy of the repository
  *                    (one generated Dockerfile, per-app lockfile slices and install stages,
- *                    BuildKit builds in parallel through the Engine API, default --concurrency: cores + 1, at most 4);
+ *                    BuildKit builds in parallel through the Engine API, --concurrency = cores);
  *   - turbo way:     per app `turbo prune <pkg> --docker`, one Dockerfile per app (json/ + the
  *                    pruned lockfile → pnpm install --frozen-lockfile with a store cache mount,
  *                    full/ → pnpm --filter <pkg>... run build, pnpm deploy --prod --legacy, a slim
@@ -783,7 +783,7 @@ function machineFacts() {
 }
 
 const differences = [
-  "build-images: one generated Dockerfile; per compiled shared package an install stage from its own lockfile slice and a compile stage (BuildKit runs it once for all apps); per app an install stage from its own lockfile slice and its workspace packages' manifests, a build stage that copies the compiled packages and compiles the app, pnpm deploy --prod from the manifests (a compiled package is packed once in its stage and laid over the deployed tree, so its change deploys nothing); the apps built in parallel (default --concurrency: cores + 1, at most 4) through the Engine API with a tar context per app.",
+  "build-images: one generated Dockerfile; per compiled shared package an install stage from its own lockfile slice and a compile stage (BuildKit runs it once for all apps); per app an install stage from its own lockfile slice and its workspace packages' manifests, a build stage that copies the compiled packages and compiles the app, pnpm deploy --prod from the manifests (a compiled package is packed once in its stage and laid over the deployed tree, so its change deploys nothing); the apps built in parallel (--concurrency = cores) through the Engine API with a tar context per app.",
   "turbo way: turbo prune --docker per app (a pruned lockfile that still holds the root devDependencies: turbo, vitest, prettier, typescript), one Dockerfile per app, built one after another with `docker buildx build` (docker driver: the engine's BuildKit, context by filesync); prune time is included.",
   "bake way: one hand-written Dockerfile, COPY . /repo of the whole repository (any edit anywhere busts every app's install and build), ONE install (filtered to the apps' closure, making this baseline stronger than the doc's unfiltered install) and ONE build shared by the three targets, then pnpm deploy per target; `docker buildx bake` builds the three targets in parallel in one BuildKit session.",
   'Each way has its own pnpm store cache mount id; "cold" prunes all build cache (cache mounts included), so every cold build fetches packages from the registry.',
