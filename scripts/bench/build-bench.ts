@@ -194,7 +194,10 @@ interface BuildOutcome {
   /** Per app: the final image id and size after the build. */
   images: Record<App, { id: string; size: number } | undefined>;
   /** build-images only: per app status and steps run (not cached). */
-  details?: Record<string, { status: string; stepsRun: number; steps: number; durationMs: number }>;
+  details?: Record<
+    string,
+    { status: string; stepsRun: number; steps: number; durationMs: number; slowest?: string[] }
+  >;
   /** build-images only: the summed durations of the distinct steps BuildKit ran (not cached). */
   uniqueWorkSeconds?: number;
 }
@@ -264,6 +267,16 @@ function buildImagesBuild(this: Way, copy: Copy, flags: string[], tags?: string[
           .length,
         steps: (entry.steps ?? []).filter((step) => isStageStep(step.name)).length,
         durationMs: entry.durationMs,
+        // Where the time went, in the result file: the longest steps and engine phases
+        // (cache imports, exports, pushes included).
+        slowest: (entry.steps ?? [])
+          .filter((step) => (step.durationMs ?? 0) >= 100)
+          .sort((a, b) => (b.durationMs ?? 0) - (a.durationMs ?? 0))
+          .slice(0, 10)
+          .map(
+            (step) =>
+              `${((step.durationMs ?? 0) / 1000).toFixed(1)} s${step.cached ? ' (cached)' : ''} ${step.name.slice(0, 90)}`,
+          ),
       },
     ]),
   );
