@@ -204,6 +204,8 @@ export interface CliOptions {
   /** Where to write the HTML report, relative to the process's working directory. */
   report: string | undefined;
   concurrency: number;
+  /** Whether --concurrency or the config chose it (else it is the default, which an old engine lowers). */
+  concurrencyChosen: boolean;
   bail: boolean;
   baseImage: string | undefined;
   bundleImage: string | undefined;
@@ -461,9 +463,8 @@ export function parseCliOptions(
     );
   }
 
-  // As many builds as cores. One more ran a shared change 7 % faster on two cores, but on
-  // Engine 20.10 three parallel builds exporting inline cache crashed the daemon
-  // (moby/buildkit#2889, "concurrent map writes" in the cache export).
+  // As many builds as cores (one more ran a shared change 7 % faster on two cores, but more
+  // builds at once meet the old engines' BuildKit races more often: see safeConcurrency).
   const defaultConcurrency = Math.min(4, availableParallelism());
   let concurrency = config.concurrency ?? defaultConcurrency;
   if (typeof values['concurrency'] === 'string') {
@@ -555,6 +556,8 @@ export function parseCliOptions(
     json: values['json'] === true,
     report,
     concurrency,
+    concurrencyChosen:
+      config.concurrency !== undefined || typeof values['concurrency'] === 'string',
     bail: values['bail'] === true,
     baseImage,
     bundleImage,

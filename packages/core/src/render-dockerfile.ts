@@ -46,17 +46,20 @@ const secretMounts = [
 ];
 
 /**
- * Installs tini when the base lacks it: with apt on Debian-based images, with apk on Alpine
- * (whose static build is linked where Debian has it, for the shell-less bundle runtime); a
- * base that carries tini is left as it is, and one with neither is a clear error.
+ * Installs tini when the base lacks it, pinned to its release 0.19.0 (any distribution
+ * revision): with apt on Debian-based images, with apk on Alpine (whose static build is linked
+ * where Debian has it, for the shell-less bundle runtime); a base that carries tini is left as
+ * it is, and one with neither, or whose packages lack that release, is a clear error.
  */
 const ensureTini = [
   'RUN set -eu; \\',
   '    if ! command -v tini >/dev/null 2>&1; then \\',
   '      if command -v apt-get >/dev/null 2>&1; then \\',
-  '        apt-get update; apt-get install -y --no-install-recommends tini; rm -rf /var/lib/apt/lists/*; \\',
+  '        apt-get update; apt-get install -y --no-install-recommends "tini=0.19.0-*" || { echo "the base image\'s apt sources have no tini 0.19.0 (the pinned init): use a base image that has tini" >&2; exit 1; }; \\',
+  '        rm -rf /var/lib/apt/lists/*; \\',
   '      elif command -v apk >/dev/null 2>&1; then \\',
-  '        apk add --no-cache tini tini-static; ln -sf /sbin/tini-static /usr/bin/tini-static; \\',
+  '        apk add --no-cache "tini=~0.19.0" "tini-static=~0.19.0" || { echo "the base image\'s apk repositories have no tini 0.19.0 (the pinned init): use a base image that has tini" >&2; exit 1; }; \\',
+  '        ln -sf /sbin/tini-static /usr/bin/tini-static; \\',
   '      else echo "the base image has no tini, and neither apt-get nor apk to install it: use a base image that has tini" >&2; exit 1; fi; \\',
   '    fi',
 ];

@@ -4,6 +4,7 @@ import {
   renderCacheFrom,
   stageCacheReference,
   stageCacheTargets,
+  type ImageBuildRequest,
   type RunPlan,
   type SourceInputs,
 } from '@build-images/core';
@@ -16,6 +17,7 @@ import { readPassword } from '../read-password.js';
 import { readSecrets, unmountedSecretIds } from '../read-secrets.js';
 import { renderReport } from '../render-report.js';
 import { reportFile, reportTitle, writeReport } from '../report-file.js';
+import type { CliIo } from '../run-cli.js';
 import type { CommandContext } from './command-context.js';
 import { refuseUnbuildable } from './refuse-unbuildable.js';
 
@@ -107,6 +109,7 @@ export async function buildCommand({ root, options, io, plan }: CommandContext):
       pushIdleMs: bounds.pushIdleMs,
     });
   }
+  const concurrency = await safeConcurrency(docker, options, requests, io);
   const interactive = io.isTTY && !options.json && !io.env['CI'];
   const reporter = interactive ? createListrReporter() : createPlainReporter(io.stderr);
   reporter.start(run.selected);
@@ -118,7 +121,7 @@ export async function buildCommand({ root, options, io, plan }: CommandContext):
     requests,
     new DockerImageBuilder(docker, { sessionId: session.id, idleMs: bounds.buildIdleMs }),
     {
-      concurrency: options.concurrency,
+      concurrency,
       bail: options.bail,
       events: reporter.events,
       ...(io.signal ? { signal: io.signal } : {}),
@@ -201,4 +204,47 @@ function withWorkspaceCredentials(
   const given = secrets.get('npmrc')?.toString('utf8') ?? '';
   const merged = `${given}${given === '' || given.endsWith('\n') ? '' : '\n'}${credentials.join('\n')}\n`;
   return new Map([...secrets, ['npmrc', Buffer.from(merged, 'utf8')]]);
+}
+
+/**
+ * The builds at once: --concurrency, except that an Engine older than 23 (API 1.42) builds one
+ * app at a time when builds import or export registry cache, unless --concurrency or the config
+ * chose otherwise. Its BuildKit (0.8 in Engine 20.10) crashed the whole daemon twice in the
+ * benchmark when parallel builds sharing stages did so (moby/buildkit#2889, "concurrent map
+ * writes" in the cache export; a nil pointer in CalcSlowCache), and fails builds with
+ * moby/buildkit#4278; one build at a time has never hit either.
+ */
+export async function safeConcurrency(
+  docker: { version(): Promise<{ ApiVersion?: string; Version?: string }> },
+  options: CliOptions,
+  requests: readonly ImageBuildRequest[],
+  io: CliIo,
+): Promise<number> {
+  const registryCache = requests.some(
+    (request) =>
+      request.buildArgs['BUILDKIT_INLINE_CACHE'] === '1' ||
+      (request.cacheFrom?.length ?? 0) > 0 ||
+      (request.stageCaches?.length ?? 0) > 0,
+  );
+  if (
+    options.concurrencyChosen ||
+    options.concurrency <= 1 ||
+    requests.length <= 1 ||
+    !registryCache
+  )
+    return options.concurrency;
+  const version = await docker.version().catch(() => undefined);
+  if (version === undefined || !olderApi(version.ApiVersion, [1, 42])) return options.concurrency;
+  io.stderr.write(
+    `note: building one app at a time: Engine ${version.Version} (API ${version.ApiVersion}) can crash when parallel builds import or export registry cache (moby/buildkit#2889; fixed in later engines); --concurrency <n> overrides this\n`,
+  );
+  return 1;
+}
+
+/** Whether an API version ("1.41") is older than `than`. */
+function olderApi(apiVersion: string | undefined, than: [number, number]): boolean {
+  const match = /^(\d+)\.(\d+)/.exec(apiVersion ?? '');
+  if (match === null) return false;
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  return major < than[0] || (major === than[0] && minor < than[1]);
 }
