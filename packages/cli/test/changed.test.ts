@@ -277,6 +277,27 @@ describe('--changed on real git repositories', () => {
     expect(reasonsOf(output, 'api')?.[0]).toContain('pnpm-lock.yaml was removed since main');
   });
 
+  it('selects every app, and warns, when the lockfile at the base cannot be read', async () => {
+    // A merge conflict committed on main, resolved on the branch: history cannot be fixed, so
+    // the selection errs on building, with or without --changed-fallback.
+    const root = await gitRepo({
+      ...workspace,
+      'pnpm-lock.yaml': `<<<<<<< ours\n${lockfile()}=======\n${lockfile('4.21.2')}>>>>>>> theirs\n`,
+    });
+    await writeFiles(root, { 'pnpm-lock.yaml': lockfile() });
+    commitChange(root);
+    const result = await runBin(['plan', '--json', '--changed=main'], { cwd: root });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(
+      /^warning: pnpm-lock\.yaml at main cannot be read \(.*\): every app counts as changed$/m,
+    );
+    const output = JSON.parse(result.stdout) as PlanOutput;
+    expect(output.apps.every((entry) => entry.selected)).toBe(true);
+    expect(reasonsOf(output, 'api')?.[0]).toContain(
+      'pnpm-lock.yaml at main cannot be read, so every app counts as changed',
+    );
+  });
+
   it('says "did you mean origin/main" when only the remote branch exists', async () => {
     const origin = await gitRepo(workspace);
     const clone = await writeTree({});

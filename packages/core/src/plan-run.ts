@@ -261,7 +261,12 @@ export function planRun(root: string, inputs: RunInputs, options: RunOptions): R
   }
   const dockerfile = renderDockerfile(plan);
 
-  const { selections, change } = selectImages(plan, dockerfile, lockfile, inputs, options);
+  const {
+    selections,
+    change,
+    warnings: selectionWarnings = [],
+  } = selectImages(plan, dockerfile, lockfile, inputs, options);
+  warnings.push(...selectionWarnings);
   if (inputs.change !== undefined && !('fallback' in inputs.change))
     warnings.push(
       ...findRemovedApps(
@@ -594,7 +599,7 @@ function selectImages(
   lockfile: Lockfile | undefined,
   inputs: RunInputs,
   options: RunOptions,
-): { selections: AppSelection[]; change: ChangeSummary } {
+): { selections: AppSelection[]; change: ChangeSummary; warnings?: WorkspaceWarning[] } {
   const named = (name: AppName) => plan.selected.includes(name);
   const change = inputs.change;
   if (change === undefined) {
@@ -630,22 +635,37 @@ function selectImages(
       !file.ignored,
   );
   let lockfileChanges: ImporterChange[] | undefined;
+  let unreadableBase: string | undefined;
   if (change.files.some((file) => file.path === lockfilePath)) {
-    const before =
-      change.baseLockfile === undefined
-        ? undefined
-        : parseLockfile(
-            change.baseLockfile,
-            `${lockfilePath} at ${change.baseRef}`,
-            change.baseLockfileDocument,
-          );
+    // A base lockfile that cannot be read (a merge conflict committed there, or a format this
+    // tool does not read, after a pnpm upgrade) says nothing about what changed: every app is
+    // affected, as with a deleted one. History cannot be fixed; the selection errs on building.
+    let unreadable: string | undefined;
+    let before: Lockfile | undefined;
+    try {
+      before =
+        change.baseLockfile === undefined
+          ? undefined
+          : parseLockfile(
+              change.baseLockfile,
+              `${lockfilePath} at ${change.baseRef}`,
+              change.baseLockfileDocument,
+            );
+    } catch (error) {
+      if (!(error instanceof BuildImagesError)) throw error;
+      unreadable = error.message;
+      unreadableBase = unreadable;
+    }
     lockfileChanges = [];
-    if (!lockfile) {
+    if (!lockfile || unreadable !== undefined) {
       // Deleted: every install would fail or change, so every app is affected, loudly.
       for (const app of plan.apps)
         lockfileChanges.push({
           importer: app.dir,
-          description: `${lockfilePath} was removed since ${change.baseRef}`,
+          description:
+            unreadable === undefined
+              ? `${lockfilePath} was removed since ${change.baseRef}`
+              : `${lockfilePath} at ${change.baseRef} cannot be read, so every app counts as changed`,
         });
     } else {
       // An app is affected when a slice it installs from differs: its bytes are what the build
@@ -714,6 +734,18 @@ function selectImages(
       selected: selection.selected && named(selection.app),
     })),
     change: { baseRef: change.baseRef, mergeBase: change.mergeBase, files: change.files.length },
+    ...(unreadableBase === undefined
+      ? {}
+      : {
+          warnings: [
+            {
+              kind: 'lockfile-missing' as const,
+              file: lockfilePath,
+              package: undefined,
+              message: `${lockfilePath} at ${change.baseRef} cannot be read (${unreadableBase}): every app counts as changed`,
+            },
+          ],
+        }),
   };
 }
 
