@@ -65,9 +65,15 @@ export function planPackageStages(
     const pkg = graph.get(name)!.package;
     const base = `pkg-${toImageName(name) ?? 'package'}`;
     let stage = base;
-    for (let n = 2; used.has(stage) || used.has(`${stage}-deps`); n++) stage = `${base}-${n}`;
+    for (
+      let n = 2;
+      used.has(stage) || used.has(`${stage}-deps`) || used.has(`${stage}-packed`);
+      n++
+    )
+      stage = `${base}-${n}`;
     used.add(stage);
     used.add(`${stage}-deps`);
+    used.add(`${stage}-packed`);
     const built = builtPackages(buildClosure(graph, productionGraph, pkg));
     const closure = dependencyClosure(graph, name);
     stages.push({
@@ -178,8 +184,9 @@ function computeStageClosure(
 
 /**
  * The compiled workspace packages an app's runtime ships, with the stage that compiles each:
- * the deploy takes only their manifests, and `<app>-packages` lays their packed files and
- * build output over it (so a change to one compiles and copies again, and deploys nothing).
+ * the deploy takes only their manifests, and `<app>-packages` lays over it what each one's
+ * `<stage>-packed` stage packed (so a change to one compiles, packs and copies again, and
+ * deploys nothing).
  */
 export function shippedPackageStages(
   packageStages: readonly PackageStage[],

@@ -120,7 +120,14 @@ export function renderDockerfile(
     '',
     ...renderPnpmStage(plan),
   ];
-  for (const stage of plan.packageStages) lines.push('', ...renderPackageStage(stage, plan));
+  // Packed only where a node app's runtime ships the package: packing costs a pnpm start.
+  const shipped = new Set(
+    plan.apps.flatMap((app) =>
+      shippedPackageStages(plan.packageStages, app).map(({ stage }) => stage.stage),
+    ),
+  );
+  for (const stage of plan.packageStages)
+    lines.push('', ...renderPackageStage(stage, plan, shipped.has(stage.stage)));
   for (const app of plan.apps) lines.push('', ...renderApp(app, plan));
   for (const image of plan.combined) lines.push('', ...renderCombined(image, plan));
   return `${lines.join('\n')}\n`;
@@ -319,7 +326,9 @@ function renderPackagesOverlay(
     '# The compiled workspace packages the runtime ships, laid over the deploy: a change to one',
     '# compiles, packs and copies again, and deploys nothing.',
     `FROM ${app.name}-prod AS ${app.name}-packages`,
-    ...shipped.map(({ stage }) => `COPY --from=${stage.stage} /packed/ /packed/${stage.stage}/`),
+    ...shipped.map(
+      ({ stage }) => `COPY --from=${stage.stage}-packed /packed/ /packed/${stage.stage}/`,
+    ),
     'RUN set -eu; mkdir -p /overlay; \\',
     '    overlay() { from="$1"; shift; for to in "$@"; do if [ -L "$to" ] || [ ! -d "$to" ]; then continue; fi; \\',
     '      mkdir -p "/overlay${to#/out}"; cp -R "$from/." "/overlay${to#/out}/"; done; }; \\',
@@ -339,7 +348,7 @@ function renderPackagesOverlay(
  */
 function renderPack(stage: PackageStage): string[] {
   return [
-    "# What an app's runtime gets of it: the files pnpm packs and the build output.",
+    "# What an app's runtime gets of it: the files pnpm packs and the build output, packed once.",
     `RUN set -eu; dir=${stage.dir}; mkdir -p /tmp/pack /tmp/packed /packed; \\`,
     '    cp -R "$dir/." /tmp/pack/; rm -rf /tmp/pack/node_modules; \\',
     `    node -e ${shellQuote(packingManifest)} /tmp/pack/package.json; \\`,
@@ -506,7 +515,7 @@ function renderInstall(
 }
 
 /** A workspace package's own install and compile, shared by every app that uses it. */
-function renderPackageStage(stage: PackageStage, plan: BuildPlan): string[] {
+function renderPackageStage(stage: PackageStage, plan: BuildPlan, shipped: boolean): string[] {
   return [
     `# ---- package ${stage.name} (${stage.dir}): compiled once, copied by every app that uses it ----`,
     ...renderInstall(plan, `${stage.stage}-deps`, stage.stage, stage.packages, stage.nativeAddons),
@@ -516,7 +525,7 @@ function renderPackageStage(stage: PackageStage, plan: BuildPlan): string[] {
     ...stage.buildInputs.map((file) => `COPY ${file} ${file}`),
     ...renderCodegen(stage.codegen, [], stage.dir),
     `RUN pnpm --filter ${JSON.stringify(stage.name)} run build`,
-    ...renderPack(stage),
+    ...(shipped ? ['', `FROM ${stage.stage} AS ${stage.stage}-packed`, ...renderPack(stage)] : []),
   ];
 }
 

@@ -66,6 +66,7 @@ export function owningPackage(
  * stages it copies from (and theirs), and its own.
  */
 export function appStageNames(plan: BuildPlan, app: AppPlan): string[] {
+  const shipped = shippedPackageStages(plan.packageStages, app);
   return [
     '',
     'base',
@@ -74,7 +75,8 @@ export function appStageNames(plan: BuildPlan, app: AppPlan): string[] {
     `${app.name}-deps`,
     `${app.name}-build`,
     ...(app.kind === 'node' ? [`${app.name}-prod`] : []),
-    ...(shippedPackageStages(plan.packageStages, app).length > 0 ? [`${app.name}-packages`] : []),
+    ...shipped.map(({ stage }) => `${stage.stage}-packed`),
+    ...(shipped.length > 0 ? [`${app.name}-packages`] : []),
     app.name,
   ];
 }

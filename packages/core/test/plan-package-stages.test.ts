@@ -136,14 +136,14 @@ describe('the production stage of node apps', () => {
     // api-packages: the compiled package's packed files and output at the deployed paths.
     const packages = stage(text, 'api-packages');
     expect(text).toContain('FROM api-prod AS api-packages\n');
-    expect(packages).toContain('COPY --from=pkg-alpha /packed/ /packed/pkg-alpha/');
+    expect(packages).toContain('COPY --from=pkg-alpha-packed /packed/ /packed/pkg-alpha/');
     expect(packages).toContain(
       'overlay /packed/pkg-alpha /out/node_modules/@acme/alpha /out/node_modules/.pnpm/*/node_modules/@acme/alpha;',
     );
-    // Packed once, in the package's own stage, after its compile.
-    const compiled = stage(text, 'pkg-alpha');
-    expect(compiled).toContain('pnpm pack --config.ignore-scripts=true');
-    expect(compiled.indexOf('run build')).toBeLessThan(compiled.indexOf('pnpm pack'));
+    // Packed once, in a stage of its own on top of its compile (only for a shipped package).
+    expect(text).toContain('FROM pkg-alpha AS pkg-alpha-packed\n');
+    expect(stage(text, 'pkg-alpha-packed')).toContain('pnpm pack --config.ignore-scripts=true');
+    expect(stage(text, 'pkg-alpha')).not.toContain('pnpm pack');
     expect(packages).not.toContain('deploy');
     expect(stage(text, 'api')).toContain(
       'COPY --from=api-prod /out/ ./\nCOPY --from=api-packages /overlay/ ./\nCOPY --from=api-build /app-files/ ./',
@@ -153,9 +153,17 @@ describe('the production stage of node apps', () => {
   it('has no packages stage when no compiled workspace package is shipped', () => {
     const text = renderDockerfile(plan([pkg('@acme/api', 'apps/api')]));
     expect(text).not.toContain('api-packages');
+    expect(text).not.toContain('pnpm pack');
     expect(stage(text, 'api')).toContain(
       'COPY --from=api-prod /out/ ./\nCOPY --from=api-build /app-files/ ./',
     );
+  });
+
+  it('packs a compiled package only when a node app ships it', () => {
+    const text = render({}, { kind: 'bundle', entry: 'src/main.ts' });
+    expect(text).toContain('FROM pkg-alpha-deps AS pkg-alpha\n');
+    expect(text).not.toContain('pkg-alpha-packed');
+    expect(text).not.toContain('pnpm pack');
   });
 
   it('ships what the files field lists, plus the build output; all but node_modules without one', () => {

@@ -85,7 +85,9 @@ describe('renderDockerfile', () => {
       FROM pkg-logger-deps AS pkg-logger
       COPY packages/logger/ packages/logger/
       RUN pnpm --filter "@acme/logger" run build
-      # What an app's runtime gets of it: the files pnpm packs and the build output.
+
+      FROM pkg-logger AS pkg-logger-packed
+      # What an app's runtime gets of it: the files pnpm packs and the build output, packed once.
       RUN set -eu; dir=packages/logger; mkdir -p /tmp/pack /tmp/packed /packed; \\
           cp -R "$dir/." /tmp/pack/; rm -rf /tmp/pack/node_modules; \\
           node -e 'const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8")); const kept = { name: "package", version: "0.0.0" }; for (const field of ["files", "main", "bin", "browser", "directories"]) if (manifest[field] !== undefined) kept[field] = manifest[field]; fs.writeFileSync(file, JSON.stringify(kept));' /tmp/pack/package.json; \\
@@ -147,7 +149,7 @@ describe('renderDockerfile', () => {
       # The compiled workspace packages the runtime ships, laid over the deploy: a change to one
       # compiles, packs and copies again, and deploys nothing.
       FROM api-prod AS api-packages
-      COPY --from=pkg-logger /packed/ /packed/pkg-logger/
+      COPY --from=pkg-logger-packed /packed/ /packed/pkg-logger/
       RUN set -eu; mkdir -p /overlay; \\
           overlay() { from="$1"; shift; for to in "$@"; do if [ -L "$to" ] || [ ! -d "$to" ]; then continue; fi; \\
             mkdir -p "/overlay\${to#/out}"; cp -R "$from/." "/overlay\${to#/out}/"; done; }; \\
@@ -235,7 +237,7 @@ describe('renderDockerfile', () => {
       # The compiled workspace packages the runtime ships, laid over the deploy: a change to one
       # compiles, packs and copies again, and deploys nothing.
       FROM worker-prod AS worker-packages
-      COPY --from=pkg-logger /packed/ /packed/pkg-logger/
+      COPY --from=pkg-logger-packed /packed/ /packed/pkg-logger/
       RUN set -eu; mkdir -p /overlay; \\
           overlay() { from="$1"; shift; for to in "$@"; do if [ -L "$to" ] || [ ! -d "$to" ]; then continue; fi; \\
             mkdir -p "/overlay\${to#/out}"; cp -R "$from/." "/overlay\${to#/out}/"; done; }; \\
