@@ -246,10 +246,7 @@ function renderBuildOutputCopy(
     if (!withApp && pkg.name === app.packageName) continue;
     const dirs =
       pkg.name === app.packageName ? [...pkg.outputDirs, ...extraAppDirs] : pkg.outputDirs;
-    const targets =
-      pkg.name === app.packageName
-        ? '/out'
-        : `/out/node_modules/${pkg.name} /out/node_modules/.pnpm/*/node_modules/${pkg.name}`;
+    const targets = pkg.name === app.packageName ? '/out' : deployedLocations(pkg);
     lines.push(`    copy_output ${pkg.dir} "${dirs.join(' ')}" ${targets}; \\`);
   }
   lines.push(
@@ -316,7 +313,7 @@ function deployedLocations(pkg: ShippedPackage): string {
 
 /**
  * The compiled workspace packages of an app's runtime, in /overlay at the paths the deploy
- * gave them: what each one's package stage packed in /packed.
+ * gave them: what each one's `pkg-<name>-packed` stage put in /packed.
  */
 function renderPackagesOverlay(
   app: AppPlan,
