@@ -30,6 +30,20 @@ if [ ${#missing_tools[@]} -gt 0 ]; then
   fi
 fi
 
+# A local engine whose default bridge interface vanished (seen here once, after a day of
+# engine restarts) answers but starts no container: restart it, which makes the bridge again.
+bridge_gone() {
+  [ -z "${DOCKER_HOST:-}" ] && command -v ip >/dev/null && [ -f /var/run/docker.pid ] || return 1
+  bridge="$(docker network inspect bridge --format '{{index .Options "com.docker.network.bridge.name"}}' 2>/dev/null || true)"
+  [ -n "$bridge" ] && ! ip link show "$bridge" >/dev/null 2>&1
+}
+if engine_answers && bridge_gone; then
+  log "the engine's bridge $bridge is gone (no container could start): restarting dockerd"
+  old_pid="$(cat /var/run/docker.pid)"
+  kill "$old_pid" 2>/dev/null || true
+  for _ in $(seq 1 60); do kill -0 "$old_pid" 2>/dev/null || break; sleep 1; done
+fi
+
 if engine_answers; then
   log "Docker Engine $(docker version --format '{{.Server.Version}}') answers"
   exit 0
