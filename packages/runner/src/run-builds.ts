@@ -223,9 +223,10 @@ export async function runBuilds(
       } catch (error) {
         const race = error instanceof ImageBuildFailure && schedulerRace.exec(error.message)?.[0];
         if (!race || attempt >= 3 || stop.signal.aborted) throw error;
+        // Worded without "error:": the run recovers, and CI logs grep for that word.
         options.events?.onRetry?.(
           request.app,
-          `${race} (a BuildKit race of parallel builds, moby/buildkit#4278); building ${request.target} again`,
+          `BuildKit's scheduler failed the build ("${race.replace(/^buildkit scheduler error: /i, '')}", a race of parallel builds, moby/buildkit#4278); building ${request.target} again`,
         );
       }
     }
