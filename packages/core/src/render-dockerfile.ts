@@ -300,9 +300,27 @@ function renderProductionStage(app: AppPlan, plan: BuildPlan): string[] {
       : []),
     "# Links the deploy leaves to the app's source folder (pnpm's hoisted link of the app itself):",
     '# outside /out, nothing in the image could follow them.',
-    'RUN for link in /out/node_modules/.pnpm/node_modules/* /out/node_modules/.pnpm/node_modules/@*/*; do \\',
-    '      [ -L "$link" ] || continue; case "$(readlink -f "$link")" in /out/*) ;; *) rm "$link";; esac; done',
-    ...(shipped.length > 0 ? ['', ...renderPackagesOverlay(app, shipped)] : []),
+    ...(shipped.length === 0
+      ? [
+          'RUN for link in /out/node_modules/.pnpm/node_modules/* /out/node_modules/.pnpm/node_modules/@*/*; do \\',
+          '      [ -L "$link" ] || continue; case "$(readlink -f "$link")" in /out/*) ;; *) rm "$link";; esac; done',
+        ]
+      : [
+          '# Then, in /overlay-targets, the folders the compiled packages fill, for <app>-packages: it',
+          '# reads them there rather than standing on this tree, which a fresh CI runner would pull.',
+          'RUN set -eu; \\',
+          '    for link in /out/node_modules/.pnpm/node_modules/* /out/node_modules/.pnpm/node_modules/@*/*; do \\',
+          '      [ -L "$link" ] || continue; case "$(readlink -f "$link")" in /out/*) ;; *) rm "$link";; esac; done; \\',
+          '    : > /overlay-targets; \\',
+          '    target() { stage="$1"; shift; for to in "$@"; do if [ -L "$to" ] || [ ! -d "$to" ]; then continue; fi; \\',
+          '      echo "$stage $to" >> /overlay-targets; done; }; \\',
+          ...shipped.map(
+            ({ pkg, stage }) => `    target ${stage.stage} ${deployedLocations(pkg)}; \\`,
+          ),
+          '    true',
+          '',
+          ...renderPackagesOverlay(app, shipped),
+        ]),
   ];
 }
 
@@ -322,17 +340,13 @@ function renderPackagesOverlay(
   return [
     '# The compiled workspace packages the runtime ships, laid over the deploy: a change to one',
     '# compiles, packs and copies again, and deploys nothing.',
-    `FROM ${app.name}-prod AS ${app.name}-packages`,
+    `FROM base AS ${app.name}-packages`,
+    `COPY --from=${app.name}-prod /overlay-targets /overlay-targets`,
     ...shipped.map(
       ({ stage }) => `COPY --from=${stage.stage}-packed /packed/ /packed/${stage.stage}/`,
     ),
     'RUN set -eu; mkdir -p /overlay; \\',
-    '    overlay() { from="$1"; shift; for to in "$@"; do if [ -L "$to" ] || [ ! -d "$to" ]; then continue; fi; \\',
-    '      mkdir -p "/overlay${to#/out}"; cp -R "$from/." "/overlay${to#/out}/"; done; }; \\',
-    ...shipped.map(
-      ({ pkg, stage }) => `    overlay /packed/${stage.stage} ${deployedLocations(pkg)}; \\`,
-    ),
-    '    true',
+    '    while read -r stage to; do mkdir -p "/overlay${to#/out}"; cp -R "/packed/$stage/." "/overlay${to#/out}/"; done < /overlay-targets',
   ];
 }
 

@@ -126,20 +126,25 @@ describe('the production stage of node apps', () => {
     const prod = stage(text, 'api-prod');
     // A compiled package reaches the deploy as its manifest only (from api-deps): its
     // compile leaves the deploy cached.
-    expect(prod).not.toContain('pkg-alpha');
+    expect(prod).not.toContain('--from=pkg-alpha');
     expect(prod).not.toContain('COPY packages/alpha/');
     expect(prod).not.toContain('COPY apps/api/');
     expect(prod).toContain('deploy --prod');
     // The app's lifecycle scripts go from its manifest before the deploy would run them.
     expect(prod.indexOf('"postinstall"')).toBeLessThan(prod.indexOf('deploy --prod'));
     expect(stage(text, 'api-build')).not.toContain('deploy');
-    // api-packages: the compiled package's packed files and output at the deployed paths.
-    const packages = stage(text, 'api-packages');
-    expect(text).toContain('FROM api-prod AS api-packages\n');
-    expect(packages).toContain('COPY --from=pkg-alpha-packed /packed/ /packed/pkg-alpha/');
-    expect(packages).toContain(
-      'overlay /packed/pkg-alpha /out/node_modules/@acme/alpha /out/node_modules/.pnpm/*/node_modules/@acme/alpha;',
+    // The deploy lists the folders where the compiled package landed...
+    expect(prod).toContain(
+      'target pkg-alpha /out/node_modules/@acme/alpha /out/node_modules/.pnpm/*/node_modules/@acme/alpha;',
     );
+    // ...and api-packages lays the packed files and output there, standing on the base rather
+    // than on the deployed tree (a fresh runner pulls nothing of the deploy for it).
+    const packages = stage(text, 'api-packages');
+    expect(text).toContain('FROM base AS api-packages\n');
+    expect(packages).toContain('COPY --from=api-prod /overlay-targets /overlay-targets');
+    expect(packages).not.toContain('COPY --from=api-prod /out');
+    expect(packages).toContain('COPY --from=pkg-alpha-packed /packed/ /packed/pkg-alpha/');
+    expect(packages).toContain('done < /overlay-targets');
     // Packed once, in a stage of its own on top of its compile (only for a shipped package).
     expect(text).toContain('FROM pkg-alpha AS pkg-alpha-packed\n');
     expect(stage(text, 'pkg-alpha-packed')).toContain('pnpm pack --config.ignore-scripts=true');

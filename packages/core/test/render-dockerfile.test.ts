@@ -143,18 +143,24 @@ describe('renderDockerfile', () => {
           true
       # Links the deploy leaves to the app's source folder (pnpm's hoisted link of the app itself):
       # outside /out, nothing in the image could follow them.
-      RUN for link in /out/node_modules/.pnpm/node_modules/* /out/node_modules/.pnpm/node_modules/@*/*; do \\
-            [ -L "$link" ] || continue; case "$(readlink -f "$link")" in /out/*) ;; *) rm "$link";; esac; done
+      # Then, in /overlay-targets, the folders the compiled packages fill, for <app>-packages: it
+      # reads them there rather than standing on this tree, which a fresh CI runner would pull.
+      RUN set -eu; \\
+          for link in /out/node_modules/.pnpm/node_modules/* /out/node_modules/.pnpm/node_modules/@*/*; do \\
+            [ -L "$link" ] || continue; case "$(readlink -f "$link")" in /out/*) ;; *) rm "$link";; esac; done; \\
+          : > /overlay-targets; \\
+          target() { stage="$1"; shift; for to in "$@"; do if [ -L "$to" ] || [ ! -d "$to" ]; then continue; fi; \\
+            echo "$stage $to" >> /overlay-targets; done; }; \\
+          target pkg-logger /out/node_modules/@acme/logger /out/node_modules/.pnpm/*/node_modules/@acme/logger; \\
+          true
 
       # The compiled workspace packages the runtime ships, laid over the deploy: a change to one
       # compiles, packs and copies again, and deploys nothing.
-      FROM api-prod AS api-packages
+      FROM base AS api-packages
+      COPY --from=api-prod /overlay-targets /overlay-targets
       COPY --from=pkg-logger-packed /packed/ /packed/pkg-logger/
       RUN set -eu; mkdir -p /overlay; \\
-          overlay() { from="$1"; shift; for to in "$@"; do if [ -L "$to" ] || [ ! -d "$to" ]; then continue; fi; \\
-            mkdir -p "/overlay\${to#/out}"; cp -R "$from/." "/overlay\${to#/out}/"; done; }; \\
-          overlay /packed/pkg-logger /out/node_modules/@acme/logger /out/node_modules/.pnpm/*/node_modules/@acme/logger; \\
-          true
+          while read -r stage to; do mkdir -p "/overlay\${to#/out}"; cp -R "/packed/$stage/." "/overlay\${to#/out}/"; done < /overlay-targets
 
       FROM base AS api
       ENV NODE_ENV=production
@@ -231,18 +237,24 @@ describe('renderDockerfile', () => {
           true
       # Links the deploy leaves to the app's source folder (pnpm's hoisted link of the app itself):
       # outside /out, nothing in the image could follow them.
-      RUN for link in /out/node_modules/.pnpm/node_modules/* /out/node_modules/.pnpm/node_modules/@*/*; do \\
-            [ -L "$link" ] || continue; case "$(readlink -f "$link")" in /out/*) ;; *) rm "$link";; esac; done
+      # Then, in /overlay-targets, the folders the compiled packages fill, for <app>-packages: it
+      # reads them there rather than standing on this tree, which a fresh CI runner would pull.
+      RUN set -eu; \\
+          for link in /out/node_modules/.pnpm/node_modules/* /out/node_modules/.pnpm/node_modules/@*/*; do \\
+            [ -L "$link" ] || continue; case "$(readlink -f "$link")" in /out/*) ;; *) rm "$link";; esac; done; \\
+          : > /overlay-targets; \\
+          target() { stage="$1"; shift; for to in "$@"; do if [ -L "$to" ] || [ ! -d "$to" ]; then continue; fi; \\
+            echo "$stage $to" >> /overlay-targets; done; }; \\
+          target pkg-logger /out/node_modules/@acme/logger /out/node_modules/.pnpm/*/node_modules/@acme/logger; \\
+          true
 
       # The compiled workspace packages the runtime ships, laid over the deploy: a change to one
       # compiles, packs and copies again, and deploys nothing.
-      FROM worker-prod AS worker-packages
+      FROM base AS worker-packages
+      COPY --from=worker-prod /overlay-targets /overlay-targets
       COPY --from=pkg-logger-packed /packed/ /packed/pkg-logger/
       RUN set -eu; mkdir -p /overlay; \\
-          overlay() { from="$1"; shift; for to in "$@"; do if [ -L "$to" ] || [ ! -d "$to" ]; then continue; fi; \\
-            mkdir -p "/overlay\${to#/out}"; cp -R "$from/." "/overlay\${to#/out}/"; done; }; \\
-          overlay /packed/pkg-logger /out/node_modules/@acme/logger /out/node_modules/.pnpm/*/node_modules/@acme/logger; \\
-          true
+          while read -r stage to; do mkdir -p "/overlay\${to#/out}"; cp -R "/packed/$stage/." "/overlay\${to#/out}/"; done < /overlay-targets
 
       FROM base AS worker
       ENV NODE_ENV=production
