@@ -1,10 +1,9 @@
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import { pack } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type BinResult,
+  buildTestImage as buildImageFrom,
   dockerForTests,
   removeTestResources,
   runBin,
@@ -17,38 +16,14 @@ const docker = await dockerForTests();
 const runId = `checks${Date.now().toString(36)}`;
 const prefix = `checks-test-${runId}/`;
 
-/** Builds an image with BuildKit from a Dockerfile and files, sent as a tar context. */
-async function buildTestImage(
+/** Builds an image from a Dockerfile and files, labelled for this run. */
+function buildTestImage(
   engine: Docker,
   name: string,
   files: Record<string, string>,
   buildargs: Record<string, string> = {},
 ): Promise<string> {
-  const tag = `${prefix}${name}:t`;
-  const context = pack();
-  for (const [file, content] of Object.entries(files))
-    context.entry({ name: file, mode: 0o644 }, content);
-  context.finalize();
-  const response = (await engine.buildImage(
-    context as unknown as NodeJS.ReadableStream,
-    {
-      t: tag,
-      version: '2',
-      labels: { 'build-images.test': runId },
-      buildargs,
-    } as Docker.ImageBuildOptions,
-  )) as Readable;
-  let errors = '';
-  let text = '';
-  for await (const chunk of response) text += String(chunk);
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    const message = JSON.parse(line) as { error?: string; errorDetail?: { message?: string } };
-    if (message.error !== undefined || message.errorDetail !== undefined)
-      errors += `${message.errorDetail?.message ?? message.error}\n`;
-  }
-  if (errors !== '') throw new Error(`building ${tag} failed: ${errors}`);
-  return tag;
+  return buildImageFrom(engine, `${prefix}${name}:t`, files, { label: runId, buildargs });
 }
 
 const rules = (findings: ImageFinding[]) => findings.map((finding) => finding.rule);

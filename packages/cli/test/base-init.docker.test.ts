@@ -1,8 +1,9 @@
-import type { Readable } from 'node:stream';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type Docker from 'dockerode';
-import { pack } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  buildTestImage,
   demuxLogs,
   dockerForTests,
   lockWorkspace,
@@ -33,35 +34,20 @@ async function baseWithoutTini(engine: Docker, name: string, fails: boolean): Pr
     'echo "E: not the pinned tini: $*" >&2; exit 100',
     '',
   ].join('\n');
-  const context = pack();
-  context.entry({ name: 'apt-get', mode: 0o755 }, aptGet);
-  context.entry(
-    { name: 'Dockerfile', mode: 0o644 },
-    [
-      `FROM ${testBaseImage}`,
-      'RUN mkdir -p /opt && cp "$(readlink -f "$(command -v tini)")" /opt/real-tini && rm -f /usr/bin/tini /usr/bin/tini-static && ! command -v tini',
-      'COPY apt-get /usr/local/bin/apt-get',
-      '',
-    ].join('\n'),
-  );
-  context.finalize();
-  const response = (await engine.buildImage(
-    context as unknown as NodeJS.ReadableStream,
+  return buildTestImage(
+    engine,
+    tag,
     {
-      t: tag,
-      version: '2',
-      labels: { 'build-images.test': runId },
-    } as Docker.ImageBuildOptions,
-  )) as Readable;
-  let text = '';
-  for await (const chunk of response) text += String(chunk);
-  const errors = text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as { error?: string; errorDetail?: { message?: string } })
-    .flatMap((message) => message.errorDetail?.message ?? message.error ?? []);
-  if (errors.length > 0) throw new Error(`building ${tag} failed: ${errors.join('\n')}`);
-  return tag;
+      'apt-get': aptGet,
+      Dockerfile: [
+        `FROM ${testBaseImage}`,
+        'RUN mkdir -p /opt && cp "$(readlink -f "$(command -v tini)")" /opt/real-tini && rm -f /usr/bin/tini /usr/bin/tini-static && ! command -v tini',
+        'COPY apt-get /usr/local/bin/apt-get',
+        '',
+      ].join('\n'),
+    },
+    { label: runId, modes: { 'apt-get': 0o755 } },
+  );
 }
 
 describe.skipIf(!docker)('the init on a base image without one', () => {
@@ -128,5 +114,101 @@ describe.skipIf(!docker)('the init on a base image without one', () => {
     expect(build.stdout + build.stderr).toContain(
       "the base image's apt sources have no tini 0.19.0 (the pinned init): use a base image that has tini",
     );
+  });
+});
+
+/** What a command prints in a fresh container of an image (its entrypoint replaced). */
+async function runIn(engine: Docker, image: string, script: string): Promise<string> {
+  const container = await engine.createContainer({
+    Image: image,
+    Entrypoint: ['sh', '-c', script],
+    Cmd: [],
+    Labels: { 'build-images.test': runId },
+  });
+  await container.start();
+  await container.wait();
+  return demuxLogs((await container.logs({ stdout: true, stderr: true })) as Buffer).trim();
+}
+
+describe.skipIf(!docker)("the pnpm stage on a base image's own pnpm", () => {
+  let dockerfile: string;
+  beforeAll(async () => {
+    const root = await writeTree({
+      'package.json': {
+        name: 'fixture',
+        private: true,
+        version: `0.0.0-${runId}`,
+        packageManager: 'pnpm@10.34.9',
+      },
+      'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',
+      'apps/api/package.json': {
+        name: '@fx/api',
+        version: '1.0.0',
+        scripts: { start: 'node main.js' },
+      },
+      'apps/api/main.js': '\n',
+    });
+    lockWorkspace(root, { offline: true });
+    const generated = await runBin(['generate'], { cwd: root });
+    expect(generated.code, generated.stderr).toBe(0);
+    dockerfile = await readFile(path.join(root, 'docker/Dockerfile'), 'utf8');
+  });
+  afterAll(async () => {
+    if (docker) await removeTestResources(docker, runId, prefix);
+  });
+
+  /** The generated file's `pnpm` stage built on a base: where its pnpm resolves, its version. */
+  async function pnpmStageOn(base: string, name: string): Promise<string[]> {
+    const image = await buildTestImage(
+      docker!,
+      `${prefix}${name}:t`,
+      { Dockerfile: dockerfile },
+      { label: runId, target: 'pnpm', buildargs: { NODE_IMAGE: base } },
+    );
+    return (await runIn(docker!, image, 'readlink -f /opt/pnpm/bin/pnpm; pnpm --version')).split(
+      '\n',
+    );
+  }
+
+  /** The test base with `/usr/local/bin/pnpm` replaced by a script that prints `version`. */
+  async function baseWithPnpmScript(name: string, scriptPath: string, version: string) {
+    return buildTestImage(
+      docker!,
+      `${prefix}${name}:t`,
+      {
+        'fake-pnpm': `#!/bin/sh\necho ${version}\n`,
+        Dockerfile: [
+          `FROM ${testBaseImage}`,
+          `COPY fake-pnpm ${scriptPath}`,
+          `RUN rm -f /usr/local/bin/pnpm && ln -s ${scriptPath} /usr/local/bin/pnpm`,
+          '',
+        ].join('\n'),
+      },
+      { label: runId, modes: { 'fake-pnpm': 0o755 } },
+    );
+  }
+
+  it('uses the pnpm of a base image that has the pinned version, installing nothing', async () => {
+    const [resolved, version] = await pnpmStageOn(testBaseImage, 'pinned-base');
+    expect(resolved).toBe('/usr/local/lib/node_modules/pnpm/bin/pnpm.cjs');
+    expect(version).toBe('10.34.9');
+  });
+
+  it('installs the pinned pnpm with npm over another version of it in the base', async () => {
+    const base = await baseWithPnpmScript('other-pnpm-base', '/usr/local/lib/old-pnpm', '10.34.8');
+    const [resolved, version] = await pnpmStageOn(base, 'other-pnpm');
+    expect(resolved).toMatch(/^\/opt\/pnpm\/lib\/node_modules\/pnpm\//);
+    expect(version).toBe('10.34.9');
+  });
+
+  it("never takes corepack's shim, even when it claims the pinned version", async () => {
+    const base = await baseWithPnpmScript(
+      'corepack-base',
+      '/usr/local/lib/node_modules/corepack/dist/pnpm.js',
+      '10.34.9',
+    );
+    const [resolved, version] = await pnpmStageOn(base, 'corepack');
+    expect(resolved).toMatch(/^\/opt\/pnpm\/lib\/node_modules\/pnpm\//);
+    expect(version).toBe('10.34.9');
   });
 });

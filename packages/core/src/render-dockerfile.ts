@@ -134,19 +134,26 @@ export function renderDockerfile(
 }
 
 /**
- * The pnpm the repository pins, installed with npm into its own prefix, so the base image's
- * own pnpm (if any) never runs. corepack and pnpm's self-switch verify registry signatures,
- * which a registry mirror may lack; npm installs from whatever registry is configured.
- * The step depends only on the version, so it stays cached.
+ * The pnpm the repository pins: the base image's own when it is exactly that version (and
+ * not corepack's shim, which would download), else installed with npm into its own prefix,
+ * so another pnpm of the base image never runs. corepack and pnpm's self-switch verify
+ * registry signatures, which a registry mirror may lack; npm installs from whatever registry
+ * is configured. The step depends only on the version and the base, so it stays cached.
  */
 function renderPnpmStage(plan: BuildPlan): string[] {
   const { version, source } = plan.pnpm;
   return [
-    `# pnpm ${version} (${source}), installed with npm: corepack needs registry signatures a mirror may lack.`,
+    `# pnpm ${version} (${source}): the base image's if it is that version, else installed with npm`,
+    '# (corepack needs registry signatures a mirror may lack).',
     'FROM base AS pnpm',
     `RUN ${npmCacheMount} \\`,
-    ...secretMounts,
-    `    npm install --global --prefix /opt/pnpm --no-fund --no-audit --no-update-notifier pnpm@${version}`,
+    ...secretMounts.slice(0, 2),
+    '    set -eu; found="$(command -v pnpm || true)"; \\',
+    `    if [ -n "$found" ] && ! readlink -f "$found" | grep -q /corepack/ && [ "$(pnpm --version 2>/dev/null || true)" = ${JSON.stringify(version)} ]; then \\`,
+    '      mkdir -p /opt/pnpm/bin; ln -s "$found" /opt/pnpm/bin/pnpm; \\',
+    '    else \\',
+    `      NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" npm install --global --prefix /opt/pnpm --no-fund --no-audit --no-update-notifier pnpm@${version}; \\`,
+    '    fi',
     '# No install before `pnpm run` (pnpm 11 verifies dependencies first; the install was filtered).',
     '# Install scripts download no browsers or test binaries (tests do not run here) and set up no git hooks.',
     'ENV PNPM_HOME=/pnpm \\',

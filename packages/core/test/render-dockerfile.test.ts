@@ -48,13 +48,18 @@ describe('renderDockerfile', () => {
             else echo "the base image has no tini, and neither apt-get nor apk to install it: use a base image that has tini" >&2; exit 1; fi; \\
           fi
 
-      # pnpm 10.34.9 (default), installed with npm: corepack needs registry signatures a mirror may lack.
+      # pnpm 10.34.9 (default): the base image's if it is that version, else installed with npm
+      # (corepack needs registry signatures a mirror may lack).
       FROM base AS pnpm
       RUN --mount=type=cache,id=npm-cache,target=/root/.npm \\
           --mount=type=secret,id=npmrc,target=/root/.npmrc \\
           --mount=type=secret,id=npm_token \\
-          NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
-          npm install --global --prefix /opt/pnpm --no-fund --no-audit --no-update-notifier pnpm@10.34.9
+          set -eu; found="$(command -v pnpm || true)"; \\
+          if [ -n "$found" ] && ! readlink -f "$found" | grep -q /corepack/ && [ "$(pnpm --version 2>/dev/null || true)" = "10.34.9" ]; then \\
+            mkdir -p /opt/pnpm/bin; ln -s "$found" /opt/pnpm/bin/pnpm; \\
+          else \\
+            NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" npm install --global --prefix /opt/pnpm --no-fund --no-audit --no-update-notifier pnpm@10.34.9; \\
+          fi
       # No install before \`pnpm run\` (pnpm 11 verifies dependencies first; the install was filtered).
       # Install scripts download no browsers or test binaries (tests do not run here) and set up no git hooks.
       ENV PNPM_HOME=/pnpm \\
@@ -340,13 +345,18 @@ describe('renderDockerfile', () => {
               else echo "the base image has no tini, and neither apt-get nor apk to install it: use a base image that has tini" >&2; exit 1; fi; \\
             fi
 
-        # pnpm 10.34.9 (default), installed with npm: corepack needs registry signatures a mirror may lack.
+        # pnpm 10.34.9 (default): the base image's if it is that version, else installed with npm
+        # (corepack needs registry signatures a mirror may lack).
         FROM base AS pnpm
         RUN --mount=type=cache,id=npm-cache,target=/root/.npm \\
             --mount=type=secret,id=npmrc,target=/root/.npmrc \\
             --mount=type=secret,id=npm_token \\
-            NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
-            npm install --global --prefix /opt/pnpm --no-fund --no-audit --no-update-notifier pnpm@10.34.9
+            set -eu; found="$(command -v pnpm || true)"; \\
+            if [ -n "$found" ] && ! readlink -f "$found" | grep -q /corepack/ && [ "$(pnpm --version 2>/dev/null || true)" = "10.34.9" ]; then \\
+              mkdir -p /opt/pnpm/bin; ln -s "$found" /opt/pnpm/bin/pnpm; \\
+            else \\
+              NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" npm install --global --prefix /opt/pnpm --no-fund --no-audit --no-update-notifier pnpm@10.34.9; \\
+            fi
         # No install before \`pnpm run\` (pnpm 11 verifies dependencies first; the install was filtered).
         # Install scripts download no browsers or test binaries (tests do not run here) and set up no git hooks.
         ENV PNPM_HOME=/pnpm \\
@@ -633,7 +643,7 @@ describe('renderDockerfile', () => {
     };
     expect(stepsFor('9.11.0')).toMatchInlineSnapshot(`
       [
-        "npm install --global --prefix /opt/pnpm --no-fund --no-audit --no-update-notifier pnpm@9.11.0",
+        "NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" npm install --global --prefix /opt/pnpm --no-fund --no-audit --no-update-notifier pnpm@9.11.0; \\",
         "RUN pnpm --filter "@acme/api" run --if-present build",
         "# Production dependencies: deployed from the app's manifest, the manifests of the workspace",
         "# the app and of compiled packages, so editing them deploys nothing again. The deploy would run",
@@ -642,7 +652,7 @@ describe('renderDockerfile', () => {
     `);
     expect(stepsFor('11.28.13+sha512.abc')).toMatchInlineSnapshot(`
       [
-        "npm install --global --prefix /opt/pnpm --no-fund --no-audit --no-update-notifier pnpm@11.28.13",
+        "NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" npm install --global --prefix /opt/pnpm --no-fund --no-audit --no-update-notifier pnpm@11.28.13; \\",
         "RUN pnpm --filter "@acme/api" run --if-present build",
         "# Production dependencies: deployed from the app's manifest, the manifests of the workspace",
         "# the app and of compiled packages, so editing them deploys nothing again. The deploy would run",

@@ -1,5 +1,7 @@
 import { Agent } from 'node:http';
+import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
+import { pack } from 'tar-stream';
 
 export const testBaseImage =
   process.env['BUILD_IMAGES_BASE_IMAGE'] || 'build-images-local/node:24.21.0';
@@ -147,4 +149,48 @@ export function demuxLogs(buffer: Buffer): string {
     offset += 8 + size;
   }
   return text;
+}
+
+export interface TestImageOptions {
+  /** The label `removeTestResources` finds it by. */
+  label: string;
+  buildargs?: Record<string, string>;
+  target?: string;
+  /** File modes other than 0644 (`{ 'apt-get': 0o755 }`). */
+  modes?: Record<string, number>;
+}
+
+/**
+ * Builds an image with BuildKit through the Engine API from a Dockerfile and files sent as a
+ * tar context (no files on disk); fails with the build's own error messages.
+ */
+export async function buildTestImage(
+  engine: Docker,
+  tag: string,
+  files: Record<string, string>,
+  options: TestImageOptions,
+): Promise<string> {
+  const context = pack();
+  for (const [file, content] of Object.entries(files))
+    context.entry({ name: file, mode: options.modes?.[file] ?? 0o644 }, content);
+  context.finalize();
+  const response = (await engine.buildImage(
+    context as unknown as NodeJS.ReadableStream,
+    {
+      t: tag,
+      version: '2',
+      labels: { 'build-images.test': options.label },
+      buildargs: options.buildargs ?? {},
+      ...(options.target === undefined ? {} : { target: options.target }),
+    } as Docker.ImageBuildOptions,
+  )) as Readable;
+  let text = '';
+  for await (const chunk of response) text += String(chunk);
+  const errors = text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as { error?: string; errorDetail?: { message?: string } })
+    .flatMap((message) => message.errorDetail?.message ?? message.error ?? []);
+  if (errors.length > 0) throw new Error(`building ${tag} failed: ${errors.join('\n')}`);
+  return tag;
 }
