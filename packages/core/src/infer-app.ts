@@ -28,6 +28,9 @@ const serverFrameworks = [
   'bullmq',
 ];
 
+/** Of those, the ones libraries use as clients as often: only a start script makes a server. */
+const clientsToo = new Set(['ws', 'bullmq']);
+
 /** Dependencies of packages that are never a container image of a Node process. */
 const notDeployable: readonly [RegExp, string][] = [
   [/^(expo|react-native)$/, 'a mobile app (expo/react-native)'],
@@ -107,11 +110,10 @@ export function detectApp(pkg: WorkspacePackage, graph: WorkspaceGraph): AppDete
   const framework = serverFrameworks.find((name) => deps.includes(name));
   const command = inferCommand(pkg);
   // A server with only a dev script (`tsx watch src/server.ts`) is still a server: listed
-  // as needing a command rather than silently skipped.
-  if (
-    framework &&
-    (command || [...startScripts, 'dev'].some((script) => pkg.scripts[script] !== undefined))
-  )
+  // as needing a command rather than silently skipped. A client as often as a server (a
+  // WebSocket or queue client library) counts only with a script that runs it.
+  const runScript = [...startScripts, 'dev'].some((script) => pkg.scripts[script] !== undefined);
+  if (framework && (clientsToo.has(framework) ? runScript : command || runScript))
     reasons.push(`${/^[aeiou]/i.test(framework) ? 'an' : 'a'} ${framework} server`);
   else if (command && command.source.startsWith('script'))
     reasons.push(`its ${command.source} runs node`);

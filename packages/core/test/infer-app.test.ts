@@ -145,6 +145,23 @@ describe('detectApp', () => {
     expect(inferCommand(server)).toBeUndefined();
   });
 
+  it('takes a WebSocket or queue client library for a server only when a script runs it', () => {
+    // Private, nobody depends on it (yet), "main" set: what a leaf library looks like.
+    const client = pkg('@x/realtime-client', 'packages/realtime-client', {
+      main: 'dist/index.js',
+      dependencies: { dependencies: { ws: '^8.0.0' } },
+      private: true,
+    });
+    expect(detect(client)).toEqual({ app: false, reasons: ['no sign of a server or worker'] });
+    const producer = { ...client, dependencies: { dependencies: { bullmq: '^5.0.0' } } };
+    expect(detect(producer).app).toBe(false);
+    const server = { ...client, ...scripts({ start: 'node dist/index.js' }) };
+    expect(detect(server)).toEqual({ app: true, reasons: ['a ws server'] });
+    // A framework that is only ever a server still counts with "main" alone.
+    const express = { ...client, dependencies: { dependencies: { express: '^5.0.0' } } };
+    expect(detect(express)).toEqual({ app: true, reasons: ['an express server'] });
+  });
+
   it('takes a package with a Dockerfile beside it', () => {
     const worker = pkg('@x/worker', 'worker', {
       scripts: {},
