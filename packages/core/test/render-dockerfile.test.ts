@@ -55,7 +55,8 @@ describe('renderDockerfile', () => {
           --mount=type=secret,id=npmrc,target=/root/.npmrc \\
           --mount=type=secret,id=npm_token \\
           set -eu; found="$(command -v pnpm || true)"; \\
-          if [ -n "$found" ] && ! readlink -f "$found" | grep -q /corepack/ && [ "$(pnpm --version 2>/dev/null || true)" = "10.34.9" ]; then \\
+          case "$(readlink -f "$found" 2>/dev/null || true)" in */corepack/*) found="";; esac; \\
+          if [ -n "$found" ] && [ "$(pnpm --version 2>/dev/null || true)" = "10.34.9" ]; then \\
             mkdir -p /opt/pnpm/bin; ln -s "$found" /opt/pnpm/bin/pnpm; \\
           else \\
             NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" npm install --global --prefix /opt/pnpm --no-fund --no-audit --no-update-notifier pnpm@10.34.9; \\
@@ -352,7 +353,8 @@ describe('renderDockerfile', () => {
             --mount=type=secret,id=npmrc,target=/root/.npmrc \\
             --mount=type=secret,id=npm_token \\
             set -eu; found="$(command -v pnpm || true)"; \\
-            if [ -n "$found" ] && ! readlink -f "$found" | grep -q /corepack/ && [ "$(pnpm --version 2>/dev/null || true)" = "10.34.9" ]; then \\
+            case "$(readlink -f "$found" 2>/dev/null || true)" in */corepack/*) found="";; esac; \\
+            if [ -n "$found" ] && [ "$(pnpm --version 2>/dev/null || true)" = "10.34.9" ]; then \\
               mkdir -p /opt/pnpm/bin; ln -s "$found" /opt/pnpm/bin/pnpm; \\
             else \\
               NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" npm install --global --prefix /opt/pnpm --no-fund --no-audit --no-update-notifier pnpm@10.34.9; \\
