@@ -6,6 +6,7 @@ import {
   buildTestImage,
   demuxLogs,
   dockerForTests,
+  fixtureRootManifest,
   lockWorkspace,
   removeTestResources,
   runBin,
@@ -50,26 +51,27 @@ async function baseWithoutTini(engine: Docker, name: string, fails: boolean): Pr
   );
 }
 
+/** One app that prints which program is PID 1, locked offline. */
+async function oneAppWorkspace(): Promise<string> {
+  const root = await writeTree({
+    'package.json': fixtureRootManifest(runId),
+    'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',
+    'apps/api/package.json': {
+      name: '@fx/api',
+      version: '1.0.0',
+      scripts: { start: 'node main.js' },
+    },
+    'apps/api/main.js':
+      "console.log('started under ' + require('fs').readlinkSync('/proc/1/exe'));\n",
+  });
+  lockWorkspace(root, { offline: true });
+  return root;
+}
+
 describe.skipIf(!docker)('the init on a base image without one', () => {
   let root: string;
   beforeAll(async () => {
-    root = await writeTree({
-      'package.json': {
-        name: 'fixture',
-        private: true,
-        version: `0.0.0-${runId}`,
-        packageManager: 'pnpm@10.34.9',
-      },
-      'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',
-      'apps/api/package.json': {
-        name: '@fx/api',
-        version: '1.0.0',
-        scripts: { start: 'node main.js' },
-      },
-      'apps/api/main.js':
-        "console.log('started under ' + require('fs').readlinkSync('/proc/1/exe'));\n",
-    });
-    lockWorkspace(root, { offline: true });
+    root = await oneAppWorkspace();
   });
   afterAll(async () => {
     if (docker) await removeTestResources(docker, runId, prefix);
@@ -133,22 +135,7 @@ async function runIn(engine: Docker, image: string, script: string): Promise<str
 describe.skipIf(!docker)("the pnpm stage on a base image's own pnpm", () => {
   let dockerfile: string;
   beforeAll(async () => {
-    const root = await writeTree({
-      'package.json': {
-        name: 'fixture',
-        private: true,
-        version: `0.0.0-${runId}`,
-        packageManager: 'pnpm@10.34.9',
-      },
-      'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',
-      'apps/api/package.json': {
-        name: '@fx/api',
-        version: '1.0.0',
-        scripts: { start: 'node main.js' },
-      },
-      'apps/api/main.js': '\n',
-    });
-    lockWorkspace(root, { offline: true });
+    const root = await oneAppWorkspace();
     const generated = await runBin(['generate'], { cwd: root });
     expect(generated.code, generated.stderr).toBe(0);
     dockerfile = await readFile(path.join(root, 'docker/Dockerfile'), 'utf8');
