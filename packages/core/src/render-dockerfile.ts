@@ -39,9 +39,13 @@ const storeMount = '--mount=type=cache,id=pnpm-store,target=/pnpm/store';
  * given is simply absent, so the Dockerfile stays the same with or without them; secrets
  * never reach a layer and are not part of the cache key.
  */
-const secretMounts = [
+const secretFileMounts = [
   '    --mount=type=secret,id=npmrc,target=/root/.npmrc \\',
   '    --mount=type=secret,id=npm_token \\',
+];
+/** The mounts, then NPM_TOKEN set for the one command that follows. */
+const secretMounts = [
+  ...secretFileMounts,
   '    NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\',
 ];
 
@@ -147,7 +151,7 @@ function renderPnpmStage(plan: BuildPlan): string[] {
     '# (corepack needs registry signatures a mirror may lack).',
     'FROM base AS pnpm',
     `RUN ${npmCacheMount} \\`,
-    ...secretMounts.slice(0, 2),
+    ...secretFileMounts,
     '    set -eu; found="$(command -v pnpm || true)"; \\',
     '    case "$(readlink -f "$found" 2>/dev/null || true)" in */corepack/*) found="";; esac; \\',
     `    if [ -n "$found" ] && [ "$(pnpm --version 2>/dev/null || true)" = ${JSON.stringify(version)} ]; then \\`,
@@ -309,16 +313,12 @@ function renderProductionStage(app: AppPlan, plan: BuildPlan): string[] {
     "# Links the deploy leaves to the app's source folder (pnpm's hoisted link of the app itself):",
     '# outside /out, nothing in the image could follow them.',
     ...(shipped.length === 0
-      ? [
-          'RUN for link in /out/node_modules/.pnpm/node_modules/* /out/node_modules/.pnpm/node_modules/@*/*; do \\',
-          '      [ -L "$link" ] || continue; case "$(readlink -f "$link")" in /out/*) ;; *) rm "$link";; esac; done',
-        ]
+      ? [`RUN ${dropOutsideLinks[0].trimStart()}`, dropOutsideLinks[1]]
       : [
           '# Then, in /overlay-targets, the folders the compiled packages fill, for <app>-packages: it',
           '# reads them there rather than standing on this tree, which a fresh CI runner would pull.',
           'RUN set -eu; \\',
-          '    for link in /out/node_modules/.pnpm/node_modules/* /out/node_modules/.pnpm/node_modules/@*/*; do \\',
-          '      [ -L "$link" ] || continue; case "$(readlink -f "$link")" in /out/*) ;; *) rm "$link";; esac; done; \\',
+          ...dropOutsideLinks.map((line, index) => (index === 0 ? line : `${line}; \\`)),
           '    : > /overlay-targets; \\',
           '    target() { stage="$1"; shift; for to in "$@"; do if [ -L "$to" ] || [ ! -d "$to" ]; then continue; fi; \\',
           '      echo "$stage $to" >> /overlay-targets; done; }; \\',
@@ -331,6 +331,12 @@ function renderProductionStage(app: AppPlan, plan: BuildPlan): string[] {
         ]),
   ];
 }
+
+/** Removes the links in /out's hoisted folder that point outside /out (two lines, the last unterminated). */
+const dropOutsideLinks = [
+  '    for link in /out/node_modules/.pnpm/node_modules/* /out/node_modules/.pnpm/node_modules/@*/*; do \\',
+  '      [ -L "$link" ] || continue; case "$(readlink -f "$link")" in /out/*) ;; *) rm "$link";; esac; done',
+] as const;
 
 /** Where `pnpm deploy` puts a workspace dependency in /out: the top-level link and the folder in .pnpm. */
 function deployedLocations(pkg: ShippedPackage): string {
