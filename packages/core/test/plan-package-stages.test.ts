@@ -135,7 +135,15 @@ describe('the production stage of node apps', () => {
     expect(stage(text, 'api-build')).not.toContain('deploy');
     // The deploy lists the folders where the compiled package landed...
     expect(prod).toContain(
-      'target pkg-alpha /out/node_modules/@acme/alpha /out/node_modules/.pnpm/*/node_modules/@acme/alpha;',
+      'target pkg-alpha /out/node_modules/@acme/alpha /out/node_modules/.pnpm/*/node_modules/@acme/alpha',
+    );
+    // Steps that always run again together share one container start: the deploy stage is one
+    // RUN, and so are the app's compile and the copy of its files.
+    const runs = (block: string) => block.split('\n').filter((line) => line.startsWith('RUN '));
+    expect(runs(prod)).toHaveLength(1);
+    expect(runs(stage(text, 'api-build'))).toHaveLength(1);
+    expect(runs(stage(text, 'api-build'))[0]).toMatch(
+      /^RUN set -eu; pnpm --filter "@acme\/api" run --if-present build; \\$/,
     );
     // ...and api-packages lays the packed files and output there, standing on the base rather
     // than on the deployed tree (a fresh runner pulls nothing of the deploy for it).

@@ -121,10 +121,11 @@ describe('renderDockerfile', () => {
       # The workspace packages it uses, compiled in their own stages; the others' sources.
       COPY --from=pkg-logger /repo/packages/logger/ packages/logger/
       COPY apps/api/ apps/api/
-      RUN pnpm --filter "@acme/api" run --if-present build
-      # The app's own files for the runtime: what its files field lists and its build output (all but
-      # node_modules without one), its kept paths; no sources or tests when it runs built output.
-      RUN set -eu; mkdir -p /app-files; cd apps/api; \\
+      # Compiled, then the app's own files for the runtime: what its files field lists and its build
+      # output (all but node_modules without one), its kept paths; no sources or tests when it runs
+      # built output.
+      RUN set -eu; pnpm --filter "@acme/api" run --if-present build; \\
+          mkdir -p /app-files; cd apps/api; \\
           cp -R . /app-files/; rm -rf /app-files/node_modules; \\
           rm -rf /app-files/src /app-files/test /app-files/tests /app-files/__tests__
 
@@ -132,33 +133,28 @@ describe('renderDockerfile', () => {
       # packages compiled in their own stages and the sources of the others; without the sources of
       # the app and of compiled packages, so editing them deploys nothing again. The deploy would run
       # the app's own install scripts in its source folder, which is not here (their output never
-      # reached /out).
+      # reached /out), so they are taken out of its manifest first.
       FROM api-deps AS api-prod
-      RUN node -e 'const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8")); for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]) delete manifest.scripts?.[name]; fs.writeFileSync(file, JSON.stringify(manifest, null, 2));' apps/api/package.json
+      # A compiled package the deploy left as a link to its folder (pnpm 9, through an npm: alias)
+      # becomes a folder of its own, which <app>-packages fills, and /overlay-targets lists those
+      # folders for it: it reads them there rather than standing on this tree, which a fresh CI
+      # runner would pull.
+      # Links the deploy leaves to the app's source folder (pnpm's hoisted link of the app
+      # itself) go: outside /out, nothing in the image could follow them.
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
           --mount=type=secret,id=npmrc,target=/root/.npmrc \\
           --mount=type=secret,id=npm_token \\
-          NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
-          pnpm --filter "@acme/api" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out
-      # A compiled package the deploy left as a link to its folder (pnpm 9, through an npm: alias)
-      # becomes a folder of its own, which <app>-packages fills.
-      RUN set -eu; \\
+          set -eu; node -e 'const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8")); for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]) delete manifest.scripts?.[name]; fs.writeFileSync(file, JSON.stringify(manifest, null, 2));' apps/api/package.json; \\
+          NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" pnpm --filter "@acme/api" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out; \\
           materialize() { manifest="$1"; shift; for to in "$@"; do [ -L "$to" ] || continue; \\
             case "$(readlink -f "$to")" in /out/*) continue;; esac; rm "$to"; mkdir -p "$to"; cp "$manifest" "$to/"; done; }; \\
           materialize packages/logger/package.json /out/node_modules/@acme/logger /out/node_modules/.pnpm/*/node_modules/@acme/logger; \\
-          true
-      # Links the deploy leaves to the app's source folder (pnpm's hoisted link of the app itself):
-      # outside /out, nothing in the image could follow them.
-      # Then, in /overlay-targets, the folders the compiled packages fill, for <app>-packages: it
-      # reads them there rather than standing on this tree, which a fresh CI runner would pull.
-      RUN set -eu; \\
           for link in /out/node_modules/.pnpm/node_modules/* /out/node_modules/.pnpm/node_modules/@*/*; do \\
             [ -L "$link" ] || continue; case "$(readlink -f "$link")" in /out/*) ;; *) rm "$link";; esac; done; \\
           : > /overlay-targets; \\
           target() { stage="$1"; shift; for to in "$@"; do if [ -L "$to" ] || [ ! -d "$to" ]; then continue; fi; \\
             echo "$stage $to" >> /overlay-targets; done; }; \\
-          target pkg-logger /out/node_modules/@acme/logger /out/node_modules/.pnpm/*/node_modules/@acme/logger; \\
-          true
+          target pkg-logger /out/node_modules/@acme/logger /out/node_modules/.pnpm/*/node_modules/@acme/logger
 
       # The compiled workspace packages the runtime ships, laid over the deploy: a change to one
       # compiles, packs and copies again, and deploys nothing.
@@ -215,10 +211,11 @@ describe('renderDockerfile', () => {
       # The workspace packages it uses, compiled in their own stages; the others' sources.
       COPY --from=pkg-logger /repo/packages/logger/ packages/logger/
       COPY apps/worker/ apps/worker/
-      RUN pnpm --filter "@acme/worker" run --if-present build
-      # The app's own files for the runtime: what its files field lists and its build output (all but
-      # node_modules without one), its kept paths; no sources or tests when it runs built output.
-      RUN set -eu; mkdir -p /app-files; cd apps/worker; \\
+      # Compiled, then the app's own files for the runtime: what its files field lists and its build
+      # output (all but node_modules without one), its kept paths; no sources or tests when it runs
+      # built output.
+      RUN set -eu; pnpm --filter "@acme/worker" run --if-present build; \\
+          mkdir -p /app-files; cd apps/worker; \\
           cp -R . /app-files/; rm -rf /app-files/node_modules; \\
           rm -rf /app-files/src /app-files/test /app-files/tests /app-files/__tests__
 
@@ -226,33 +223,28 @@ describe('renderDockerfile', () => {
       # packages compiled in their own stages and the sources of the others; without the sources of
       # the app and of compiled packages, so editing them deploys nothing again. The deploy would run
       # the app's own install scripts in its source folder, which is not here (their output never
-      # reached /out).
+      # reached /out), so they are taken out of its manifest first.
       FROM worker-deps AS worker-prod
-      RUN node -e 'const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8")); for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]) delete manifest.scripts?.[name]; fs.writeFileSync(file, JSON.stringify(manifest, null, 2));' apps/worker/package.json
+      # A compiled package the deploy left as a link to its folder (pnpm 9, through an npm: alias)
+      # becomes a folder of its own, which <app>-packages fills, and /overlay-targets lists those
+      # folders for it: it reads them there rather than standing on this tree, which a fresh CI
+      # runner would pull.
+      # Links the deploy leaves to the app's source folder (pnpm's hoisted link of the app
+      # itself) go: outside /out, nothing in the image could follow them.
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
           --mount=type=secret,id=npmrc,target=/root/.npmrc \\
           --mount=type=secret,id=npm_token \\
-          NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
-          pnpm --filter "@acme/worker" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out
-      # A compiled package the deploy left as a link to its folder (pnpm 9, through an npm: alias)
-      # becomes a folder of its own, which <app>-packages fills.
-      RUN set -eu; \\
+          set -eu; node -e 'const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8")); for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]) delete manifest.scripts?.[name]; fs.writeFileSync(file, JSON.stringify(manifest, null, 2));' apps/worker/package.json; \\
+          NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" pnpm --filter "@acme/worker" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out; \\
           materialize() { manifest="$1"; shift; for to in "$@"; do [ -L "$to" ] || continue; \\
             case "$(readlink -f "$to")" in /out/*) continue;; esac; rm "$to"; mkdir -p "$to"; cp "$manifest" "$to/"; done; }; \\
           materialize packages/logger/package.json /out/node_modules/@acme/logger /out/node_modules/.pnpm/*/node_modules/@acme/logger; \\
-          true
-      # Links the deploy leaves to the app's source folder (pnpm's hoisted link of the app itself):
-      # outside /out, nothing in the image could follow them.
-      # Then, in /overlay-targets, the folders the compiled packages fill, for <app>-packages: it
-      # reads them there rather than standing on this tree, which a fresh CI runner would pull.
-      RUN set -eu; \\
           for link in /out/node_modules/.pnpm/node_modules/* /out/node_modules/.pnpm/node_modules/@*/*; do \\
             [ -L "$link" ] || continue; case "$(readlink -f "$link")" in /out/*) ;; *) rm "$link";; esac; done; \\
           : > /overlay-targets; \\
           target() { stage="$1"; shift; for to in "$@"; do if [ -L "$to" ] || [ ! -d "$to" ]; then continue; fi; \\
             echo "$stage $to" >> /overlay-targets; done; }; \\
-          target pkg-logger /out/node_modules/@acme/logger /out/node_modules/.pnpm/*/node_modules/@acme/logger; \\
-          true
+          target pkg-logger /out/node_modules/@acme/logger /out/node_modules/.pnpm/*/node_modules/@acme/logger
 
       # The compiled workspace packages the runtime ships, laid over the deploy: a change to one
       # compiles, packs and copies again, and deploys nothing.
@@ -394,10 +386,11 @@ describe('renderDockerfile', () => {
         FROM api-deps AS api-build
         ARG API_FLAVOUR="plain"
         COPY apps/api/ apps/api/
-        RUN pnpm --filter "@acme/api" run --if-present build
-        # The app's own files for the runtime: what its files field lists and its build output (all but
-        # node_modules without one), its kept paths; no sources or tests when it runs built output.
-        RUN set -eu; mkdir -p /app-files; cd apps/api; \\
+        # Compiled, then the app's own files for the runtime: what its files field lists and its build
+        # output (all but node_modules without one), its kept paths; no sources or tests when it runs
+        # built output.
+        RUN set -eu; pnpm --filter "@acme/api" run --if-present build; \\
+            mkdir -p /app-files; cd apps/api; \\
             cp -R . /app-files/; rm -rf /app-files/node_modules; \\
             cp -RL --parents node_modules/.prisma /app-files/; \\
             rm -rf /app-files/src /app-files/test /app-files/tests /app-files/__tests__
@@ -406,17 +399,16 @@ describe('renderDockerfile', () => {
         # packages compiled in their own stages and the sources of the others; without the sources of
         # the app and of compiled packages, so editing them deploys nothing again. The deploy would run
         # the app's own install scripts in its source folder, which is not here (their output never
-        # reached /out).
+        # reached /out), so they are taken out of its manifest first.
         FROM api-deps AS api-prod
-        RUN node -e 'const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8")); for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]) delete manifest.scripts?.[name]; fs.writeFileSync(file, JSON.stringify(manifest, null, 2));' apps/api/package.json
+        # Links the deploy leaves to the app's source folder (pnpm's hoisted link of the app
+        # itself) go: outside /out, nothing in the image could follow them.
         RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
             --mount=type=secret,id=npmrc,target=/root/.npmrc \\
             --mount=type=secret,id=npm_token \\
-            NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
-            pnpm --filter "@acme/api" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out
-        # Links the deploy leaves to the app's source folder (pnpm's hoisted link of the app itself):
-        # outside /out, nothing in the image could follow them.
-        RUN for link in /out/node_modules/.pnpm/node_modules/* /out/node_modules/.pnpm/node_modules/@*/*; do \\
+            set -eu; node -e 'const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8")); for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]) delete manifest.scripts?.[name]; fs.writeFileSync(file, JSON.stringify(manifest, null, 2));' apps/api/package.json; \\
+            NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" pnpm --filter "@acme/api" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out; \\
+            for link in /out/node_modules/.pnpm/node_modules/* /out/node_modules/.pnpm/node_modules/@*/*; do \\
               [ -L "$link" ] || continue; case "$(readlink -f "$link")" in /out/*) ;; *) rm "$link";; esac; done
 
         FROM base AS api
@@ -465,10 +457,10 @@ describe('renderDockerfile', () => {
 
         FROM cli-deps AS cli-build
         COPY apps/cli/ apps/cli/
-        RUN pnpm --filter "@acme/cli" run --if-present build
-        # One file: esbuild bundles the app with every dependency, for a shell-less runtime.
-        RUN mkdir -p /out && pnpm --filter "@acme/cli" exec \\
-            esbuild dist/main.js --bundle --platform=node --target=node24 --format=cjs --outfile=/out/main.cjs
+        # Compiled, then one file: esbuild bundles the app with every dependency, for a shell-less runtime.
+        RUN set -eu; pnpm --filter "@acme/cli" run --if-present build; \\
+            mkdir -p /out; \\
+            pnpm --filter "@acme/cli" exec esbuild dist/main.js --bundle --platform=node --target=node24 --format=cjs --outfile=/out/main.cjs
 
         # Shell-less runtime: node, the bundle and tini, nothing else.
         FROM gcr.io/distroless/nodejs24-debian12:nonroot AS cli
@@ -512,10 +504,11 @@ describe('renderDockerfile', () => {
 
         FROM jobs-deps AS jobs-build
         COPY apps/jobs/ apps/jobs/
-        RUN pnpm --filter "@acme/jobs" run --if-present build
-        # The app's own files for the runtime: what its files field lists and its build output (all but
-        # node_modules without one), its kept paths; no sources or tests when it runs built output.
-        RUN set -eu; mkdir -p /app-files; cd apps/jobs; \\
+        # Compiled, then the app's own files for the runtime: what its files field lists and its build
+        # output (all but node_modules without one), its kept paths; no sources or tests when it runs
+        # built output.
+        RUN set -eu; pnpm --filter "@acme/jobs" run --if-present build; \\
+            mkdir -p /app-files; cd apps/jobs; \\
             cp -R . /app-files/; rm -rf /app-files/node_modules; \\
             rm -rf /app-files/src /app-files/test /app-files/tests /app-files/__tests__
 
@@ -523,17 +516,16 @@ describe('renderDockerfile', () => {
         # packages compiled in their own stages and the sources of the others; without the sources of
         # the app and of compiled packages, so editing them deploys nothing again. The deploy would run
         # the app's own install scripts in its source folder, which is not here (their output never
-        # reached /out).
+        # reached /out), so they are taken out of its manifest first.
         FROM jobs-deps AS jobs-prod
-        RUN node -e 'const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8")); for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]) delete manifest.scripts?.[name]; fs.writeFileSync(file, JSON.stringify(manifest, null, 2));' apps/jobs/package.json
+        # Links the deploy leaves to the app's source folder (pnpm's hoisted link of the app
+        # itself) go: outside /out, nothing in the image could follow them.
         RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
             --mount=type=secret,id=npmrc,target=/root/.npmrc \\
             --mount=type=secret,id=npm_token \\
-            NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
-            pnpm --filter "@acme/jobs" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out
-        # Links the deploy leaves to the app's source folder (pnpm's hoisted link of the app itself):
-        # outside /out, nothing in the image could follow them.
-        RUN for link in /out/node_modules/.pnpm/node_modules/* /out/node_modules/.pnpm/node_modules/@*/*; do \\
+            set -eu; node -e 'const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8")); for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]) delete manifest.scripts?.[name]; fs.writeFileSync(file, JSON.stringify(manifest, null, 2));' apps/jobs/package.json; \\
+            NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" pnpm --filter "@acme/jobs" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out; \\
+            for link in /out/node_modules/.pnpm/node_modules/* /out/node_modules/.pnpm/node_modules/@*/*; do \\
               [ -L "$link" ] || continue; case "$(readlink -f "$link")" in /out/*) ;; *) rm "$link";; esac; done
 
         FROM base AS jobs
@@ -577,11 +569,12 @@ describe('renderDockerfile', () => {
         FROM site-deps AS site-build
         ENV NEXT_TELEMETRY_DISABLED=1
         COPY apps/site/ apps/site/
-        RUN pnpm --filter "@acme/site" run --if-present build
-        # Next.js standalone output: the traced server with its node_modules, plus static assets.
-        RUN test -d apps/site/.next/standalone || { echo "apps/site: next build made no .next/standalone; set output: 'standalone' in next.config" >&2; exit 1; }; \\
-            mkdir -p /out apps/site/public && cp -R apps/site/.next/standalone/. /out/ && \\
-            mkdir -p /out/apps/site/.next && cp -R apps/site/.next/static /out/apps/site/.next/static && \\
+        # Compiled, then the Next.js standalone output: the traced server with its node_modules, plus
+        # static assets.
+        RUN set -eu; pnpm --filter "@acme/site" run --if-present build; \\
+            test -d apps/site/.next/standalone || { echo "apps/site: next build made no .next/standalone; set output: 'standalone' in next.config" >&2; exit 1; }; \\
+            mkdir -p /out apps/site/public; cp -R apps/site/.next/standalone/. /out/; \\
+            mkdir -p /out/apps/site/.next; cp -R apps/site/.next/static /out/apps/site/.next/static; \\
             cp -R apps/site/public /out/apps/site/public
 
         FROM base AS site
@@ -646,19 +639,19 @@ describe('renderDockerfile', () => {
     expect(stepsFor('9.11.0')).toMatchInlineSnapshot(`
       [
         "NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" npm install --global --prefix /opt/pnpm --no-fund --no-audit --no-update-notifier pnpm@9.11.0; \\",
-        "RUN pnpm --filter "@acme/api" run --if-present build",
+        "RUN set -eu; pnpm --filter "@acme/api" run --if-present build; \\",
         "# Production dependencies: deployed from the app's manifest, the manifests of the workspace",
         "# the app and of compiled packages, so editing them deploys nothing again. The deploy would run",
-        "pnpm --filter "@acme/api" deploy --prod --config.allow-non-applied-patches=true --store-dir /pnpm/store /out",
+        "# A compiled package the deploy left as a link to its folder (pnpm 9, through an npm: alias)",
       ]
     `);
     expect(stepsFor('11.28.13+sha512.abc')).toMatchInlineSnapshot(`
       [
         "NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" npm install --global --prefix /opt/pnpm --no-fund --no-audit --no-update-notifier pnpm@11.28.13; \\",
-        "RUN pnpm --filter "@acme/api" run --if-present build",
+        "RUN set -eu; pnpm --filter "@acme/api" run --if-present build; \\",
         "# Production dependencies: deployed from the app's manifest, the manifests of the workspace",
         "# the app and of compiled packages, so editing them deploys nothing again. The deploy would run",
-        "pnpm --filter "@acme/api" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out",
+        "# A compiled package the deploy left as a link to its folder (pnpm 9, through an npm: alias)",
       ]
     `);
   });
@@ -700,15 +693,13 @@ describe('renderDockerfile', () => {
           pnpm --filter "@acme/site" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out
       # The build output, whatever the packages' files or ignore files let pnpm deploy copy.
       # A dependency the deploy left as a link to the sources (pnpm 9, for a workspace package linked through an npm: alias) becomes a copy.
-      RUN set -eu; \\
-          copy_output() { from="$1"; dirs="$2"; shift 2; for to in "$@"; do [ -d "$to" ] || continue; \\
+      RUN set -eu; copy_output() { from="$1"; dirs="$2"; shift 2; for to in "$@"; do [ -d "$to" ] || continue; \\
             if [ -L "$to" ] && case "$(readlink -f "$to")" in /out/*) false;; *) true;; esac; then \\
               rm "$to"; mkdir -p "$to"; cp -R "$from/." "$to/"; rm -rf "\${to:?}/node_modules"; continue; fi; \\
             for dir in $dirs; do [ -d "$from/$dir" ] || continue; rm -rf "\${to:?}/$dir"; cp -R "$from/$dir" "$to/$dir"; done; done; }; \\
           copy_output packages/ui "dist build lib" /out/node_modules/@acme/ui /out/node_modules/.pnpm/*/node_modules/@acme/ui; \\
           copy_output apps/site "dist build lib .next public" /out; \\
-          true
-      RUN rm -rf /out/.next/cache"
+          rm -rf /out/.next/cache"
     `);
     expect(text.slice(text.indexOf('FROM base AS site\n')).split('\n\n')[0]).toMatchInlineSnapshot(`
       "FROM base AS site
@@ -731,17 +722,17 @@ describe('renderDockerfile', () => {
     `);
     expect(stage('tool')).toMatchInlineSnapshot(`
       "FROM tool-deps AS tool-build
-      COPY apps/tool/ apps/tool/
-      RUN pnpm --filter "@acme/tool" run --if-present build
-      # One file: esbuild bundles the app with every dependency, for a shell-less runtime.
       # The app has no esbuild of its own: a pinned one, outside the app's dependencies.
       RUN --mount=type=cache,id=npm-cache,target=/root/.npm \\
           --mount=type=secret,id=npmrc,target=/root/.npmrc \\
           --mount=type=secret,id=npm_token \\
           NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
           npm install --global --prefix /opt/esbuild --no-fund --no-audit --no-update-notifier esbuild@0.28.2
-      RUN mkdir -p /out && cd apps/tool && \\
-          /opt/esbuild/bin/esbuild dist/main.js --bundle --platform=node --target=node24 --format=cjs --outfile=/out/main.cjs"
+      COPY apps/tool/ apps/tool/
+      # Compiled, then one file: esbuild bundles the app with every dependency, for a shell-less runtime.
+      RUN set -eu; pnpm --filter "@acme/tool" run --if-present build; \\
+          mkdir -p /out; \\
+          (cd apps/tool; /opt/esbuild/bin/esbuild dist/main.js --bundle --platform=node --target=node24 --format=cjs --outfile=/out/main.cjs)"
     `);
   });
 
@@ -794,7 +785,10 @@ describe('renderDockerfile', () => {
       return codegen.includes(line) ? [stage] : [];
     });
     expect(stages).toEqual(['pkg-db', 'pkg-gql', 'api-build', 'api-build', 'api-build']);
-    const build = lines.indexOf('RUN pnpm --filter "@acme/api" run --if-present build');
+    const build = lines.findIndex((line) =>
+      line.startsWith('RUN set -eu; pnpm --filter "@acme/api" run --if-present build;'),
+    );
+    expect(build).toBeGreaterThan(0);
     expect(lines.indexOf(codegen[4]!)).toBeLessThan(build);
     expect(lines.indexOf(codegen[4]!)).toBeGreaterThan(lines.indexOf('FROM api-deps AS api-build'));
   });
