@@ -36,8 +36,10 @@ export function findStaleImporters(
     for (const field of importerDependencyFields)
       for (const [name, dep] of importer[field]) locked.set(name, dep.specifier);
     const problems: string[] = [];
+    // A name in several fields counts as pnpm reads it: optionalDependencies over
+    // dependencies over devDependencies (the lockfile keeps only that one).
     const declared = new Map<string, string>();
-    for (const field of importerDependencyFields)
+    for (const field of ['devDependencies', 'dependencies', 'optionalDependencies'] as const)
       for (const [name, spec] of Object.entries(pkg.dependencies[field] ?? {}))
         declared.set(name, spec);
     for (const [name, spec] of declared) {

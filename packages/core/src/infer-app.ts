@@ -62,6 +62,14 @@ function runtimeDependentsOf(graph: WorkspaceGraph): Map<string, WorkspaceGraphN
   return index;
 }
 
+/** A workspace package only tests use, by its name or directory: never built for an image. */
+const testOnly =
+  /(?:^|[-_/@.])(?:tests?|testing|test-?utils|mocks?|e2e|fixtures?|playwright|cypress|vitest|jest|storybook|stories)(?:[-_/.]|$)/i;
+
+export function isTestOnly(pkg: Pick<WorkspacePackage, 'name' | 'dir'>): boolean {
+  return testOnly.test(pkg.name) || testOnly.test(pkg.dir);
+}
+
 /** Scripts that may start the app in production, in the order they are tried. */
 const startScripts = ['start:prod', 'start:production', 'prod', 'serve:prod', 'start', 'serve'];
 
@@ -104,6 +112,10 @@ export function detectApp(pkg: WorkspacePackage, graph: WorkspaceGraph): AppDete
   if (/(^|[/-])storybook($|-)/.test(pkg.name) || /storybook/.test(pkg.scripts['start'] ?? ''))
     return { app: false, reasons: ['a storybook'] };
   const facts = pkg.facts;
+  // A test suite or test server (payload's test/, "payload-test-suite", a next server) is
+  // no app, unless a Dockerfile beside it says it is deployed.
+  if (isTestOnly(pkg) && !facts?.dockerfiles.length)
+    return { app: false, reasons: ['a test package, by its name or folder'] };
   const reasons: string[] = [];
   if (facts?.dockerfiles.length) reasons.push(`${facts.dockerfiles.join(', ')} beside it`);
   if (pkg.dir.split('/')[0] === 'apps') reasons.push('under apps/');
@@ -147,6 +159,8 @@ export function inferCommand(pkg: WorkspacePackage): InferredCommand | undefined
     const command = commandOfScript(pkg, text, 0);
     if (command) return { command, source: `script "${script}"` };
   }
+  // A start script on deno or bun says "main" is not what runs.
+  if (otherRuntimeOf(pkg)) return undefined;
   const deps = allDependencies(pkg);
   if (deps.includes('@nestjs/core')) {
     const entry = pkg.facts?.nestEntry ?? 'main';
@@ -204,32 +218,10 @@ function commandOfScript(
   script: string,
   depth: number,
 ): string[] | undefined {
-  // Of `a && b && node x`, the part that stays running is the last.
-  const last = script.split(/&&|;/).at(-1)?.trim() ?? '';
-  if (watchers.test(` ${last}`)) return undefined;
-  const words = last.split(/\s+/).filter(Boolean);
-  let i = 0;
-  const skipAssignments = () => {
-    while (i < words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!)) i++;
-  };
-  for (;;) {
-    skipAssignments();
-    const word = words[i];
-    if (word === 'cross-env' || word === 'exec') i++;
-    else if (word === 'dotenv' || word === 'env-cmd') {
-      const end = words.indexOf('--', i);
-      if (end === -1) {
-        // env-cmd -f file node x: skip the option and its value.
-        i++;
-        while (words[i]?.startsWith('-')) i += 2;
-      } else i = end + 1;
-    } else break;
-  }
-  const runner = words[i];
+  const { words, i, runner } = splitScript(script);
+  if (watchers.test(` ${words.join(' ')}`)) return undefined;
   if (runner === 'pnpm' || runner === 'npm' || runner === 'yarn') {
-    const rest = words.slice(i + 1).filter((word) => !word.startsWith('-'));
-    const name = rest[0] === 'run' ? rest[1] : rest[0];
-    const target = name === undefined ? undefined : pkg.scripts[name];
+    const target = followedScript(pkg, words, i);
     if (target === undefined || depth > 2) return undefined;
     return commandOfScript(pkg, target, depth + 1);
   }
@@ -257,6 +249,64 @@ function commandOfScript(
   }
   const args = words.slice(j + 1).map((word) => word.replace(/^(['"])(.*)\1$/, '$2'));
   return ['node', ...flags.filter(Boolean), file.replace(/^\.\//, ''), ...args];
+}
+
+/**
+ * The part of a script that stays running (of `a && b && node x`, the last) as words, and
+ * the index and name of its program once leading environment assignments, `cross-env`,
+ * `exec`, `dotenv … --` and `env-cmd` are skipped.
+ */
+function splitScript(script: string): { words: string[]; i: number; runner: string | undefined } {
+  const last = script.split(/&&|;/).at(-1)?.trim() ?? '';
+  const words = last.split(/\s+/).filter(Boolean);
+  let i = 0;
+  for (;;) {
+    while (i < words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!)) i++;
+    const word = words[i];
+    if (word === 'cross-env' || word === 'exec') i++;
+    else if (word === 'dotenv' || word === 'env-cmd') {
+      const end = words.indexOf('--', i);
+      if (end === -1) {
+        // env-cmd -f file node x: skip the option and its value.
+        i++;
+        while (words[i]?.startsWith('-')) i += 2;
+      } else i = end + 1;
+    } else break;
+  }
+  return { words, i, runner: words[i] };
+}
+
+/** The script `pnpm run <name>` (or npm's, yarn's) names within the package. */
+function followedScript(pkg: WorkspacePackage, words: string[], i: number): string | undefined {
+  const rest = words.slice(i + 1).filter((word) => !word.startsWith('-'));
+  const name = rest[0] === 'run' ? rest[1] : rest[0];
+  return name === undefined ? undefined : pkg.scripts[name];
+}
+
+/** Programs that run an app on another runtime than Node.js. */
+const otherRuntimes = new Set(['deno', 'bun', 'bunx', 'python', 'python3', 'uv', 'go', 'java']);
+
+/**
+ * The runtime other than Node.js that a start script runs (`deno run -A src/serve.ts`, `bun
+ * src/index.ts`), when the first start script there is runs one: such a package is no Node.js
+ * app to guess a command for from its "main".
+ */
+export function otherRuntimeOf(
+  pkg: WorkspacePackage,
+): { script: string; runtime: string } | undefined {
+  const script = startScripts.find((name) => pkg.scripts[name] !== undefined);
+  if (script === undefined) return undefined;
+  let text = pkg.scripts[script]!;
+  for (let depth = 0; depth < 3; depth++) {
+    const { words, i, runner } = splitScript(text);
+    if (runner === undefined) return undefined;
+    if (otherRuntimes.has(runner)) return { script, runtime: runner };
+    if (runner !== 'pnpm' && runner !== 'npm' && runner !== 'yarn') return undefined;
+    const target = followedScript(pkg, words, i);
+    if (target === undefined) return undefined;
+    text = target;
+  }
+  return undefined;
 }
 
 /** The lines a user adds to say what an app runs, for a "needs configuration" report. */

@@ -1,3 +1,4 @@
+import { isTestOnly } from './infer-app.js';
 import {
   createWorkspaceGraph,
   dependencyClosure,
@@ -54,6 +55,11 @@ export interface AppBuildFacts {
   files: string[] | undefined;
   /** Next.js output mode (kind next only): `standalone`, `server` (next start) or `export` (static). */
   nextOutput: NonNullable<BuildHints['nextOutput']> | undefined;
+  /**
+   * The environment variables of a conditional next.config `output` that the build does not
+   * set (see resolveNextOutput): built for next start, with a note. Absent otherwise.
+   */
+  nextOutputCondition?: string[];
   /** For `bundle` apps without esbuild of their own: the esbuild version the build stage installs. */
   esbuild: string | undefined;
   /**
@@ -89,11 +95,24 @@ function runsScript(line: string, script: string): boolean {
   );
 }
 
+/**
+ * Scripts named like code generation that write database migrations or read a live database
+ * (`drizzle-kit generate`, `prisma migrate`, `kysely-codegen`): nothing a build compiles, and
+ * the build has no database.
+ */
+const databaseTools =
+  /(?:^|[\s;&|(/])(?:drizzle-kit|kysely-codegen|knex\s+migrate|sequelize|supabase\s+gen|prisma\s+(?:migrate|db)\b|typeorm\b.*\bmigration)/;
+
 /** The code generation one package needs before its build. */
 export function codegenOf(pkg: WorkspacePackage): CodegenStep[] {
   const build = pkg.scripts['build'] ?? '';
   const steps: CodegenStep[] = codegenScripts
-    .filter((script) => pkg.scripts[script] !== undefined && !runsScript(build, script))
+    .filter(
+      (script) =>
+        pkg.scripts[script] !== undefined &&
+        !runsScript(build, script) &&
+        !databaseTools.test(pkg.scripts[script]!),
+    )
     .map((script) => ({ packageName: pkg.name, dir: pkg.dir, run: { script } }));
   const usesPrisma = Object.values(pkg.dependencies).some(
     (deps) => deps !== undefined && ('prisma' in deps || '@prisma/client' in deps),
@@ -132,10 +151,6 @@ export function outputDirsOf(pkg: WorkspacePackage): string[] {
   return [...new Set(dirs)];
 }
 
-/** A workspace package only tests use, by its name or directory: never built for an image. */
-const testOnly =
-  /(?:^|[-_/@.])(?:tests?|testing|test-?utils|mocks?|e2e|fixtures?|playwright|cypress|vitest|jest|storybook|stories)(?:[-_/.]|$)/i;
-
 /**
  * The build closure (see AppBuildFacts.built): from the production closure, every workspace
  * devDependency that is not a test helper, with its own closure, in the full graph's order.
@@ -155,7 +170,7 @@ export function buildClosure(
       if (production.has(dep)) add(dep);
       else {
         const node = graph.get(dep);
-        if (node && !testOnly.test(node.package.name) && !testOnly.test(node.package.dir)) add(dep);
+        if (node && !isTestOnly(node.package)) add(dep);
       }
     }
   };
@@ -183,6 +198,24 @@ function productionDependencies(
 /** The packages of a build closure, as the plan keeps them. */
 export function builtPackages(built: readonly WorkspacePackage[]): BuiltPackage[] {
   return built.map((member) => ({ name: member.name, dir: member.dir }));
+}
+
+/**
+ * The output a Next.js app's build makes here. A conditional output (`SELF_HOST === "true" ?
+ * "standalone" : undefined`) counts when the build sets what its condition reads: a variable
+ * the app's buildArgs name, or NODE_ENV alone (production during next build). Otherwise that
+ * build makes a plain `.next`, which next start runs (and would run a standalone one too).
+ */
+export function resolveNextOutput(
+  hints: BuildHints | undefined,
+  buildArgs: Readonly<Record<string, string>>,
+): { output: NonNullable<BuildHints['nextOutput']>; unsetCondition?: string[] } {
+  const output = hints?.nextOutput ?? 'standalone';
+  const condition = hints?.nextOutputEnv;
+  if (output === 'server' || condition === undefined) return { output };
+  if (condition.length > 0 && condition.every((name) => name === 'NODE_ENV')) return { output };
+  if (condition.some((name) => name in buildArgs)) return { output };
+  return { output: 'server', unsetCondition: condition };
 }
 
 export function planAppBuild(

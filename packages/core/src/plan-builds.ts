@@ -6,12 +6,13 @@ import {
 } from './create-workspace-graph.js';
 import { toImageName } from './image-name.js';
 import { collectBuildInputs } from './collect-build-inputs.js';
-import { commandSnippet, detectApp, inferCommand } from './infer-app.js';
+import { commandSnippet, detectApp, inferCommand, otherRuntimeOf } from './infer-app.js';
 import { matchDirPattern, matchDirPatterns, unmatchedPatterns } from './match-dir-pattern.js';
 import {
   createProductionGraph,
   nextStartCommand,
   planAppBuild,
+  resolveNextOutput,
   type AppBuildFacts,
 } from './plan-app-build.js';
 import { planPackageStages, type PackageStage } from './plan-package-stages.js';
@@ -214,23 +215,29 @@ export function planBuilds(
       continue;
     }
     const inferred = config.kind === 'node' ? inferCommand(pkg) : undefined;
+    const next =
+      config.kind === 'next' ? resolveNextOutput(pkg.buildHints, config.buildArgs) : undefined;
     const main = pkg.main?.replace(/^\.\//, '');
     const defaultCommand: Record<AppKind, string[] | undefined> = {
       node: inferred?.command,
       // Next's standalone output mirrors the workspace: the server sits at the app's path.
-      next:
-        pkg.buildHints?.nextOutput === 'server'
-          ? nextStartCommand
-          : ['node', `${pkg.dir}/server.js`],
+      next: next?.output === 'server' ? nextStartCommand : ['node', `${pkg.dir}/server.js`],
       bundle: ['/nodejs/bin/node', 'main.cjs'],
     };
     const command = config.command ?? defaultCommand[config.kind];
     if (command === undefined) {
+      const other = otherRuntimeOf(pkg);
       needsConfig.push({
         packageName: pkg.name,
         dir: pkg.dir,
-        problem: `nothing says what runs it: no start:prod/start script that runs node, no "main", "exports" or "bin" (taken as an app: ${reasons.join('; ')})`,
-        fix: commandSnippet(pkg),
+        problem:
+          other === undefined
+            ? `nothing says what runs it: no start:prod/start script that runs node, no "main", "exports" or "bin" (taken as an app: ${reasons.join('; ')})`
+            : `its "${other.script}" script runs ${other.runtime}, and build-images makes Node.js images (taken as an app: ${reasons.join('; ')})`,
+        fix:
+          other === undefined
+            ? commandSnippet(pkg)
+            : `${pkg.manifestPath}: "buildImages": { "app": false } to leave it out, or a "command" that runs it on node if it runs there too`,
       });
       continue;
     }
@@ -287,6 +294,12 @@ export function planBuilds(
       detection: { reasons, commandSource },
       tags: [],
       ...planAppBuild(graph, productionGraph, pkg, config.kind, command, config.keep),
+      ...(next === undefined
+        ? {}
+        : {
+            nextOutput: next.output,
+            ...(next.unsetCondition ? { nextOutputCondition: next.unsetCondition } : {}),
+          }),
       prebuild: config.prebuild,
     });
   }

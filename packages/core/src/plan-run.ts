@@ -576,6 +576,20 @@ function reviewApps(plan: BuildPlan): { problems: RunProblem[]; notes: RunProble
         message: `${app.dir}: next.config sets output: "export", a static site with no Node.js server to run`,
         hint: `Serve ${app.dir}/out with a static web server image of your own and leave this app out (--apps), or remove output: "export" to run it with next start.`,
       });
+    } else if (app.nextOutput === 'server' && app.nextOutputCondition !== undefined) {
+      const names = app.nextOutputCondition;
+      notes.push({
+        app: app.name,
+        kind: 'app',
+        message:
+          names.length > 0
+            ? `${app.dir}: next.config makes output "standalone" only when ${names.join(' or ')} is set, which the build does not set; the image runs next start from a production install`
+            : `${app.dir}: next.config makes output "standalone" only under a condition build-images cannot read; the image runs next start from a production install`,
+        hint:
+          names.length > 0
+            ? `For the standalone output, set it for the build with the value that turns it on, e.g. "buildImages": { "buildArgs": { "${names[0]}": "true" } } in ${app.dir}/package.json.`
+            : `For the standalone output, set output: "standalone" in ${app.dir}/next.config without a condition.`,
+      });
     } else if (app.nextOutput === 'server') {
       notes.push({
         app: app.name,

@@ -88,6 +88,11 @@ export interface BuildHints {
    * when the config states no output (next start); undefined without a next.config file.
    */
   nextOutput?: 'standalone' | 'export' | 'server';
+  /**
+   * When next.config's `output` is conditional, the environment variables its condition reads
+   * (empty: none that can be seen).
+   */
+  nextOutputEnv?: string[];
 }
 
 export interface Workspace {

@@ -50,6 +50,27 @@ describe('findStaleImporters', () => {
     expect(findStaleImporters(lockfile, [api(fresh, { react: '^18.0.0' })])).toEqual([]);
   });
 
+  it('reads a name in both dependencies and devDependencies as pnpm does: the dependencies entry', () => {
+    // pnpm locks only the dependencies entry (met on unkey: typescript 5.7.3 in dependencies,
+    // 5.1.3 in devDependencies, and the lockfile's ^5.7.3); optionalDependencies win over both.
+    const both = {
+      dir: 'apps/api',
+      dependencies: {
+        dependencies: fresh,
+        devDependencies: { express: '^4.0.0', nanoid: '^3.0.0' },
+        peerDependencies: { react: '^18.0.0' },
+      },
+    };
+    expect(findStaleImporters(lockfile, [both])).toEqual([]);
+    const optional = {
+      ...both,
+      dependencies: { ...both.dependencies, optionalDependencies: { express: '^4.0.0' } },
+    };
+    expect(findStaleImporters(lockfile, [optional])[0]?.problems).toEqual([
+      'express is ^4.0.0 in package.json but ^4.21.0 in pnpm-lock.yaml',
+    ]);
+  });
+
   it('names a dependency added, changed or removed in package.json without pnpm install', () => {
     const [stale] = findStaleImporters(lockfile, [
       api({ ...fresh, express: '^5.0.0', zod: '^4.0.0' }, { react: '^18.0.0' }),

@@ -3,6 +3,7 @@ import {
   createWorkspaceGraph,
   detectApp,
   inferCommand,
+  otherRuntimeOf,
   type WorkspacePackage,
 } from '../src/index.js';
 import { pkg } from './builders.js';
@@ -76,6 +77,25 @@ describe('inferCommand', () => {
       command: ['node', 'dist/main.js'],
       source: 'script "start:prod"',
     });
+  });
+
+  it('guesses nothing from "main" when the start script runs deno or bun', () => {
+    // openstatus' apps/server: "main" is a module that only exports the app.
+    const server = pkg('@x/server', 'apps/server', {
+      ...scripts({ start: 'deno run -A --sloppy-imports src/serve.ts' }),
+      main: 'src/index.ts',
+    });
+    expect(inferCommand(server)).toBeUndefined();
+    expect(otherRuntimeOf(server)).toEqual({ script: 'start', runtime: 'deno' });
+    const bun = {
+      ...server,
+      scripts: { start: 'NODE_ENV=production pnpm run serve', serve: 'bun src/index.ts' },
+    };
+    expect(otherRuntimeOf(bun)).toEqual({ script: 'start', runtime: 'bun' });
+    expect(inferCommand(bun)).toBeUndefined();
+    const node = { ...server, scripts: { start: 'node dist/index.js' } };
+    expect(otherRuntimeOf(node)).toBeUndefined();
+    expect(inferCommand(node)?.command).toEqual(['node', 'dist/index.js']);
   });
 
   it('follows pnpm run to another script of the package', () => {
@@ -209,6 +229,26 @@ describe('detectApp', () => {
     });
     expect(detect(exported).app).toBe(false);
     expect(detect({ ...exported, private: true }).app).toBe(true);
+  });
+
+  it('leaves out test suites and test servers by name or folder, unless a Dockerfile says otherwise', () => {
+    // payload's test/ package: a Next.js server that only its tests start.
+    const suite = pkg('payload-test-suite', 'test', {
+      ...scripts({ dev: 'next dev' }),
+      dependencies: { dependencies: { next: '^15.0.0', express: '^5.0.0' } },
+      private: true,
+    });
+    expect(detect(suite)).toEqual({
+      app: false,
+      reasons: ['a test package, by its name or folder'],
+    });
+    const named = (name: string, dir: string) =>
+      pkg(name, dir, { scripts: suite.scripts, dependencies: suite.dependencies, private: true });
+    expect(detect(named('@x/server', 'apps/e2e')).app).toBe(false);
+    expect(detect(named('@x/mock-server', 'servers/mock')).app).toBe(false);
+    // A word that only contains one is no test package; a Dockerfile beside it deploys it.
+    expect(detect(named('@x/contest', 'apps/contest')).app).toBe(true);
+    expect(detect({ ...suite, facts: { dockerfiles: ['Dockerfile'] } }).app).toBe(true);
   });
 
   it('finds nothing to deploy in a plain library or the root', () => {

@@ -152,6 +152,31 @@ describe('planBuilds', () => {
     expect(result.apps.map((app) => app.port)).toEqual([3000, 3000, 3000]);
   });
 
+  it('takes a conditional standalone output only when the build sets what the condition reads', () => {
+    const next = (name: string, nextOutputEnv: string[], buildArgs?: Record<string, string>) =>
+      pkg(`@acme/${name}`, `apps/${name}`, {
+        main: undefined,
+        dependencies: { dependencies: { next: '15.0.0' } },
+        buildHints: { nextOutput: 'standalone', nextOutputEnv },
+        ...(buildArgs ? { buildImages: { buildArgs } } : {}),
+      });
+    const result = plan([
+      // rallly: output: process.env.NEXT_PUBLIC_SELF_HOSTED === "true" ? "standalone" : undefined
+      next('unset', ['NEXT_PUBLIC_SELF_HOSTED']),
+      next('set', ['SELF_HOST'], { SELF_HOST: 'true' }),
+      next('prod', ['NODE_ENV']),
+      next('unknown', []),
+    ]);
+    expect(
+      result.apps.map((app) => [app.name, app.nextOutput, app.nextOutputCondition, app.command]),
+    ).toEqual([
+      ['prod', 'standalone', undefined, ['node', 'apps/prod/server.js']],
+      ['set', 'standalone', undefined, ['node', 'apps/set/server.js']],
+      ['unknown', 'server', [], nextStartCommand],
+      ['unset', 'server', ['NEXT_PUBLIC_SELF_HOSTED'], nextStartCommand],
+    ]);
+  });
+
   it('builds the production closure: workspace packages reached only through devDependencies are left out', () => {
     const result = plan([
       pkg('@acme/api', 'apps/api', {

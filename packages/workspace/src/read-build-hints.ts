@@ -35,6 +35,8 @@ export function readBuildHints(
     const text = reader.text(path.join(dir, file));
     if (text === undefined) continue;
     hints.nextOutput = nextOutputOf(text);
+    const condition = nextOutputConditionOf(text);
+    if (condition !== undefined) hints.nextOutputEnv = condition;
     break;
   }
   // Next.js without a config file runs with `next start`.
@@ -46,9 +48,43 @@ export function readBuildHints(
   return hints;
 }
 
+/** A next.config's code without its comments. */
+function withoutComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
+}
+
+const outputPattern = /\boutput\s*:\s*([^,}]*?\?\s*)?['"`](standalone|export)['"`]/;
+
 /** The `output` a next.config states (comments left out), `server` when it states none. */
 export function nextOutputOf(text: string): NonNullable<BuildHints['nextOutput']> {
-  const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
-  const output = /\boutput\s*:\s*(?:[^,}]*?\?\s*)?['"`](standalone|export)['"`]/.exec(code)?.[1];
+  const output = outputPattern.exec(withoutComments(text))?.[2];
   return output === 'standalone' || output === 'export' ? output : 'server';
+}
+
+/**
+ * When a next.config's `output` is conditional (`output: process.env.SELF_HOST === "true" ?
+ * "standalone" : undefined`), the environment variables the condition reads, directly or
+ * through a constant of the same file; an empty list when it reads none that can be seen
+ * (the build cannot know the outcome). Undefined when the output is not conditional.
+ */
+export function nextOutputConditionOf(text: string): string[] | undefined {
+  const code = withoutComments(text);
+  const condition = outputPattern.exec(code)?.[1];
+  if (condition === undefined) return undefined;
+  const envNames = (expression: string) =>
+    [
+      ...expression.matchAll(
+        /process\.env(?:\.([A-Za-z_$][\w$]*)|\[\s*['"`]([^'"`]+)['"`]\s*\])|import\.meta\.env\.([A-Za-z_$][\w$]*)/g,
+      ),
+    ].map((match) => match[1] ?? match[2] ?? match[3]!);
+  const names = envNames(condition);
+  // `output: isSelfHosted ? …` with `const isSelfHosted = process.env.… === "true"` above.
+  const identifier = /^\s*!*\s*([A-Za-z_$][\w$]*)\s*\?\s*$/.exec(condition)?.[1];
+  if (names.length === 0 && identifier !== undefined) {
+    const declared = new RegExp(
+      `\\b(?:const|let|var)\\s+${identifier.replace(/\$/g, '\\$')}\\s*=\\s*([^;\\n]+)`,
+    ).exec(code)?.[1];
+    if (declared !== undefined) names.push(...envNames(declared));
+  }
+  return [...new Set(names)];
 }
