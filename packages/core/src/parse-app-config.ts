@@ -11,6 +11,11 @@ const secretArgName =
 /** Values frameworks inline into client code, public by design (NEXT_PUBLIC_POSTHOG_KEY). */
 const publicArgName = /^(NEXT_PUBLIC_|VITE_|PUBLIC_|NUXT_PUBLIC_|EXPO_PUBLIC_|REACT_APP_)/;
 
+/** A build argument name that says it holds a secret (and is no public client value). */
+export function isSecretArgName(name: string): boolean {
+  return secretArgName.test(name) && !publicArgName.test(name);
+}
+
 export interface AppConfig {
   /** How the runtime image is made; default: `next` when the app depends on next, else `node`. */
   kind: AppKind;
@@ -244,9 +249,7 @@ export function parseAppConfig(pkg: WorkspacePackage): { config: AppConfig; prob
           !/[\n"\\$]/.test(value),
       );
     const secretLike = valid
-      ? Object.keys(buildArgs as Record<string, string>).filter(
-          (name) => secretArgName.test(name) && !publicArgName.test(name),
-        )
+      ? Object.keys(buildArgs as Record<string, string>).filter((name) => isSecretArgName(name))
       : [];
     if (secretLike.length > 0)
       // The value is never repeated: it is written into the committed Dockerfile otherwise.

@@ -18,7 +18,7 @@ import {
 import { planPackageStages, type PackageStage } from './plan-package-stages.js';
 import { defaultPnpmVersions, type PnpmPlan } from './resolve-pnpm.js';
 import { defaultNodeMajor, pinnedNodeImages, type NodePlan } from './resolve-node.js';
-import { parseAppConfig, type AppKind } from './parse-app-config.js';
+import { isSecretArgName, parseAppConfig, type AppKind } from './parse-app-config.js';
 import type { WorkspaceProblem } from './create-workspace-graph.js';
 import type { AppName, PackageName, Workspace } from './types.js';
 
@@ -38,6 +38,11 @@ export interface AppPlan extends AppBuildFacts {
   baseImage: string | undefined;
   keep: string[];
   buildArgs: Record<string, string>;
+  /**
+   * The build arguments taken from a Dockerfile beside the app (what its build step is given,
+   * unless buildArgs say otherwise), and the secret-looking ones left out.
+   */
+  dockerfileBuildArgs?: { file: string; names: string[]; secretNames: string[] };
   /** For `bundle`: the file esbuild starts from, relative to the app. */
   entry: string | undefined;
   /** The command of the `<app>-dev` target. */
@@ -215,8 +220,16 @@ export function planBuilds(
       continue;
     }
     const inferred = config.kind === 'node' ? inferCommand(pkg) : undefined;
-    const next =
-      config.kind === 'next' ? resolveNextOutput(pkg.buildHints, config.buildArgs) : undefined;
+    // What the app's own Dockerfile gives its build, unless configured; never a secret.
+    const fromDockerfile = pkg.facts?.dockerfileBuildEnv;
+    const inherited = Object.entries(fromDockerfile?.env ?? {}).filter(
+      ([name]) => !(name in config.buildArgs),
+    );
+    const buildArgs = {
+      ...Object.fromEntries(inherited.filter(([name]) => !isSecretArgName(name))),
+      ...config.buildArgs,
+    };
+    const next = config.kind === 'next' ? resolveNextOutput(pkg.buildHints, buildArgs) : undefined;
     const main = pkg.main?.replace(/^\.\//, '');
     const defaultCommand: Record<AppKind, string[] | undefined> = {
       node: inferred?.command,
@@ -261,7 +274,16 @@ export function planBuilds(
       kind: config.kind,
       baseImage: config.baseImage,
       keep: config.keep,
-      buildArgs: config.buildArgs,
+      buildArgs,
+      ...(fromDockerfile && inherited.length > 0
+        ? {
+            dockerfileBuildArgs: {
+              file: `${pkg.dir}/${fromDockerfile.file}`,
+              names: inherited.map(([name]) => name).filter((name) => !isSecretArgName(name)),
+              secretNames: inherited.map(([name]) => name).filter(isSecretArgName),
+            },
+          }
+        : {}),
       entry,
       devCommand: pkg.scripts['dev']
         ? ['pnpm', 'run', 'dev']

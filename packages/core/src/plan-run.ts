@@ -569,6 +569,21 @@ function reviewApps(plan: BuildPlan): { problems: RunProblem[]; notes: RunProble
   const problems: RunProblem[] = [];
   const notes: RunProblem[] = [];
   for (const app of plan.apps) {
+    const inherited = app.dockerfileBuildArgs;
+    if (inherited && inherited.names.length > 0)
+      notes.push({
+        app: app.name,
+        kind: 'app',
+        message: `${app.dir}: its build gets ${inherited.names.map((name) => `${name}=${app.buildArgs[name]}`).join(' ')} as build arguments, as ${inherited.file} gives its build step`,
+        hint: `"buildImages": { "buildArgs": { … } } in ${app.dir}/package.json overrides any of them.`,
+      });
+    if (inherited && inherited.secretNames.length > 0)
+      notes.push({
+        app: app.name,
+        kind: 'app',
+        message: `${app.dir}: ${inherited.file} gives its build ${inherited.secretNames.length === 1 ? 'a secret-looking variable' : `${inherited.secretNames.length} secret-looking variables`} (${inherited.secretNames.slice(0, 4).join(', ')}${inherited.secretNames.length > 4 ? ', …' : ''}), which build-images never writes into a Dockerfile`,
+        hint: `If the build checks them, let it skip the check (an environment flag in buildArgs), or give real values as --secret and read them in a prebuild command.`,
+      });
     if (app.nextOutput === 'export') {
       problems.push({
         app: app.name,

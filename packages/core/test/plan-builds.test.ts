@@ -177,6 +177,35 @@ describe('planBuilds', () => {
     ]);
   });
 
+  it("gives an app's build what its own Dockerfile's build step is given, never a secret, config first", () => {
+    const web = (buildArgs?: Record<string, string>) =>
+      pkg('@acme/web', 'apps/web', {
+        main: undefined,
+        dependencies: { dependencies: { next: '15.0.0' } },
+        buildHints: { nextOutput: 'standalone', nextOutputEnv: ['SELF_HOST'] },
+        facts: {
+          dockerfiles: ['Dockerfile'],
+          dockerfileBuildEnv: {
+            file: 'Dockerfile',
+            env: { SELF_HOST: 'true', SKIP_ENV_VALIDATION: '1', STRIPE_SECRET_KEY: 'test' },
+          },
+        },
+        ...(buildArgs ? { buildImages: { buildArgs } } : {}),
+      });
+    const [app] = plan([web()]).apps;
+    expect(app?.buildArgs).toEqual({ SELF_HOST: 'true', SKIP_ENV_VALIDATION: '1' });
+    expect(app?.dockerfileBuildArgs).toEqual({
+      file: 'apps/web/Dockerfile',
+      names: ['SELF_HOST', 'SKIP_ENV_VALIDATION'],
+      secretNames: ['STRIPE_SECRET_KEY'],
+    });
+    // SELF_HOST set: the conditional standalone output holds.
+    expect(app?.nextOutput).toBe('standalone');
+    const [configured] = plan([web({ SELF_HOST: 'false' })]).apps;
+    expect(configured?.buildArgs).toEqual({ SELF_HOST: 'false', SKIP_ENV_VALIDATION: '1' });
+    expect(configured?.dockerfileBuildArgs?.names).toEqual(['SKIP_ENV_VALIDATION']);
+  });
+
   it('builds the production closure: workspace packages reached only through devDependencies are left out', () => {
     const result = plan([
       pkg('@acme/api', 'apps/api', {

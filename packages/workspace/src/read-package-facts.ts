@@ -38,6 +38,14 @@ export function readPackageFacts(
       facts.dockerfileHealthPath = probe[2];
     break;
   }
+  // What a hand-written Dockerfile's build step is given (placeholders for an environment
+  // check, SELF_HOST=true): the generated build would otherwise lack it.
+  for (const name of facts.dockerfiles) {
+    const env = buildEnvironmentOf(reader.text(path.join(packageDir, name)) ?? '');
+    if (env === undefined) continue;
+    facts.dockerfileBuildEnv = { file: name, env };
+    break;
+  }
   const configured = (manifest['prisma'] as { schema?: unknown } | undefined)?.schema;
   if (typeof configured === 'string') facts.prismaSchema = configured;
   else if (names.includes('schema.prisma')) facts.prismaSchema = 'schema.prisma';
@@ -47,4 +55,75 @@ export function readPackageFacts(
   )
     facts.prismaSchema = 'prisma/schema.prisma';
   return facts;
+}
+
+/** Variables of a build's environment that are the image's plumbing, not the app's build input. */
+const plumbing =
+  /^(PATH|HOME|PNPM_HOME|CI|NEXT_TELEMETRY_DISABLED|COREPACK_.*|NPM_CONFIG_.*|PNPM_.*|YARN_.*)$/i;
+
+/**
+ * The environment a Dockerfile gives the step that builds the app (the first `RUN` that runs
+ * `pnpm build`, `pnpm run build`, `turbo run build`, `next build`, …): the literal `ENV`
+ * values and `ARG` defaults of its stage and the stages it stands on, and the assignments
+ * before the command itself (`RUN SKIP_ENV_VALIDATION=1 pnpm build`). Values that refer to
+ * others (`$SELF_HOSTED`) or hold quotes or backslashes are left out. Undefined without a
+ * build step.
+ */
+export function buildEnvironmentOf(text: string): Record<string, string> | undefined {
+  const lines = text.replace(/\\[ \t]*\r?\n/g, ' ').split(/\r?\n/);
+  const stages = new Map<string, Map<string, string>>();
+  let env = new Map<string, string>();
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index]!.trim();
+    const [keyword = '', ...rest] = line.split(/\s+/);
+    const instruction = keyword.toUpperCase();
+    if (instruction === 'FROM') {
+      const words = rest.filter((word) => !word.startsWith('--'));
+      const as = words.findIndex((word) => word.toUpperCase() === 'AS');
+      env = new Map(stages.get(words[0]?.toLowerCase() ?? '') ?? []);
+      if (as !== -1 && words[as + 1]) stages.set(words[as + 1]!.toLowerCase(), env);
+    } else if (instruction === 'ENV' || instruction === 'ARG') {
+      const body = line.slice(keyword.length).trim();
+      const pairs =
+        /^[A-Za-z_][\w]*\s+[^=\s]/.test(body) && instruction === 'ENV'
+          ? [[body.split(/\s+/)[0]!, body.slice(body.split(/\s+/)[0]!.length).trim()]]
+          : [...body.matchAll(/([A-Za-z_]\w*)=("([^"]*)"|'([^']*)'|(\S*))/g)].map((match) => [
+              match[1]!,
+              match[3] ?? match[4] ?? match[5] ?? '',
+            ]);
+      for (const [name, value] of pairs) {
+        if (plumbing.test(name!) || /[$"'\\\n]/.test(value!)) env.delete(name!);
+        else env.set(name!, value!);
+      }
+    } else if (instruction === 'RUN') {
+      let script = line.slice(keyword.length).trim();
+      // RUN <<EOF … EOF: the lines up to the delimiter.
+      const heredoc = /<<-?\s*["']?(\w+)["']?/.exec(script);
+      if (heredoc) {
+        const body: string[] = [];
+        for (index++; index < lines.length && lines[index]!.trim() !== heredoc[1]; index++)
+          body.push(lines[index]!);
+        script = body.join('\n');
+      }
+      const command = script
+        .split(/&&|;|\n|\|\|/)
+        .map((part) => part.trim())
+        .find((part) =>
+          /(?:^|\s)(?:(?:pnpm|npm|yarn)(?:\s+(?:-\S+|--filter\s+\S+))*\s+(?:run\s+)?(?:turbo\s+(?:run\s+)?)?build|turbo\s+(?:run\s+)?build|next\s+build|nx\s+(?:run-many\s+(?:-t|--target)\s+)?build)\b/.test(
+            part,
+          ),
+        );
+      if (command === undefined) continue;
+      const found = new Map(env);
+      // The assignments before the program: `SKIP_ENV_VALIDATION=1 pnpm build`.
+      for (const word of command.split(/\s+/)) {
+        const assignment = /^([A-Za-z_]\w*)=(["']?)(.*)\2$/.exec(word);
+        if (!assignment) break;
+        const [, name, , value] = assignment;
+        if (!plumbing.test(name!) && !/[$"'\\]/.test(value!)) found.set(name!, value!);
+      }
+      return Object.fromEntries(found);
+    }
+  }
+  return undefined;
 }
