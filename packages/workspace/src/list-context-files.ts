@@ -34,7 +34,8 @@ export function sensitiveFile(relativePath: string): boolean {
   );
 }
 
-const sensitiveDirs = new Set(['.ssh', '.aws', '.gcloud', '.azure', '.vscode', '.idea']);
+const editorDirs = new Set(['.vscode', '.idea']);
+const sensitiveDirs = new Set(['.ssh', '.aws', '.gcloud', '.azure', ...editorDirs]);
 const sensitiveNames = new Set([
   '.npmrc',
   '.yarnrc.yml',
@@ -80,7 +81,9 @@ export async function listContextFiles(
       const relativePath = relativeDir === '.' ? entry.name : `${relativeDir}/${entry.name}`;
       if (alwaysSkipped.has(entry.name) || ignores(relativePath)) continue;
       if (sensitiveFile(entry.isDirectory() ? `${relativePath}/x` : relativePath)) {
-        leftOut.push(relativePath);
+        // Editor settings are left out without a word: no build reads them, and a warning
+        // for each app's .vscode is noise (payload: seven).
+        if (!editorDirs.has(entry.name)) leftOut.push(relativePath);
         continue;
       }
       if (entry.isDirectory()) subdirs.push(relativePath);
