@@ -63,6 +63,12 @@ export interface AppBuildFacts {
   /** For `bundle` apps without esbuild of their own: the esbuild version the build stage installs. */
   esbuild: string | undefined;
   /**
+   * A package the runtime ships uses `@prisma/client`: a client generated to Prisma's default
+   * place (`node_modules/.prisma` beside @prisma/client in pnpm's store) is carried from the
+   * build into the deployed tree, which a deploy installs without it.
+   */
+  prismaClient: boolean;
+  /**
    * Code generation the build needs first, in dependency order: each production package's
    * codegen scripts (`generate`, `db:generate`, …) that its own build script does not already
    * run, and `prisma generate` for a package with a Prisma schema and no such script.
@@ -260,6 +266,11 @@ export function planAppBuild(
     files: pkg.buildHints?.files,
     nextOutput: kind === 'next' ? (pkg.buildHints?.nextOutput ?? 'standalone') : undefined,
     esbuild: kind === 'bundle' && !hasEsbuild ? pinnedEsbuildVersion : undefined,
+    prismaClient: closure.some(
+      (member) =>
+        '@prisma/client' in (member.dependencies.dependencies ?? {}) ||
+        '@prisma/client' in (member.dependencies.optionalDependencies ?? {}),
+    ),
     codegen: built.flatMap(codegenOf),
   };
 }

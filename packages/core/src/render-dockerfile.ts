@@ -311,6 +311,7 @@ function renderProductionStage(app: AppPlan, plan: BuildPlan): string[] {
     (pkg) => pkg.name !== app.packageName && !compiled.has(pkg.name),
   );
   const outputCopy = buildOutputCopy(app, [], false, new Set(shipped.map(({ pkg }) => pkg.name)));
+  const overlaid = hasPackagesOverlay(app, plan);
   return [
     "# Production dependencies: deployed from the app's manifest, the manifests of the workspace",
     '# packages compiled in their own stages and the sources of the others; without the sources of',
@@ -347,9 +348,9 @@ function renderProductionStage(app: AppPlan, plan: BuildPlan): string[] {
             ]
           : [],
         dropOutsideLinks,
+        overlaid ? [': > /overlay-targets'] : [],
         shipped.length > 0
           ? [
-              ': > /overlay-targets;',
               'target() { stage="$1"; shift; for to in "$@"; do if [ -L "$to" ] || [ ! -d "$to" ]; then continue; fi;',
               '  echo "$stage $to" >> /overlay-targets; done; };',
               ...shipped.map(
@@ -358,9 +359,10 @@ function renderProductionStage(app: AppPlan, plan: BuildPlan): string[] {
               ),
             ]
           : [],
+        app.prismaClient ? listPrismaTargets : [],
       ],
     ),
-    ...(shipped.length > 0 ? ['', ...renderPackagesOverlay(app, shipped)] : []),
+    ...(overlaid ? ['', ...renderPackagesOverlay(app, shipped)] : []),
   ];
 }
 
@@ -369,6 +371,41 @@ const dropOutsideLinks = [
   'for link in /out/node_modules/.pnpm/node_modules/* /out/node_modules/.pnpm/node_modules/@*/*; do',
   '  [ -L "$link" ] || continue; case "$(readlink -f "$link")" in /out/*) ;; *) rm "$link";; esac; done',
 ] as const;
+
+/**
+ * Sets `key` to the folder of pnpm's virtual store that `$<var>` is in, by package name and
+ * version without the peer suffix (`@prisma+client@6.1.0`): the build's install and the deploy
+ * may resolve different peers (typescript) for the same version.
+ */
+function storeKeyOf(variable: string, store: string): string {
+  return `key="\${${variable}#${store}/node_modules/.pnpm/}"; key="\${key%%/*}"; key="\${key%%_*}";`;
+}
+
+/** The Prisma clients generated to their default place in the build (a shell fragment): in /prisma-clients/<store key>/. */
+const collectPrismaClients = [
+  'mkdir -p /prisma-clients;',
+  'for client in /repo/node_modules/.pnpm/@prisma+client@*/node_modules/.prisma; do [ -d "$client" ] || continue;',
+  `  ${storeKeyOf('client', '/repo')} mkdir -p "/prisma-clients/$key"; cp -R "$client/." "/prisma-clients/$key/"; done`,
+];
+
+/** Where the deploy put @prisma/client, listed in /overlay-targets for <app>-packages (a shell fragment). */
+const listPrismaTargets = [
+  'for dir in /out/node_modules/.pnpm/@prisma+client@*/node_modules; do [ -d "$dir/@prisma/client" ] || continue;',
+  `  ${storeKeyOf('dir', '/out')} echo "prisma/$key $dir/.prisma" >> /overlay-targets; done`,
+];
+
+/** In one stage with both: the build's default-place Prisma clients copied beside the deployed @prisma/client. */
+const copyPrismaClients = [
+  'for dir in /out/node_modules/.pnpm/@prisma+client@*/node_modules; do [ -d "$dir/@prisma/client" ] || continue;',
+  `  ${storeKeyOf('dir', '/out')}`,
+  '  for client in "/repo/node_modules/.pnpm/$key/node_modules/.prisma" /repo/node_modules/.pnpm/"$key"_*/node_modules/.prisma; do',
+  '    [ -d "$client" ] || continue; mkdir -p "$dir/.prisma"; cp -R "$client/." "$dir/.prisma/"; break; done; done',
+];
+
+/** Whether a node app's runtime gets an `<app>-packages` overlay: compiled packages it ships, or Prisma clients. */
+function hasPackagesOverlay(app: AppPlan, plan: BuildPlan): boolean {
+  return app.prismaClient || shippedPackageStages(plan.packageStages, app).length > 0;
+}
 
 /** Where `pnpm deploy` puts a workspace dependency in /out: the top-level link and the folder in .pnpm. */
 function deployedLocations(pkg: ShippedPackage): string {
@@ -391,8 +428,16 @@ function renderPackagesOverlay(
     ...shipped.map(
       ({ stage }) => `COPY --from=${stage.stage}-packed /packed/ /packed/${stage.stage}/`,
     ),
+    ...(app.prismaClient
+      ? [
+          '# Prisma clients generated to their default place, beside @prisma/client in the store,',
+          '# which the deploy installed without them.',
+          `COPY --from=${app.name}-build /prisma-clients/ /packed/prisma/`,
+        ]
+      : []),
     'RUN set -eu; mkdir -p /overlay; \\',
-    '    while read -r stage to; do mkdir -p "/overlay${to#/out}"; cp -R "/packed/$stage/." "/overlay${to#/out}/"; done < /overlay-targets',
+    '    while read -r stage to; do [ -d "/packed/$stage" ] || continue; \\',
+    '      mkdir -p "/overlay${to#/out}"; cp -R "/packed/$stage/." "/overlay${to#/out}/"; done < /overlay-targets',
   ];
 }
 
@@ -477,7 +522,7 @@ function copyRuntimeTree(app: AppPlan, to: string, plan: BuildPlan): string[] {
   return app.kind === 'node'
     ? [
         `COPY --from=${app.name}-prod /out/ ${to}`,
-        ...(shippedPackageStages(plan.packageStages, app).length > 0
+        ...(hasPackagesOverlay(app, plan)
           ? [`COPY --from=${app.name}-packages /overlay/ ${to}`]
           : []),
         `COPY --from=${app.name}-build /app-files/ ${to}`,
@@ -676,7 +721,10 @@ function renderCompile(app: AppPlan, plan: BuildPlan): string[] {
         "# Compiled, then the app's own files for the runtime: what its files field lists and its build",
         '# output (all but node_modules without one), its kept paths; no sources or tests when it runs',
         '# built output.',
-        ...renderRun([], [compile, appFiles(app)]),
+        ...(app.prismaClient
+          ? ['# Then the Prisma clients generated to their default place, for <app>-packages.']
+          : []),
+        ...renderRun([], [compile, appFiles(app), app.prismaClient ? collectPrismaClients : []]),
       ];
     case 'next':
       if (app.nextOutput === 'server') {
@@ -689,6 +737,7 @@ function renderCompile(app: AppPlan, plan: BuildPlan): string[] {
             [],
             [
               buildOutputCopy(app, ['.next', 'public']),
+              app.prismaClient ? copyPrismaClients : [],
               [
                 `rm -rf /out/.next/cache${keep.length > 0 ? `; cd ${app.dir}; cp -RL --parents ${app.keep.join(' ')} /out/` : ''}`,
               ],

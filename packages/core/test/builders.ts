@@ -70,6 +70,7 @@ export function anApp(name: string, fields: Partial<AppPlan> = {}): AppPlan {
     files: undefined,
     nextOutput: undefined,
     esbuild: undefined,
+    prismaClient: false,
     codegen: [],
     prebuild: [],
     nativeAddons: [],

@@ -172,6 +172,32 @@ describe('the production stage of node apps', () => {
     );
   });
 
+  it('carries a Prisma client generated to its default place into the deploy when a shipped package uses @prisma/client', () => {
+    const db = pkg('@acme/db', 'packages/db', {
+      scripts: {},
+      dependencies: { dependencies: { '@prisma/client': '6.9.0' } },
+    });
+    const text = renderDockerfile(
+      plan([pkg('@acme/api', 'apps/api', { dependencies: deps('@acme/db') }), db]),
+    );
+    // Collected after the compile, by store folder without the peer suffix...
+    expect(stage(text, 'api-build')).toContain(
+      'for client in /repo/node_modules/.pnpm/@prisma+client@*/node_modules/.prisma; do',
+    );
+    // ...listed where the deploy put @prisma/client...
+    expect(stage(text, 'api-prod')).toContain(
+      'echo "prisma/$key $dir/.prisma" >> /overlay-targets; done',
+    );
+    // ...and laid there by the overlay, which the runtime copies.
+    expect(stage(text, 'api-packages')).toContain(
+      'COPY --from=api-build /prisma-clients/ /packed/prisma/',
+    );
+    expect(stage(text, 'api')).toContain('COPY --from=api-packages /overlay/ ./');
+    // Without @prisma/client nothing of it is written.
+    const without = renderDockerfile(plan([pkg('@acme/api', 'apps/api')]));
+    expect(without).not.toContain('prisma');
+  });
+
   it('packs a compiled package only when a node app ships it', () => {
     const text = render({}, { kind: 'bundle', entry: 'src/main.ts' });
     expect(text).toContain('FROM pkg-alpha-deps AS pkg-alpha\n');

@@ -162,7 +162,8 @@ describe('renderDockerfile', () => {
       COPY --from=api-prod /overlay-targets /overlay-targets
       COPY --from=pkg-logger-packed /packed/ /packed/pkg-logger/
       RUN set -eu; mkdir -p /overlay; \\
-          while read -r stage to; do mkdir -p "/overlay\${to#/out}"; cp -R "/packed/$stage/." "/overlay\${to#/out}/"; done < /overlay-targets
+          while read -r stage to; do [ -d "/packed/$stage" ] || continue; \\
+            mkdir -p "/overlay\${to#/out}"; cp -R "/packed/$stage/." "/overlay\${to#/out}/"; done < /overlay-targets
 
       FROM base AS api
       ENV NODE_ENV=production
@@ -252,7 +253,8 @@ describe('renderDockerfile', () => {
       COPY --from=worker-prod /overlay-targets /overlay-targets
       COPY --from=pkg-logger-packed /packed/ /packed/pkg-logger/
       RUN set -eu; mkdir -p /overlay; \\
-          while read -r stage to; do mkdir -p "/overlay\${to#/out}"; cp -R "/packed/$stage/." "/overlay\${to#/out}/"; done < /overlay-targets
+          while read -r stage to; do [ -d "/packed/$stage" ] || continue; \\
+            mkdir -p "/overlay\${to#/out}"; cp -R "/packed/$stage/." "/overlay\${to#/out}/"; done < /overlay-targets
 
       FROM base AS worker
       ENV NODE_ENV=production
