@@ -39,7 +39,7 @@ export interface LockfileImporter {
   readonly other: ReadonlyMap<string, unknown>;
 }
 
-const snapshotDependencyFields = ['dependencies', 'optionalDependencies'] as const;
+export const snapshotDependencyFields = ['dependencies', 'optionalDependencies'] as const;
 
 export interface LockfileSnapshot {
   /** Alias or package name → reference, as in the importers. */

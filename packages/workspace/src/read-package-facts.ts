@@ -30,9 +30,13 @@ export function readPackageFacts(
     const expose = /^\s*EXPOSE\s+(\d{1,5})(?:\/tcp)?\b/im.exec(text);
     if (!expose) continue;
     facts.dockerfilePort = { file: name, port: Number(expose[1]) };
+    // The port may be the file's own ENV PORT (rallly: `http://localhost:${PORT}/api/status`).
+    const envPort = /^\s*ENV\s+PORT[= ]["']?(\d{1,5})\b/im.exec(text)?.[1];
     const probe =
       /^\s*HEALTHCHECK\b[^\n]*?(?:localhost|127\.0\.0\.1):(\d{1,5})(\/[^\s'"\\)]*)/im.exec(
-        text.replace(/\\\r?\n/g, ' '),
+        text
+          .replace(/\\\r?\n/g, ' ')
+          .replace(/\$\{PORT\}|\$PORT\b/g, envPort ?? String(facts.dockerfilePort.port)),
       );
     if (probe && Number(probe[1]) === facts.dockerfilePort.port)
       facts.dockerfileHealthPath = probe[2];

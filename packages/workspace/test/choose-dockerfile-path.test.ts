@@ -73,6 +73,18 @@ describe('readPackageFacts: a hand-written Dockerfile beside the app', () => {
     });
   });
 
+  it("reads a probe on ${PORT} with the file's own ENV PORT (rallly), and what its build step is given", async () => {
+    const root = await writeTree({
+      Dockerfile:
+        "FROM node:24 AS builder\nRUN SKIP_ENV_VALIDATION=1 pnpm build\nFROM node:24-slim\nENV PORT=3000\nEXPOSE 3000\nHEALTHCHECK CMD curl --fail --noproxy '*' http://localhost:${PORT}/api/status || exit 1\n",
+    });
+    expect(await readPackageFacts(root)).toMatchObject({
+      dockerfilePort: { file: 'Dockerfile', port: 3000 },
+      dockerfileHealthPath: '/api/status',
+      dockerfileBuildEnv: { file: 'Dockerfile', env: { SKIP_ENV_VALIDATION: '1' } },
+    });
+  });
+
   it('takes no health path probed on another port', async () => {
     const root = await writeTree({
       'Dockerfile.api': 'EXPOSE 8080\nHEALTHCHECK CMD curl -f http://127.0.0.1:9000/health\n',
