@@ -23,7 +23,7 @@ import type { ToolConfig } from './parse-tool-config.js';
 import { imageMembers, planBuilds, withTags, type BuildPlan } from './plan-builds.js';
 import { findStaleImporters } from './check-lockfile.js';
 import { createBuildPolicy, findCompiledAddons } from './native-addons.js';
-import { splitNpmrc, type NpmrcParts } from './split-npmrc.js';
+import { npmrcHeader, splitNpmrc, type NpmrcParts } from './split-npmrc.js';
 import { renderDockerfile } from './render-dockerfile.js';
 import { checkAppEngines, resolveNode, type NodeVersionFiles } from './resolve-node.js';
 import { renderAppTags } from './render-tags.js';
@@ -334,7 +334,7 @@ export function planRun(root: string, inputs: RunInputs, options: RunOptions): R
     plan,
     dockerfile,
     baseImage: options.baseImage ?? node.image,
-    npmrc: inputs.npmrc === undefined ? undefined : splitNpmrc(inputs.npmrc),
+    npmrc: inputs.npmrc === undefined ? undefined : withNpmrcHeader(splitNpmrc(inputs.npmrc)),
     selections,
     selected,
     change,
@@ -806,4 +806,9 @@ function sourceTagValues(
   }
   if (uses('date') && source.date !== undefined) values['date'] = source.date;
   return values;
+}
+
+/** The settings as every build and `generate` write them: under the header that marks the file generated. */
+function withNpmrcHeader(parts: NpmrcParts): NpmrcParts {
+  return { ...parts, settings: `${npmrcHeader}\n${parts.settings}` };
 }

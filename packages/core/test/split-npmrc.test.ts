@@ -14,6 +14,9 @@ describe('splitNpmrc', () => {
     'email=ci@example.com',
     'certfile=/etc/ssl/client.pem',
     '//registry.example.com/:keyfile=/etc/ssl/client.key',
+    'registry=https://bob:PASSWD_CANARY@npm.acme.test/',
+    '@acme:registry=https://token_CANARY@npm.acme.test/npm/',
+    'https-proxy=http://proxyuser:PROXY_CANARY@proxy.test:3128/',
   ])('moves %s to the credentials', (line) => {
     const { settings, credentials } = splitNpmrc(`auto-install-peers=true\n${line}\n`);
     expect(credentials).toEqual([line.trim()]);

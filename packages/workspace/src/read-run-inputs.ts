@@ -19,6 +19,7 @@ import { hashFiles } from './hash-files.js';
 import { listContextFiles, readDockerignore, type IgnorePredicate } from './list-context-files.js';
 import { lockfileCacheDir, readLockfileDocument } from './read-lockfile-document.js';
 import { readWorkspace } from './read-workspace.js';
+import { withoutBom } from './without-bom.js';
 
 export interface RunInputsRequest {
   config: { config: ToolConfig; file: string };
@@ -45,7 +46,19 @@ export async function readRunInputs(root: string, request: RunInputsRequest): Pr
     request.changed === undefined ? undefined : settled(readChangedFiles(root, request));
   const [workspace, rootManifest, lockfile, source, nodeVersions, npmrc] = await Promise.all([
     readWorkspace(root),
-    readFile(path.join(root, 'package.json'), 'utf8'),
+    readFile(path.join(root, 'package.json'), 'utf8').then(withoutBom, (error: unknown) => {
+      throw new BuildImagesError(
+        'WORKSPACE_INVALID',
+        `${path.join(root, 'package.json')} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}): the workspace root needs a package.json`,
+        {
+          hint:
+            (error as NodeJS.ErrnoException).code === 'ENOENT'
+              ? 'Create one at the workspace root (pnpm init), with "packageManager": "pnpm@<version>".'
+              : 'Make it readable by the user running build-images.',
+          cause: error,
+        },
+      );
+    }),
     readFile(path.join(root, lockfilePath), 'utf8').catch(() => undefined),
     readSourceInputs(root, request.source, request.env),
     readNodeVersionFiles(root),

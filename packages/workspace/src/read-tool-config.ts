@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { withoutBom } from './without-bom.js';
 import { BuildImagesError, parseToolConfig, type ToolConfig } from '@build-images/core';
 
 export const toolConfigFile = 'build-images.config.json';
@@ -11,10 +12,13 @@ export const toolConfigFile = 'build-images.config.json';
  */
 export async function readToolConfig(root: string): Promise<{ config: ToolConfig; file: string }> {
   const fromFile = await readFile(path.join(root, toolConfigFile), 'utf8').then(
-    (text) => text,
+    withoutBom,
     () => undefined,
   );
-  const manifestText = await readFile(path.join(root, 'package.json'), 'utf8').catch(() => '{}');
+  const manifestText = await readFile(path.join(root, 'package.json'), 'utf8').then(
+    withoutBom,
+    () => '{}',
+  );
   let fromManifest: unknown;
   try {
     fromManifest = (JSON.parse(manifestText) as { buildImages?: unknown }).buildImages;

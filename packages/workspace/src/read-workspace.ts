@@ -42,6 +42,11 @@ function message(error: unknown): string {
  * Reads pnpm-workspace.yaml and every package manifest of the workspace at `root`, with
  * pnpm's own libraries: the same globs, ignores and manifest formats pnpm uses.
  */
+/** Folder paths the generated Dockerfile can name as they are. */
+const safeDir = /^[\w.@+,=~-]+(?:\/[\w.@+,=~-]+)*$/;
+/** npm package names, as the registry accepts them (upper case too, for old packages). */
+const safeName = /^(?:@[\w.~-]+\/)?[\w.~-]+$/;
+
 export async function readWorkspace(root: string): Promise<Workspace> {
   const workspaceFile = path.join(root, 'pnpm-workspace.yaml');
   let manifest;
@@ -94,6 +99,26 @@ export async function readWorkspace(root: string): Promise<Workspace> {
     const manifestPath = dir === '.' ? 'package.json' : `${dir}/package.json`;
     const raw = project.manifest as Record<string, unknown>;
     projectDirs.push(dir);
+    // The generated Dockerfile names folders in COPY lines and packages in shell commands:
+    // a name or folder that would split there, or run something, is refused.
+    if (dir === '..' || dir.startsWith('../')) {
+      problems.push(
+        `pnpm-workspace.yaml: the package at ${dir} is outside the workspace root, which no build context can hold: move it inside, or remove its glob`,
+      );
+      continue;
+    }
+    if (dir !== '.' && !safeDir.test(dir)) {
+      problems.push(
+        `${manifestPath}: the folder ${JSON.stringify(dir)} has characters (a space, a quote, $, a newline, a glob character) that the Dockerfile's COPY lines and shell commands would split or run: rename the folder`,
+      );
+      continue;
+    }
+    if (typeof raw['name'] === 'string' && raw['name'] !== '' && !safeName.test(raw['name'])) {
+      problems.push(
+        `${manifestPath}: the name ${JSON.stringify(raw['name'])} is no valid npm package name (letters, digits, - . _ ~ and an @scope/ prefix), and the Dockerfile's commands name it: rename the package`,
+      );
+      continue;
+    }
     if (typeof raw['name'] !== 'string' || raw['name'] === '') {
       // pnpm installs a nameless package, but nothing can depend on it. The root manifest
       // often has no name: that is no news.
