@@ -527,12 +527,20 @@ export function parseCliOptions(
   // Undefined: the workspace reader picks docker/Dockerfile, or a path of its own when that
   // one holds a hand-written Dockerfile or lies in a workspace package.
   const dockerfile = (values['dockerfile'] ?? config.dockerfile)?.replace(/^\.\//, '');
+  // Named as the user gave it: the flag, or the config's key.
+  const dockerfileSource =
+    values['dockerfile'] !== undefined ? '--dockerfile' : '"dockerfile" in the config';
   if (
     dockerfile !== undefined &&
     (dockerfile.startsWith('/') || dockerfile.split('/').includes('..'))
   ) {
     throw usageError(
-      `--dockerfile "${dockerfile}" must be a path inside the workspace, relative to its root`,
+      `${dockerfileSource} "${dockerfile}" must be a path inside the workspace, relative to its root`,
+    );
+  }
+  if (dockerfile !== undefined && (dockerfile === '' || dockerfile.endsWith('/'))) {
+    throw usageError(
+      `${dockerfileSource} "${dockerfile}" names a folder; it must name the Dockerfile, e.g. docker/Dockerfile`,
     );
   }
   const fallback = values['changed-fallback'] ?? 'error';

@@ -8,6 +8,8 @@ export async function readIfExists(file: string): Promise<string | undefined> {
     return await readFile(file, 'utf8');
   } catch (error) {
     if ((error as { code?: string }).code === 'ENOENT') return undefined;
+    // Reading a directory fails without naming it: the path goes with the error.
+    (error as NodeJS.ErrnoException).path ??= file;
     throw error;
   }
 }

@@ -51,6 +51,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stderr.write(formatError(error));
       return exitCodeForError(error);
     }
+    const fsError = fileSystemError(error, io.cwd);
+    if (fsError) {
+      io.stderr.write(formatError(fsError));
+      return exitCodeForError(fsError);
+    }
     io.stderr.write(
       `build-images: internal error (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
     );
@@ -119,4 +124,43 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     },
   };
   return commandHandlers[options.command](context);
+}
+
+/** What the file system refused, by Node's error code: said about the path, with the fix. */
+const fileSystemProblems: Record<string, { what: string; hint: string }> = {
+  EACCES: {
+    what: 'permission denied',
+    hint: 'Make it readable (and, for generate, writable) by the user running build-images, or keep it out of the packages.',
+  },
+  EPERM: {
+    what: 'operation not permitted',
+    hint: 'Make it readable (and, for generate, writable) by the user running build-images.',
+  },
+  EISDIR: {
+    what: 'a directory where a file was expected',
+    hint: 'If it is the --dockerfile path (or "dockerfile" in the config), name a file, e.g. docker/Dockerfile.',
+  },
+  ENOTDIR: {
+    what: 'a part of the path is a file, not a directory',
+    hint: 'If it is the --dockerfile path (or "dockerfile" in the config), put it in a folder that is one.',
+  },
+  EROFS: {
+    what: 'a read-only file system',
+    hint: 'Run generate where the checkout can be written.',
+  },
+  ENOSPC: { what: 'no space left on the device', hint: 'Free some space and run it again.' },
+  ELOOP: { what: 'too many levels of symbolic links', hint: 'Fix the link loop at that path.' },
+};
+
+/** A file-system error of a path (not a bug): a usage error that names the path. */
+function fileSystemError(error: unknown, cwd: string): BuildImagesError | undefined {
+  const { code, path: file, syscall } = (error ?? {}) as NodeJS.ErrnoException;
+  const problem = code === undefined ? undefined : fileSystemProblems[code];
+  if (problem === undefined || typeof file !== 'string') return undefined;
+  const shown = path.relative(cwd, file) || file;
+  return new BuildImagesError(
+    'USAGE',
+    `${shown.startsWith('..') ? file : shown}: ${problem.what} (${syscall ?? 'access'}, ${code})`,
+    { hint: problem.hint, cause: error },
+  );
 }

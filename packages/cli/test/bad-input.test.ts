@@ -321,6 +321,19 @@ describe('build-images on bad input', () => {
     expect(again.code, again.stderr).toBe(0);
   });
 
+  it('exits 2 naming a --dockerfile that is a folder, without a stack trace', async () => {
+    const dir = await writeTree({ ...workspace, 'pnpm-lock.yaml': workspaceLockfile });
+    const slash = await runBin(['generate', '--dockerfile', 'docker/'], { cwd: dir });
+    expect(slash.code).toBe(2);
+    expect(slash.stderr).toContain('--dockerfile "docker/" names a folder');
+    expectCleanError(slash.stderr);
+    // An existing folder: what the file system says, about that path.
+    const folder = await runBin(['generate', '--dockerfile', 'apps'], { cwd: dir });
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toContain('apps: a directory where a file was expected');
+    expectCleanError(folder.stderr);
+  });
+
   it('leaves a hand-written docker/Dockerfile alone and writes its own beside it', async () => {
     const dir = await writeTree({
       ...workspace,
