@@ -551,6 +551,12 @@ export function parseCliOptions(
   if (changed !== undefined && changed.startsWith('-')) {
     throw usageError(`--changed=${changed}: a ref cannot start with "-"`);
   }
+  // One base, not a range or a refspec: the apps changed since its merge base with HEAD.
+  if (changed !== undefined && /\.\.|:|\s/.test(changed)) {
+    throw usageError(
+      `--changed=${changed}: give one ref, the base to compare HEAD with (a branch, tag or commit), e.g. --changed=origin/main`,
+    );
+  }
   return {
     command,
     changed,

@@ -509,6 +509,31 @@ describe('--changed on real git repositories', () => {
     expect(result.stderr).toContain('a ref cannot start with "-"');
   });
 
+  it('refuses a range or a refspec for --changed, and says what to pass for a ref no fetch can get', async () => {
+    const root = await gitRepo(workspace);
+    for (const ref of ['main..HEAD', 'HEAD:apps', 'main HEAD']) {
+      const result = await runBin(['plan', `--changed=${ref}`], { cwd: root });
+      expect(result.code, ref).toBe(2);
+      expect(result.stderr).toContain(
+        `--changed=${ref}: give one ref, the base to compare HEAD with`,
+      );
+    }
+    const unknown = await runBin(['plan', '--changed=HEAD~40'], { cwd: root });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('Cannot diff against "HEAD~40"');
+    expect(unknown.stderr).not.toContain('git fetch');
+    expect(unknown.stderr).toContain('hint: Name a branch, tag or commit this clone has');
+  });
+
+  it('says a repository without a commit has none to compare with', async () => {
+    const root = await writeTree(workspace);
+    gitIn(root, 'init', '--quiet');
+    const result = await runBin(['plan', '--changed=HEAD'], { cwd: root });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('has no commit yet');
+    expect(result.stderr).not.toContain('git fetch');
+  });
+
   it('reads the base branch from GITHUB_BASE_REF', async () => {
     const root = await gitRepo(workspace);
     gitIn(root, 'checkout', '--quiet', '-b', 'develop');

@@ -465,6 +465,13 @@ snapshots:
     expect(build.code).toBe(2);
     expect(build.stderr).toContain('api: pnpm-lock.yaml is out of date');
     expect(build.stderr).toContain('hint: Run pnpm install at the workspace root');
+    // A dry run prints what it would build, and says what the build would refuse.
+    const dry = await runBin(['api', '--dry-run'], { cwd: dir });
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('FROM base AS api');
+    expect(dry.stderr).toContain(
+      'warning: the build would refuse this: api: pnpm-lock.yaml is out of date',
+    );
     // generate writes nothing the frozen installs would refuse, and --check does not pass it.
     for (const args of [['generate'], ['generate', '--check']]) {
       const generate = await runBin(args, { cwd: dir });

@@ -98,7 +98,20 @@ export async function getChangedFiles(
     );
   }
   const baseRef = options.ref || (await defaultBaseRef(root, options.env));
-  const [shallow, baseCommit] = await Promise.all([isShallow(root), revParse(root, baseRef)]);
+  const [shallow, baseCommit, head] = await Promise.all([
+    isShallow(root),
+    revParse(root, baseRef),
+    revParse(root, 'HEAD'),
+  ]);
+  if (head === undefined) {
+    throw new BuildImagesError(
+      'GIT_REF_NOT_FOUND',
+      `--changed compares HEAD with a base, and the repository at ${root} has no commit yet`,
+      { hint: 'Commit first, or leave out --changed to build every app.' },
+    );
+  }
+  // A branch can be fetched; HEAD~1, a tag's peel or a commit id cannot be fetched by name.
+  const fetchable = /^[\w./-]+$/.test(baseRef) && !/^[0-9a-f]{7,40}$/.test(baseRef);
   if (baseCommit === undefined) {
     // `main` where only the remote's branch exists: the fetch would not create `main`.
     const remote = /^[^/]+$/.test(baseRef) ? `origin/${baseRef}` : undefined;
@@ -109,7 +122,9 @@ export async function getChangedFiles(
       {
         hint: remoteExists
           ? `Pass --changed=${remote} (there is no local branch ${baseRef}, only the remote's).`
-          : `Fetch it first: ${fetchCommand(baseRef, shallow)}; or pass --changed-fallback=all to build every app when the base is missing.`,
+          : fetchable
+            ? `Fetch it first: ${fetchCommand(baseRef, shallow)}; or pass --changed-fallback=all to build every app when the base is missing.`
+            : 'Name a branch, tag or commit this clone has (git log --oneline shows them); or pass --changed-fallback=all to build every app when the base is missing.',
       },
     );
   }

@@ -1,4 +1,5 @@
 import {
+  BuildImagesError,
   ExitCode,
   createBuildRequest,
   renderCacheFrom,
@@ -30,6 +31,17 @@ export async function buildCommand({ root, options, io, plan }: CommandContext):
         ? `${JSON.stringify({ ...planJson(run), dockerfileText: run.dockerfile }, null, 2)}\n`
         : `${formatPlan(run)}\n# ${run.plan.dockerfilePath} (not written: --dry-run)\n${run.dockerfile}`,
     );
+    // What the build would refuse, the dry run says too (it still prints the plan).
+    try {
+      refuseUnbuildable(run);
+    } catch (error) {
+      if (!(error instanceof BuildImagesError)) throw error;
+      io.stderr.write(
+        [error.message, ...(error.details ?? [])]
+          .map((line) => `warning: the build would refuse this: ${line}\n`)
+          .join(''),
+      );
+    }
     return ExitCode.ok;
   }
   // Checked before anything is built, so a report path that would be refused costs no build.
