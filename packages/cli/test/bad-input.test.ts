@@ -321,6 +321,26 @@ describe('build-images on bad input', () => {
     expect(again.code, again.stderr).toBe(0);
   });
 
+  it('names each app a stale lockfile blocks once, and a name that is no string', async () => {
+    const dir = await writeTree({
+      ...workspace,
+      'pnpm-lock.yaml': workspaceLockfile.replace('  packages/logger: {}\n', ''),
+    });
+    const result = await runBin(['generate'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('error: An app cannot be built as planned');
+    expect(result.stderr.match(/^ {2}- api: /gm)).toHaveLength(1);
+    expect(result.stderr).toContain('pnpm-lock.yaml has no entry for packages/logger');
+    const numbered = await writeTree({
+      ...workspace,
+      'packages/logger/package.json': { name: 42 },
+    });
+    const named = await runBin(['plan'], { cwd: numbered });
+    expect(named.code).toBe(2);
+    expect(named.stderr).toContain('packages/logger/package.json: "name" must be a string, got 42');
+    expectCleanError(named.stderr);
+  });
+
   it('exits 2 naming a --dockerfile that is a folder, without a stack trace', async () => {
     const dir = await writeTree({ ...workspace, 'pnpm-lock.yaml': workspaceLockfile });
     const slash = await runBin(['generate', '--dockerfile', 'docker/'], { cwd: dir });

@@ -257,10 +257,20 @@ export function parseAppConfig(pkg: WorkspacePackage): { config: AppConfig; prob
         `${where('buildArgs')}: ${secretLike.join(', ')} look${secretLike.length === 1 ? 's' : ''} like a secret; a build argument's value is written into the Dockerfile and the image history. Give it with --secret (see README, "Private npm registries") instead`,
       );
     else if (valid) config.buildArgs = { ...(buildArgs as Record<string, string>) };
-    else
+    else {
+      const bad =
+        typeof buildArgs === 'object' && buildArgs !== null && !Array.isArray(buildArgs)
+          ? Object.entries(buildArgs).find(
+              ([name, value]) =>
+                !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ||
+                typeof value !== 'string' ||
+                /[\n"\\$]/.test(value),
+            )?.[0]
+          : undefined;
       problems.push(
-        `${where('buildArgs')} must map NAMES to default values (strings without quotes, "$" or newlines)`,
+        `${where('buildArgs')}${bad === undefined ? '' : ` (${JSON.stringify(bad)})`} must map NAMES to default values (strings without quotes, "$" or newlines)`,
       );
+    }
   }
   if (entry !== undefined) {
     if (typeof entry === 'string' && safeRelativePath.test(entry.replace(/^\.\//, '')))

@@ -312,6 +312,10 @@ export function planRun(root: string, inputs: RunInputs, options: RunOptions): R
     for (const app of imageMembers(plan, name)) {
       for (const pkg of app.packages) inputDirs.add(pkg.dir);
       if (!lockfile) continue;
+      // A lockfile already found out of date for this app says it all: no second problem
+      // from cutting its slice.
+      if (problems.some((problem) => problem.app === app.name && problem.kind === 'lockfile'))
+        continue;
       for (const { name: slice, importers } of appSlices(plan, app)) {
         if (slice in slices) continue;
         try {

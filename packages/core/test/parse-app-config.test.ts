@@ -148,9 +148,15 @@ describe('parseAppConfig', () => {
     [{ keep: ['/etc/passwd'] }, 'buildImages.keep must be a list of paths inside the app'],
     [{ keep: ['my dir'] }, 'buildImages.keep must be a list of paths inside the app'],
     [{ keep: 'node_modules' }, 'buildImages.keep must be a list of paths inside the app'],
-    [{ buildArgs: { 'API-URL': 'x' } }, 'buildImages.buildArgs must map NAMES to default values'],
-    [{ buildArgs: { TOKEN: '$SECRET' } }, 'buildImages.buildArgs must map NAMES to default values'],
-    [{ buildArgs: { N: 1 } }, 'buildImages.buildArgs must map NAMES to default values'],
+    [
+      { buildArgs: { 'API-URL': 'x' } },
+      'buildImages.buildArgs ("API-URL") must map NAMES to default values',
+    ],
+    [
+      { buildArgs: { TOKEN: '$SECRET' } },
+      'buildImages.buildArgs ("TOKEN") must map NAMES to default values',
+    ],
+    [{ buildArgs: { N: 1 } }, 'buildImages.buildArgs ("N") must map NAMES to default values'],
     [{ kind: 'bundle', entry: '../main.ts' }, 'buildImages.entry must be a path inside the app'],
     [{ entry: 'src/main.ts' }, 'buildImages.entry applies to kind "bundle" only'],
   ])('rejects %j, naming the manifest and the field', (buildImages, expected) => {

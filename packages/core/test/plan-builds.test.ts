@@ -106,7 +106,7 @@ describe('planBuilds', () => {
       'apps/api/package.json: buildImages.kind must be one of node, next, bundle, got "python"',
       'apps/api/package.json: buildImages.baseImage "node:latest" is not pinned: give a version tag (not latest) or a digest',
       'apps/api/package.json: buildImages.keep must be a list of paths inside the app, e.g. ["node_modules/.prisma"]',
-      'apps/api/package.json: buildImages.buildArgs must map NAMES to default values (strings without quotes, "$" or newlines)',
+      'apps/api/package.json: buildImages.buildArgs ("bad-name") must map NAMES to default values (strings without quotes, "$" or newlines)',
     ]);
   });
 

@@ -119,6 +119,10 @@ export async function readWorkspace(root: string): Promise<Workspace> {
       );
       continue;
     }
+    if (raw['name'] !== undefined && typeof raw['name'] !== 'string') {
+      problems.push(`${manifestPath}: "name" must be a string, got ${JSON.stringify(raw['name'])}`);
+      continue;
+    }
     if (typeof raw['name'] !== 'string' || raw['name'] === '') {
       // pnpm installs a nameless package, but nothing can depend on it. The root manifest
       // often has no name: that is no news.

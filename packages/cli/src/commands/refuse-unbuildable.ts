@@ -21,9 +21,10 @@ export function refuseUnbuildable(run: RunPlan, only?: RunProblem['kind']): void
       run.selected.includes(problem.app) && (only === undefined || problem.kind === only),
   );
   if (blocked.length > 0) {
+    const apps = new Set(blocked.map((problem) => problem.app)).size;
     throw new BuildImagesError(
       'LOCKFILE_INVALID',
-      `${blocked.length === 1 ? 'An app cannot' : `${blocked.length} apps cannot`} be built as planned`,
+      `${apps === 1 ? 'An app cannot' : `${apps} apps cannot`} be built as planned`,
       {
         details: blocked.map((problem) => `${problem.app}: ${problem.message}`),
         hint: blocked[0]!.hint,
