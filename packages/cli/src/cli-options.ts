@@ -561,7 +561,10 @@ export function parseCliOptions(
     command,
     changed,
     changedFallback: fallback,
-    globalInputs: [...(config.globalInputs ?? []), ...(values['global-input'] ?? [])],
+    globalInputs: [
+      ...checkedGlobalInputs(config.globalInputs, '"globalInputs" in the config'),
+      ...checkedGlobalInputs(values['global-input'], '--global-input'),
+    ],
     explain: values['explain'] === true,
     dev: values['dev'] === true,
     shard: typeof values['shard'] === 'string' ? parseShard(values['shard']) : undefined,
@@ -655,4 +658,14 @@ export function renderHelp(version: string): string {
     'Exit codes: 0 ok, 1 a build failed, 2 usage or configuration error, 3 no Docker Engine, 130 interrupted.',
   );
   return `${lines.join('\n')}\n`;
+}
+
+/** Global inputs: paths and globs relative to the workspace root, inside it. */
+function checkedGlobalInputs(inputs: readonly string[] | undefined, source: string): string[] {
+  for (const input of inputs ?? [])
+    if (input.startsWith('/') || input.split('/').includes('..'))
+      throw usageError(
+        `${source} "${input}" must be a path or glob inside the workspace, relative to its root`,
+      );
+  return [...(inputs ?? [])];
 }

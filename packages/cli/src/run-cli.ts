@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
@@ -97,7 +98,16 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     io.stdout.write(`${version()}\n`);
     return ExitCode.ok;
   }
-  const root = await findWorkspaceRoot(path.resolve(io.cwd, early.cwd ?? '.'));
+  const start = path.resolve(io.cwd, early.cwd ?? '.');
+  if (early.cwd !== undefined && !existsSync(start))
+    throw new BuildImagesError(
+      'USAGE',
+      `--cwd ${early.cwd}: there is no such directory (${start})`,
+      {
+        hint: 'Pass the directory of the workspace, or of a package in it.',
+      },
+    );
+  const root = await findWorkspaceRoot(start);
   const config = await readToolConfig(root);
   const options = parseCliOptions(argv, io.env, config.config);
   const context: CommandContext = {

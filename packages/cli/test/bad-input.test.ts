@@ -341,6 +341,23 @@ describe('build-images on bad input', () => {
     expectCleanError(named.stderr);
   });
 
+  it('exits 2 naming a --cwd that does not exist, a global input outside the workspace and a lockfile that cannot be read', async () => {
+    const dir = await writeTree({ ...workspace, 'pnpm-lock.yaml/oops': 'x' });
+    const cwd = await runBin(['plan', '--cwd', `${dir}/nosuch`], { cwd: dir });
+    expect(cwd.code).toBe(2);
+    expect(cwd.stderr).toContain(`--cwd ${dir}/nosuch: there is no such directory`);
+    expectCleanError(cwd.stderr);
+    const outside = await runBin(['plan', '--global-input', '../../etc/passwd'], { cwd: dir });
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toContain(
+      '--global-input "../../etc/passwd" must be a path or glob inside the workspace',
+    );
+    const lockfile = await runBin(['plan'], { cwd: dir });
+    expect(lockfile.code).toBe(2);
+    expect(lockfile.stderr).toContain('pnpm-lock.yaml: a directory where a file was expected');
+    expectCleanError(lockfile.stderr);
+  });
+
   it('exits 2 naming a --dockerfile that is a folder, without a stack trace', async () => {
     const dir = await writeTree({ ...workspace, 'pnpm-lock.yaml': workspaceLockfile });
     const slash = await runBin(['generate', '--dockerfile', 'docker/'], { cwd: dir });

@@ -59,10 +59,12 @@ export async function readRunInputs(root: string, request: RunInputsRequest): Pr
         },
       );
     }),
-    readFile(path.join(root, lockfilePath), 'utf8').catch(() => undefined),
+    readFile(path.join(root, lockfilePath), 'utf8').catch(
+      absentOnly(path.join(root, lockfilePath)),
+    ),
     readSourceInputs(root, request.source, request.env),
     readNodeVersionFiles(root),
-    readFile(path.join(root, '.npmrc'), 'utf8').catch(() => undefined),
+    readFile(path.join(root, '.npmrc'), 'utf8').catch(absentOnly(path.join(root, '.npmrc'))),
   ]);
   const dockerfile = request.dockerfilePath
     ? { path: request.dockerfilePath, note: undefined }
@@ -259,4 +261,13 @@ async function readNodeVersionFiles(root: string): Promise<NodeVersionFiles> {
       texts[index] === undefined ? [] : [[name, texts[index]]],
     ),
   );
+}
+
+/** A file that is not there is undefined; one that cannot be read is an error naming it. */
+function absentOnly(file: string): (error: unknown) => undefined {
+  return (error) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    (error as NodeJS.ErrnoException).path ??= file;
+    throw error;
+  };
 }
