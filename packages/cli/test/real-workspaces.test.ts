@@ -80,7 +80,11 @@ describe('what pnpm accepts, build-images accepts with a warning', () => {
       'package.json': { name: 'root', private: true },
       'apps/api/package.json': app('api', { dependencies: { '@acme/x': 'workspace:*' } }),
       'apps/web/package.json': app('web'),
-      'packages/x/package.json': { name: '@acme/x', dependencies: { '@acme/y': 'workspace:*' } },
+      'packages/x/package.json': {
+        name: '@acme/x',
+        scripts: { build: 'tsc' },
+        dependencies: { '@acme/y': 'workspace:*' },
+      },
       'packages/y/package.json': { name: '@acme/y', devDependencies: { '@acme/x': 'workspace:*' } },
     });
     const result = await runBin(['plan'], { cwd: dir });
@@ -89,6 +93,15 @@ describe('what pnpm accepts, build-images accepts with a warning', () => {
       'dependency cycle: @acme/x → @acme/y → @acme/x, in the closure of app api',
     );
     expect(result.stderr).not.toContain('app web');
+    // Packages that build nothing need no build order (openpanel's db ⇄ queue): a warning.
+    await writeFiles(dir, {
+      'packages/x/package.json': { name: '@acme/x', dependencies: { '@acme/y': 'workspace:*' } },
+    });
+    const sources = await runBin(['plan'], { cwd: dir });
+    expect(sources.code, sources.stderr).toBe(0);
+    expect(sources.stderr).toContain(
+      'warning: dependency cycle: @acme/x → @acme/y → @acme/x, in the closure of app api: none of its packages has a build step',
+    );
   });
 
   it('links a registry dependency named like a workspace package only with link-workspace-packages', async () => {

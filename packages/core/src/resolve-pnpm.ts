@@ -78,7 +78,9 @@ export function resolvePnpm(rootManifest: string, lockfile: string | undefined):
     const min = semver.validRange(range) ? semver.minVersion(range) : null;
     if (exact) plan = { version: exact, major: semver.major(exact), source: 'engines.pnpm' };
     else if (min) {
-      const preferred = defaultPnpmVersions[min.major];
+      // The default major when the range allows it (logto's "^9.0.0 || ^10.0.0" builds with
+      // 10, as its own CI does), else the newest tested version it allows, else its minimum.
+      const preferred = defaultPnpmVersions[defaultMajor];
       const version =
         preferred && semver.satisfies(preferred, range)
           ? preferred

@@ -51,6 +51,14 @@ describe('resolvePnpm', () => {
     expect(resolvePnpm(manifest({ engines: { pnpm: '^9.11.0' } }), undefined).version).toBe(
       defaultPnpmVersions[9],
     );
+    // A range of majors builds with the default one when it allows it (logto), else the newest.
+    const either = '^9.0.0 || ^10.0.0';
+    expect(resolvePnpm(manifest({ engines: { pnpm: either } }), undefined).version).toBe(
+      defaultPnpmVersions[10],
+    );
+    expect(resolvePnpm(manifest({ engines: { pnpm: '>=9 <10 || ^11' } }), undefined).version).toBe(
+      defaultPnpmVersions[11],
+    );
     expect(resolvePnpm(manifest({}), lockfile('9.0'))).toEqual({
       version: defaultPnpmVersions[10],
       major: 10,
