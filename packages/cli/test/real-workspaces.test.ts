@@ -85,7 +85,11 @@ describe('what pnpm accepts, build-images accepts with a warning', () => {
         scripts: { build: 'tsc' },
         dependencies: { '@acme/y': 'workspace:*' },
       },
-      'packages/y/package.json': { name: '@acme/y', devDependencies: { '@acme/x': 'workspace:*' } },
+      'packages/y/package.json': {
+        name: '@acme/y',
+        scripts: { build: 'tsc' },
+        devDependencies: { '@acme/x': 'workspace:*' },
+      },
     });
     const result = await runBin(['plan'], { cwd: dir });
     expect(result.code).toBe(2);
@@ -93,14 +97,22 @@ describe('what pnpm accepts, build-images accepts with a warning', () => {
       'dependency cycle: @acme/x → @acme/y → @acme/x, in the closure of app api',
     );
     expect(result.stderr).not.toContain('app web');
-    // Packages that build nothing need no build order (openpanel's db ⇄ queue): a warning.
+    // One package with a step needs no build order (openpanel's db ⇄ queue): a warning.
+    await writeFiles(dir, {
+      'packages/y/package.json': {
+        name: '@acme/y',
+        scripts: { codegen: 'node gen.js' },
+        devDependencies: { '@acme/x': 'workspace:*' },
+      },
+    });
+    expect((await runBin(['plan'], { cwd: dir })).code).toBe(2);
     await writeFiles(dir, {
       'packages/x/package.json': { name: '@acme/x', dependencies: { '@acme/y': 'workspace:*' } },
     });
     const sources = await runBin(['plan'], { cwd: dir });
     expect(sources.code, sources.stderr).toBe(0);
     expect(sources.stderr).toContain(
-      'warning: dependency cycle: @acme/x → @acme/y → @acme/x, in the closure of app api: none of its packages has a build step',
+      'warning: dependency cycle: @acme/x → @acme/y → @acme/x, in the closure of app api: no two of its packages have build steps',
     );
   });
 

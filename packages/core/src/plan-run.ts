@@ -375,19 +375,23 @@ function checkCycles(
     const apps = plan.apps.filter((app) =>
       app.packages.some((pkg) => problem.path.includes(pkg.name)),
     );
-    // A cycle of packages that build nothing (openpanel's db ⇄ queue, sources run as they are)
-    // needs no build order: pnpm installs it, and so do the images.
-    const builds = problem.path.some((name) => {
-      const pkg = graph.get(name)?.package;
-      return pkg !== undefined && (pkg.scripts['build'] !== undefined || codegenOf(pkg).length > 0);
-    });
+    // A cycle where at most one package has a build or code generation step (openpanel's db,
+    // which generates its Prisma client, ⇄ queue, run from sources) needs no build order:
+    // pnpm installs it, and so do the images.
+    const builds =
+      [...new Set(problem.path)].filter((name) => {
+        const pkg = graph.get(name)?.package;
+        return (
+          pkg !== undefined && (pkg.scripts['build'] !== undefined || codegenOf(pkg).length > 0)
+        );
+      }).length > 1;
     if (apps.length > 0 && !builds) {
       const first = graph.get(problem.path[0]!)?.package;
       warnings.push({
         kind: 'cycle-outside-apps',
         file: first?.manifestPath ?? 'package.json',
         package: first?.name,
-        message: `${describeWorkspaceProblem(problem)}, in the closure of app${apps.length === 1 ? '' : 's'} ${apps.map((app) => app.name).join(', ')}: none of its packages has a build step, so no build order is needed (pnpm installs it as it is)`,
+        message: `${describeWorkspaceProblem(problem)}, in the closure of app${apps.length === 1 ? '' : 's'} ${apps.map((app) => app.name).join(', ')}: no two of its packages have build steps, so no build order is needed (pnpm installs it as it is)`,
       });
       continue;
     }
