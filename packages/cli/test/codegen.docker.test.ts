@@ -91,3 +91,66 @@ describe.skipIf(!docker)('code generation before the build, on a real engine', (
     expect(logs).toContain('client generated version 7');
   });
 });
+
+/*
+ * An app whose own postinstall generates code (inbox-zero's `prisma generate`, fumadocs-mdx
+ * on shadcn's docs): pnpm runs it at install, but the install stage has the manifests only.
+ * The install stage takes it out of the manifest, and the build stage runs it once the
+ * sources are there; the image runs only if it ran.
+ */
+describe.skipIf(!docker)('an install script that generates code, on a real engine', () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await writeTree({
+      'package.json': {
+        name: 'fixture',
+        private: true,
+        version: `0.0.0-${runId}-postinstall`,
+        packageManager: 'pnpm@10.34.9',
+      },
+      'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',
+      'apps/site/package.json': {
+        name: '@fx/site',
+        version: '1.0.0',
+        type: 'module',
+        scripts: {
+          postinstall: 'node gen.mjs',
+          build: 'mkdir -p dist && cp src/main.js generated/out.js dist/',
+          start: 'node dist/main.js',
+        },
+      },
+      'apps/site/gen.mjs':
+        "import { mkdirSync, writeFileSync } from 'node:fs';\nmkdirSync('generated', { recursive: true });\nwriteFileSync('generated/out.js', 'export const made = \"at postinstall\";\\n');\n",
+      'apps/site/src/main.js':
+        "import { made } from './out.js';\nconsole.log(`generated ${made}`);\n",
+    });
+    lockWorkspace(root, { offline: true });
+  });
+  afterAll(async () => {
+    if (docker) await removeTestResources(docker, runId, prefix);
+  });
+
+  it('runs it in the build stage, after the sources, and not in the install stage', async () => {
+    const plan = await runBin(['--dry-run'], { cwd: root });
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toContain('RUN pnpm --filter "@fx/site" run postinstall');
+    const build = await runBin(
+      ['--tag', `${prefix}{app}:postinstall`, '--base-image', testBaseImage],
+      {
+        cwd: root,
+        env: { CI: 'true' },
+      },
+    );
+    expect(build.code, build.stdout + build.stderr).toBe(0);
+    const container = await docker!.createContainer({
+      Image: `${prefix}site:postinstall`,
+      Labels: { 'build-images.test': runId },
+    });
+    await container.start();
+    const logs = await waitFor('the app to print', async () => {
+      const text = demuxLogs((await container.logs({ stdout: true, stderr: true })) as Buffer);
+      return text.includes('generated') ? text : undefined;
+    });
+    expect(logs).toContain('generated at postinstall');
+  });
+});

@@ -83,8 +83,14 @@ export interface CodegenStep {
   run: { script: string } | { prisma: true };
 }
 
-/** Script names that generate code a build compiles, run before `build`. */
+/**
+ * Script names that generate code a build compiles, run before `build`: first the install
+ * scripts pnpm would have run (`postinstall: prisma generate`, `fumadocs-mdx`), which the
+ * install stages cannot (they hold manifests, no sources).
+ */
 export const codegenScripts = [
+  'install',
+  'postinstall',
   'generate',
   'codegen',
   'db:generate',

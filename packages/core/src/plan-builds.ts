@@ -22,6 +22,9 @@ import { isSecretArgName, parseAppConfig, type AppKind } from './parse-app-confi
 import type { WorkspaceProblem } from './create-workspace-graph.js';
 import type { AppName, PackageName, Workspace } from './types.js';
 
+/** The scripts pnpm runs for a workspace package it installs. */
+export const installLifecycleScripts = ['preinstall', 'install', 'postinstall', 'prepare'] as const;
+
 export interface PlannedPackage {
   name: PackageName;
   dir: string;
@@ -92,6 +95,13 @@ export interface BuildPlan {
   selected: AppName[];
   /** Root files every install needs (package.json, pnpm-lock.yaml, …), as found. */
   rootFiles: string[];
+  /**
+   * The install lifecycle scripts (preinstall, install, postinstall, prepare) of workspace
+   * packages, by folder: taken out of their manifests for the install stages, which have no
+   * sources to run them on (see installLifecycleScripts); install and postinstall run later,
+   * with the code generation of the stages that build.
+   */
+  lifecycleScripts?: Record<string, string[]>;
   dockerfilePath: string;
   /**
    * Apps that cannot be planned until the user decides something (what command runs them):
@@ -385,6 +395,12 @@ export function planBuilds(
     ),
     selected: selectApps(apps, combined, options.only, needsConfig),
     rootFiles: [...workspace.rootFiles].sort(),
+    lifecycleScripts: Object.fromEntries(
+      workspace.packages.flatMap((pkg) => {
+        const scripts = installLifecycleScripts.filter((name) => pkg.scripts[name] !== undefined);
+        return pkg.dir === '.' || scripts.length === 0 ? [] : [[pkg.dir, scripts]];
+      }),
+    ),
     dockerfilePath: options.dockerfilePath,
     needsConfig,
     pnpm: options.pnpm ?? {

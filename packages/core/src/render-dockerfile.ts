@@ -472,11 +472,11 @@ const packingManifest = [
   'fs.writeFileSync(file, JSON.stringify(kept));',
 ].join(' ');
 
-/** Removes the lifecycle scripts pnpm runs for a project it installs from the manifest named by argv[1]. */
+/** Removes the lifecycle scripts pnpm runs for a project it installs from the manifests named as arguments. */
 const stripLifecycleScripts = [
-  'const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8"));',
+  'const fs = require("fs"); for (const file of process.argv.slice(1)) { const manifest = JSON.parse(fs.readFileSync(file, "utf8"));',
   'for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]) delete manifest.scripts?.[name];',
-  'fs.writeFileSync(file, JSON.stringify(manifest, null, 2));',
+  'fs.writeFileSync(file, JSON.stringify(manifest, null, 2)); }',
 ].join(' ');
 
 /** `text` as one single-quoted shell word. */
@@ -594,6 +594,9 @@ function renderInstall(
   );
   const hasNpmrc = plan.rootFiles.includes('.npmrc');
   const nestedFiles = plan.rootFiles.filter((file) => file.includes('/'));
+  const scripted = packages
+    .filter((pkg) => plan.lifecycleScripts?.[pkg.dir] !== undefined)
+    .map((pkg) => `${pkg.dir}/package.json`);
   return [
     `FROM pnpm AS ${from}`,
     ...renderToolchain(nativeAddons),
@@ -608,9 +611,24 @@ function renderInstall(
     `COPY ${sliceRootManifestPath(plan, slice)} ./package.json`,
     `COPY ${lockfileSlicePath(plan, slice)} ./pnpm-lock.yaml`,
     ...packages.map((pkg) => `COPY ${pkg.dir}/package.json ${pkg.dir}/`),
-    `RUN ${storeMount} \\`,
-    ...secretMounts,
-    `    pnpm install --frozen-lockfile --store-dir /pnpm/store ${filter}`,
+    ...(scripted.length > 0
+      ? [
+          '# Their install scripts need their sources, which come later: taken out here, run before the build.',
+          ...renderRun(
+            [storeMount, ...secretMountOptions],
+            [
+              [`node -e ${shellQuote(stripLifecycleScripts)} ${scripted.join(' ')}`],
+              [
+                `${npmTokenPrefix} pnpm install --frozen-lockfile --store-dir /pnpm/store ${filter}`,
+              ],
+            ],
+          ),
+        ]
+      : [
+          `RUN ${storeMount} \\`,
+          ...secretMounts,
+          `    pnpm install --frozen-lockfile --store-dir /pnpm/store ${filter}`,
+        ]),
   ];
 }
 

@@ -144,7 +144,7 @@ describe('renderDockerfile', () => {
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
           --mount=type=secret,id=npmrc,target=/root/.npmrc \\
           --mount=type=secret,id=npm_token \\
-          set -eu; node -e 'const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8")); for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]) delete manifest.scripts?.[name]; fs.writeFileSync(file, JSON.stringify(manifest, null, 2));' apps/api/package.json; \\
+          set -eu; node -e 'const fs = require("fs"); for (const file of process.argv.slice(1)) { const manifest = JSON.parse(fs.readFileSync(file, "utf8")); for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]) delete manifest.scripts?.[name]; fs.writeFileSync(file, JSON.stringify(manifest, null, 2)); }' apps/api/package.json; \\
           NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" pnpm --filter "@acme/api" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out; \\
           materialize() { manifest="$1"; shift; for to in "$@"; do [ -L "$to" ] || continue; \\
             case "$(readlink -f "$to")" in /out/*) continue;; esac; rm "$to"; mkdir -p "$to"; cp "$manifest" "$to/"; done; }; \\
@@ -235,7 +235,7 @@ describe('renderDockerfile', () => {
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
           --mount=type=secret,id=npmrc,target=/root/.npmrc \\
           --mount=type=secret,id=npm_token \\
-          set -eu; node -e 'const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8")); for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]) delete manifest.scripts?.[name]; fs.writeFileSync(file, JSON.stringify(manifest, null, 2));' apps/worker/package.json; \\
+          set -eu; node -e 'const fs = require("fs"); for (const file of process.argv.slice(1)) { const manifest = JSON.parse(fs.readFileSync(file, "utf8")); for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]) delete manifest.scripts?.[name]; fs.writeFileSync(file, JSON.stringify(manifest, null, 2)); }' apps/worker/package.json; \\
           NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" pnpm --filter "@acme/worker" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out; \\
           materialize() { manifest="$1"; shift; for to in "$@"; do [ -L "$to" ] || continue; \\
             case "$(readlink -f "$to")" in /out/*) continue;; esac; rm "$to"; mkdir -p "$to"; cp "$manifest" "$to/"; done; }; \\
@@ -408,7 +408,7 @@ describe('renderDockerfile', () => {
         RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
             --mount=type=secret,id=npmrc,target=/root/.npmrc \\
             --mount=type=secret,id=npm_token \\
-            set -eu; node -e 'const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8")); for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]) delete manifest.scripts?.[name]; fs.writeFileSync(file, JSON.stringify(manifest, null, 2));' apps/api/package.json; \\
+            set -eu; node -e 'const fs = require("fs"); for (const file of process.argv.slice(1)) { const manifest = JSON.parse(fs.readFileSync(file, "utf8")); for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]) delete manifest.scripts?.[name]; fs.writeFileSync(file, JSON.stringify(manifest, null, 2)); }' apps/api/package.json; \\
             NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" pnpm --filter "@acme/api" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out; \\
             for link in /out/node_modules/.pnpm/node_modules/* /out/node_modules/.pnpm/node_modules/@*/*; do \\
               [ -L "$link" ] || continue; case "$(readlink -f "$link")" in /out/*) ;; *) rm "$link";; esac; done
@@ -525,7 +525,7 @@ describe('renderDockerfile', () => {
         RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
             --mount=type=secret,id=npmrc,target=/root/.npmrc \\
             --mount=type=secret,id=npm_token \\
-            set -eu; node -e 'const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8")); for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]) delete manifest.scripts?.[name]; fs.writeFileSync(file, JSON.stringify(manifest, null, 2));' apps/jobs/package.json; \\
+            set -eu; node -e 'const fs = require("fs"); for (const file of process.argv.slice(1)) { const manifest = JSON.parse(fs.readFileSync(file, "utf8")); for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]) delete manifest.scripts?.[name]; fs.writeFileSync(file, JSON.stringify(manifest, null, 2)); }' apps/jobs/package.json; \\
             NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" pnpm --filter "@acme/jobs" deploy --prod --legacy --config.allow-unused-patches=true --store-dir /pnpm/store /out; \\
             for link in /out/node_modules/.pnpm/node_modules/* /out/node_modules/.pnpm/node_modules/@*/*; do \\
               [ -L "$link" ] || continue; case "$(readlink -f "$link")" in /out/*) ;; *) rm "$link";; esac; done
