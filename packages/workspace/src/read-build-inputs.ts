@@ -115,8 +115,11 @@ function configImports(root: string, dir: string, reader: FileReader): string[] 
         base.startsWith(`${packageDir}${path.sep}`)
       )
         continue;
+      // TypeScript's own rule too: `./shared.config.js` names `shared.config.ts` (logto).
+      const typescript = /\.(m|c)?js$/.exec(base);
       const candidates = [
         ...sourceExtensions.map((extension) => `${base}${extension}`),
+        ...(typescript ? [`${base.slice(0, -typescript[0].length)}.${typescript[1] ?? ''}ts`] : []),
         ...sourceExtensions.slice(1).map((extension) => path.join(base, `index${extension}`)),
       ];
       for (const candidate of candidates) {

@@ -292,4 +292,19 @@ describe('readWorkspace: root build inputs', () => {
     // package is in the app's closure (then it is copied anyway).
     expect(inputs['@acme/other']).toEqual(['packages/core/local.ts']);
   });
+
+  it("follows an import that names a .ts file by its .js name, as TypeScript resolves it (logto's tsup.shared.config.js)", async () => {
+    const root = await writeTree({
+      'pnpm-workspace.yaml': 'packages: [packages/*]\n',
+      'package.json': { private: true },
+      'tsup.shared.config.ts': 'export const shared = {};\n',
+      'packages/core/package.json': { name: '@acme/core' },
+      'packages/core/tsup.config.ts':
+        "import { shared } from '../../tsup.shared.config.js';\nexport default shared;\n",
+    });
+    const workspace = await readWorkspace(root);
+    expect(workspace.packages.find((pkg) => pkg.name === '@acme/core')?.buildInputs).toEqual([
+      'tsup.shared.config.ts',
+    ]);
+  });
 });
