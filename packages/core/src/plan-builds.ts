@@ -235,8 +235,12 @@ export function planBuilds(
     const inherited = Object.entries(fromDockerfile?.env ?? {}).filter(
       ([name]) => !(name in config.buildArgs),
     );
+    // A value with credentials in a URL (postgresql://user:pass@host) is a secret whatever
+    // its name.
+    const secret = ([name, value]: [string, string]) =>
+      isSecretArgName(name) || /:\/\/[^/\s@]+:[^/\s@]*@/.test(value);
     const buildArgs = {
-      ...Object.fromEntries(inherited.filter(([name]) => !isSecretArgName(name))),
+      ...Object.fromEntries(inherited.filter((entry) => !secret(entry))),
       ...config.buildArgs,
     };
     const next = config.kind === 'next' ? resolveNextOutput(pkg.buildHints, buildArgs) : undefined;
@@ -289,8 +293,8 @@ export function planBuilds(
         ? {
             dockerfileBuildArgs: {
               file: `${pkg.dir}/${fromDockerfile.file}`,
-              names: inherited.map(([name]) => name).filter((name) => !isSecretArgName(name)),
-              secretNames: inherited.map(([name]) => name).filter(isSecretArgName),
+              names: inherited.filter((entry) => !secret(entry)).map(([name]) => name),
+              secretNames: inherited.filter(secret).map(([name]) => name),
             },
           }
         : {}),
@@ -346,15 +350,24 @@ export function planBuilds(
     byName.set(app.name, app);
   }
   if (apps.length === 0 && problems.length === 0) {
+    // The root is never detected; when it is what would be deployed (umami, recce), say so.
+    const root = nodes.find((node) => node.package.dir === '.')?.package;
+    const rootLooksLikeApp =
+      root !== undefined &&
+      positive.length === 0 &&
+      (Boolean(root.facts?.dockerfiles.length) ||
+        root.scripts['start'] !== undefined ||
+        Object.values(root.dependencies).some((deps) => deps !== undefined && 'next' in deps));
     throw new BuildImagesError(
       'CONFIG_INVALID',
       positive.length === 0
         ? `No app found: no workspace package looks deployable (a Dockerfile beside it, a place under apps/, a server framework or a start script that runs node)${needsConfig.length > 0 ? `; ${needsConfig.length} need a command: ${needsConfig.map((entry) => entry.dir).join(', ')}` : ''}`
         : `No app found: no workspace package lies in ${patterns!.join(', ')}`,
       {
-        hint:
-          needsConfig[0]?.fix ??
-          'List the apps\' directories with --apps (or "apps" in build-images.config.json), or set "buildImages": { "app": true } in their package.json.',
+        hint: rootLooksLikeApp
+          ? 'The workspace root looks like the app (a Dockerfile, a start script or next at the root), and it is never detected as one: --apps . (or "apps": ["."] in build-images.config.json) plans it as one, a case not yet tested on a real engine.'
+          : (needsConfig[0]?.fix ??
+            'List the apps\' directories with --apps (or "apps" in build-images.config.json), or set "buildImages": { "app": true } in their package.json.'),
       },
     );
   }

@@ -187,7 +187,12 @@ describe('planBuilds', () => {
           dockerfiles: ['Dockerfile'],
           dockerfileBuildEnv: {
             file: 'Dockerfile',
-            env: { SELF_HOST: 'true', SKIP_ENV_VALIDATION: '1', STRIPE_SECRET_KEY: 'test' },
+            env: {
+              SELF_HOST: 'true',
+              SKIP_ENV_VALIDATION: '1',
+              STRIPE_SECRET_KEY: 'test',
+              DATABASE_URL: 'postgresql://user:pass@localhost:5432/dummy',
+            },
           },
         },
         ...(buildArgs ? { buildImages: { buildArgs } } : {}),
@@ -197,7 +202,7 @@ describe('planBuilds', () => {
     expect(app?.dockerfileBuildArgs).toEqual({
       file: 'apps/web/Dockerfile',
       names: ['SELF_HOST', 'SKIP_ENV_VALIDATION'],
-      secretNames: ['STRIPE_SECRET_KEY'],
+      secretNames: ['STRIPE_SECRET_KEY', 'DATABASE_URL'],
     });
     // SELF_HOST set: the conditional standalone output holds.
     expect(app?.nextOutput).toBe('standalone');
