@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  demuxLogs,
   dockerForTests,
   lockWorkspace,
+  outputOf,
   removeTestResources,
   runBin,
   testBaseImage,
-  waitFor,
   writeTree,
 } from '@build-images/test-helpers';
 
@@ -79,15 +78,7 @@ describe.skipIf(!docker)('code generation before the build, on a real engine', (
       env: { CI: 'true' },
     });
     expect(build.code, build.stdout + build.stderr).toBe(0);
-    const container = await docker!.createContainer({
-      Image: `${prefix}api:test`,
-      Labels: { 'build-images.test': runId },
-    });
-    await container.start();
-    const logs = await waitFor('the app to print', async () => {
-      const text = demuxLogs((await container.logs({ stdout: true, stderr: true })) as Buffer);
-      return text.includes('client') ? text : undefined;
-    });
+    const logs = await outputOf(docker!, `${prefix}api:test`, runId, /client/);
     expect(logs).toContain('client generated version 7');
   });
 });
@@ -142,15 +133,7 @@ describe.skipIf(!docker)('an install script that generates code, on a real engin
       },
     );
     expect(build.code, build.stdout + build.stderr).toBe(0);
-    const container = await docker!.createContainer({
-      Image: `${prefix}site:postinstall`,
-      Labels: { 'build-images.test': runId },
-    });
-    await container.start();
-    const logs = await waitFor('the app to print', async () => {
-      const text = demuxLogs((await container.logs({ stdout: true, stderr: true })) as Buffer);
-      return text.includes('generated') ? text : undefined;
-    });
+    const logs = await outputOf(docker!, `${prefix}site:postinstall`, runId, /generated/);
     expect(logs).toContain('generated at postinstall');
   });
 });

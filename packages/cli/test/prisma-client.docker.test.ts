@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  demuxLogs,
   dockerForTests,
   lockWorkspace,
+  outputOf,
   removeTestResources,
   runBin,
   testBaseImage,
-  waitFor,
   writeTree,
 } from '@build-images/test-helpers';
 
@@ -72,15 +71,7 @@ describe.skipIf(!docker)('a Prisma client in its default place, on a real engine
       env: { CI: 'true' },
     });
     expect(build.code, build.stdout + build.stderr).toBe(0);
-    const container = await docker!.createContainer({
-      Image: `${prefix}worker:test`,
-      Labels: { 'build-images.test': runId },
-    });
-    await container.start();
-    const logs = await waitFor('the app to print', async () => {
-      const text = demuxLogs((await container.logs({ stdout: true, stderr: true })) as Buffer);
-      return /hello|Error/.test(text) ? text : undefined;
-    });
+    const logs = await outputOf(docker!, `${prefix}worker:test`, runId, /hello|Error/);
     expect(logs).toContain('hello from the generated client');
   });
 });

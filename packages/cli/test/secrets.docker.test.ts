@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extract, pack } from 'tar-stream';
+import { npmrcHeader } from '@build-images/core';
 import {
   demuxLogs,
   dockerForTests,
@@ -328,7 +329,7 @@ describe.skipIf(!docker)('--secret on a real engine', () => {
     ])
       expect(text).not.toContain(token);
     expect(await readFile(path.join(tokenRoot, 'docker/npmrc'), 'utf8')).toBe(
-      `@private:registry=${registry.url}\n`,
+      `${npmrcHeader}\n@private:registry=${registry.url}\n`,
     );
   });
 

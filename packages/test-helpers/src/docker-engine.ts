@@ -98,6 +98,23 @@ export async function startContainer(docker: Docker, image: string, label: strin
   return { container, hostPort };
 }
 
+/**
+ * Runs a container of `image` (labelled for cleanup) and returns what it has printed, on
+ * stdout and stderr, once the text matches `until`.
+ */
+export async function outputOf(
+  docker: Docker,
+  image: string,
+  label: string,
+  until: RegExp,
+): Promise<string> {
+  const { container } = await startContainer(docker, image, label);
+  return waitFor(`${image} to print ${String(until)}`, async () => {
+    const text = demuxLogs((await container.logs({ stdout: true, stderr: true })) as Buffer);
+    return until.test(text) ? text : undefined;
+  });
+}
+
 /** Removes every container and image a test labelled or tagged. */
 export async function removeTestResources(
   docker: Docker,
