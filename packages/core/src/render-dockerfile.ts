@@ -683,6 +683,8 @@ function renderApp(app: AppPlan, plan: BuildPlan): string[] {
     'ENV NODE_ENV=development',
     ...app.packages.map((pkg) => `COPY --chown=1000:1000 ${pkg.dir}/ ${pkg.dir}/`),
     ...copyBuildInputs(app, '--chown=1000:1000 '),
+    // The install scripts the install stage left out, and the code generation, as in the build.
+    ...renderCodegen(app.codegen, [], app.dir),
     // With a dev script, the workspace dependencies are built and the script builds or
     // watches the app; without one, `start` needs the app's own build output too.
     ...(app.devCommand.join(' ') === 'pnpm run dev'

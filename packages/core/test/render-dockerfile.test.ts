@@ -773,12 +773,15 @@ describe('renderDockerfile', () => {
     // Each package stage generates its own code before its compile; the app's build stage
     // generates its closure's again, as a Prisma client lands in the node_modules each stage
     // installs for itself.
+    // The dev target generates its closure's code too (not the prebuild commands).
     expect(codegen).toEqual([
       'RUN pnpm --filter "@acme/db" exec prisma generate',
       'RUN pnpm --filter "@acme/gql" run codegen',
       'RUN pnpm --filter "@acme/db" exec prisma generate',
       'RUN pnpm --filter "@acme/gql" run codegen',
       'RUN cd apps/api && node scripts/write-version.mjs',
+      'RUN pnpm --filter "@acme/db" exec prisma generate',
+      'RUN pnpm --filter "@acme/gql" run codegen',
     ]);
     // The stage of each line: the name of the last FROM above it.
     let stage = '';
@@ -786,7 +789,15 @@ describe('renderDockerfile', () => {
       if (line.startsWith('FROM ')) stage = line.split(' ').at(-1)!;
       return codegen.includes(line) ? [stage] : [];
     });
-    expect(stages).toEqual(['pkg-db', 'pkg-gql', 'api-build', 'api-build', 'api-build']);
+    expect(stages).toEqual([
+      'pkg-db',
+      'pkg-gql',
+      'api-build',
+      'api-build',
+      'api-build',
+      'api-dev',
+      'api-dev',
+    ]);
     const build = lines.findIndex((line) =>
       line.startsWith('RUN set -eu; pnpm --filter "@acme/api" run --if-present build;'),
     );
