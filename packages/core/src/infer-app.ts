@@ -311,5 +311,9 @@ export function otherRuntimeOf(
 
 /** The lines a user adds to say what an app runs, for a "needs configuration" report. */
 export function commandSnippet(pkg: WorkspacePackage): string {
-  return `${pkg.manifestPath}: "buildImages": { "command": ["node", "dist/index.js"] }   (or leave it out: "buildImages": { "app": false })`;
+  // The app's own Dockerfile says what it runs (openpanel's apps/start: CMD ["node",
+  // ".output/server/index.mjs"]); its paths are the app's when that is where it works.
+  const own = pkg.facts?.dockerfileCommand;
+  const command = own?.command[0] === 'node' ? own.command : ['node', 'dist/index.js'];
+  return `${pkg.manifestPath}: "buildImages": { "command": [${command.map((word) => JSON.stringify(word)).join(', ')}] }${own?.command[0] === 'node' ? ` (the CMD of ${pkg.dir}/${own.file})` : ''}   (or leave it out: "buildImages": { "app": false })`;
 }

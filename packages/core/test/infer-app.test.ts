@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  commandSnippet,
   createWorkspaceGraph,
   detectApp,
   inferCommand,
@@ -96,6 +97,27 @@ describe('inferCommand', () => {
     const node = { ...server, scripts: { start: 'node dist/index.js' } };
     expect(otherRuntimeOf(node)).toBeUndefined();
     expect(inferCommand(node)?.command).toEqual(['node', 'dist/index.js']);
+  });
+
+  it("suggests the CMD of the app's own Dockerfile when it runs node, else a placeholder", () => {
+    const start = pkg('@x/start', 'apps/start', {
+      main: undefined,
+      facts: {
+        dockerfiles: ['Dockerfile'],
+        dockerfileCommand: { file: 'Dockerfile', command: ['node', '.output/server/index.mjs'] },
+      },
+    });
+    expect(commandSnippet(start)).toBe(
+      'apps/start/package.json: "buildImages": { "command": ["node", ".output/server/index.mjs"] } (the CMD of apps/start/Dockerfile)   (or leave it out: "buildImages": { "app": false })',
+    );
+    const shell = {
+      ...start,
+      facts: {
+        dockerfiles: ['Dockerfile'],
+        dockerfileCommand: { file: 'Dockerfile', command: ['nginx'] },
+      },
+    };
+    expect(commandSnippet(shell)).toContain('"command": ["node", "dist/index.js"] }   (or');
   });
 
   it('follows pnpm run to another script of the package', () => {

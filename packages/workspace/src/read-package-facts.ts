@@ -42,6 +42,25 @@ export function readPackageFacts(
       facts.dockerfileHealthPath = probe[2];
     break;
   }
+  // What a hand-written Dockerfile runs: its last exec-form CMD (the final stage's).
+  for (const name of facts.dockerfiles) {
+    const text = reader.text(path.join(packageDir, name)) ?? '';
+    const last = [...text.matchAll(/^\s*CMD\s+(\[.*\])\s*$/gim)].at(-1)?.[1];
+    let command: unknown;
+    try {
+      command = last === undefined ? undefined : JSON.parse(last);
+    } catch {
+      command = undefined;
+    }
+    if (
+      Array.isArray(command) &&
+      command.length > 0 &&
+      command.every((word) => typeof word === 'string')
+    ) {
+      facts.dockerfileCommand = { file: name, command: command as string[] };
+      break;
+    }
+  }
   // What a hand-written Dockerfile's build step is given (placeholders for an environment
   // check, SELF_HOST=true): the generated build would otherwise lack it.
   for (const name of facts.dockerfiles) {

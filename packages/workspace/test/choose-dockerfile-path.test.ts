@@ -70,6 +70,7 @@ describe('readPackageFacts: a hand-written Dockerfile beside the app', () => {
     expect(await readPackageFacts(root)).toMatchObject({
       dockerfilePort: { file: 'Dockerfile', port: 3030 },
       dockerfileHealthPath: '/api/health',
+      dockerfileCommand: { file: 'Dockerfile', command: ['node', 'dist/index.js'] },
     });
   });
 
