@@ -243,12 +243,30 @@ export function planBuilds(
       ...Object.fromEntries(inherited.filter((entry) => !secret(entry))),
       ...config.buildArgs,
     };
-    const next = config.kind === 'next' ? resolveNextOutput(pkg.buildHints, buildArgs) : undefined;
+    // A start script that runs node on a file of its own is a custom Next.js server (dokploy's
+    // dist/server.mjs): it runs the app's build in .next from a production install, as next
+    // start would, and standalone output has no place for it.
+    const customServer =
+      config.kind === 'next' && config.command === undefined
+        ? (() => {
+            const found = inferCommand(pkg);
+            return found?.source.startsWith('script') ? found : undefined;
+          })()
+        : undefined;
+    const resolvedNext =
+      config.kind === 'next' ? resolveNextOutput(pkg.buildHints, buildArgs) : undefined;
+    const next =
+      customServer && resolvedNext && resolvedNext.output !== 'export'
+        ? { output: 'server' as const }
+        : resolvedNext;
     const main = pkg.main?.replace(/^\.\//, '');
     const defaultCommand: Record<AppKind, string[] | undefined> = {
       node: inferred?.command,
       // Next's standalone output mirrors the workspace: the server sits at the app's path.
-      next: next?.output === 'server' ? nextStartCommand : ['node', `${pkg.dir}/server.js`],
+      next:
+        next?.output === 'server'
+          ? (customServer?.command ?? nextStartCommand)
+          : ['node', `${pkg.dir}/server.js`],
       bundle: ['/nodejs/bin/node', 'main.cjs'],
     };
     const command = config.command ?? defaultCommand[config.kind];
@@ -272,7 +290,9 @@ export function planBuilds(
       ? `${pkg.manifestPath}: buildImages.command`
       : config.kind === 'node'
         ? (inferred?.source ?? '')
-        : `kind ${config.kind}`;
+        : customServer && next?.output === 'server'
+          ? `${customServer.source}, a custom Next.js server`
+          : `kind ${config.kind}`;
     const entry = config.kind === 'bundle' ? (config.entry ?? main) : undefined;
     if (config.kind === 'bundle' && entry === undefined) {
       problems.push(

@@ -630,7 +630,10 @@ function reviewApps(plan: BuildPlan): { problems: RunProblem[]; notes: RunProble
             ? `For the standalone output, set it for the build with the value that turns it on, e.g. "buildImages": { "buildArgs": { "${names[0]}": "true" } } in ${app.dir}/package.json.`
             : `For the standalone output, set output: "standalone" in ${app.dir}/next.config without a condition.`,
       });
-    } else if (app.nextOutput === 'server') {
+    } else if (
+      app.nextOutput === 'server' &&
+      !app.detection.commandSource.endsWith('a custom Next.js server')
+    ) {
       notes.push({
         app: app.name,
         kind: 'app',

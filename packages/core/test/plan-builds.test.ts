@@ -152,6 +152,31 @@ describe('planBuilds', () => {
     expect(result.apps.map((app) => app.port)).toEqual([3000, 3000, 3000]);
   });
 
+  it('runs a custom Next.js server from its start script, on the next start tree', () => {
+    // dokploy: "start": "node -r dotenv/config dist/migration.mjs && node -r dotenv/config dist/server.mjs"
+    const [app] = plan([
+      pkg('@acme/site', 'apps/site', {
+        main: undefined,
+        scripts: { build: 'next build', start: 'node -r dotenv/config dist/server.mjs' },
+        dependencies: { dependencies: { next: '15.0.0' } },
+        buildHints: { nextOutput: 'standalone' },
+      }),
+    ]).apps;
+    expect(app?.nextOutput).toBe('server');
+    expect(app?.command).toEqual(['node', '-r', 'dotenv/config', 'dist/server.mjs']);
+    expect(app?.detection.commandSource).toBe('script "start", a custom Next.js server');
+    // next start in a start script is no custom server.
+    const [plain] = plan([
+      pkg('@acme/site', 'apps/site', {
+        main: undefined,
+        scripts: { build: 'next build', start: 'next start' },
+        dependencies: { dependencies: { next: '15.0.0' } },
+        buildHints: { nextOutput: 'standalone' },
+      }),
+    ]).apps;
+    expect(plain?.nextOutput).toBe('standalone');
+  });
+
   it('takes a conditional standalone output only when the build sets what the condition reads', () => {
     const next = (name: string, nextOutputEnv: string[], buildArgs?: Record<string, string>) =>
       pkg(`@acme/${name}`, `apps/${name}`, {
