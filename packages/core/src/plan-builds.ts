@@ -19,6 +19,7 @@ import { planPackageStages, type PackageStage } from './plan-package-stages.js';
 import { defaultPnpmVersions, type PnpmPlan } from './resolve-pnpm.js';
 import { defaultNodeMajor, pinnedNodeImages, type NodePlan } from './resolve-node.js';
 import { isSecretArgName, parseAppConfig, type AppKind } from './parse-app-config.js';
+import { hasUrlCredentials } from './split-npmrc.js';
 import type { WorkspaceProblem } from './create-workspace-graph.js';
 import type { AppName, PackageName, Workspace } from './types.js';
 
@@ -238,7 +239,7 @@ export function planBuilds(
     // A value with credentials in a URL (postgresql://user:pass@host) is a secret whatever
     // its name.
     const secret = ([name, value]: [string, string]) =>
-      isSecretArgName(name) || /:\/\/[^/\s@]+:[^/\s@]*@/.test(value);
+      isSecretArgName(name) || hasUrlCredentials(value);
     const buildArgs = {
       ...Object.fromEntries(inherited.filter((entry) => !secret(entry))),
       ...config.buildArgs,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { glob } from 'tinyglobby';
+import { withoutBom } from './without-bom.js';
 
 export interface FoundPackage {
   /** The package's directory, absolute. */
@@ -63,7 +64,7 @@ function readPlainManifest(manifestPath: string): Record<string, unknown> | null
   }
   let value: unknown;
   try {
-    value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    value = JSON.parse(withoutBom(text));
   } catch {
     return undefined;
   }
