@@ -29,7 +29,9 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
 
 /**
  * A monorepo that is not this one: apps under services/, a scoped app depending on a package
- * that depends on another, and a package under tools/ that is no app.
+ * that depends on another, and a package under tools/ that is no app. Its root is named like
+ * its app (as dokploy's both are "dokploy"), which pnpm accepts, though its filters by name
+ * then select both: `pnpm --filter <name> deploy` refuses to deploy two projects.
  */
 async function foreignWorkspace(): Promise<string> {
   const pkg = (name: string, extra: object) => ({
@@ -42,7 +44,7 @@ async function foreignWorkspace(): Promise<string> {
     ...extra,
   });
   return writeTree({
-    'package.json': { name: 'zeta-platform', private: true, packageManager: 'pnpm@10.34.9' },
+    'package.json': { name: '@zeta/billing-api', private: true, packageManager: 'pnpm@10.34.9' },
     'pnpm-workspace.yaml': 'packages:\n  - services/*\n  - libs/*\n  - tools/*\n',
     'build-images.config.json': { apps: ['services/*'], tags: [`${prefix}{app}:{version}`] },
     'services/billing-api/package.json': pkg('@zeta/billing-api', {

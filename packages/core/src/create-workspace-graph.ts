@@ -246,11 +246,7 @@ function computeClosure(graph: WorkspaceGraph, name: PackageName): WorkspaceGrap
 export function describeWorkspaceProblem(problem: WorkspaceProblem): string {
   switch (problem.kind) {
     case 'duplicate-name':
-      return `package name "${problem.name}" is used by more than one manifest: ${problem.manifestPaths.join(', ')}${
-        problem.manifestPaths.includes('package.json')
-          ? ` (pnpm accepts the workspace root sharing an app's name, but its filters by name then select both: rename the root, e.g. "${problem.name}-workspace" in package.json)`
-          : ''
-      }`;
+      return `package name "${problem.name}" is used by more than one manifest: ${problem.manifestPaths.join(', ')}`;
     case 'unknown-workspace-dependency':
       return `${problem.manifestPath}: "${problem.from}" depends on "${problem.dependency}" (${problem.spec}), which is not a package of this workspace`;
     case 'unsatisfied-workspace-range':

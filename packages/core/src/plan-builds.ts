@@ -109,6 +109,8 @@ export interface BuildPlan {
    * left out of the Dockerfile, reported with the lines to add, while every other app builds.
    */
   needsConfig: NeedsConfig[];
+  /** The package named like the workspace root (see Workspace.rootNamesake): selected by folder. */
+  rootNamesake?: PackageName;
   /** The pnpm every stage runs, and so the commands used. */
   pnpm: PnpmPlan;
   /** The Node every stage runs: the base image's default and the bundler's target. */
@@ -437,6 +439,7 @@ export function planBuilds(
     ),
     dockerfilePath: options.dockerfilePath,
     needsConfig,
+    ...(workspace.rootNamesake !== undefined && { rootNamesake: workspace.rootNamesake }),
     pnpm: options.pnpm ?? {
       version: defaultPnpmVersions[10]!,
       major: 10,

@@ -211,7 +211,22 @@ function deployCommand(plan: BuildPlan, app: AppPlan): string {
     plan.pnpm.major >= 10
       ? ' --config.allow-unused-patches=true'
       : ' --config.allow-non-applied-patches=true';
-  return `pnpm --filter ${JSON.stringify(app.packageName)} deploy --prod${legacy}${patches} --store-dir /pnpm/store /out`;
+  return `pnpm ${filterOf(plan, app.packageName, app.dir)} deploy --prod${legacy}${patches} --store-dir /pnpm/store /out`;
+}
+
+/**
+ * pnpm's --filter option selecting a workspace package (with `...` or `^...` after it): by
+ * name, or by folder for the package named like the workspace root, which a filter by name
+ * would select too.
+ */
+function filterOf(plan: BuildPlan, name: PackageName, dir: string, suffix = ''): string {
+  const selector =
+    name !== plan.rootNamesake
+      ? `${name}${suffix}`
+      : suffix === ''
+        ? `./${dir}`
+        : `{./${dir}}${suffix}`;
+  return `--filter ${JSON.stringify(selector)}`;
 }
 
 /**
@@ -220,6 +235,7 @@ function deployCommand(plan: BuildPlan, app: AppPlan): string {
  * node_modules, which each stage installs for itself.
  */
 function renderCodegen(
+  plan: BuildPlan,
   codegen: readonly CodegenStep[],
   prebuild: readonly string[],
   dir: string,
@@ -229,8 +245,8 @@ function renderCodegen(
     '# Code the build compiles but nobody commits: generated first, in dependency order.',
     ...codegen.map((step) =>
       'script' in step.run
-        ? `RUN pnpm --filter ${JSON.stringify(step.packageName)} run ${step.run.script}`
-        : `RUN pnpm --filter ${JSON.stringify(step.packageName)} exec prisma generate`,
+        ? `RUN pnpm ${filterOf(plan, step.packageName, step.dir)} run ${step.run.script}`
+        : `RUN pnpm ${filterOf(plan, step.packageName, step.dir)} exec prisma generate`,
     ),
     ...prebuild.map((command) => `RUN cd ${dir} && ${command}`),
   ];
@@ -583,7 +599,7 @@ function renderInstall(
 ): string[] {
   // Each package of the closure by name, not `<app>...`: the closure is what the lockfile
   // linked, which pnpm's own filter may not follow (an `npm:` alias linked as a workspace package).
-  const filter = packages.map((pkg) => `--filter ${JSON.stringify(pkg.name)}`).join(' ');
+  const filter = packages.map((pkg) => filterOf(plan, pkg.name, pkg.dir)).join(' ');
   // Root-level files in one COPY; files in folders (patches) each to their own path.
   const rootFiles = plan.rootFiles.filter(
     (file) =>
@@ -641,8 +657,8 @@ function renderPackageStage(stage: PackageStage, plan: BuildPlan, shipped: boole
     `FROM ${stage.stage}-deps AS ${stage.stage}`,
     ...copyClosure(stage.packages, stagesOf(plan.packageStages, stage.built, stage.name)),
     ...stage.buildInputs.map((file) => `COPY ${file} ${file}`),
-    ...renderCodegen(stage.codegen, [], stage.dir),
-    `RUN pnpm --filter ${JSON.stringify(stage.name)} run build`,
+    ...renderCodegen(plan, stage.codegen, [], stage.dir),
+    `RUN pnpm ${filterOf(plan, stage.name, stage.dir)} run build`,
     ...(shipped ? ['', `FROM ${stage.stage} AS ${stage.stage}-packed`, ...renderPack(stage)] : []),
   ];
 }
@@ -670,7 +686,7 @@ function renderApp(app: AppPlan, plan: BuildPlan): string[] {
       ? renderStaticExport(app)
       : [
           ...copyBuildInputs(app, ''),
-          ...renderCodegen(app.codegen, app.prebuild, app.dir),
+          ...renderCodegen(plan, app.codegen, app.prebuild, app.dir),
           ...renderCompile(app, plan),
         ]),
     '',
@@ -684,14 +700,14 @@ function renderApp(app: AppPlan, plan: BuildPlan): string[] {
     ...app.packages.map((pkg) => `COPY --chown=1000:1000 ${pkg.dir}/ ${pkg.dir}/`),
     ...copyBuildInputs(app, '--chown=1000:1000 '),
     // The install scripts the install stage left out, and the code generation, as in the build.
-    ...renderCodegen(app.codegen, [], app.dir),
+    ...renderCodegen(plan, app.codegen, [], app.dir),
     // With a dev script, the workspace dependencies are built and the script builds or
     // watches the app; without one, `start` needs the app's own build output too.
     ...(app.devCommand.join(' ') === 'pnpm run dev'
       ? app.packages.length > 1
-        ? [`RUN pnpm --filter ${JSON.stringify(`${app.packageName}^...`)} run --if-present build`]
+        ? [`RUN pnpm ${filterOf(plan, app.packageName, app.dir, '^...')} run --if-present build`]
         : []
-      : [`RUN pnpm --filter ${JSON.stringify(`${app.packageName}...`)} run --if-present build`]),
+      : [`RUN pnpm ${filterOf(plan, app.packageName, app.dir, '...')} run --if-present build`]),
     "# The sources are the non-root user's, so watchers can write their output next to them.",
     `RUN chown 1000:1000 ${app.packages.map((pkg) => pkg.dir).join(' ')}`,
     `WORKDIR /repo/${app.dir}`,
@@ -731,7 +747,7 @@ function renderStaticExport(app: AppPlan): string[] {
  * mounts the store and the secrets, which the app's build scripts are not given.
  */
 function renderCompile(app: AppPlan, plan: BuildPlan): string[] {
-  const compile = [`pnpm --filter ${JSON.stringify(app.packageName)} run --if-present build`];
+  const compile = [`pnpm ${filterOf(plan, app.packageName, app.dir)} run --if-present build`];
   const keep = app.keep.map((item) => `${app.dir}/${item}`);
   const deploy = [`RUN ${storeMount} \\`, ...secretMounts, `    ${deployCommand(plan, app)}`];
   switch (app.kind) {
@@ -792,7 +808,7 @@ function renderCompile(app: AppPlan, plan: BuildPlan): string[] {
             ['mkdir -p /out'],
             app.esbuild === undefined
               ? [
-                  `pnpm --filter ${JSON.stringify(app.packageName)} exec esbuild ${app.entry} --bundle --platform=node --target=node${plan.node.major} --format=cjs --outfile=/out/main.cjs`,
+                  `pnpm ${filterOf(plan, app.packageName, app.dir)} exec esbuild ${app.entry} --bundle --platform=node --target=node${plan.node.major} --format=cjs --outfile=/out/main.cjs`,
                 ]
               : [
                   `(cd ${app.dir}; /opt/esbuild/bin/esbuild ${app.entry} --bundle --platform=node --target=node${plan.node.major} --format=cjs --outfile=/out/main.cjs)`,

@@ -103,6 +103,12 @@ export interface Workspace {
   /** Absolute path of the directory that holds pnpm-workspace.yaml. */
   root: string;
   packages: WorkspacePackage[];
+  /**
+   * The name the root manifest shares with one of the packages, when it does: the root is then
+   * left out of `packages`, and commands select that package by folder (pnpm's filter by name
+   * would select both).
+   */
+  rootNamesake?: PackageName;
   /** Files at the root that every install needs, when present (relative paths). */
   rootFiles: string[];
   /** pnpm's linkWorkspacePackages setting from pnpm-workspace.yaml. */

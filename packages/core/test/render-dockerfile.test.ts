@@ -6,6 +6,7 @@ import {
   renderDockerfile,
   resolvePnpm,
 } from '../src/index.js';
+import type { PackageName } from '../src/index.js';
 import { pkg, workspaceOf } from './builders.js';
 
 const packages = [
@@ -623,6 +624,25 @@ describe('renderDockerfile', () => {
         CMD ["node", "/usr/local/lib/build-images/supervisor.mjs"]
         "
       `);
+  });
+
+  it('selects the package named like the workspace root by its folder in every pnpm command', () => {
+    const { graph, problems } = createWorkspaceGraph(packages);
+    const text = renderDockerfile(
+      planBuilds(
+        { ...workspaceOf(packages), rootNamesake: '@acme/api' as PackageName },
+        graph,
+        problems,
+        defaultPlanOptions,
+      ),
+    );
+    const filters = [...text.matchAll(/--filter "([^"]+)"/g)].map((match) => match[1]);
+    // By folder wherever the app is selected, with pnpm's {folder} form before `...`.
+    expect(new Set(filters)).toEqual(
+      new Set(['@acme/logger', './apps/api', '{./apps/api}...', '@acme/worker', '@acme/worker...']),
+    );
+    expect(text).toContain('pnpm --filter "./apps/api" deploy --prod');
+    expect(text).not.toContain('"@acme/api');
   });
 
   it("installs the pinned pnpm and uses its major's commands", () => {

@@ -169,6 +169,16 @@ export async function readWorkspace(root: string): Promise<Workspace> {
       ...enginesNode(raw['engines']),
     });
   }
+  // pnpm accepts a root named like one of its packages (dokploy: both "dokploy"), but its
+  // filters by name then select both: the root leaves the package list, as a nameless root
+  // would, and the generated commands select that package by its folder.
+  const rootPackage = packages.find((pkg) => pkg.dir === '.');
+  const rootNamesake =
+    rootPackage !== undefined &&
+    packages.some((pkg) => pkg !== rootPackage && pkg.name === rootPackage.name)
+      ? rootPackage.name
+      : undefined;
+  if (rootNamesake !== undefined) packages.splice(packages.indexOf(rootPackage!), 1);
   // One reader for every package: a root tsconfig they all extend is read and parsed once.
   const reader = createFileReader();
   const read = packages.map((pkg) => {
@@ -240,6 +250,7 @@ export async function readWorkspace(root: string): Promise<Workspace> {
   return {
     root,
     packages,
+    ...(rootNamesake !== undefined && { rootNamesake }),
     rootFiles,
     linkWorkspacePackages:
       link === true || link === 'deep' || (link === undefined && (await npmrcLinks(root))),

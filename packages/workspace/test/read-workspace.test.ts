@@ -46,6 +46,32 @@ describe('readWorkspace', () => {
     });
   });
 
+  it("leaves out a root named like one of its packages (dokploy), naming that package as the root's namesake", async () => {
+    const root = await writeTree({
+      'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',
+      'package.json': { name: 'dokploy', private: true, scripts: { build: 'pnpm -r build' } },
+      'apps/dokploy/package.json': { name: 'dokploy', version: '0.30.2' },
+      'apps/api/package.json': { name: '@dokploy/api' },
+    });
+    const workspace = await readWorkspace(root);
+    expect(workspace.packages.map((p) => [p.name, p.dir])).toEqual([
+      ['@dokploy/api', 'apps/api'],
+      ['dokploy', 'apps/dokploy'],
+    ]);
+    expect(workspace.rootNamesake).toBe('dokploy');
+    expect(workspace.problems).toEqual([]);
+    // A root of its own name keeps its place, with no namesake.
+    const other = await readWorkspace(
+      await writeTree({
+        'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',
+        'package.json': { name: 'platform', private: true },
+        'apps/dokploy/package.json': { name: 'dokploy' },
+      }),
+    );
+    expect(other.packages.map((p) => p.dir)).toEqual(['.', 'apps/dokploy']);
+    expect(other.rootNamesake).toBeUndefined();
+  });
+
   it('takes a directory that a glob matches but holds no package.json for no package, as packages/sample', async () => {
     const root = await writeTree({
       'pnpm-workspace.yaml': 'packages:\n  - packages/*\n  - packages/sample/*\n',
