@@ -29,7 +29,9 @@ const app = (name: string, dependencies: Record<string, string> = {}) => ({
 
 /**
  * The shared package's build writes a stamp no two runs of it can share: every image whose
- * stamp is the same got the output of the same compile.
+ * stamp is the same got the output of the same compile. Its manifest points at its TypeScript
+ * sources, which Node does not run from node_modules, and the build points it at dist (as
+ * dokploy's server does with its `switch:prod`): the images must ship the rewritten manifest.
  */
 const sharedBuild = [
   "import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';",
@@ -40,6 +42,8 @@ const sharedBuild = [
   "  'dist/index.js',",
   '  `export const stamp = ${JSON.stringify(randomUUID())};\\nexport const greeting = ${JSON.stringify(greeting)};\\n`,',
   ');',
+  "const manifest = JSON.parse(readFileSync('package.json', 'utf8'));",
+  "writeFileSync('package.json', JSON.stringify({ ...manifest, main: 'dist/index.js' }, null, 2));",
 ].join('\n');
 
 interface BuildOutput {
@@ -95,11 +99,13 @@ describe.skipIf(!docker)('shared packages compile once, in stages of their own',
         name: '@fx/shared',
         version: '1.0.0',
         type: 'module',
-        main: 'dist/index.js',
-        files: ['dist'],
+        main: 'src/index.ts',
+        files: ['dist', 'src'],
         scripts: { build: 'node build.mjs' },
       },
       'packages/shared/build.mjs': sharedBuild,
+      'packages/shared/src/index.ts':
+        "export const stamp: string = 'the sources';\nexport const greeting: string = 'source';\n",
       'packages/shared/src/greeting.txt': 'hello\n',
       ...Object.fromEntries(
         apps.flatMap((name) => [

@@ -462,7 +462,9 @@ function renderPackagesOverlay(
  * selects (the rules `pnpm deploy` applies to a workspace dependency: files, main, bin,
  * .npmignore or .gitignore), packed from a manifest holding only the fields that select files
  * (pack would rewrite workspace: ranges and needs a version), and the build output, whatever
- * `files` says. Once per package, however many apps ship it.
+ * `files` says. The deploy's manifest stays, but for a build that rewrites its manifest
+ * (dokploy's server points main and exports at dist): that one ships. Once per package,
+ * however many apps ship it.
  */
 function renderPack(stage: PackageStage): string[] {
   return [
@@ -472,10 +474,15 @@ function renderPack(stage: PackageStage): string[] {
     `    node -e ${shellQuote(packingManifest)} /tmp/pack/package.json; \\`,
     '    (cd /tmp/pack && pnpm pack --config.ignore-scripts=true --pack-destination /tmp/packed >/dev/null); \\',
     '    tar -xzf /tmp/packed/*.tgz -C /tmp/packed; cp -R /tmp/packed/package/. /packed/; rm -f /packed/package.json; \\',
+    `    node -e ${shellQuote(sameFile)} /tmp/source-manifest.json "$dir/package.json" || cp "$dir/package.json" /packed/; \\`,
     `    for out in ${stage.outputDirs.join(' ')}; do [ -d "$dir/$out" ] || continue; rm -rf "/packed/$out"; cp -R "$dir/$out" "/packed/$out"; done; \\`,
     '    rm -rf /tmp/pack /tmp/packed',
   ];
 }
+
+/** Exits 0 when the two files named by argv[1] and argv[2] hold the same bytes. */
+const sameFile =
+  'const fs = require("fs"); process.exit(fs.readFileSync(process.argv[1]).equals(fs.readFileSync(process.argv[2])) ? 0 : 1)';
 
 /**
  * Keeps, of the manifest named by argv[1], the fields by which pnpm chooses a package's files;
@@ -658,7 +665,8 @@ function renderPackageStage(stage: PackageStage, plan: BuildPlan, shipped: boole
     ...copyClosure(stage.packages, stagesOf(plan.packageStages, stage.built, stage.name)),
     ...stage.buildInputs.map((file) => `COPY ${file} ${file}`),
     ...renderCodegen(plan, stage.codegen, [], stage.dir),
-    `RUN pnpm ${filterOf(plan, stage.name, stage.dir)} run build`,
+    // The manifest as the sources have it, for the pack to see whether the build rewrote it.
+    `RUN cp ${stage.dir}/package.json /tmp/source-manifest.json && pnpm ${filterOf(plan, stage.name, stage.dir)} run build`,
     ...(shipped ? ['', `FROM ${stage.stage} AS ${stage.stage}-packed`, ...renderPack(stage)] : []),
   ];
 }

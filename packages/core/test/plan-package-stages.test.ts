@@ -81,7 +81,7 @@ describe('package stages', () => {
       'COPY packages/test-utils/ packages/test-utils/',
       'COPY --from=pkg-zeta /repo/packages/zeta/ packages/zeta/',
       'COPY packages/alpha/ packages/alpha/',
-      'RUN pnpm --filter "@acme/alpha" run build',
+      'RUN cp packages/alpha/package.json /tmp/source-manifest.json && pnpm --filter "@acme/alpha" run build',
     ]);
     // The apps compile only themselves, after copying the compiled packages.
     expect(text).toContain('COPY --from=pkg-alpha /repo/packages/alpha/ packages/alpha/');

@@ -91,7 +91,7 @@ describe('renderDockerfile', () => {
 
       FROM pkg-logger-deps AS pkg-logger
       COPY packages/logger/ packages/logger/
-      RUN pnpm --filter "@acme/logger" run build
+      RUN cp packages/logger/package.json /tmp/source-manifest.json && pnpm --filter "@acme/logger" run build
 
       FROM pkg-logger AS pkg-logger-packed
       # What an app's runtime gets of it: the files pnpm packs and the build output, packed once.
@@ -100,6 +100,7 @@ describe('renderDockerfile', () => {
           node -e 'const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8")); const kept = { name: "package", version: "0.0.0" }; for (const field of ["files", "main", "bin", "browser", "directories"]) if (manifest[field] !== undefined) kept[field] = manifest[field]; fs.writeFileSync(file, JSON.stringify(kept));' /tmp/pack/package.json; \\
           (cd /tmp/pack && pnpm pack --config.ignore-scripts=true --pack-destination /tmp/packed >/dev/null); \\
           tar -xzf /tmp/packed/*.tgz -C /tmp/packed; cp -R /tmp/packed/package/. /packed/; rm -f /packed/package.json; \\
+          node -e 'const fs = require("fs"); process.exit(fs.readFileSync(process.argv[1]).equals(fs.readFileSync(process.argv[2])) ? 0 : 1)' /tmp/source-manifest.json "$dir/package.json" || cp "$dir/package.json" /packed/; \\
           for out in dist build lib; do [ -d "$dir/$out" ] || continue; rm -rf "/packed/$out"; cp -R "$dir/$out" "/packed/$out"; done; \\
           rm -rf /tmp/pack /tmp/packed
 
