@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Container } from 'dockerode';
 import {
   type BinResult,
   dockerForTests,
@@ -79,6 +80,24 @@ async function nextWorkspace(): Promise<string> {
   return root;
 }
 
+/**
+ * Whether the image's user can write a file at `file` in the running container (next writes
+ * its image and ISR cache to .next/cache).
+ */
+async function canWrite(container: Container, file: string): Promise<boolean> {
+  const exec = await container.exec({
+    Cmd: ['node', '-e', `require('fs').writeFileSync(${JSON.stringify(file)}, 'x')`],
+    AttachStdout: true,
+    AttachStderr: true,
+  });
+  const stream = await exec.start({});
+  await new Promise((resolve) => {
+    stream.on('end', resolve);
+    stream.resume();
+  });
+  return (await exec.inspect()).ExitCode === 0;
+}
+
 describe.skipIf(!docker)('a Next.js app (kind next) built and run on a real engine', () => {
   let build: BinResult;
   let plan: BinResult;
@@ -117,6 +136,8 @@ describe.skipIf(!docker)('a Next.js app (kind next) built and run on a real engi
     expect(await (await fetch(`http://127.0.0.1:${hostPort}/robots.txt`)).text()).toContain(
       'User-agent',
     );
+    expect(await canWrite(container, 'apps/site/.next/cache/probe')).toBe(true);
+    expect(await canWrite(container, 'apps/site/server.js')).toBe(false);
     const started = Date.now();
     await container.stop({ t: 10 });
     expect(Date.now() - started).toBeLessThan(2000);
@@ -147,6 +168,8 @@ describe.skipIf(!docker)('a Next.js app (kind next) built and run on a real engi
     expect(await (await fetch(`http://127.0.0.1:${hostPort}/robots.txt`)).text()).toContain(
       'User-agent',
     );
+    expect(await canWrite(container, '.next/cache/probe')).toBe(true);
+    expect(await canWrite(container, '.next/BUILD_ID')).toBe(false);
     await container.stop({ t: 10 });
   });
 });

@@ -10,6 +10,8 @@ import type { WorkspacePackage } from './types.js';
 
 /** Dependencies that make a package a server when it also has something to run. */
 const serverFrameworks = [
+  // First: a Next.js app that also uses hono or express for its API routes is a next server.
+  'next',
   '@nestjs/core',
   'express',
   'fastify',
@@ -18,7 +20,6 @@ const serverFrameworks = [
   'koa',
   '@hapi/hapi',
   'restify',
-  'next',
   '@remix-run/serve',
   '@react-router/serve',
   'h3',
@@ -37,6 +38,22 @@ const notDeployable: readonly [RegExp, string][] = [
   [/^electron$/, 'a desktop app (electron)'],
   [/^@tauri-apps\/(api|cli)$/, 'a desktop app (tauri)'],
 ];
+
+/**
+ * A build script that makes static files for a web server or a browser, not a Node.js server
+ * (`vite build`, `astro build`, a docs site, a browser extension): such a package is no app
+ * unless a start script, its Dockerfile's command or a server framework runs node.
+ */
+const staticBuild =
+  /(?:^|[\s;&|(])(?:npx\s+|pnpm\s+(?:exec\s+)?)?(vite|astro|vitepress|docusaurus|gatsby|vuepress|eleventy|wxt|plasmo|blume)\s+build\b/;
+
+/**
+ * Dependencies that make a `vite build` a server's build: SvelteKit's and Astro's node
+ * adapters, full-stack frameworks on Nitro or Vinxi (TanStack Start, Analog, Nuxt), React
+ * Router's and Remix's node servers.
+ */
+const serverBuilds =
+  /^(@sveltejs\/adapter-node|svelte-adapter-bun|@astrojs\/node|@tanstack\/(react-|solid-)?start|nitro|nitropack|vinxi|nuxt|@analogjs\/platform|@react-router\/(node|serve)|@remix-run\/(node|serve))$/;
 
 const runtimeFields = ['dependencies', 'optionalDependencies', 'peerDependencies'] as const;
 
@@ -130,6 +147,31 @@ export function detectApp(pkg: WorkspacePackage, graph: WorkspaceGraph): AppDete
   else if (command && command.source.startsWith('script'))
     reasons.push(`its ${command.source} runs node`);
   if (reasons.length === 0) return { app: false, reasons: ['no sign of a server or worker'] };
+  const runsNode =
+    Boolean(framework) ||
+    Boolean(command?.source.startsWith('script')) ||
+    facts?.dockerfileCommand?.command[0] === 'node' ||
+    deps.some((dep) => serverBuilds.test(dep));
+  const builder = staticBuild.exec(pkg.scripts['build'] ?? '')?.[1];
+  if (builder && !runsNode)
+    return {
+      app: false,
+      reasons: [
+        `static files for a web server or a browser (its build runs ${builder} build), and nothing runs node`,
+      ],
+    };
+  // Under apps/ too, a package published to a registry with nothing that serves is a library
+  // (postiz's apps/sdk).
+  if (
+    !runsNode &&
+    !facts?.dockerfiles.length &&
+    pkg.private !== true &&
+    (pkg.publishable || pkg.exports !== undefined)
+  )
+    return {
+      app: false,
+      reasons: ['a published library (not private, with "files", "publishConfig" or "exports")'],
+    };
   // Outside apps/, a package published to a registry is a library, unless it ships a Dockerfile.
   const conventional = pkg.dir.split('/')[0] === 'apps' || Boolean(facts?.dockerfiles.length);
   if (!conventional && pkg.private !== true && (pkg.publishable || pkg.exports !== undefined))

@@ -76,7 +76,10 @@ export function findCompiledAddons(
   // (novu's 82,000 lines: 160 ms).
   const byImporter = addonsByImporter(lockfile, present);
   for (const app of apps) {
-    const names = new Set(app.importers.flatMap((importer) => byImporter.get(importer) ?? []));
+    // Every install installs the root importer too (postiz keeps bcrypt there, for all apps).
+    const names = new Set(
+      [...app.importers, '.'].flatMap((importer) => byImporter.get(importer) ?? []),
+    );
     if (names.size > 0) found.set(app.name, [...names].sort());
   }
   return found;

@@ -7,7 +7,7 @@ export type AppKind = (typeof appKinds)[number];
 /** What an app may say about its image in the `buildImages` field of its package.json. */
 /** Build argument names that say they hold a secret. */
 const secretArgName =
-  /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|PRIVATE|CREDENTIAL|(^|_)(API_?)?KEY($|_)|(^|_)AUTH($|_)/i;
+  /TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|PRIVATE|CREDENTIAL|(^|_)(API_?)?KEY($|_)|(^|_)AUTH$/i;
 /** Values frameworks inline into client code, public by design (NEXT_PUBLIC_POSTHOG_KEY). */
 const publicArgName = /^(NEXT_PUBLIC_|VITE_|PUBLIC_|NUXT_PUBLIC_|EXPO_PUBLIC_|REACT_APP_)/;
 

@@ -385,7 +385,9 @@ export function planBuilds(
       'CONFIG_INVALID',
       positive.length === 0
         ? `No app found: no workspace package looks deployable (a Dockerfile beside it, a place under apps/, a server framework or a start script that runs node)${needsConfig.length > 0 ? `; ${needsConfig.length} need a command: ${needsConfig.map((entry) => entry.dir).join(', ')}` : ''}`
-        : `No app found: no workspace package lies in ${patterns!.join(', ')}`,
+        : needsConfig.length > 0
+          ? `No app to build: what ${patterns!.join(', ')} select${positive.length === 1 ? 's' : ''} needs configuring first: ${needsConfig.map((entry) => `${entry.dir}: ${entry.problem}`).join('; ')}`
+          : `No app found: no workspace package lies in ${patterns!.join(', ')}`,
       {
         hint: rootLooksLikeApp
           ? 'The workspace root looks like the app (a Dockerfile, a start script or next at the root), and it is never detected as one: --apps . (or "apps": ["."] in build-images.config.json) plans it as one, a case not yet tested on a real engine.'

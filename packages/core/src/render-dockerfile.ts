@@ -95,18 +95,22 @@ const ensureTini = [
  * A compiler for native addons in the stages that install: node-gyp needs python3, make
  * and g++ (the slim Debian and Alpine images have none), and `npm_config_nodedir` points it
  * at the headers the official images ship with Node, so it downloads nothing from nodejs.org.
+ * Without one (no package manager, or its mirrors out of reach) the install goes on with a
+ * warning: addons that ship prebuilt binaries (bcrypt 6, argon2) need no compiler, and one
+ * that does fails there with node-gyp's own error, after the warning.
  * The step is the same for every app, so BuildKit runs it once; runtime stages never get it.
  */
 function renderToolchain(nativeAddons: readonly string[]): string[] {
   if (nativeAddons.length === 0) return [];
   return [
     `# Native addons compile at install (${nativeAddons.join(', ')}): python3, make and g++ for node-gyp.`,
-    'RUN set -eu; \\',
+    'RUN set -u; \\',
     '    if ! { command -v python3 && command -v make && command -v g++; } >/dev/null 2>&1; then \\',
     '      if command -v apt-get >/dev/null 2>&1; then \\',
-    '        apt-get update; apt-get install -y --no-install-recommends python3 make g++; rm -rf /var/lib/apt/lists/*; \\',
-    '      elif command -v apk >/dev/null 2>&1; then apk add --no-cache python3 make g++; \\',
-    '      else echo "no python3, make and g++, and neither apt-get nor apk to install them: use a base image with a C++ compiler" >&2; exit 1; fi; \\',
+    '        { apt-get update && apt-get install -y --no-install-recommends python3 make g++; } || missing=1; rm -rf /var/lib/apt/lists/*; \\',
+    '      elif command -v apk >/dev/null 2>&1; then apk add --no-cache python3 make g++ || missing=1; \\',
+    '      else missing=1; fi; \\',
+    '      if [ "${missing:-0}" = 1 ]; then echo "warning: no python3, make and g++ (not in the base image, and not installable here): an addon without a prebuilt binary for this platform fails to compile at install; use a base image with a C++ compiler" >&2; fi; \\',
     '    fi',
     'ENV npm_config_nodedir=/usr/local',
   ];
@@ -750,6 +754,14 @@ function renderStaticExport(app: AppPlan): string[] {
 }
 
 /**
+ * An empty .next/cache the runtime's user owns (the copy into the image keeps owners): next
+ * writes its image optimisation and ISR cache there, and fails on a folder root owns.
+ */
+function nextCache(dotNext: string): string {
+  return `mkdir -p ${dotNext}/cache && chown 1000:1000 ${dotNext}/cache`;
+}
+
+/**
  * The app's compile, then what its runtime needs from it: in the same RUN where nothing else
  * is mounted (they always run again together), in steps of their own where a later step
  * mounts the store and the secrets, which the app's build scripts are not given.
@@ -783,7 +795,7 @@ function renderCompile(app: AppPlan, plan: BuildPlan): string[] {
               buildOutputCopy(app, ['.next', 'public']),
               app.prismaClient ? copyPrismaClients : [],
               [
-                `rm -rf /out/.next/cache${keep.length > 0 ? `; cd ${app.dir}; cp -RL --parents ${app.keep.join(' ')} /out/` : ''}`,
+                `rm -rf /out/.next/cache; ${nextCache('/out/.next')}${keep.length > 0 ? `; cd ${app.dir}; cp -RL --parents ${app.keep.join(' ')} /out/` : ''}`,
               ],
             ],
           ),
@@ -800,7 +812,8 @@ function renderCompile(app: AppPlan, plan: BuildPlan): string[] {
               `test -d ${app.dir}/.next/standalone || { echo "${app.dir}: next build made no .next/standalone; set output: 'standalone' in next.config" >&2; exit 1; };`,
               `mkdir -p /out ${app.dir}/public; cp -R ${app.dir}/.next/standalone/. /out/;`,
               `mkdir -p /out/${app.dir}/.next; cp -R ${app.dir}/.next/static /out/${app.dir}/.next/static;`,
-              `cp -R ${app.dir}/public /out/${app.dir}/public`,
+              `cp -R ${app.dir}/public /out/${app.dir}/public;`,
+              nextCache(`/out/${app.dir}/.next`),
             ],
             keep.length > 0 ? [`cp -RL --parents ${keep.join(' ')} /out/`] : [],
           ],

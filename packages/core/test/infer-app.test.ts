@@ -273,6 +273,79 @@ describe('detectApp', () => {
     expect(detect({ ...suite, facts: { dockerfiles: ['Dockerfile'] } }).app).toBe(true);
   });
 
+  it('leaves out static sites and browser extensions, unless something runs node', () => {
+    // hoppscotch's selfhost-web: a Vite site, with a Dockerfile that serves it with Caddy.
+    const site = pkg('@hs/selfhost-web', 'packages/selfhost-web', {
+      scripts: { build: 'pnpm run generate && vite build' },
+      main: undefined,
+      facts: { dockerfiles: ['Dockerfile'] },
+      private: true,
+    });
+    expect(detect(site)).toEqual({
+      app: false,
+      reasons: [
+        'static files for a web server or a browser (its build runs vite build), and nothing runs node',
+      ],
+    });
+    expect(detect(pkg('landing', 'apps/landing', { scripts: { build: 'astro build' } })).app).toBe(
+      false,
+    );
+    expect(detect(pkg('ext', 'apps/extension', { scripts: { build: 'wxt build' } })).app).toBe(
+      false,
+    );
+    // A start script, a Dockerfile running node, a node adapter or a server framework serves it.
+    expect(
+      detect({ ...site, scripts: { ...site.scripts, start: 'node .output/server/index.mjs' } }).app,
+    ).toBe(true);
+    expect(
+      detect({
+        ...site,
+        facts: {
+          dockerfiles: ['Dockerfile'],
+          dockerfileCommand: { file: 'Dockerfile', command: ['node', 'build'] },
+        },
+      }).app,
+    ).toBe(true);
+    expect(
+      detect({ ...site, dependencies: { devDependencies: { '@sveltejs/adapter-node': '^5.0.0' } } })
+        .app,
+    ).toBe(true);
+    // create-t3-turbo's apps/tanstack-start: vite build, a Nitro server, `vite start` to run.
+    expect(
+      detect({
+        ...site,
+        scripts: { build: 'vite build', start: 'vite start' },
+        dependencies: { dependencies: { '@tanstack/react-start': '^1.135.2' } },
+      }).app,
+    ).toBe(true);
+    expect(detect({ ...site, dependencies: { dependencies: { express: '^5.0.0' } } }).app).toBe(
+      true,
+    );
+  });
+
+  it("leaves out a published library under apps/ that nothing runs (postiz's apps/sdk)", () => {
+    const sdk = pkg('@postiz/node', 'apps/sdk', {
+      main: 'dist/index.js',
+      publishable: true,
+      scripts: { publish: 'tsup && npm publish' },
+    });
+    expect(detect(sdk)).toEqual({
+      app: false,
+      reasons: ['a published library (not private, with "files", "publishConfig" or "exports")'],
+    });
+    expect(detect({ ...sdk, private: true }).app).toBe(true);
+    expect(detect({ ...sdk, scripts: { start: 'node dist/index.js' } }).app).toBe(true);
+  });
+
+  it('calls a Next.js app that also depends on hono a next server (rallly)', () => {
+    const web = pkg('@rallly/web', 'apps/web', {
+      scripts: { start: 'next start' },
+      dependencies: { dependencies: { hono: '^4.0.0', next: '^15.0.0' } },
+      private: true,
+    });
+    expect(detect(web).reasons).toEqual(['under apps/', 'a next server']);
+  });
+
   it('finds nothing to deploy in a plain library or the root', () => {
     expect(detect(pkg('@x/utils', 'packages/utils')).app).toBe(false);
     expect(detect(pkg('root', '.')).app).toBe(false);

@@ -76,6 +76,19 @@ describe('findCompiledAddons', () => {
     expect(Object.fromEntries(found)).toEqual({ web: ['@datadog/pprof'] });
   });
 
+  it("gives every app the root importer's addons, which every install installs (postiz keeps bcrypt at the root)", () => {
+    const text = lockfile().replace(
+      '  .: {}',
+      '  .:\n    dependencies:\n      ms:\n        specifier: ^2.1.0\n        version: 2.1.3\n    devDependencies:\n      bcrypt:\n        specifier: ^5.1.1\n        version: 5.1.1',
+    );
+    const found = findCompiledAddons(parseLockfile(text, 'pnpm-lock.yaml'), apps);
+    expect(Object.fromEntries(found)).toEqual({
+      api: ['bcrypt'],
+      web: ['@datadog/pprof', 'bcrypt'],
+      cli: ['bcrypt'],
+    });
+  });
+
   it('finds nothing when the lockfile has no native package', () => {
     const text = lockfile()
       .replace(/bcrypt/g, 'bcryptjs')

@@ -87,6 +87,7 @@ describe('parseAppConfig', () => {
     'STRIPE_SECRET',
     'API_KEY',
     'SENTRY_AUTH',
+    'BASIC_AUTH',
     'GH_CREDENTIALS',
   ])('refuses a build argument named like a secret (%s), without repeating its value', (name) => {
     const message = problemOf({ buildArgs: { [name]: 'canary-value-123' } });
@@ -102,6 +103,10 @@ describe('parseAppConfig', () => {
         VITE_API_KEY: 'k',
         APP_ENV: 'prod',
         KEYBOARD: 'us',
+        // Auth.js settings, no secrets (unkey's dashboard validates AUTH_PROVIDER at build).
+        AUTH_PROVIDER: 'local',
+        AUTH_URL: 'http://localhost:3000',
+        AUTH_TRUST_HOST: 'true',
       },
     });
     expect(problems).toEqual([]);
@@ -110,6 +115,9 @@ describe('parseAppConfig', () => {
       'VITE_API_KEY',
       'APP_ENV',
       'KEYBOARD',
+      'AUTH_PROVIDER',
+      'AUTH_URL',
+      'AUTH_TRUST_HOST',
     ]);
   });
 

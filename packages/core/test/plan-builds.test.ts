@@ -402,6 +402,23 @@ describe('planBuilds', () => {
     );
     expect(result.apps.map((app) => app.name)).toEqual(['api', 'tool']);
   });
+
+  it('says a package the patterns select needs a command, rather than that none lies there', () => {
+    // hoppscotch's selfhost-web: a Vite site with a Dockerfile, named with --apps.
+    const error = planError(
+      [pkg('@hs/selfhost-web', 'packages/selfhost-web', { main: undefined })],
+      {
+        appPatterns: ['packages/selfhost-web'],
+      },
+    );
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toContain(
+      'No app to build: what packages/selfhost-web selects needs configuring first',
+    );
+    expect(error.message).toContain('packages/selfhost-web: nothing says what runs it');
+    expect(error.message).not.toContain('no workspace package lies in');
+    expect(error.hint).toContain('packages/selfhost-web/package.json');
+  });
 });
 
 describe('toImageName', () => {

@@ -579,7 +579,8 @@ describe('renderDockerfile', () => {
             test -d apps/site/.next/standalone || { echo "apps/site: next build made no .next/standalone; set output: 'standalone' in next.config" >&2; exit 1; }; \\
             mkdir -p /out apps/site/public; cp -R apps/site/.next/standalone/. /out/; \\
             mkdir -p /out/apps/site/.next; cp -R apps/site/.next/static /out/apps/site/.next/static; \\
-            cp -R apps/site/public /out/apps/site/public
+            cp -R apps/site/public /out/apps/site/public; \\
+            mkdir -p /out/apps/site/.next/cache && chown 1000:1000 /out/apps/site/.next/cache
 
         FROM base AS site
         ENV NODE_ENV=production
@@ -722,7 +723,7 @@ describe('renderDockerfile', () => {
             for dir in $dirs; do [ -d "$from/$dir" ] || continue; rm -rf "\${to:?}/$dir"; cp -R "$from/$dir" "$to/$dir"; done; done; }; \\
           copy_output packages/ui "dist build lib" /out/node_modules/@acme/ui /out/node_modules/.pnpm/*/node_modules/@acme/ui; \\
           copy_output apps/site "dist build lib .next public" /out; \\
-          rm -rf /out/.next/cache"
+          rm -rf /out/.next/cache; mkdir -p /out/.next/cache && chown 1000:1000 /out/.next/cache"
     `);
     expect(text.slice(text.indexOf('FROM base AS site\n')).split('\n\n')[0]).toMatchInlineSnapshot(`
       "FROM base AS site
