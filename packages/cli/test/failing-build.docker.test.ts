@@ -2,9 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   brokenAppWorkspace,
   dockerForTests,
+  fixtureRootManifest,
+  lockWorkspace,
   removeTestResources,
   runBin,
   testBaseImage,
+  writeTree,
 } from '@build-images/test-helpers';
 
 const docker = await dockerForTests();
@@ -77,5 +80,37 @@ describe.skipIf(!docker)('a workspace with one broken app, built on a real engin
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^broken\s+failed\s/m);
     expect(result.stdout).toMatch(/^alpha\s+skipped\s/m);
+  });
+
+  it('fails the build of an image whose command runs a file the build did not write, naming the files it did', async () => {
+    // hoppscotch's backend: start:prod runs node dist/main, but its tsconfig takes in a file
+    // beside src/ (prisma.config.ts), so Nest writes dist/src/main.js.
+    const workspace = await writeTree({
+      'package.json': fixtureRootManifest(runId),
+      'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',
+      'apps/backend/package.json': {
+        name: '@fx/backend',
+        version: '1.0.0',
+        private: true,
+        scripts: {
+          build: 'mkdir -p dist/src && cp src/main.js dist/src/main.js',
+          'start:prod': 'node dist/main',
+        },
+      },
+      'apps/backend/src/main.js': "console.log('up');\n",
+    });
+    lockWorkspace(workspace, { offline: true });
+    const result = await runBin(['--tag', `${prefix}{app}:misrun`, '--base-image', testBaseImage], {
+      cwd: workspace,
+      env: { CI: 'true' },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      'apps/backend: the image would run node dist/main, but the build wrote no dist/main (files named main.*js: ./dist/src/main.js )',
+    );
+    expect(result.stdout).toContain('set buildImages.command in apps/backend/package.json');
+    await expect(docker!.getImage(`${prefix}backend:misrun`).inspect()).rejects.toMatchObject({
+      statusCode: 404,
+    });
   });
 });

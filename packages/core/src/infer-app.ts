@@ -55,6 +55,9 @@ const staticBuild =
 const serverBuilds =
   /^(@sveltejs\/adapter-node|svelte-adapter-bun|@astrojs\/node|@tanstack\/(react-|solid-)?start|nitro|nitropack|vinxi|nuxt|@analogjs\/platform|@react-router\/(node|serve)|@remix-run\/(node|serve))$/;
 
+/** A script that publishes the package to a registry. */
+const publishCommand = /\b(?:npm|pnpm|yarn)\s+publish\b|\bchangeset\s+publish\b/;
+
 const runtimeFields = ['dependencies', 'optionalDependencies', 'peerDependencies'] as const;
 
 const runtimeDependents = new WeakMap<WorkspaceGraph, Map<string, WorkspaceGraphNode[]>>();
@@ -160,13 +163,15 @@ export function detectApp(pkg: WorkspacePackage, graph: WorkspaceGraph): AppDete
         `static files for a web server or a browser (its build runs ${builder} build), and nothing runs node`,
       ],
     };
-  // Under apps/ too, a package published to a registry with nothing that serves is a library
-  // (postiz's apps/sdk).
+  // Under apps/ too, a package that publishes itself to a registry, with nothing that serves,
+  // is a library (postiz's apps/sdk: "publish": "tsup && npm publish").
   if (
     !runsNode &&
     !facts?.dockerfiles.length &&
     pkg.private !== true &&
-    (pkg.publishable || pkg.exports !== undefined)
+    Object.entries(pkg.scripts).some(
+      ([name, text]) => ['prepublishOnly', 'publish'].includes(name) || publishCommand.test(text),
+    )
   )
     return {
       app: false,

@@ -753,6 +753,65 @@ function renderStaticExport(app: AppPlan): string[] {
   ];
 }
 
+/** Options of node that take the next argument as their value. */
+const nodeValueOptions = new Set([
+  '-r',
+  '--require',
+  '--import',
+  '--loader',
+  '--experimental-loader',
+  '-C',
+  '--conditions',
+  '--env-file',
+  '--title',
+]);
+
+/**
+ * The file a node command runs, relative to the app (`dist/main` of `node -r dotenv/config
+ * dist/main`); undefined when it runs code from elsewhere (`-e`, node_modules, another
+ * folder, the package itself with `node .`).
+ */
+export function commandScript(command: readonly string[]): string | undefined {
+  if (command.length < 2 || !/(^|\/)node$/.test(command[0]!)) return undefined;
+  for (let index = 1; index < command.length; index++) {
+    const arg = command[index]!;
+    if (['-e', '--eval', '-p', '--print', '-', '--'].includes(arg)) return undefined;
+    if (nodeValueOptions.has(arg)) {
+      index++;
+      continue;
+    }
+    if (arg.startsWith('-')) continue;
+    const file = arg.replace(/^\.\//, '');
+    return file === '.' ||
+      file.startsWith('../') ||
+      file.startsWith('/') ||
+      file.startsWith('node_modules/') ||
+      !/^[A-Za-z0-9._@/-]+$/.test(file)
+      ? undefined
+      : file;
+  }
+  return undefined;
+}
+
+/**
+ * Fails the build when the file the image's command runs is not among the app's files: an
+ * image that cannot start is found here, with the files of that name the build did write
+ * (hoppscotch's `node dist/main`, where Nest wrote dist/src/main.js). Runs in the app's folder.
+ */
+function commandFileCheck(app: AppPlan): string[] {
+  const script = commandScript(app.command);
+  if (script === undefined) return [];
+  const base = script
+    .split('/')
+    .at(-1)!
+    .replace(/\.[cm]?js$/, '');
+  const found = `$(cd /app-files && find . -path ./node_modules -prune -o -name '${base}.*js' -print | head -5 | tr '\\n' ' ')`;
+  return [
+    `f=/app-files/${script}; if [ ! -e "$f" ] && [ ! -e "$f.js" ] && [ ! -e "$f.cjs" ] && [ ! -e "$f.mjs" ] && [ ! -e "$f/index.js" ]; then`,
+    `  echo "${app.dir}: the image would run node ${script}, but the build wrote no ${script} (files named ${base}.*js: ${found}); set buildImages.command in ${app.dir}/package.json to the file that starts it" >&2; exit 1; fi`,
+  ];
+}
+
 /**
  * An empty .next/cache the runtime's user owns (the copy into the image keeps owners): next
  * writes its image optimisation and ISR cache there, and fails on a folder root owns.
@@ -780,7 +839,15 @@ function renderCompile(app: AppPlan, plan: BuildPlan): string[] {
         ...(app.prismaClient
           ? ['# Then the Prisma clients generated to their default place, for <app>-packages.']
           : []),
-        ...renderRun([], [compile, appFiles(app), app.prismaClient ? collectPrismaClients : []]),
+        ...renderRun(
+          [],
+          [
+            compile,
+            appFiles(app),
+            commandFileCheck(app),
+            app.prismaClient ? collectPrismaClients : [],
+          ],
+        ),
       ];
     case 'next':
       if (app.nextOutput === 'server') {

@@ -335,6 +335,8 @@ describe('detectApp', () => {
     });
     expect(detect({ ...sdk, private: true }).app).toBe(true);
     expect(detect({ ...sdk, scripts: { start: 'node dist/index.js' } }).app).toBe(true);
+    // Files and no start script, but nothing that publishes it: an app under apps/.
+    expect(detect({ ...sdk, scripts: { build: 'tsc' } }).app).toBe(true);
   });
 
   it('calls a Next.js app that also depends on hono a next server (rallly)', () => {

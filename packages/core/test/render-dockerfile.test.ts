@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  commandScript,
   createWorkspaceGraph,
   defaultPlanOptions,
   planBuilds,
@@ -129,7 +130,9 @@ describe('renderDockerfile', () => {
       RUN set -eu; pnpm --filter "@acme/api" run --if-present build; \\
           mkdir -p /app-files; cd apps/api; \\
           cp -R . /app-files/; rm -rf /app-files/node_modules; \\
-          rm -rf /app-files/src /app-files/test /app-files/tests /app-files/__tests__
+          rm -rf /app-files/src /app-files/test /app-files/tests /app-files/__tests__; \\
+          f=/app-files/dist/main.js; if [ ! -e "$f" ] && [ ! -e "$f.js" ] && [ ! -e "$f.cjs" ] && [ ! -e "$f.mjs" ] && [ ! -e "$f/index.js" ]; then \\
+            echo "apps/api: the image would run node dist/main.js, but the build wrote no dist/main.js (files named main.*js: $(cd /app-files && find . -path ./node_modules -prune -o -name 'main.*js' -print | head -5 | tr '\\n' ' ')); set buildImages.command in apps/api/package.json to the file that starts it" >&2; exit 1; fi
 
       # Production dependencies: deployed from the app's manifest, the manifests of the workspace
       # packages compiled in their own stages and the sources of the others; without the sources of
@@ -220,7 +223,9 @@ describe('renderDockerfile', () => {
       RUN set -eu; pnpm --filter "@acme/worker" run --if-present build; \\
           mkdir -p /app-files; cd apps/worker; \\
           cp -R . /app-files/; rm -rf /app-files/node_modules; \\
-          rm -rf /app-files/src /app-files/test /app-files/tests /app-files/__tests__
+          rm -rf /app-files/src /app-files/test /app-files/tests /app-files/__tests__; \\
+          f=/app-files/dist/main.js; if [ ! -e "$f" ] && [ ! -e "$f.js" ] && [ ! -e "$f.cjs" ] && [ ! -e "$f.mjs" ] && [ ! -e "$f/index.js" ]; then \\
+            echo "apps/worker: the image would run node dist/main.js, but the build wrote no dist/main.js (files named main.*js: $(cd /app-files && find . -path ./node_modules -prune -o -name 'main.*js' -print | head -5 | tr '\\n' ' ')); set buildImages.command in apps/worker/package.json to the file that starts it" >&2; exit 1; fi
 
       # Production dependencies: deployed from the app's manifest, the manifests of the workspace
       # packages compiled in their own stages and the sources of the others; without the sources of
@@ -397,7 +402,9 @@ describe('renderDockerfile', () => {
             mkdir -p /app-files; cd apps/api; \\
             cp -R . /app-files/; rm -rf /app-files/node_modules; \\
             cp -RL --parents node_modules/.prisma /app-files/; \\
-            rm -rf /app-files/src /app-files/test /app-files/tests /app-files/__tests__
+            rm -rf /app-files/src /app-files/test /app-files/tests /app-files/__tests__; \\
+            f=/app-files/dist/main.js; if [ ! -e "$f" ] && [ ! -e "$f.js" ] && [ ! -e "$f.cjs" ] && [ ! -e "$f.mjs" ] && [ ! -e "$f/index.js" ]; then \\
+              echo "apps/api: the image would run node dist/main.js, but the build wrote no dist/main.js (files named main.*js: $(cd /app-files && find . -path ./node_modules -prune -o -name 'main.*js' -print | head -5 | tr '\\n' ' ')); set buildImages.command in apps/api/package.json to the file that starts it" >&2; exit 1; fi
 
         # Production dependencies: deployed from the app's manifest, the manifests of the workspace
         # packages compiled in their own stages and the sources of the others; without the sources of
@@ -514,7 +521,9 @@ describe('renderDockerfile', () => {
         RUN set -eu; pnpm --filter "@acme/jobs" run --if-present build; \\
             mkdir -p /app-files; cd apps/jobs; \\
             cp -R . /app-files/; rm -rf /app-files/node_modules; \\
-            rm -rf /app-files/src /app-files/test /app-files/tests /app-files/__tests__
+            rm -rf /app-files/src /app-files/test /app-files/tests /app-files/__tests__; \\
+            f=/app-files/dist/main.js; if [ ! -e "$f" ] && [ ! -e "$f.js" ] && [ ! -e "$f.cjs" ] && [ ! -e "$f.mjs" ] && [ ! -e "$f/index.js" ]; then \\
+              echo "apps/jobs: the image would run node dist/main.js, but the build wrote no dist/main.js (files named main.*js: $(cd /app-files && find . -path ./node_modules -prune -o -name 'main.*js' -print | head -5 | tr '\\n' ' ')); set buildImages.command in apps/jobs/package.json to the file that starts it" >&2; exit 1; fi
 
         # Production dependencies: deployed from the app's manifest, the manifests of the workspace
         # packages compiled in their own stages and the sources of the others; without the sources of
@@ -830,5 +839,31 @@ describe('renderDockerfile', () => {
 
   it('gives the same bytes for the same workspace', () => {
     expect(render()).toBe(render());
+  });
+});
+
+describe('commandScript', () => {
+  it.each([
+    [['node', 'dist/main'], 'dist/main'],
+    [['node', './dist/main.js'], 'dist/main.js'],
+    [['node', '-r', 'dotenv/config', 'dist/server.mjs'], 'dist/server.mjs'],
+    [
+      ['node', '--enable-source-maps', '--import', './otel.mjs', 'build/index.js'],
+      'build/index.js',
+    ],
+    [['/usr/local/bin/node', 'server.js'], 'server.js'],
+  ])('finds the file %j runs: %s', (command, file) => {
+    expect(commandScript(command)).toBe(file);
+  });
+
+  it.each([
+    [['node', '-e', 'require("./x")']],
+    [['node', '.']],
+    [['node', 'node_modules/next/dist/bin/next', 'start']],
+    [['node', '../shared/cli.js']],
+    [['pnpm', 'start']],
+    [['node']],
+  ])('checks nothing for %j', (command) => {
+    expect(commandScript(command)).toBeUndefined();
   });
 });
