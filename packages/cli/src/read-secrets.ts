@@ -36,7 +36,15 @@ export async function readSecrets(
   return secrets;
 }
 
-/** The ids among `secrets` that the generated Dockerfile does not mount (worth a warning). */
-export function unmountedSecretIds(secrets: ReadonlyMap<string, Buffer>): string[] {
-  return [...secrets.keys()].filter((id) => !(mountedSecretIds as readonly string[]).includes(id));
+/**
+ * The ids among `secrets` that the generated Dockerfile does not mount (worth a warning): not
+ * the installs' npmrc and npm_token, nor one of the apps' `buildSecrets`.
+ */
+export function unmountedSecretIds(
+  secrets: ReadonlyMap<string, Buffer>,
+  buildSecrets: readonly string[] = [],
+): string[] {
+  return [...secrets.keys()].filter(
+    (id) => !(mountedSecretIds as readonly string[]).includes(id) && !buildSecrets.includes(id),
+  );
 }

@@ -14,6 +14,8 @@ import { npmrcHeader } from '@build-images/core';
 import {
   demuxLogs,
   dockerForTests,
+  fixtureRootManifest,
+  lockWorkspace,
   removeTestResources,
   runBin,
   testBaseImage,
@@ -331,6 +333,43 @@ describe.skipIf(!docker)('--secret on a real engine', () => {
     expect(await readFile(path.join(tokenRoot, 'docker/npmrc'), 'utf8')).toBe(
       `${npmrcHeader}\n@private:registry=${registry.url}\n`,
     );
+  });
+
+  it("gives an app's build the buildSecrets it lists as variables, and keeps them out of every layer, history and output", async () => {
+    // unkey's dashboard checks VAULT_TOKEN and DATABASE_PASSWORD at build time.
+    const buildScript = [
+      "const fs = require('fs'), crypto = require('crypto');",
+      "fs.mkdirSync('dist', { recursive: true });",
+      'const value = process.env.BUILD_TOKEN;',
+      "const seen = value === undefined ? 'unset' : crypto.createHash('sha256').update(value).digest('hex');",
+      "fs.writeFileSync('dist/main.js', `console.log('seen ' + ${JSON.stringify(seen)});\\n`);",
+    ].join('\n');
+    const secretRoot = await writeTree({
+      'package.json': fixtureRootManifest(`${runId}-build-secret`),
+      'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',
+      'apps/vault/package.json': {
+        name: '@fx/vault',
+        version: '1.0.0',
+        private: true,
+        main: 'dist/main.js',
+        scripts: { build: 'node build.js' },
+        buildImages: { buildSecrets: ['BUILD_TOKEN'] },
+      },
+      'apps/vault/build.js': buildScript,
+    });
+    lockWorkspace(secretRoot, { offline: true });
+    const result = await build(['--secret', 'id=BUILD_TOKEN,env=BUILD_TOKEN'], secretRoot, {
+      BUILD_TOKEN: token,
+    });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stderr).not.toContain('warning: --secret');
+    const tag = `${prefix}vault:t`;
+    expect(await runApp(tag)).toContain(`seen ${createHash('sha256').update(token).digest('hex')}`);
+    await expectTokenAbsent(tag, false);
+    const dockerfile = await build(['--dry-run'], secretRoot);
+    for (const text of [result.stdout, result.stderr, dockerfile.stdout, dockerfile.stderr])
+      expect(text).not.toContain(token);
+    expect(dockerfile.stdout).toContain('--mount=type=secret,id=BUILD_TOKEN');
   });
 
   it('refuses a --secret whose file is missing or whose variable is unset, before any build (exit 2)', async () => {

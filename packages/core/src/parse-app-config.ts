@@ -39,7 +39,15 @@ export interface AppConfig {
   buildInputs: string[];
   /** Shell commands run in the app's directory before its build (code generation the tool cannot see). */
   prebuild: string[];
+  /**
+   * Environment variables the app's build (and prebuild commands) get from the BuildKit secret
+   * of the same id (`--secret id=NAME,env=NAME`): never in the Dockerfile, a layer or history.
+   */
+  buildSecrets: string[];
 }
+
+/** Secret ids the install steps mount already (the .npmrc and its token). */
+const reservedSecretIds: readonly string[] = ['npmrc', 'npm_token'];
 
 const knownKeys = [
   'kind',
@@ -53,6 +61,7 @@ const knownKeys = [
   'app',
   'buildInputs',
   'prebuild',
+  'buildSecrets',
 ] as const;
 
 /** The known key nearest to a mistyped one (edit distance ≤ 3), for "did you mean". */
@@ -114,6 +123,7 @@ export function parseAppConfig(pkg: WorkspacePackage): { config: AppConfig; prob
     app: undefined,
     buildInputs: [],
     prebuild: [],
+    buildSecrets: [],
   };
   const raw = pkg.buildImages;
   const where = (field: string) => `${pkg.manifestPath}: buildImages.${field}`;
@@ -142,7 +152,24 @@ export function parseAppConfig(pkg: WorkspacePackage): { config: AppConfig; prob
     buildInputs,
     app,
     prebuild,
+    buildSecrets,
   } = fields;
+  if (buildSecrets !== undefined) {
+    if (
+      Array.isArray(buildSecrets) &&
+      buildSecrets.every(
+        (item) =>
+          typeof item === 'string' &&
+          /^[A-Za-z_][A-Za-z0-9_]*$/.test(item) &&
+          !reservedSecretIds.includes(item),
+      )
+    )
+      config.buildSecrets = [...new Set(buildSecrets as string[])];
+    else
+      problems.push(
+        `${where('buildSecrets')} must be a list of environment variable names (letters, digits and _; not npmrc or npm_token, which the installs mount), e.g. ["SENTRY_AUTH_TOKEN"]`,
+      );
+  }
   if (prebuild !== undefined) {
     if (
       Array.isArray(prebuild) &&
@@ -254,7 +281,7 @@ export function parseAppConfig(pkg: WorkspacePackage): { config: AppConfig; prob
     if (secretLike.length > 0)
       // The value is never repeated: it is written into the committed Dockerfile otherwise.
       problems.push(
-        `${where('buildArgs')}: ${secretLike.join(', ')} look${secretLike.length === 1 ? 's' : ''} like a secret; a build argument's value is written into the Dockerfile and the image history. Give it with --secret (see README, "Private npm registries") instead`,
+        `${where('buildArgs')}: ${secretLike.join(', ')} look${secretLike.length === 1 ? 's' : ''} like a secret; a build argument's value is written into the Dockerfile and the image history. List it in buildImages.buildSecrets instead and give it with --secret id=${secretLike[0]},env=${secretLike[0]}: the build reads it as $${secretLike[0]}, and no layer keeps it`,
       );
     else if (valid) config.buildArgs = { ...(buildArgs as Record<string, string>) };
     else {

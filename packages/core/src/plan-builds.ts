@@ -63,6 +63,8 @@ export interface AppPlan extends AppBuildFacts {
   command: string[];
   /** Shell commands run in the app's directory before the build (buildImages.prebuild). */
   prebuild: string[];
+  /** Variables its build and prebuild commands read from BuildKit secrets (buildImages.buildSecrets). */
+  buildSecrets: string[];
   /**
    * Packages of the app's install that compile native code (workspace packages with a
    * binding.gyp, then those of the lockfile, see findCompiledAddons): its install and build
@@ -360,6 +362,7 @@ export function planBuilds(
             ...(next.unsetCondition ? { nextOutputCondition: next.unsetCondition } : {}),
           }),
       prebuild: config.prebuild,
+      buildSecrets: config.buildSecrets,
     });
   }
 

@@ -607,7 +607,12 @@ function reviewApps(plan: BuildPlan): { problems: RunProblem[]; notes: RunProble
         app: app.name,
         kind: 'app',
         message: `${app.dir}: ${inherited.file} gives its build ${inherited.secretNames.length === 1 ? 'a secret-looking variable' : `${inherited.secretNames.length} secret-looking variables`} (${inherited.secretNames.slice(0, 4).join(', ')}${inherited.secretNames.length > 4 ? ', …' : ''}), which build-images never writes into a Dockerfile`,
-        hint: `If the build checks them, let it skip the check (an environment flag in buildArgs), or give real values as --secret and read them in a prebuild command.`,
+        hint: `If the build needs them, list them in "buildImages": { "buildSecrets": [${inherited.secretNames
+          .slice(0, 4)
+          .map((name) => JSON.stringify(name))
+          .join(
+            ', ',
+          )}] } in ${app.dir}/package.json and give each as --secret id=NAME,env=NAME (its build reads it as $NAME), or let the build skip its check (an environment flag in buildArgs).`,
       });
     if (app.nextOutput === 'export') {
       problems.push({

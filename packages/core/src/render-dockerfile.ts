@@ -243,6 +243,7 @@ function renderCodegen(
   codegen: readonly CodegenStep[],
   prebuild: readonly string[],
   dir: string,
+  secrets: readonly string[] = [],
 ): string[] {
   if (codegen.length === 0 && prebuild.length === 0) return [];
   return [
@@ -252,8 +253,31 @@ function renderCodegen(
         ? `RUN pnpm ${filterOf(plan, step.packageName, step.dir)} run ${step.run.script}`
         : `RUN pnpm ${filterOf(plan, step.packageName, step.dir)} exec prisma generate`,
     ),
-    ...prebuild.map((command) => `RUN cd ${dir} && ${command}`),
+    ...prebuild.flatMap((command) =>
+      secrets.length === 0
+        ? [`RUN cd ${dir} && ${command}`]
+        : renderRun(buildSecretOptions(secrets), [
+            [...buildSecretExports(secrets), `cd ${dir} && ${command}`],
+          ]),
+    ),
   ];
+}
+
+/** The secret mounts of a build step that reads `names` (buildImages.buildSecrets). */
+function buildSecretOptions(names: readonly string[]): string[] {
+  return names.map((name) => `--mount=type=secret,id=${name}`);
+}
+
+/**
+ * Exports each secret given to the build as the variable of its name; one not given stays
+ * unset (BuildKit mounts nothing for it), as a build checking for it expects.
+ */
+function buildSecretExports(names: readonly string[]): string[] {
+  return names.length === 0
+    ? []
+    : [
+        `for name in ${names.join(' ')}; do [ ! -f "/run/secrets/$name" ] || export "$name=$(cat "/run/secrets/$name")"; done;`,
+      ];
 }
 
 /**
@@ -698,7 +722,7 @@ function renderApp(app: AppPlan, plan: BuildPlan): string[] {
       ? renderStaticExport(app)
       : [
           ...copyBuildInputs(app, ''),
-          ...renderCodegen(plan, app.codegen, app.prebuild, app.dir),
+          ...renderCodegen(plan, app.codegen, app.prebuild, app.dir, app.buildSecrets),
           ...renderCompile(app, plan),
         ]),
     '',
@@ -826,7 +850,11 @@ function nextCache(dotNext: string): string {
  * mounts the store and the secrets, which the app's build scripts are not given.
  */
 function renderCompile(app: AppPlan, plan: BuildPlan): string[] {
-  const compile = [`pnpm ${filterOf(plan, app.packageName, app.dir)} run --if-present build`];
+  const secrets = buildSecretOptions(app.buildSecrets);
+  const compile = [
+    ...buildSecretExports(app.buildSecrets),
+    `pnpm ${filterOf(plan, app.packageName, app.dir)} run --if-present build`,
+  ];
   const keep = app.keep.map((item) => `${app.dir}/${item}`);
   const deploy = [`RUN ${storeMount} \\`, ...secretMounts, `    ${deployCommand(plan, app)}`];
   switch (app.kind) {
@@ -839,20 +867,17 @@ function renderCompile(app: AppPlan, plan: BuildPlan): string[] {
         ...(app.prismaClient
           ? ['# Then the Prisma clients generated to their default place, for <app>-packages.']
           : []),
-        ...renderRun(
-          [],
-          [
-            compile,
-            appFiles(app),
-            commandFileCheck(app),
-            app.prismaClient ? collectPrismaClients : [],
-          ],
-        ),
+        ...renderRun(secrets, [
+          compile,
+          appFiles(app),
+          commandFileCheck(app),
+          app.prismaClient ? collectPrismaClients : [],
+        ]),
       ];
     case 'next':
       if (app.nextOutput === 'server') {
         return [
-          `RUN ${compile[0]}`,
+          ...renderRun(secrets, [compile]),
           '# No standalone output: next start from a production deploy plus the build in .next.',
           ...deploy,
           ...buildOutputCopyComment,
@@ -871,41 +896,35 @@ function renderCompile(app: AppPlan, plan: BuildPlan): string[] {
       return [
         '# Compiled, then the Next.js standalone output: the traced server with its node_modules, plus',
         '# static assets.',
-        ...renderRun(
-          [],
+        ...renderRun(secrets, [
+          compile,
           [
-            compile,
-            [
-              `test -d ${app.dir}/.next/standalone || { echo "${app.dir}: next build made no .next/standalone; set output: 'standalone' in next.config" >&2; exit 1; };`,
-              `mkdir -p /out ${app.dir}/public; cp -R ${app.dir}/.next/standalone/. /out/;`,
-              `mkdir -p /out/${app.dir}/.next; cp -R ${app.dir}/.next/static /out/${app.dir}/.next/static;`,
-              `cp -R ${app.dir}/public /out/${app.dir}/public;`,
-              nextCache(`/out/${app.dir}/.next`),
-            ],
-            keep.length > 0 ? [`cp -RL --parents ${keep.join(' ')} /out/`] : [],
+            `test -d ${app.dir}/.next/standalone || { echo "${app.dir}: next build made no .next/standalone; set output: 'standalone' in next.config" >&2; exit 1; };`,
+            `mkdir -p /out ${app.dir}/public; cp -R ${app.dir}/.next/standalone/. /out/;`,
+            `mkdir -p /out/${app.dir}/.next; cp -R ${app.dir}/.next/static /out/${app.dir}/.next/static;`,
+            `cp -R ${app.dir}/public /out/${app.dir}/public;`,
+            nextCache(`/out/${app.dir}/.next`),
           ],
-        ),
+          keep.length > 0 ? [`cp -RL --parents ${keep.join(' ')} /out/`] : [],
+        ]),
       ];
     case 'bundle':
       return [
         '# Compiled, then one file: esbuild bundles the app with every dependency, for a shell-less runtime.',
-        ...renderRun(
-          [],
-          [
-            compile,
-            ['mkdir -p /out'],
-            app.esbuild === undefined
-              ? [
-                  `pnpm ${filterOf(plan, app.packageName, app.dir)} exec esbuild ${app.entry} --bundle --platform=node --target=node${plan.node.major} --format=cjs --outfile=/out/main.cjs`,
-                ]
-              : [
-                  `(cd ${app.dir}; /opt/esbuild/bin/esbuild ${app.entry} --bundle --platform=node --target=node${plan.node.major} --format=cjs --outfile=/out/main.cjs)`,
-                ],
-            app.keep.length > 0
-              ? [`(cd ${app.dir}; cp -RL --parents ${app.keep.join(' ')} /out/)`]
-              : [],
-          ],
-        ),
+        ...renderRun(secrets, [
+          compile,
+          ['mkdir -p /out'],
+          app.esbuild === undefined
+            ? [
+                `pnpm ${filterOf(plan, app.packageName, app.dir)} exec esbuild ${app.entry} --bundle --platform=node --target=node${plan.node.major} --format=cjs --outfile=/out/main.cjs`,
+              ]
+            : [
+                `(cd ${app.dir}; /opt/esbuild/bin/esbuild ${app.entry} --bundle --platform=node --target=node${plan.node.major} --format=cjs --outfile=/out/main.cjs)`,
+              ],
+          app.keep.length > 0
+            ? [`(cd ${app.dir}; cp -RL --parents ${app.keep.join(' ')} /out/)`]
+            : [],
+        ]),
       ];
   }
 }

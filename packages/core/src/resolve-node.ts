@@ -112,8 +112,28 @@ export function resolveNode(
     });
     return { node: planFor(defaultNodeMajor, 'default'), warnings };
   }
-  const node = planFor(major, chosen.source);
+  let node = planFor(major, chosen.source);
+  // engines.node is what the packages say they run on (pnpm's engine-strict refuses others):
+  // a version file or Volta pin it does not allow gives way to it (postiz: volta 20, engines 22).
+  const declared = requests.find((request) => request.source.startsWith('engines.node'));
+  if (
+    declared !== undefined &&
+    declared !== chosen &&
+    !semver.satisfies(node.version, declared.range)
+  ) {
+    const allowed = newestAllowed(declared.range);
+    if (allowed !== undefined) {
+      warnings.push({
+        kind: 'node-version',
+        package: undefined,
+        file: chosen.file,
+        message: `${chosen.source} asks for Node ${major}, which ${declared.source} does not allow; the images use Node ${planFor(allowed, declared.source).version}, which it does: make them agree`,
+      });
+      node = planFor(allowed, declared.source);
+    }
+  }
   for (const other of requests.slice(1)) {
+    if (other === declared && node.source === declared.source) continue;
     if (!semver.satisfies(node.version, other.range)) {
       warnings.push({
         kind: 'node-version',

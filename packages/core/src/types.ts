@@ -74,7 +74,8 @@ export interface WorkspaceWarning {
     | 'node-version'
     | 'sensitive-file-left-out'
     | 'lockfile-missing'
-    | 'app-removed';
+    | 'app-removed'
+    | 'hoisted-dependencies';
   /** The file the warning is about, relative to the root (e.g. `pnpm-workspace.yaml`). */
   file: string;
   package: PackageName | undefined;

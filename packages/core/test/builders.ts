@@ -73,6 +73,7 @@ export function anApp(name: string, fields: Partial<AppPlan> = {}): AppPlan {
     prismaClient: false,
     codegen: [],
     prebuild: [],
+    buildSecrets: [],
     nativeAddons: [],
     built: [{ name: packageName, dir }],
     buildInputs: [],

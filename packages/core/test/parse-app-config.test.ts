@@ -31,6 +31,7 @@ describe('parseAppConfig', () => {
         app: undefined,
         buildInputs: [],
         prebuild: [],
+        buildSecrets: [],
       },
       problems: [],
     });
@@ -59,6 +60,7 @@ describe('parseAppConfig', () => {
       keep: ['node_modules/.prisma', 'assets'],
       buildArgs: { API_URL: 'https://api.example', NODE_ENV: 'production' },
       entry: './src/main.ts',
+      buildSecrets: ['SENTRY_AUTH_TOKEN', 'VAULT_TOKEN'],
     });
     expect(problems).toEqual([]);
     expect(config).toEqual({
@@ -73,8 +75,18 @@ describe('parseAppConfig', () => {
       app: undefined,
       buildInputs: [],
       prebuild: [],
+      buildSecrets: ['SENTRY_AUTH_TOKEN', 'VAULT_TOKEN'],
     });
   });
+
+  it.each([[['npm_token']], [['MY TOKEN']], ['VAULT_TOKEN'], [[1]]])(
+    'refuses buildSecrets that are no list of variable names (%j)',
+    (buildSecrets) => {
+      expect(problemOf({ buildSecrets })).toContain(
+        'buildImages.buildSecrets must be a list of environment variable names',
+      );
+    },
+  );
 
   it('accepts a base image pinned by digest', () => {
     expect(parse({ baseImage: `node@${digest}` }).config.baseImage).toBe(`node@${digest}`);
@@ -92,7 +104,9 @@ describe('parseAppConfig', () => {
   ])('refuses a build argument named like a secret (%s), without repeating its value', (name) => {
     const message = problemOf({ buildArgs: { [name]: 'canary-value-123' } });
     expect(message).toContain(`${name} looks like a secret`);
-    expect(message).toContain('--secret');
+    expect(message).toContain(
+      `buildSecrets instead and give it with --secret id=${name},env=${name}`,
+    );
     expect(message).not.toContain('canary-value-123');
   });
 
@@ -127,7 +141,7 @@ describe('parseAppConfig', () => {
 
   it('names the option a misspelt key was meant to be', () => {
     expect(problemOf({ prot: 3000 })).toBe(
-      'apps/api/package.json: buildImages.prot is not a known option (did you mean "port"?) (known: kind, port, healthPath, command, baseImage, keep, buildArgs, entry, app, buildInputs, prebuild)',
+      'apps/api/package.json: buildImages.prot is not a known option (did you mean "port"?) (known: kind, port, healthPath, command, baseImage, keep, buildArgs, entry, app, buildInputs, prebuild, buildSecrets)',
     );
   });
 

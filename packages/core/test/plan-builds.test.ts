@@ -83,7 +83,7 @@ describe('planBuilds', () => {
     ]);
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.details).toEqual([
-      'apps/api/package.json: buildImages.colour is not a known option (known: kind, port, healthPath, command, baseImage, keep, buildArgs, entry, app, buildInputs, prebuild)',
+      'apps/api/package.json: buildImages.colour is not a known option (known: kind, port, healthPath, command, baseImage, keep, buildArgs, entry, app, buildInputs, prebuild, buildSecrets)',
       'apps/api/package.json: buildImages.port must be a whole number from 1 to 65535, got "http"',
       'apps/api/package.json: buildImages.healthPath must be a URL path starting with "/", got "health"',
     ]);
@@ -102,7 +102,7 @@ describe('planBuilds', () => {
       }),
     ]);
     expect(error.details).toEqual([
-      'apps/api/package.json: buildImages.healthpath is not a known option (did you mean "healthPath"?) (known: kind, port, healthPath, command, baseImage, keep, buildArgs, entry, app, buildInputs, prebuild)',
+      'apps/api/package.json: buildImages.healthpath is not a known option (did you mean "healthPath"?) (known: kind, port, healthPath, command, baseImage, keep, buildArgs, entry, app, buildInputs, prebuild, buildSecrets)',
       'apps/api/package.json: buildImages.kind must be one of node, next, bundle, got "python"',
       'apps/api/package.json: buildImages.baseImage "node:latest" is not pinned: give a version tag (not latest) or a digest',
       'apps/api/package.json: buildImages.keep must be a list of paths inside the app, e.g. ["node_modules/.prisma"]',

@@ -656,6 +656,33 @@ describe('renderDockerfile', () => {
     expect(text).not.toContain('"@acme/api');
   });
 
+  it('gives the build and prebuild commands of an app the buildSecrets it lists, as variables from secret mounts', () => {
+    const withSecrets = [
+      pkg('@acme/api', 'apps/api', {
+        buildImages: {
+          buildSecrets: ['VAULT_TOKEN', 'SENTRY_AUTH_TOKEN'],
+          prebuild: ['node gen.mjs'],
+        },
+      }),
+    ];
+    const { graph, problems } = createWorkspaceGraph(withSecrets);
+    const text = renderDockerfile(
+      planBuilds(workspaceOf(withSecrets), graph, problems, defaultPlanOptions),
+    );
+    const mounts =
+      '--mount=type=secret,id=VAULT_TOKEN \\\n    --mount=type=secret,id=SENTRY_AUTH_TOKEN \\\n';
+    const exports =
+      'for name in VAULT_TOKEN SENTRY_AUTH_TOKEN; do [ ! -f "/run/secrets/$name" ] || export "$name=$(cat "/run/secrets/$name")"; done;';
+    expect(text).toContain(
+      `RUN ${mounts}    set -eu; ${exports} \\\n    cd apps/api && node gen.mjs\n`,
+    );
+    expect(text).toContain(
+      `RUN ${mounts}    set -eu; ${exports} \\\n    pnpm --filter "@acme/api" run --if-present build; \\\n`,
+    );
+    // Only the app's own steps: no install or deploy step mounts them.
+    expect(text.match(/id=VAULT_TOKEN/g)).toHaveLength(2);
+  });
+
   it("installs the pinned pnpm and uses its major's commands", () => {
     const { graph, problems } = createWorkspaceGraph(packages);
     const stepsFor = (version: string) => {
@@ -717,7 +744,7 @@ describe('renderDockerfile', () => {
       # The workspace packages it uses, compiled in their own stages; the others' sources.
       COPY --from=pkg-ui /repo/packages/ui/ packages/ui/
       COPY apps/site/ apps/site/
-      RUN pnpm --filter "@acme/site" run --if-present build
+      RUN set -eu; pnpm --filter "@acme/site" run --if-present build
       # No standalone output: next start from a production deploy plus the build in .next.
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
           --mount=type=secret,id=npmrc,target=/root/.npmrc \\

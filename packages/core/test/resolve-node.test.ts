@@ -69,14 +69,22 @@ describe('resolveNode', () => {
     expect(warnings).toEqual([]);
   });
 
-  it('warns when the version file and engines disagree, and follows the version file', () => {
-    const { node, warnings } = resolveNode(manifest({ engines: { node: '>=22' } }), {
+  it('warns when the version file and engines disagree, and follows engines, what the packages say they run on', () => {
+    const { node, warnings } = resolveNode(manifest({ engines: { node: '>=22 <23' } }), {
       '.nvmrc': '20',
     });
-    expect(node.major).toBe(20);
+    expect(node.major).toBe(22);
+    expect(node.source).toBe('engines.node (>=22 <23)');
     expect(warnings.map((warning) => warning.message)).toEqual([
-      'engines.node (>=22) does not allow Node 20.20.2, which .nvmrc (20) chose; make them agree',
+      `.nvmrc (20) asks for Node 20, which engines.node (>=22 <23) does not allow; the images use Node ${node.version}, which it does: make them agree`,
     ]);
+    // postiz: Volta's pin against engines.
+    const volta = resolveNode(
+      manifest({ engines: { node: '>=22.12.0 <23.0.0' }, volta: { node: '20.17.0' } }),
+      {},
+    );
+    expect(volta.node.major).toBe(22);
+    expect(volta.warnings).toHaveLength(1);
   });
 
   it('warns and uses the default for a major it pins no image for, naming the fix', () => {

@@ -246,6 +246,14 @@ export async function readWorkspace(root: string): Promise<Workspace> {
       }
     }
   }
+  const hoisting = await hoistingSetting(root, manifest as unknown as Record<string, unknown>);
+  if (hoisting !== undefined)
+    warnings.push({
+      kind: 'hoisted-dependencies',
+      file: hoisting.file,
+      package: undefined,
+      message: `${hoisting.file}: ${hoisting.setting} lets a package import what only another package declares (karakeep's sdk builds with vite-tsconfig-paths that it does not list); each image installs only its app's packages, where such an import fails: declare it in the package that imports it`,
+    });
   const link = (manifest as { linkWorkspacePackages?: unknown }).linkWorkspacePackages;
   return {
     root,
@@ -272,6 +280,26 @@ async function npmrcLinks(root: string): Promise<boolean> {
   const text = await readFile(path.join(root, '.npmrc'), 'utf8').catch(() => '');
   const value = /^\s*link-workspace-packages\s*=\s*(\S+)\s*$/m.exec(text)?.[1];
   return value === 'true' || value === 'deep';
+}
+
+/**
+ * A pnpm setting that hoists every dependency where all packages can import it
+ * (`nodeLinker: hoisted`, `shamefully-hoist`), from pnpm-workspace.yaml or the root .npmrc.
+ */
+async function hoistingSetting(
+  root: string,
+  manifest: Record<string, unknown>,
+): Promise<{ file: string; setting: string } | undefined> {
+  if (manifest['nodeLinker'] === 'hoisted')
+    return { file: 'pnpm-workspace.yaml', setting: 'nodeLinker: hoisted' };
+  if (manifest['shamefullyHoist'] === true)
+    return { file: 'pnpm-workspace.yaml', setting: 'shamefullyHoist: true' };
+  const text = await readFile(path.join(root, '.npmrc'), 'utf8').catch(() => '');
+  if (/^\s*node-linker\s*=\s*hoisted\s*$/m.test(text))
+    return { file: '.npmrc', setting: 'node-linker=hoisted' };
+  if (/^\s*shamefully-hoist\s*=\s*true\s*$/m.test(text))
+    return { file: '.npmrc', setting: 'shamefully-hoist=true' };
+  return undefined;
 }
 
 function enginesNode(engines: unknown): { enginesNode?: string } {

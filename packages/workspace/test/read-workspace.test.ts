@@ -72,6 +72,30 @@ describe('readWorkspace', () => {
     expect(other.rootNamesake).toBeUndefined();
   });
 
+  it('warns, naming the file, when pnpm hoists every dependency for all packages to import', async () => {
+    const warningsOf = async (files: Record<string, unknown>) =>
+      (
+        await readWorkspace(
+          await writeTree({
+            'package.json': { name: 'root', private: true },
+            'apps/web/package.json': { name: 'web' },
+            'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',
+            ...files,
+          }),
+        )
+      ).warnings.filter((warning) => warning.kind === 'hoisted-dependencies');
+    const [fromWorkspace] = await warningsOf({
+      'pnpm-workspace.yaml': 'packages:\n  - apps/*\nnodeLinker: hoisted\n',
+    });
+    expect(fromWorkspace?.message).toMatch(
+      /^pnpm-workspace\.yaml: nodeLinker: hoisted lets a package import what only another package declares .*declare it in the package that imports it$/,
+    );
+    const [fromNpmrc] = await warningsOf({ '.npmrc': 'shamefully-hoist=true\n' });
+    expect(fromNpmrc?.file).toBe('.npmrc');
+    expect(fromNpmrc?.message).toContain('.npmrc: shamefully-hoist=true lets');
+    expect(await warningsOf({ '.npmrc': 'auto-install-peers=true\n' })).toEqual([]);
+  });
+
   it('takes a directory that a glob matches but holds no package.json for no package, as packages/sample', async () => {
     const root = await writeTree({
       'pnpm-workspace.yaml': 'packages:\n  - packages/*\n  - packages/sample/*\n',

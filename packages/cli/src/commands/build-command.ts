@@ -70,9 +70,10 @@ export async function buildCommand({ root, options, io, plan }: CommandContext):
     await readSecrets(options.secrets, io.env, io.cwd),
     run.npmrc?.credentials ?? [],
   );
-  for (const id of unmountedSecretIds(secrets)) {
+  const buildSecrets = [...new Set(run.plan.apps.flatMap((app) => app.buildSecrets))].sort();
+  for (const id of unmountedSecretIds(secrets, buildSecrets)) {
     io.stderr.write(
-      `warning: --secret ${id}: the generated Dockerfile mounts only the secrets npmrc and npm_token\n`,
+      `warning: --secret ${id}: the generated Dockerfile mounts only the secrets npmrc and npm_token${buildSecrets.length > 0 ? ` and the apps' buildSecrets (${buildSecrets.join(', ')})` : ''}; list it in an app's "buildImages": { "buildSecrets": […] } for its build to read it\n`,
     );
   }
   // Loaded here, not at start-up: planning needs none of dockerode, listr2 or the runner.
