@@ -90,6 +90,25 @@ async function fixtureWorkspace(): Promise<string> {
       buildImages: { kind: 'bundle' },
     }),
     'apps/tiny/src/main.js': "import ms from 'ms';\nconsole.log('tiny bundled', ms(90000));\n",
+    // Run from its TypeScript sources with tsx, a production dependency (karakeep's workers),
+    // importing a workspace package that ships TypeScript too.
+    'packages/types/package.json': {
+      name: '@fx/types',
+      version: '1.0.0',
+      type: 'module',
+      main: 'index.ts',
+    },
+    'packages/types/index.ts': 'export const label = (name: string): string => `typed ${name}`;\n',
+    'apps/typed/package.json': {
+      name: '@fx/typed',
+      version: '1.0.0',
+      private: true,
+      type: 'module',
+      scripts: { 'start:prod': 'tsx index.ts' },
+      dependencies: { '@fx/types': 'workspace:*', tsx: '4.20.6' },
+    },
+    'apps/typed/index.ts':
+      "import { label } from '@fx/types';\nconst name: string = 'worker';\nconsole.log(label(name));\n",
   });
   lockWorkspace(root, { offline: false });
   return root;
@@ -131,7 +150,21 @@ describe.skipIf(!docker)('runtime kinds built and run on a real engine', () => {
   it('builds a node app, a bundle and a combined image', () => {
     expect(build.stderr + build.stdout).not.toContain('error:');
     expect(build.code).toBe(0);
-    expect(build.stdout).toContain('5 built');
+    expect(build.stdout).toContain('6 built');
+  });
+
+  it('runs a TypeScript entry with tsx when tsx is a production dependency', async () => {
+    const info = await docker!.getImage(imageOf('typed')).inspect();
+    expect(info.Config.Cmd).toEqual(['node', '--import', 'tsx', 'index.ts']);
+    const container = await docker!.createContainer({
+      Image: imageOf('typed'),
+      Labels: { 'build-images.test': runId },
+    });
+    await container.start();
+    expect((await container.wait()).StatusCode).toBe(0);
+    expect(demuxLogs(await container.logs({ stdout: true, stderr: true })).trim()).toBe(
+      'typed worker',
+    );
   });
 
   it('runs the bundle on a shell-less base as a non-root user, one file plus tini', async () => {

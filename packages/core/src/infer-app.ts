@@ -266,6 +266,21 @@ function commandOfScript(
   depth: number,
 ): string[] | undefined {
   const { words, i, runner } = splitScript(script);
+  // `tsx <file>` with tsx among the production dependencies (karakeep's workers): node with
+  // tsx's loader, on the deployed tree. tsx in devDependencies is not in the image.
+  if (runner === 'tsx') {
+    const file = words[i + 1];
+    if (
+      file === undefined ||
+      file === 'watch' ||
+      file.startsWith('-') ||
+      words.slice(i + 2).some((word) => /^--(watch|inspect)/.test(word)) ||
+      pkg.dependencies.dependencies?.['tsx'] === undefined
+    )
+      return undefined;
+    const args = words.slice(i + 2).map((word) => word.replace(/^(['"])(.*)\1$/, '$2'));
+    return ['node', '--import', 'tsx', file.replace(/^\.\//, ''), ...args];
+  }
   if (watchers.test(` ${words.join(' ')}`)) return undefined;
   if (runner === 'pnpm' || runner === 'npm' || runner === 'yarn') {
     const target = followedScript(pkg, words, i);

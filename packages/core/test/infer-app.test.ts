@@ -64,6 +64,23 @@ describe('inferCommand', () => {
     expect(inferCommand(pkg('@x/api', 'apps/api', scripts({ start: script })))).toBeUndefined();
   });
 
+  it('runs `tsx <file>` on node with the tsx loader when tsx is a production dependency (karakeep workers)', () => {
+    const workers = pkg('@karakeep/workers', 'apps/workers', {
+      scripts: { start: 'tsx watch index.ts', 'start:prod': 'tsx index.ts', build: 'tsdown' },
+      main: undefined,
+      dependencies: { dependencies: { tsx: '^4.8.1' } },
+    });
+    expect(inferCommand(workers)).toEqual({
+      command: ['node', '--import', 'tsx', 'index.ts'],
+      source: 'script "start:prod"',
+    });
+    // Only in devDependencies, tsx is not in the image; a watcher never runs in one.
+    expect(
+      inferCommand({ ...workers, dependencies: { devDependencies: { tsx: '^4.8.1' } } }),
+    ).toBeUndefined();
+    expect(inferCommand({ ...workers, scripts: { start: 'tsx watch index.ts' } })).toBeUndefined();
+  });
+
   it('prefers start:prod over a start that runs the dev server', () => {
     const api = pkg(
       '@x/api',
