@@ -51,6 +51,8 @@ export interface AppBuildFacts {
   built: BuiltPackage[];
   /** Directories of the app removed from the runtime: its sources and tests, when it runs built output. */
   pruneDirs: string[];
+  /** For an app at the workspace root: the folders of the workspace's packages, which its deploy copies too. */
+  packageFolders?: string[];
   /** The app manifest's `files` list (what pnpm would pack), when it has one. */
   files: string[] | undefined;
   /** Next.js output mode (kind next only): `standalone`, `server` (next start) or `export` (static). */
@@ -259,8 +261,23 @@ export function planAppBuild(
     ...keep.map(firstSegment),
     ...command.map(firstSegment),
   ]);
+  // An app at the workspace root (--apps .) has the workspace's other packages in its folder:
+  // the deploy ships those it uses in node_modules, so their folders go.
+  const packageFolders =
+    pkg.dir === '.'
+      ? [...graph.values()]
+          .map((node) => firstSegment(node.package.dir))
+          .filter((dir) => dir !== '.' && dir !== '..' && !needed.has(dir))
+      : [];
   const pruneDirs =
-    kind === 'node' && runsBuiltOutput ? sourceDirs.filter((dir) => !needed.has(dir)) : [];
+    kind === 'node'
+      ? [
+          ...new Set([
+            ...(runsBuiltOutput ? sourceDirs.filter((dir) => !needed.has(dir)) : []),
+            ...packageFolders,
+          ]),
+        ]
+      : [];
   const hasEsbuild = Object.values(pkg.dependencies).some(
     (deps) => deps !== undefined && 'esbuild' in deps,
   );
@@ -269,6 +286,7 @@ export function planAppBuild(
     production,
     built: builtPackages(built),
     pruneDirs,
+    ...(packageFolders.length > 0 && { packageFolders: [...new Set(packageFolders)] }),
     files: pkg.buildHints?.files,
     nextOutput: kind === 'next' ? (pkg.buildHints?.nextOutput ?? 'standalone') : undefined,
     esbuild: kind === 'bundle' && !hasEsbuild ? pinnedEsbuildVersion : undefined,

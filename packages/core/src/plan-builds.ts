@@ -393,7 +393,7 @@ export function planBuilds(
           : `No app found: no workspace package lies in ${patterns!.join(', ')}`,
       {
         hint: rootLooksLikeApp
-          ? 'The workspace root looks like the app (a Dockerfile, a start script or next at the root), and it is never detected as one: --apps . (or "apps": ["."] in build-images.config.json) plans it as one, a case not yet tested on a real engine.'
+          ? 'The workspace root looks like the app (a Dockerfile, a start script or next at the root), and it is never detected as one: --apps . (or "apps": ["."] in build-images.config.json) plans and builds it as one.'
           : (needsConfig[0]?.fix ??
             'List the apps\' directories with --apps (or "apps" in build-images.config.json), or set "buildImages": { "app": true } in their package.json.'),
       },

@@ -392,6 +392,10 @@ function renderProductionStage(app: AppPlan, plan: BuildPlan): string[] {
             ]
           : [],
         dropOutsideLinks,
+        // An app at the root: the deploy packed the workspace's package folders with it.
+        app.packageFolders
+          ? [`rm -rf ${app.packageFolders.map((dir) => `/out/${dir}`).join(' ')}`]
+          : [],
         overlaid ? [': > /overlay-targets'] : [],
         shipped.length > 0
           ? [
@@ -661,7 +665,10 @@ function renderInstall(
       : []),
     `COPY ${sliceRootManifestPath(plan, slice)} ./package.json`,
     `COPY ${lockfileSlicePath(plan, slice)} ./pnpm-lock.yaml`,
-    ...packages.map((pkg) => `COPY ${pkg.dir}/package.json ${pkg.dir}/`),
+    // An app at the root (--apps .) installs from the slice's root manifest, which is its own.
+    ...packages
+      .filter((pkg) => pkg.dir !== '.')
+      .map((pkg) => `COPY ${pkg.dir}/package.json ${pkg.dir}/`),
     ...(scripted.length > 0
       ? [
           '# Their install scripts need their sources, which come later: taken out here, run before the build.',

@@ -98,7 +98,13 @@ export function resolveNode(
   }
   const engines = typeof manifest.engines?.node === 'string' ? manifest.engines.node : undefined;
   if (engines !== undefined && semver.validRange(engines) !== null)
-    requests.push({ source: `engines.node (${engines})`, file: 'package.json', range: engines });
+    requests.push({
+      source: `engines.node (${engines})`,
+      file: 'package.json',
+      // An exact version (cosmo's "22.22.2") asks for its major, as a version file does: the
+      // images run that major's pinned patch.
+      range: semver.valid(engines.trim().replace(/^v/i, '')) ? versionRange(engines)! : engines,
+    });
 
   const chosen = requests[0];
   if (chosen === undefined) return { node: planFor(defaultNodeMajor, 'default'), warnings };

@@ -49,7 +49,13 @@ export function sliceLockfile(
     }
   }
 
-  const { importer: rootImporter, dropped } = withoutLocalPaths(importers['.']);
+  // An app at the workspace root (--apps .) is the root importer: its links to the workspace
+  // packages it uses stay, since those are in its build (its closure's importers).
+  const rootIsApp = importerIds.includes('.');
+  const { importer: rootImporter, dropped } = withoutLocalPaths(
+    importers['.'],
+    rootIsApp ? new Set(ids) : new Set(),
+  );
   const kept: [string, unknown][] = [
     ['.', rootImporter],
     ...ids.map((id): [string, unknown] => [id, importers[id]]),
@@ -67,7 +73,9 @@ export function sliceLockfile(
   out.push(
     section(
       'importers',
-      kept.map(([id, value]) => cache.importer(id, value)),
+      kept.map(([id, value]) =>
+        cache.importer(id === '.' && rootIsApp ? '\0root app' : id, id, value),
+      ),
     ),
   );
   // The default sort orders strings by UTF-16 code units, as compareStrings does, faster.
@@ -162,7 +170,10 @@ export function digestLockfileSlice(slice: LockfileSlice): string {
 }
 
 /** The root importer without dependencies on local paths, and the names it lost. */
-function withoutLocalPaths(raw: unknown): { importer: unknown; dropped: Set<string> } {
+function withoutLocalPaths(
+  raw: unknown,
+  linkedDirs: ReadonlySet<string>,
+): { importer: unknown; dropped: Set<string> } {
   const dropped = new Set<string>();
   if (!isRecord(raw)) return { importer: raw ?? {}, dropped };
   const importer: Record<string, unknown> = { ...raw };
@@ -172,7 +183,12 @@ function withoutLocalPaths(raw: unknown): { importer: unknown; dropped: Set<stri
     const keep: Record<string, unknown> = {};
     for (const [name, dep] of Object.entries(deps)) {
       const version = isRecord(dep) ? dep['version'] : undefined;
-      if (typeof version === 'string' && /^(?:file|link):/.test(version)) dropped.add(name);
+      if (
+        typeof version === 'string' &&
+        /^(?:file|link):/.test(version) &&
+        !linkedDirs.has(version.replace(/^link:(?:\.\/)?/, ''))
+      )
+        dropped.add(name);
       else keep[name] = dep;
     }
     if (Object.keys(keep).length > 0) importer[field] = keep;
@@ -326,7 +342,8 @@ interface FragmentCache {
   /** The `packages` key of a dep path (withoutSuffix), remembered. */
   packageKey(depPath: string): string;
   top(key: string, value: unknown): string;
-  importer(id: string, value: unknown): string;
+  /** An importer's entry, remembered by `key` (its id, or another for a variant of the root's). */
+  importer(key: string, id: string, value: unknown): string;
   package(key: string, value: unknown): string;
   snapshot(
     key: string,
@@ -361,7 +378,7 @@ function fragmentCacheOf(lockfile: Lockfile): FragmentCache {
       once(memos.top, key, () =>
         dump({ [key]: value }, { lineWidth: -1, noRefs: true, sortKeys: false }),
       ),
-    importer: (id, value) => once(memos.importer, id, () => entry(id, value)),
+    importer: (key, id, value) => once(memos.importer, key, () => entry(id, value)),
     package: (key, value) => once(memos.package, key, () => flowEntry(key, value)),
     // Which packages are foreign is a property of the lockfile, the same for every slice.
     snapshot: (key, value, optional, foreign) =>

@@ -593,6 +593,28 @@ describe('sliceLockfile', () => {
     expect(result.lockfile).not.toContain('local-tool');
     expect(JSON.parse(result.rootManifest)).toEqual({ devDependencies: { typescript: '~5.9.3' } });
   });
+  it("keeps an app at the root its links to the workspace packages it uses (--apps .), and no other app's slice changes", () => {
+    const rootLinks = edit(base, [
+      `    devDependencies:\n      typescript:`,
+      `    dependencies:\n      '@acme/logger':\n        specifier: workspace:*\n        version: link:packages/logger\n    devDependencies:\n      typescript:`,
+    ]);
+    const manifest =
+      '{"dependencies":{"@acme/logger":"workspace:*"},"devDependencies":{"typescript":"~5.9.3"}}';
+    const rootApp = sliceLockfile(lockfile(rootLinks), ['.', 'packages/logger'], manifest);
+    expect(rootApp.lockfile).toContain('version: link:packages/logger');
+    expect(JSON.parse(rootApp.rootManifest).dependencies).toEqual({
+      '@acme/logger': 'workspace:*',
+    });
+    // Another app's slice of the same lockfile leaves the root's link out, as before.
+    const parsed = lockfile(rootLinks);
+    const other = sliceLockfile(parsed, api, manifest);
+    expect(other.lockfile).not.toContain('link:packages/logger');
+    expect(JSON.parse(other.rootManifest).dependencies).toEqual({});
+    expect(sliceLockfile(parsed, ['.', 'packages/logger'], manifest).lockfile).toBe(
+      rootApp.lockfile,
+    );
+  });
+
   it('keeps of the root manifest only what pnpm installs from: no scripts, no tool settings', () => {
     const root = {
       name: 'monorepo',

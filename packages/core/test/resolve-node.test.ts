@@ -87,6 +87,13 @@ describe('resolveNode', () => {
     expect(volta.warnings).toHaveLength(1);
   });
 
+  it('takes an exact engines.node for its major, as a version file (cosmo: 22.22.2)', () => {
+    const { node, warnings } = resolveNode(manifest({ engines: { node: '22.22.2' } }), {});
+    expect(node.major).toBe(22);
+    expect(node.source).toBe('engines.node (22.22.2)');
+    expect(warnings).toEqual([]);
+  });
+
   it('warns and uses the default for a major it pins no image for, naming the fix', () => {
     const { node, warnings } = resolveNode(manifest(), { '.nvmrc': '16.20.2' });
     expect(node.major).toBe(24);
