@@ -3,6 +3,7 @@ import type { Container } from 'dockerode';
 import {
   type BinResult,
   dockerForTests,
+  execIn,
   lockWorkspace,
   removeTestResources,
   runBin,
@@ -85,17 +86,8 @@ async function nextWorkspace(): Promise<string> {
  * its image and ISR cache to .next/cache).
  */
 async function canWrite(container: Container, file: string): Promise<boolean> {
-  const exec = await container.exec({
-    Cmd: ['node', '-e', `require('fs').writeFileSync(${JSON.stringify(file)}, 'x')`],
-    AttachStdout: true,
-    AttachStderr: true,
-  });
-  const stream = await exec.start({});
-  await new Promise((resolve) => {
-    stream.on('end', resolve);
-    stream.resume();
-  });
-  return (await exec.inspect()).ExitCode === 0;
+  const command = ['node', '-e', `require('fs').writeFileSync(${JSON.stringify(file)}, 'x')`];
+  return (await execIn(container, command)).exitCode === 0;
 }
 
 describe.skipIf(!docker)('a Next.js app (kind next) built and run on a real engine', () => {

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   dockerForTests,
+  execIn,
   fixtureRootManifest,
   lockWorkspace,
   removeTestResources,
@@ -56,15 +57,11 @@ describe.skipIf(!docker)('an app at the workspace root (--apps .), built on a re
       return response.ok ? response.text() : undefined;
     });
     expect(body).toBe('hi from lib');
-    const exec = await container.exec({
-      Cmd: ['node', '-e', "console.log(require('fs').readdirSync('.').sort().join(' '))"],
-      AttachStdout: true,
-    });
-    const stream = await exec.start({});
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    await new Promise((resolve) => stream.on('end', resolve));
-    const listing = Buffer.concat(chunks).toString('utf8');
+    const { output: listing } = await execIn(container, [
+      'node',
+      '-e',
+      "console.log(require('fs').readdirSync('.').sort().join(' '))",
+    ]);
     expect(listing).toContain('dist');
     expect(listing).toContain('node_modules');
     expect(listing).not.toContain('packages');

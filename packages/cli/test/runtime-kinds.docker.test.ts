@@ -3,6 +3,7 @@ import {
   type BinResult,
   demuxLogs,
   dockerForTests,
+  execIn,
   lockWorkspace,
   removeTestResources,
   runBin,
@@ -116,20 +117,12 @@ async function fixtureWorkspace(): Promise<string> {
 
 /** Zombie processes in a running container, read from /proc with node (no ps needed). */
 async function zombies(containerId: string): Promise<number> {
-  const exec = await docker!.getContainer(containerId).exec({
-    Cmd: [
-      'node',
-      '-e',
-      "const fs=require('fs');console.log(fs.readdirSync('/proc').filter((p)=>/^\\d+$/.test(p)).filter((p)=>{try{return fs.readFileSync('/proc/'+p+'/stat','utf8').split(') ')[1][0]==='Z'}catch{return false}}).length)",
-    ],
-    AttachStdout: true,
-    AttachStderr: true,
-  });
-  const stream = await exec.start({});
-  const chunks: Buffer[] = [];
-  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-  await new Promise((resolve) => stream.on('end', resolve));
-  return Number(demuxLogs(Buffer.concat(chunks)).trim());
+  const { output } = await execIn(docker!.getContainer(containerId), [
+    'node',
+    '-e',
+    "const fs=require('fs');console.log(fs.readdirSync('/proc').filter((p)=>/^\\d+$/.test(p)).filter((p)=>{try{return fs.readFileSync('/proc/'+p+'/stat','utf8').split(') ')[1][0]==='Z'}catch{return false}}).length)",
+  ]);
+  return Number(output.trim());
 }
 
 describe.skipIf(!docker)('runtime kinds built and run on a real engine', () => {

@@ -168,6 +168,19 @@ export function demuxLogs(buffer: Buffer): string {
   return text;
 }
 
+/** Runs `command` in a running container as its image's user: its exit code and output. */
+export async function execIn(
+  container: Docker.Container,
+  command: string[],
+): Promise<{ exitCode: number | null; output: string }> {
+  const exec = await container.exec({ Cmd: command, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({});
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  await new Promise((resolve) => stream.on('end', resolve));
+  return { exitCode: (await exec.inspect()).ExitCode, output: demuxLogs(Buffer.concat(chunks)) };
+}
+
 export interface TestImageOptions {
   /** The label `removeTestResources` finds it by. */
   label: string;
