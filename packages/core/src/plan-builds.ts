@@ -387,7 +387,9 @@ export function planBuilds(
     throw new BuildImagesError(
       'CONFIG_INVALID',
       positive.length === 0
-        ? `No app found: no workspace package looks deployable (a Dockerfile beside it, a place under apps/, a server framework or a start script that runs node)${needsConfig.length > 0 ? `; ${needsConfig.length} need a command: ${needsConfig.map((entry) => entry.dir).join(', ')}` : ''}`
+        ? needsConfig.length > 0
+          ? `No app to build: ${needsConfig.length === 1 ? 'the package that looks deployable needs' : `the ${needsConfig.length} packages that look deployable need`} configuring first: ${needsConfig.map((entry) => `${entry.dir} (add ${entry.fix})`).join('; ')}`
+          : `No app found: no workspace package looks deployable (a Dockerfile beside it, a place under apps/, a server framework or a start script that runs node)`
         : needsConfig.length > 0
           ? `No app to build: what ${patterns!.join(', ')} select${positive.length === 1 ? 's' : ''} needs configuring first: ${needsConfig.map((entry) => `${entry.dir}: ${entry.problem}`).join('; ')}`
           : `No app found: no workspace package lies in ${patterns!.join(', ')}`,

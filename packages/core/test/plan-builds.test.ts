@@ -377,8 +377,23 @@ describe('planBuilds', () => {
 
   it('fails with the fix when the only app has nothing to run', () => {
     const error = planError([pkg('@acme/api', 'apps/api', { main: undefined })]);
-    expect(error.message).toContain('1 need a command: apps/api');
+    expect(error.message).toContain(
+      'No app to build: the package that looks deployable needs configuring first: apps/api (add apps/api/package.json: "buildImages"',
+    );
+    expect(error.message).not.toContain('no workspace package looks deployable');
     expect(error.hint).toContain('apps/api/package.json: "buildImages"');
+    // atproto: four services, each named with the line it needs, not only the first.
+    const four = planError(
+      ['pds', 'bsky', 'ozone', 'bsync'].map((name) =>
+        pkg(`@atproto/${name}`, `services/${name}`, {
+          main: undefined,
+          facts: { dockerfiles: ['Dockerfile'] },
+        }),
+      ),
+    );
+    expect(four.message).toContain('the 4 packages that look deployable need configuring first');
+    for (const name of ['pds', 'bsky', 'ozone', 'bsync'])
+      expect(four.message).toContain(`services/${name} (add services/${name}/package.json`);
   });
 
   it('refuses a named app that needs configuration, saying what to add', () => {
