@@ -12,6 +12,34 @@ import {
 const schedulerRace = /buildkit scheduler error: [^.\n]*/i;
 
 /**
+ * The containerd image store losing a snapshot to a concurrent export of images sharing layers
+ * (Engine 28: "failed to prepare extraction snapshot …: parent snapshot sha256:… does not
+ * exist: not found"), seen once in CI with three apps sharing a compiled package.
+ */
+const imageStoreRace =
+  /failed to prepare extraction snapshot|parent snapshot \S+ does not exist|snapshot \S+ already exists/i;
+
+/** What of an engine's error says it lost a race of parallel builds, with the issue to read; else undefined. */
+export function engineRaceOf(message: string): string | undefined {
+  const scheduler = schedulerRace.exec(message)?.[0];
+  if (scheduler !== undefined)
+    return `BuildKit's scheduler failed the build ("${scheduler.replace(/^buildkit scheduler error: /i, '')}", a race of parallel builds, moby/buildkit#4278)`;
+  if (imageStoreRace.test(message))
+    return "the image store lost a snapshot to a parallel build's export (containerd image store)";
+  return undefined;
+}
+
+/** The steps of a build tried more than once: the last attempt's, run where any attempt ran them. */
+export function mergeAttemptSteps(attempts: readonly (readonly BuildStep[])[]): BuildStep[] {
+  const ran = new Set(
+    attempts.flatMap((steps) => steps.filter((step) => !step.cached).map((step) => step.name)),
+  );
+  return (attempts.at(-1) ?? []).map((step) =>
+    step.cached && ran.has(step.name) ? { ...step, cached: false } : step,
+  );
+}
+
+/**
  * `cached`: built, but every step of the Dockerfile came from the build cache.
  * `up-to-date`: the registry already had the image of these inputs; nothing was built.
  */
@@ -214,20 +242,23 @@ export async function runBuilds(
    * failed one finished in the cache.
    */
   const buildRetryingEngineRaces = async (request: ImageBuildRequest) => {
+    const earlier: BuildStep[][] = [];
     for (let attempt = 1; ; attempt++) {
       try {
-        return await builder.build(request, {
+        const result = await builder.build(request, {
           signal: stop.signal,
           onProgress: (progress) => options.events?.onProgress?.(request.app, progress),
         });
+        // A step an earlier attempt ran counts as run, though the rerun found it cached.
+        return earlier.length === 0
+          ? result
+          : { ...result, steps: mergeAttemptSteps([...earlier, result.steps]) };
       } catch (error) {
-        const race = error instanceof ImageBuildFailure && schedulerRace.exec(error.message)?.[0];
+        const race = error instanceof ImageBuildFailure && engineRaceOf(error.message);
         if (!race || attempt >= 3 || stop.signal.aborted) throw error;
+        earlier.push([...error.steps]);
         // Worded without "error:": the run recovers, and CI logs grep for that word.
-        options.events?.onRetry?.(
-          request.app,
-          `BuildKit's scheduler failed the build ("${race.replace(/^buildkit scheduler error: /i, '')}", a race of parallel builds, moby/buildkit#4278); building ${request.target} again`,
-        );
+        options.events?.onRetry?.(request.app, `${race}; building ${request.target} again`);
       }
     }
   };

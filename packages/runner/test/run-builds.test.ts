@@ -5,7 +5,7 @@ import {
   type ImageBuilder,
   type ImageBuildRequest,
 } from '@build-images/core';
-import { runBuilds, summarizeResults, type Publisher } from '../src/index.js';
+import { engineRaceOf, runBuilds, summarizeResults, type Publisher } from '../src/index.js';
 
 const request = (app: string): ImageBuildRequest => ({
   app: app as AppName,
@@ -194,6 +194,52 @@ describe('runBuilds', () => {
     const { builder: failing, seen } = fakeBuilder({ failing: ['c'] });
     await runBuilds([request('c')], failing, { concurrency: 1, bail: false });
     expect(seen.started).toEqual(['c']);
+  });
+
+  it("builds again after the containerd image store's export race, and counts a step an attempt ran as run", async () => {
+    const race =
+      'failed to prepare extraction snapshot "extract-1 sha256:bd4e": parent snapshot sha256:3e6c does not exist: not found';
+    const step = (name: string, cached: boolean) => ({
+      name,
+      cached,
+      started: undefined,
+      completed: undefined,
+      error: undefined,
+    });
+    let failed = false;
+    const { builder: ok } = fakeBuilder();
+    const builder: ImageBuilder = {
+      async build(req, hooks) {
+        if (!failed) {
+          failed = true;
+          throw new ImageBuildFailure(race, [], undefined, [step('[pkg 2/2] RUN build', false)]);
+        }
+        const result = await ok.build(req, hooks);
+        return {
+          ...result,
+          steps: [step('[pkg 2/2] RUN build', true), step('[a 1/1] COPY x', true)],
+        };
+      },
+    };
+    const retries: string[] = [];
+    const [result] = await runBuilds([request('a')], builder, {
+      concurrency: 1,
+      bail: false,
+      events: { onRetry: (app, reason) => retries.push(`${app}: ${reason}`) },
+    });
+    expect(result?.status).toBe('built');
+    expect(retries).toEqual([
+      "a: the image store lost a snapshot to a parallel build's export (containerd image store); building a again",
+    ]);
+    expect(result?.steps?.map((s) => [s.name, s.cached])).toEqual([
+      ['[pkg 2/2] RUN build', false],
+      ['[a 1/1] COPY x', true],
+    ]);
+    expect(
+      engineRaceOf(
+        'process "/bin/sh -c pnpm run build" did not complete successfully: exit code: 1',
+      ),
+    ).toBeUndefined();
   });
 
   it('pushes the stage caches of --cache-to after the image, building each stage target', async () => {
