@@ -175,7 +175,7 @@ export function detectApp(pkg: WorkspacePackage, graph: WorkspaceGraph): AppDete
   )
     return {
       app: false,
-      reasons: ['a published library (not private, with "files", "publishConfig" or "exports")'],
+      reasons: ['a published library (not private, and a script of its own publishes it)'],
     };
   // Outside apps/, a package published to a registry is a library, unless it ships a Dockerfile.
   const conventional = pkg.dir.split('/')[0] === 'apps' || Boolean(facts?.dockerfiles.length);

@@ -348,7 +348,7 @@ describe('detectApp', () => {
     });
     expect(detect(sdk)).toEqual({
       app: false,
-      reasons: ['a published library (not private, with "files", "publishConfig" or "exports")'],
+      reasons: ['a published library (not private, and a script of its own publishes it)'],
     });
     expect(detect({ ...sdk, private: true }).app).toBe(true);
     expect(detect({ ...sdk, scripts: { start: 'node dist/index.js' } }).app).toBe(true);
