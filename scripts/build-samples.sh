@@ -6,7 +6,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$here/lib.sh"
 cd "$here/.."
 
-eval "$(bash "$here/setup.sh")"
+setup_env="$(bash "$here/setup.sh")" || die "setup failed (scripts/setup.sh); its log is above"
+eval "$setup_env"
 export BUILD_IMAGES_BASE_IMAGE BUILD_IMAGES_BUNDLE_IMAGE
 use_node24
 pnpm build

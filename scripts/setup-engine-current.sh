@@ -57,9 +57,12 @@ export PATH="$BIN:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 answers() { DOCKER_HOST="unix://$SOCK" docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 # The image store it runs with: "io.containerd.snapshotter.v1" in DriverStatus for containerd's.
+# Output is captured before it is matched: with pipefail, grep -q ending a pipe early fails the
+# pipe (SIGPIPE on the writer), which read as "not there" and re-added an assigned address once.
 store_of() {
-  DOCKER_HOST="unix://$SOCK" docker info --format '{{json .DriverStatus}}' 2>/dev/null |
-    grep -q 'io.containerd.snapshotter' && echo containerd || echo classic
+  local status
+  status="$(DOCKER_HOST="unix://$SOCK" docker info --format '{{json .DriverStatus}}' 2>/dev/null || true)"
+  case "$status" in *io.containerd.snapshotter*) echo containerd ;; *) echo classic ;; esac
 }
 if answers && [ "$(store_of)" != "$STORE" ]; then
   log "the engine on unix://$SOCK runs the $(store_of) image store; restarting it with the $STORE one"
@@ -74,7 +77,7 @@ fi
 
 # 3. The bridge, and the NAT and FORWARD rules the engine does not write itself.
 ip link show "$BR" >/dev/null 2>&1 || ip link add "$BR" type bridge
-ip addr show dev "$BR" | grep -q "inet ${BR_ADDR%/*}/" || ip addr add "$BR_ADDR" dev "$BR"
+case "$(ip addr show dev "$BR")" in *"inet ${BR_ADDR%/*}/"*) ;; *) ip addr add "$BR_ADDR" dev "$BR" ;; esac
 ip link set "$BR" up
 echo 1 >/proc/sys/net/ipv4/ip_forward
 iptables -N BI-ENGINE2-FWD 2>/dev/null || true

@@ -27,7 +27,7 @@ if [ "$(node_major)" -lt 24 ]; then
 fi
 log "node $(node --version) at $(command -v node)"
 
-if ! pnpm --version 2>/dev/null | grep -qx "$PNPM_VERSION"; then
+if [ "$(pnpm --version 2>/dev/null || true)" != "$PNPM_VERSION" ]; then
   log "installing pnpm $PNPM_VERSION into $NODE_HOME"
   mkdir -p "$NODE_HOME"
   npm install --silent --global --prefix "$NODE_HOME" "pnpm@$PNPM_VERSION" >/dev/null

@@ -6,7 +6,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$here/lib.sh"
 cd "$here/.."
 
-eval "$(bash "$here/setup.sh")"
+# A failing setup stops the run here: eval "$(…)" alone would go on with nothing set.
+setup_env="$(bash "$here/setup.sh")" || die "setup failed (scripts/setup.sh); its log is above"
+eval "$setup_env"
 export BUILD_IMAGES_BASE_IMAGE BUILD_IMAGES_BUNDLE_IMAGE
 # The packed CLI is also run on the oldest Node it supports.
 export BUILD_IMAGES_NODE22="$NODE22_BIN"
@@ -23,7 +25,11 @@ pnpm test
 # instead; BUILD_IMAGES_ENGINE2=off
 # skips it; a DOCKER_HOST of its own (unix://…) uses that engine instead of starting one.
 if [ "${BUILD_IMAGES_ENGINE2:-}" != off ]; then
-  [ -n "${BUILD_IMAGES_ENGINE2:-}" ] || eval "$(bash "$here/setup-engine-current.sh")"
+  if [ -z "${BUILD_IMAGES_ENGINE2:-}" ]; then
+    engine2_env="$(bash "$here/setup-engine-current.sh")" ||
+      die "the second engine did not start (scripts/setup-engine-current.sh); its log is above"
+    eval "$engine2_env"
+  fi
   log "the Docker tests on the second engine ($BUILD_IMAGES_ENGINE2)"
   DOCKER_HOST="$BUILD_IMAGES_ENGINE2" bash "$here/make-base-image.sh"
   DOCKER_HOST="$BUILD_IMAGES_ENGINE2" pnpm vitest run --project docker
