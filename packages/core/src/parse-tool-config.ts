@@ -9,6 +9,7 @@ export interface ToolConfig {
   baseImage?: string;
   bundleImage?: string;
   concurrency?: number;
+  parallelSteps?: number;
   dockerfile?: string;
   combined?: unknown;
   buildInputs?: string[];
@@ -55,6 +56,12 @@ export const toolConfigFields: Record<
       'Runtime base of bundle apps (the BUNDLE_IMAGE build argument; like --bundle-image).',
   },
   concurrency: { type: 'integer', description: 'Builds at once (like --concurrency).' },
+  parallelSteps: {
+    type: 'integer',
+    description:
+      'Install and compile steps the engine runs at once across all builds, a bound on memory: each waits for one of this many slots (BuildKit otherwise runs every independent stage at once).',
+    default: 4,
+  },
   dockerfile: {
     type: 'string',
     description: 'Where the generated Dockerfile lives (like --dockerfile).',

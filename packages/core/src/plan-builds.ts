@@ -117,6 +117,13 @@ export interface BuildPlan {
   pnpm: PnpmPlan;
   /** The Node every stage runs: the base image's default and the bundler's target. */
   node: NodePlan;
+  /**
+   * How many install and compile steps may run at once on the engine, across every build:
+   * each such step holds one of this many slots (see render-dockerfile's slotMount). BuildKit
+   * runs every independent stage at once and the Engine's builder has no setting to bound it;
+   * a workspace of 50 compiled packages ran 49 installs at once.
+   */
+  parallelSteps: number;
 }
 
 export interface NeedsConfig {
@@ -144,7 +151,16 @@ export interface PlanOptions {
   pnpm?: PnpmPlan;
   /** The Node the repository asks for (see resolveNode); default: Node 24. */
   node?: NodePlan;
+  /** The config's `parallelSteps` (see BuildPlan.parallelSteps); default: defaultParallelSteps. */
+  parallelSteps?: number;
 }
+
+/**
+ * Install and compile steps the engine runs at once, across every build of the generated
+ * Dockerfile, when the config does not say: about what 2 to 4 cores keep busy, and a memory
+ * bound of a few GB (a pnpm install or a tsc takes some 300 MB to 1 GB).
+ */
+export const defaultParallelSteps = 4;
 
 export const defaultPlanOptions: PlanOptions = {
   configFile: 'build-images.config.json',
@@ -447,6 +463,7 @@ export function planBuilds(
     dockerfilePath: options.dockerfilePath,
     needsConfig,
     ...(workspace.rootNamesake !== undefined && { rootNamesake: workspace.rootNamesake }),
+    parallelSteps: options.parallelSteps ?? defaultParallelSteps,
     pnpm: options.pnpm ?? {
       version: defaultPnpmVersions[10]!,
       major: 10,

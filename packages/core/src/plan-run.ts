@@ -216,6 +216,9 @@ export function planRun(root: string, inputs: RunInputs, options: RunOptions): R
       combined: inputs.config.combined,
       configFile: inputs.configFile,
       buildInputs: inputs.config.buildInputs,
+      ...(inputs.config.parallelSteps !== undefined && {
+        parallelSteps: inputs.config.parallelSteps,
+      }),
     },
   );
   const warnings: WorkspaceWarning[] = [

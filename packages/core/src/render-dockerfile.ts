@@ -32,6 +32,27 @@ export interface RenderOptions {
 const storeMount = '--mount=type=cache,id=pnpm-store,target=/pnpm/store';
 
 /**
+ * The slot an install or compile step holds while it runs: a cache mount that BuildKit lends
+ * to one step at a time (`sharing=locked`, which other steps wait for, across every build on
+ * the engine), so at most `plan.parallelSteps` of them run at once. It holds nothing. A step's
+ * slot is a hash of its stage's name, not its place in the file: Engine 20.10's BuildKit counts
+ * the mount's id in the step's cache key (Engine 28's does not), so a step moved to another slot
+ * by an added package would run again there. Steps of one stage run one after the other anyway; the image's own stages
+ * (`<app>-build`, `<app>-prod`) that can run side by side hash apart or not, as it falls.
+ */
+export function slotMount(plan: BuildPlan, stage: string): string {
+  // FNV-1a, whose low bits follow only the characters' low bits, then mixed (murmur3's
+  // finaliser) so that every bit counts in the remainder.
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < stage.length; index++)
+    hash = Math.imul(hash ^ stage.charCodeAt(index), 0x01000193);
+  hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
+  hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
+  hash = (hash ^ (hash >>> 16)) >>> 0;
+  return `--mount=type=cache,id=build-images-slot-${hash % plan.parallelSteps},sharing=locked,target=/run/build-images-slot`;
+}
+
+/**
  * The steps that fetch packages mount two optional secrets for private registries
  * (`--secret`): `npmrc` as the user .npmrc and `npm_token` as $NPM_TOKEN, for a user
  * .npmrc that says `_authToken=${NPM_TOKEN}` (pnpm expands no variables in the auth
@@ -68,6 +89,14 @@ function renderRun(
   const words = [...options, `set -eu; ${body[0] ?? 'true'}`, ...body.slice(1)];
   return words.map(
     (word, index) =>
+      `${index === 0 ? 'RUN ' : '    '}${word}${index < words.length - 1 ? ' \\' : ''}`,
+  );
+}
+
+/** One command after its mount options, as the shell takes it (no `set -eu` to add). */
+function runWith(options: readonly string[], command: string): string[] {
+  return [...options, command].map(
+    (word, index, words) =>
       `${index === 0 ? 'RUN ' : '    '}${word}${index < words.length - 1 ? ' \\' : ''}`,
   );
 }
@@ -240,25 +269,31 @@ function filterOf(plan: BuildPlan, name: PackageName, dir: string, suffix = ''):
  */
 function renderCodegen(
   plan: BuildPlan,
+  stage: string,
   codegen: readonly CodegenStep[],
   prebuild: readonly string[],
   dir: string,
   secrets: readonly string[] = [],
 ): string[] {
   if (codegen.length === 0 && prebuild.length === 0) return [];
+  const slot = slotMount(plan, stage);
   return [
     '# Code the build compiles but nobody commits: generated first, in dependency order.',
-    ...codegen.map((step) =>
-      'script' in step.run
-        ? `RUN pnpm ${filterOf(plan, step.packageName, step.dir)} run ${step.run.script}`
-        : `RUN pnpm ${filterOf(plan, step.packageName, step.dir)} exec prisma generate`,
+    ...codegen.flatMap((step) =>
+      runWith(
+        [slot],
+        'script' in step.run
+          ? `pnpm ${filterOf(plan, step.packageName, step.dir)} run ${step.run.script}`
+          : `pnpm ${filterOf(plan, step.packageName, step.dir)} exec prisma generate`,
+      ),
     ),
     ...prebuild.flatMap((command) =>
       secrets.length === 0
-        ? [`RUN cd ${dir} && ${command}`]
-        : renderRun(buildSecretOptions(secrets), [
-            [...buildSecretExports(secrets), `cd ${dir} && ${command}`],
-          ]),
+        ? runWith([slot], `cd ${dir} && ${command}`)
+        : renderRun(
+            [slot, ...buildSecretOptions(secrets)],
+            [[...buildSecretExports(secrets), `cd ${dir} && ${command}`]],
+          ),
     ),
   ];
 }
@@ -376,7 +411,7 @@ function renderProductionStage(app: AppPlan, plan: BuildPlan): string[] {
     "# Links the deploy leaves to the app's source folder (pnpm's hoisted link of the app",
     '# itself) go: outside /out, nothing in the image could follow them.',
     ...renderRun(
-      [storeMount, ...secretMountOptions],
+      [storeMount, slotMount(plan, `${app.name}-prod`), ...secretMountOptions],
       [
         [`node -e ${shellQuote(stripLifecycleScripts)} ${app.dir}/package.json`],
         [`${npmTokenPrefix} ${deployCommand(plan, app)}`],
@@ -673,7 +708,7 @@ function renderInstall(
       ? [
           '# Their install scripts need their sources, which come later: taken out here, run before the build.',
           ...renderRun(
-            [storeMount, ...secretMountOptions],
+            [storeMount, slotMount(plan, from), ...secretMountOptions],
             [
               [`node -e ${shellQuote(stripLifecycleScripts)} ${scripted.join(' ')}`],
               [
@@ -684,6 +719,7 @@ function renderInstall(
         ]
       : [
           `RUN ${storeMount} \\`,
+          `    ${slotMount(plan, from)} \\`,
           ...secretMounts,
           `    pnpm install --frozen-lockfile --store-dir /pnpm/store ${filter}`,
         ]),
@@ -699,9 +735,12 @@ function renderPackageStage(stage: PackageStage, plan: BuildPlan, shipped: boole
     `FROM ${stage.stage}-deps AS ${stage.stage}`,
     ...copyClosure(stage.packages, stagesOf(plan.packageStages, stage.built, stage.name)),
     ...stage.buildInputs.map((file) => `COPY ${file} ${file}`),
-    ...renderCodegen(plan, stage.codegen, [], stage.dir),
+    ...renderCodegen(plan, stage.stage, stage.codegen, [], stage.dir),
     // The manifest as the sources have it, for the pack to see whether the build rewrote it.
-    `RUN cp ${stage.dir}/package.json /tmp/source-manifest.json && pnpm ${filterOf(plan, stage.name, stage.dir)} run build`,
+    ...runWith(
+      [slotMount(plan, stage.stage)],
+      `cp ${stage.dir}/package.json /tmp/source-manifest.json && pnpm ${filterOf(plan, stage.name, stage.dir)} run build`,
+    ),
     ...(shipped ? ['', `FROM ${stage.stage} AS ${stage.stage}-packed`, ...renderPack(stage)] : []),
   ];
 }
@@ -729,7 +768,14 @@ function renderApp(app: AppPlan, plan: BuildPlan): string[] {
       ? renderStaticExport(app)
       : [
           ...copyBuildInputs(app, ''),
-          ...renderCodegen(plan, app.codegen, app.prebuild, app.dir, app.buildSecrets),
+          ...renderCodegen(
+            plan,
+            `${app.name}-build`,
+            app.codegen,
+            app.prebuild,
+            app.dir,
+            app.buildSecrets,
+          ),
           ...renderCompile(app, plan),
         ]),
     '',
@@ -743,14 +789,20 @@ function renderApp(app: AppPlan, plan: BuildPlan): string[] {
     ...app.packages.map((pkg) => `COPY --chown=1000:1000 ${pkg.dir}/ ${pkg.dir}/`),
     ...copyBuildInputs(app, '--chown=1000:1000 '),
     // The install scripts the install stage left out, and the code generation, as in the build.
-    ...renderCodegen(plan, app.codegen, [], app.dir),
+    ...renderCodegen(plan, `${app.name}-dev`, app.codegen, [], app.dir),
     // With a dev script, the workspace dependencies are built and the script builds or
     // watches the app; without one, `start` needs the app's own build output too.
     ...(app.devCommand.join(' ') === 'pnpm run dev'
       ? app.packages.length > 1
-        ? [`RUN pnpm ${filterOf(plan, app.packageName, app.dir, '^...')} run --if-present build`]
+        ? runWith(
+            [slotMount(plan, `${app.name}-dev`)],
+            `pnpm ${filterOf(plan, app.packageName, app.dir, '^...')} run --if-present build`,
+          )
         : []
-      : [`RUN pnpm ${filterOf(plan, app.packageName, app.dir, '...')} run --if-present build`]),
+      : runWith(
+          [slotMount(plan, `${app.name}-dev`)],
+          `pnpm ${filterOf(plan, app.packageName, app.dir, '...')} run --if-present build`,
+        )),
     "# The sources are the non-root user's, so watchers can write their output next to them.",
     `RUN chown 1000:1000 ${app.packages.map((pkg) => pkg.dir).join(' ')}`,
     `WORKDIR /repo/${app.dir}`,
@@ -857,13 +909,18 @@ function nextCache(dotNext: string): string {
  * mounts the store and the secrets, which the app's build scripts are not given.
  */
 function renderCompile(app: AppPlan, plan: BuildPlan): string[] {
-  const secrets = buildSecretOptions(app.buildSecrets);
+  const mounts = [slotMount(plan, `${app.name}-build`), ...buildSecretOptions(app.buildSecrets)];
   const compile = [
     ...buildSecretExports(app.buildSecrets),
     `pnpm ${filterOf(plan, app.packageName, app.dir)} run --if-present build`,
   ];
   const keep = app.keep.map((item) => `${app.dir}/${item}`);
-  const deploy = [`RUN ${storeMount} \\`, ...secretMounts, `    ${deployCommand(plan, app)}`];
+  const deploy = [
+    `RUN ${storeMount} \\`,
+    `    ${slotMount(plan, `${app.name}-prod`)} \\`,
+    ...secretMounts,
+    `    ${deployCommand(plan, app)}`,
+  ];
   switch (app.kind) {
     case 'node':
       // The dependencies are deployed in <app>-prod.
@@ -874,7 +931,7 @@ function renderCompile(app: AppPlan, plan: BuildPlan): string[] {
         ...(app.prismaClient
           ? ['# Then the Prisma clients generated to their default place, for <app>-packages.']
           : []),
-        ...renderRun(secrets, [
+        ...renderRun(mounts, [
           compile,
           appFiles(app),
           commandFileCheck(app),
@@ -884,7 +941,7 @@ function renderCompile(app: AppPlan, plan: BuildPlan): string[] {
     case 'next':
       if (app.nextOutput === 'server') {
         return [
-          ...renderRun(secrets, [compile]),
+          ...renderRun(mounts, [compile]),
           '# No standalone output: next start from a production deploy plus the build in .next.',
           ...deploy,
           ...buildOutputCopyComment,
@@ -903,7 +960,7 @@ function renderCompile(app: AppPlan, plan: BuildPlan): string[] {
       return [
         '# Compiled, then the Next.js standalone output: the traced server with its node_modules, plus',
         '# static assets.',
-        ...renderRun(secrets, [
+        ...renderRun(mounts, [
           compile,
           [
             `test -d ${app.dir}/.next/standalone || { echo "${app.dir}: next build made no .next/standalone; set output: 'standalone' in next.config" >&2; exit 1; };`,
@@ -918,7 +975,7 @@ function renderCompile(app: AppPlan, plan: BuildPlan): string[] {
     case 'bundle':
       return [
         '# Compiled, then one file: esbuild bundles the app with every dependency, for a shell-less runtime.',
-        ...renderRun(secrets, [
+        ...renderRun(mounts, [
           compile,
           ['mkdir -p /out'],
           app.esbuild === undefined

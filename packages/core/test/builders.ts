@@ -10,7 +10,7 @@ import type {
   Workspace,
   WorkspacePackage,
 } from '../src/index.js';
-import { pinnedNodeImages } from '../src/index.js';
+import { defaultParallelSteps, pinnedNodeImages } from '../src/index.js';
 
 /** A workspace package for pure tests: `pkg('@acme/api', 'apps/api', { dependencies: {…} })`. */
 export function pkg(
@@ -105,6 +105,7 @@ export function aPlan(apps: AppPlan[], fields: Partial<BuildPlan> = {}): BuildPl
     needsConfig: [],
     pnpm: { version: '10.34.9', major: 10, source: 'default' },
     node: { ...pinnedNodeImages[24]!, major: 24, source: 'default' },
+    parallelSteps: defaultParallelSteps,
     ...fields,
   };
 }

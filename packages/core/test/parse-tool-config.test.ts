@@ -18,6 +18,7 @@ describe('parseToolConfig', () => {
       baseImage: 'node:24-slim',
       bundleImage: 'gcr.io/distroless/nodejs24',
       concurrency: 4,
+      parallelSteps: 6,
       dockerfile: 'Dockerfile',
       combined: [{ name: 'all', apps: ['api', 'worker'] }],
     };
@@ -54,6 +55,7 @@ describe('parseToolConfig', () => {
     ['concurrency', 65, 'a whole number from 1 to 64'],
     ['concurrency', 1.5, 'a whole number from 1 to 64'],
     ['concurrency', '2', 'a whole number from 1 to 64'],
+    ['parallelSteps', 0, 'a whole number from 1 to 64'],
   ])('rejects %s: %j, naming the file, the field and what it must be', (key, value, expected) => {
     const { config, problems } = parseToolConfig({ [key]: value }, file);
     expect(config).toEqual({});

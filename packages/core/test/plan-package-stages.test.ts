@@ -4,6 +4,7 @@ import {
   defaultPlanOptions,
   planBuilds,
   renderDockerfile,
+  slotMount,
   stageClosure,
   type WorkspacePackage,
 } from '../src/index.js';
@@ -53,7 +54,8 @@ describe('package stages', () => {
   });
 
   it('renders a Dockerfile whose stages copy only from stages above them', () => {
-    const text = renderDockerfile(plan(workspace));
+    const result = plan(workspace);
+    const text = renderDockerfile(result);
     const lines = text.split('\n');
     const at = (line: string) => {
       const index = lines.indexOf(line);
@@ -74,14 +76,16 @@ describe('package stages', () => {
     // alpha's compile: zeta from its stage, the test helper's sources, then its own.
     const alpha = lines.slice(
       at('FROM pkg-alpha-deps AS pkg-alpha'),
-      at('FROM pkg-alpha-deps AS pkg-alpha') + 5,
+      at('FROM pkg-alpha-deps AS pkg-alpha') + 6,
     );
+    // The compile holds a slot while it runs (see "bounds the install and compile steps").
     expect(alpha).toEqual([
       'FROM pkg-alpha-deps AS pkg-alpha',
       'COPY packages/test-utils/ packages/test-utils/',
       'COPY --from=pkg-zeta /repo/packages/zeta/ packages/zeta/',
       'COPY packages/alpha/ packages/alpha/',
-      'RUN cp packages/alpha/package.json /tmp/source-manifest.json && pnpm --filter "@acme/alpha" run build',
+      `RUN ${slotMount(result, 'pkg-alpha')} \\`,
+      '    cp packages/alpha/package.json /tmp/source-manifest.json && pnpm --filter "@acme/alpha" run build',
     ]);
     // The apps compile only themselves, after copying the compiled packages.
     expect(text).toContain('COPY --from=pkg-alpha /repo/packages/alpha/ packages/alpha/');
@@ -141,10 +145,13 @@ describe('the production stage of node apps', () => {
     // RUN, and so are the app's compile and the copy of its files.
     const runs = (block: string) => block.split('\n').filter((line) => line.startsWith('RUN '));
     expect(runs(prod)).toHaveLength(1);
-    expect(runs(stage(text, 'api-build'))).toHaveLength(1);
-    expect(runs(stage(text, 'api-build'))[0]).toMatch(
-      /^RUN set -eu; pnpm --filter "@acme\/api" run --if-present build; \\$/,
-    );
+    const build = stage(text, 'api-build').split('\n');
+    expect(runs(build.join('\n'))).toHaveLength(1);
+    const run = build.findIndex((line) => line.startsWith('RUN '));
+    expect(build.slice(run, run + 2)).toEqual([
+      expect.stringMatching(/^RUN --mount=type=cache,id=build-images-slot-\d,sharing=locked,/),
+      '    set -eu; pnpm --filter "@acme/api" run --if-present build; \\',
+    ]);
     // ...and api-packages lays the packed files and output there, standing on the base rather
     // than on the deployed tree (a fresh runner pulls nothing of the deploy for it).
     const packages = stage(text, 'api-packages');

@@ -6,6 +6,7 @@ import {
   planBuilds,
   renderDockerfile,
   resolvePnpm,
+  slotMount,
 } from '../src/index.js';
 import type { PackageName } from '../src/index.js';
 import { pkg, workspaceOf } from './builders.js';
@@ -85,6 +86,7 @@ describe('renderDockerfile', () => {
       COPY docker/lockfiles/pkg-logger/pnpm-lock.yaml ./pnpm-lock.yaml
       COPY packages/logger/package.json packages/logger/
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
+          --mount=type=cache,id=build-images-slot-2,sharing=locked,target=/run/build-images-slot \\
           --mount=type=secret,id=npmrc,target=/root/.npmrc \\
           --mount=type=secret,id=npm_token \\
           NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
@@ -92,7 +94,8 @@ describe('renderDockerfile', () => {
 
       FROM pkg-logger-deps AS pkg-logger
       COPY packages/logger/ packages/logger/
-      RUN cp packages/logger/package.json /tmp/source-manifest.json && pnpm --filter "@acme/logger" run build
+      RUN --mount=type=cache,id=build-images-slot-2,sharing=locked,target=/run/build-images-slot \\
+          cp packages/logger/package.json /tmp/source-manifest.json && pnpm --filter "@acme/logger" run build
 
       FROM pkg-logger AS pkg-logger-packed
       # What an app's runtime gets of it: the files pnpm packs and the build output, packed once.
@@ -115,6 +118,7 @@ describe('renderDockerfile', () => {
       COPY packages/logger/package.json packages/logger/
       COPY apps/api/package.json apps/api/
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
+          --mount=type=cache,id=build-images-slot-2,sharing=locked,target=/run/build-images-slot \\
           --mount=type=secret,id=npmrc,target=/root/.npmrc \\
           --mount=type=secret,id=npm_token \\
           NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
@@ -127,7 +131,8 @@ describe('renderDockerfile', () => {
       # Compiled, then the app's own files for the runtime: what its files field lists and its build
       # output (all but node_modules without one), its kept paths; no sources or tests when it runs
       # built output.
-      RUN set -eu; pnpm --filter "@acme/api" run --if-present build; \\
+      RUN --mount=type=cache,id=build-images-slot-1,sharing=locked,target=/run/build-images-slot \\
+          set -eu; pnpm --filter "@acme/api" run --if-present build; \\
           mkdir -p /app-files; cd apps/api; \\
           cp -R . /app-files/; rm -rf /app-files/node_modules; \\
           rm -rf /app-files/src /app-files/test /app-files/tests /app-files/__tests__; \\
@@ -147,6 +152,7 @@ describe('renderDockerfile', () => {
       # Links the deploy leaves to the app's source folder (pnpm's hoisted link of the app
       # itself) go: outside /out, nothing in the image could follow them.
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
+          --mount=type=cache,id=build-images-slot-1,sharing=locked,target=/run/build-images-slot \\
           --mount=type=secret,id=npmrc,target=/root/.npmrc \\
           --mount=type=secret,id=npm_token \\
           set -eu; node -e 'const fs = require("fs"); for (const file of process.argv.slice(1)) { const manifest = JSON.parse(fs.readFileSync(file, "utf8")); for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]) delete manifest.scripts?.[name]; fs.writeFileSync(file, JSON.stringify(manifest, null, 2)); }' apps/api/package.json; \\
@@ -189,7 +195,8 @@ describe('renderDockerfile', () => {
       ENV NODE_ENV=development
       COPY --chown=1000:1000 packages/logger/ packages/logger/
       COPY --chown=1000:1000 apps/api/ apps/api/
-      RUN pnpm --filter "@acme/api..." run --if-present build
+      RUN --mount=type=cache,id=build-images-slot-0,sharing=locked,target=/run/build-images-slot \\
+          pnpm --filter "@acme/api..." run --if-present build
       # The sources are the non-root user's, so watchers can write their output next to them.
       RUN chown 1000:1000 packages/logger apps/api
       WORKDIR /repo/apps/api
@@ -208,6 +215,7 @@ describe('renderDockerfile', () => {
       COPY packages/logger/package.json packages/logger/
       COPY apps/worker/package.json apps/worker/
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
+          --mount=type=cache,id=build-images-slot-1,sharing=locked,target=/run/build-images-slot \\
           --mount=type=secret,id=npmrc,target=/root/.npmrc \\
           --mount=type=secret,id=npm_token \\
           NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
@@ -220,7 +228,8 @@ describe('renderDockerfile', () => {
       # Compiled, then the app's own files for the runtime: what its files field lists and its build
       # output (all but node_modules without one), its kept paths; no sources or tests when it runs
       # built output.
-      RUN set -eu; pnpm --filter "@acme/worker" run --if-present build; \\
+      RUN --mount=type=cache,id=build-images-slot-3,sharing=locked,target=/run/build-images-slot \\
+          set -eu; pnpm --filter "@acme/worker" run --if-present build; \\
           mkdir -p /app-files; cd apps/worker; \\
           cp -R . /app-files/; rm -rf /app-files/node_modules; \\
           rm -rf /app-files/src /app-files/test /app-files/tests /app-files/__tests__; \\
@@ -240,6 +249,7 @@ describe('renderDockerfile', () => {
       # Links the deploy leaves to the app's source folder (pnpm's hoisted link of the app
       # itself) go: outside /out, nothing in the image could follow them.
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
+          --mount=type=cache,id=build-images-slot-2,sharing=locked,target=/run/build-images-slot \\
           --mount=type=secret,id=npmrc,target=/root/.npmrc \\
           --mount=type=secret,id=npm_token \\
           set -eu; node -e 'const fs = require("fs"); for (const file of process.argv.slice(1)) { const manifest = JSON.parse(fs.readFileSync(file, "utf8")); for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]) delete manifest.scripts?.[name]; fs.writeFileSync(file, JSON.stringify(manifest, null, 2)); }' apps/worker/package.json; \\
@@ -279,7 +289,8 @@ describe('renderDockerfile', () => {
       ENV NODE_ENV=development
       COPY --chown=1000:1000 packages/logger/ packages/logger/
       COPY --chown=1000:1000 apps/worker/ apps/worker/
-      RUN pnpm --filter "@acme/worker..." run --if-present build
+      RUN --mount=type=cache,id=build-images-slot-2,sharing=locked,target=/run/build-images-slot \\
+          pnpm --filter "@acme/worker..." run --if-present build
       # The sources are the non-root user's, so watchers can write their output next to them.
       RUN chown 1000:1000 packages/logger apps/worker
       WORKDIR /repo/apps/worker
@@ -387,6 +398,7 @@ describe('renderDockerfile', () => {
         COPY docker/lockfiles/api/pnpm-lock.yaml ./pnpm-lock.yaml
         COPY apps/api/package.json apps/api/
         RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
+            --mount=type=cache,id=build-images-slot-2,sharing=locked,target=/run/build-images-slot \\
             --mount=type=secret,id=npmrc,target=/root/.npmrc \\
             --mount=type=secret,id=npm_token \\
             NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
@@ -398,7 +410,8 @@ describe('renderDockerfile', () => {
         # Compiled, then the app's own files for the runtime: what its files field lists and its build
         # output (all but node_modules without one), its kept paths; no sources or tests when it runs
         # built output.
-        RUN set -eu; pnpm --filter "@acme/api" run --if-present build; \\
+        RUN --mount=type=cache,id=build-images-slot-1,sharing=locked,target=/run/build-images-slot \\
+            set -eu; pnpm --filter "@acme/api" run --if-present build; \\
             mkdir -p /app-files; cd apps/api; \\
             cp -R . /app-files/; rm -rf /app-files/node_modules; \\
             cp -RL --parents node_modules/.prisma /app-files/; \\
@@ -415,6 +428,7 @@ describe('renderDockerfile', () => {
         # Links the deploy leaves to the app's source folder (pnpm's hoisted link of the app
         # itself) go: outside /out, nothing in the image could follow them.
         RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
+            --mount=type=cache,id=build-images-slot-1,sharing=locked,target=/run/build-images-slot \\
             --mount=type=secret,id=npmrc,target=/root/.npmrc \\
             --mount=type=secret,id=npm_token \\
             set -eu; node -e 'const fs = require("fs"); for (const file of process.argv.slice(1)) { const manifest = JSON.parse(fs.readFileSync(file, "utf8")); for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]) delete manifest.scripts?.[name]; fs.writeFileSync(file, JSON.stringify(manifest, null, 2)); }' apps/api/package.json; \\
@@ -440,7 +454,8 @@ describe('renderDockerfile', () => {
         ARG API_FLAVOUR="plain"
         ENV NODE_ENV=development
         COPY --chown=1000:1000 apps/api/ apps/api/
-        RUN pnpm --filter "@acme/api..." run --if-present build
+        RUN --mount=type=cache,id=build-images-slot-0,sharing=locked,target=/run/build-images-slot \\
+            pnpm --filter "@acme/api..." run --if-present build
         # The sources are the non-root user's, so watchers can write their output next to them.
         RUN chown 1000:1000 apps/api
         WORKDIR /repo/apps/api
@@ -461,6 +476,7 @@ describe('renderDockerfile', () => {
         COPY docker/lockfiles/cli/pnpm-lock.yaml ./pnpm-lock.yaml
         COPY apps/cli/package.json apps/cli/
         RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
+            --mount=type=cache,id=build-images-slot-1,sharing=locked,target=/run/build-images-slot \\
             --mount=type=secret,id=npmrc,target=/root/.npmrc \\
             --mount=type=secret,id=npm_token \\
             NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
@@ -469,7 +485,8 @@ describe('renderDockerfile', () => {
         FROM cli-deps AS cli-build
         COPY apps/cli/ apps/cli/
         # Compiled, then one file: esbuild bundles the app with every dependency, for a shell-less runtime.
-        RUN set -eu; pnpm --filter "@acme/cli" run --if-present build; \\
+        RUN --mount=type=cache,id=build-images-slot-2,sharing=locked,target=/run/build-images-slot \\
+            set -eu; pnpm --filter "@acme/cli" run --if-present build; \\
             mkdir -p /out; \\
             pnpm --filter "@acme/cli" exec esbuild dist/main.js --bundle --platform=node --target=node24 --format=cjs --outfile=/out/main.cjs
 
@@ -488,7 +505,8 @@ describe('renderDockerfile', () => {
         FROM cli-deps AS cli-dev
         ENV NODE_ENV=development
         COPY --chown=1000:1000 apps/cli/ apps/cli/
-        RUN pnpm --filter "@acme/cli..." run --if-present build
+        RUN --mount=type=cache,id=build-images-slot-2,sharing=locked,target=/run/build-images-slot \\
+            pnpm --filter "@acme/cli..." run --if-present build
         # The sources are the non-root user's, so watchers can write their output next to them.
         RUN chown 1000:1000 apps/cli
         WORKDIR /repo/apps/cli
@@ -508,6 +526,7 @@ describe('renderDockerfile', () => {
         COPY docker/lockfiles/jobs/pnpm-lock.yaml ./pnpm-lock.yaml
         COPY apps/jobs/package.json apps/jobs/
         RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
+            --mount=type=cache,id=build-images-slot-2,sharing=locked,target=/run/build-images-slot \\
             --mount=type=secret,id=npmrc,target=/root/.npmrc \\
             --mount=type=secret,id=npm_token \\
             NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
@@ -518,7 +537,8 @@ describe('renderDockerfile', () => {
         # Compiled, then the app's own files for the runtime: what its files field lists and its build
         # output (all but node_modules without one), its kept paths; no sources or tests when it runs
         # built output.
-        RUN set -eu; pnpm --filter "@acme/jobs" run --if-present build; \\
+        RUN --mount=type=cache,id=build-images-slot-2,sharing=locked,target=/run/build-images-slot \\
+            set -eu; pnpm --filter "@acme/jobs" run --if-present build; \\
             mkdir -p /app-files; cd apps/jobs; \\
             cp -R . /app-files/; rm -rf /app-files/node_modules; \\
             rm -rf /app-files/src /app-files/test /app-files/tests /app-files/__tests__; \\
@@ -534,6 +554,7 @@ describe('renderDockerfile', () => {
         # Links the deploy leaves to the app's source folder (pnpm's hoisted link of the app
         # itself) go: outside /out, nothing in the image could follow them.
         RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
+            --mount=type=cache,id=build-images-slot-0,sharing=locked,target=/run/build-images-slot \\
             --mount=type=secret,id=npmrc,target=/root/.npmrc \\
             --mount=type=secret,id=npm_token \\
             set -eu; node -e 'const fs = require("fs"); for (const file of process.argv.slice(1)) { const manifest = JSON.parse(fs.readFileSync(file, "utf8")); for (const name of ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"]) delete manifest.scripts?.[name]; fs.writeFileSync(file, JSON.stringify(manifest, null, 2)); }' apps/jobs/package.json; \\
@@ -574,6 +595,7 @@ describe('renderDockerfile', () => {
         COPY docker/lockfiles/site/pnpm-lock.yaml ./pnpm-lock.yaml
         COPY apps/site/package.json apps/site/
         RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
+            --mount=type=cache,id=build-images-slot-2,sharing=locked,target=/run/build-images-slot \\
             --mount=type=secret,id=npmrc,target=/root/.npmrc \\
             --mount=type=secret,id=npm_token \\
             NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
@@ -584,7 +606,8 @@ describe('renderDockerfile', () => {
         COPY apps/site/ apps/site/
         # Compiled, then the Next.js standalone output: the traced server with its node_modules, plus
         # static assets.
-        RUN set -eu; pnpm --filter "@acme/site" run --if-present build; \\
+        RUN --mount=type=cache,id=build-images-slot-1,sharing=locked,target=/run/build-images-slot \\
+            set -eu; pnpm --filter "@acme/site" run --if-present build; \\
             test -d apps/site/.next/standalone || { echo "apps/site: next build made no .next/standalone; set output: 'standalone' in next.config" >&2; exit 1; }; \\
             mkdir -p /out apps/site/public; cp -R apps/site/.next/standalone/. /out/; \\
             mkdir -p /out/apps/site/.next; cp -R apps/site/.next/static /out/apps/site/.next/static; \\
@@ -608,7 +631,8 @@ describe('renderDockerfile', () => {
         FROM site-deps AS site-dev
         ENV NODE_ENV=development
         COPY --chown=1000:1000 apps/site/ apps/site/
-        RUN pnpm --filter "@acme/site..." run --if-present build
+        RUN --mount=type=cache,id=build-images-slot-1,sharing=locked,target=/run/build-images-slot \\
+            pnpm --filter "@acme/site..." run --if-present build
         # The sources are the non-root user's, so watchers can write their output next to them.
         RUN chown 1000:1000 apps/site
         WORKDIR /repo/apps/site
@@ -666,11 +690,9 @@ describe('renderDockerfile', () => {
       }),
     ];
     const { graph, problems } = createWorkspaceGraph(withSecrets);
-    const text = renderDockerfile(
-      planBuilds(workspaceOf(withSecrets), graph, problems, defaultPlanOptions),
-    );
-    const mounts =
-      '--mount=type=secret,id=VAULT_TOKEN \\\n    --mount=type=secret,id=SENTRY_AUTH_TOKEN \\\n';
+    const plan = planBuilds(workspaceOf(withSecrets), graph, problems, defaultPlanOptions);
+    const text = renderDockerfile(plan);
+    const mounts = `${slotMount(plan, 'api-build')} \\\n    --mount=type=secret,id=VAULT_TOKEN \\\n    --mount=type=secret,id=SENTRY_AUTH_TOKEN \\\n`;
     const exports =
       'for name in VAULT_TOKEN SENTRY_AUTH_TOKEN; do [ ! -f "/run/secrets/$name" ] || export "$name=$(cat "/run/secrets/$name")"; done;';
     expect(text).toContain(
@@ -699,7 +721,7 @@ describe('renderDockerfile', () => {
     expect(stepsFor('9.11.0')).toMatchInlineSnapshot(`
       [
         "NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" npm install --global --prefix /opt/pnpm --no-fund --no-audit --no-update-notifier pnpm@9.11.0; \\",
-        "RUN set -eu; pnpm --filter "@acme/api" run --if-present build; \\",
+        "set -eu; pnpm --filter "@acme/api" run --if-present build; \\",
         "# Production dependencies: deployed from the app's manifest, the manifests of the workspace",
         "# the app and of compiled packages, so editing them deploys nothing again. The deploy would run",
         "# A compiled package the deploy left as a link to its folder (pnpm 9, through an npm: alias)",
@@ -708,7 +730,7 @@ describe('renderDockerfile', () => {
     expect(stepsFor('11.28.13+sha512.abc')).toMatchInlineSnapshot(`
       [
         "NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" npm install --global --prefix /opt/pnpm --no-fund --no-audit --no-update-notifier pnpm@11.28.13; \\",
-        "RUN set -eu; pnpm --filter "@acme/api" run --if-present build; \\",
+        "set -eu; pnpm --filter "@acme/api" run --if-present build; \\",
         "# Production dependencies: deployed from the app's manifest, the manifests of the workspace",
         "# the app and of compiled packages, so editing them deploys nothing again. The deploy would run",
         "# A compiled package the deploy left as a link to its folder (pnpm 9, through an npm: alias)",
@@ -744,9 +766,11 @@ describe('renderDockerfile', () => {
       # The workspace packages it uses, compiled in their own stages; the others' sources.
       COPY --from=pkg-ui /repo/packages/ui/ packages/ui/
       COPY apps/site/ apps/site/
-      RUN set -eu; pnpm --filter "@acme/site" run --if-present build
+      RUN --mount=type=cache,id=build-images-slot-1,sharing=locked,target=/run/build-images-slot \\
+          set -eu; pnpm --filter "@acme/site" run --if-present build
       # No standalone output: next start from a production deploy plus the build in .next.
       RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \\
+          --mount=type=cache,id=build-images-slot-0,sharing=locked,target=/run/build-images-slot \\
           --mount=type=secret,id=npmrc,target=/root/.npmrc \\
           --mount=type=secret,id=npm_token \\
           NPM_TOKEN="$(cat /run/secrets/npm_token 2>/dev/null)" \\
@@ -790,7 +814,8 @@ describe('renderDockerfile', () => {
           npm install --global --prefix /opt/esbuild --no-fund --no-audit --no-update-notifier esbuild@0.28.2
       COPY apps/tool/ apps/tool/
       # Compiled, then one file: esbuild bundles the app with every dependency, for a shell-less runtime.
-      RUN set -eu; pnpm --filter "@acme/tool" run --if-present build; \\
+      RUN --mount=type=cache,id=build-images-slot-0,sharing=locked,target=/run/build-images-slot \\
+          set -eu; pnpm --filter "@acme/tool" run --if-present build; \\
           mkdir -p /out; \\
           (cd apps/tool; /opt/esbuild/bin/esbuild dist/main.js --bundle --platform=node --target=node24 --format=cjs --outfile=/out/main.cjs)"
     `);
@@ -821,9 +846,8 @@ describe('renderDockerfile', () => {
       }),
     ];
     const { graph, problems } = createWorkspaceGraph(withCodegen);
-    const text = renderDockerfile(
-      planBuilds(workspaceOf(withCodegen), graph, problems, defaultPlanOptions),
-    );
+    const plan = planBuilds(workspaceOf(withCodegen), graph, problems, defaultPlanOptions);
+    const text = renderDockerfile(plan);
     const lines = text.split('\n');
     const codegen = lines.filter((line) =>
       /prisma generate|run codegen|write-version|run generate/.test(line),
@@ -832,20 +856,23 @@ describe('renderDockerfile', () => {
     // generates its closure's again, as a Prisma client lands in the node_modules each stage
     // installs for itself.
     // The dev target generates its closure's code too (not the prebuild commands).
+    // Each a step of its own, holding its stage's slot while it runs.
     expect(codegen).toEqual([
-      'RUN pnpm --filter "@acme/db" exec prisma generate',
-      'RUN pnpm --filter "@acme/gql" run codegen',
-      'RUN pnpm --filter "@acme/db" exec prisma generate',
-      'RUN pnpm --filter "@acme/gql" run codegen',
-      'RUN cd apps/api && node scripts/write-version.mjs',
-      'RUN pnpm --filter "@acme/db" exec prisma generate',
-      'RUN pnpm --filter "@acme/gql" run codegen',
+      '    pnpm --filter "@acme/db" exec prisma generate',
+      '    pnpm --filter "@acme/gql" run codegen',
+      '    pnpm --filter "@acme/db" exec prisma generate',
+      '    pnpm --filter "@acme/gql" run codegen',
+      '    cd apps/api && node scripts/write-version.mjs',
+      '    pnpm --filter "@acme/db" exec prisma generate',
+      '    pnpm --filter "@acme/gql" run codegen',
     ]);
     // The stage of each line: the name of the last FROM above it.
     let stage = '';
-    const stages = lines.flatMap((line) => {
+    const stages = lines.flatMap((line, index) => {
       if (line.startsWith('FROM ')) stage = line.split(' ').at(-1)!;
-      return codegen.includes(line) ? [stage] : [];
+      if (!codegen.includes(line)) return [];
+      expect(lines[index - 1]).toBe(`RUN ${slotMount(plan, stage)} \\`);
+      return [stage];
     });
     expect(stages).toEqual([
       'pkg-db',
@@ -857,11 +884,82 @@ describe('renderDockerfile', () => {
       'api-dev',
     ]);
     const build = lines.findIndex((line) =>
-      line.startsWith('RUN set -eu; pnpm --filter "@acme/api" run --if-present build;'),
+      line.startsWith('    set -eu; pnpm --filter "@acme/api" run --if-present build;'),
     );
     expect(build).toBeGreaterThan(0);
     expect(lines.indexOf(codegen[4]!)).toBeLessThan(build);
     expect(lines.indexOf(codegen[4]!)).toBeGreaterThan(lines.indexOf('FROM api-deps AS api-build'));
+  });
+
+  it('bounds the install and compile steps: each holds one slot of parallelSteps, chosen by its stage name alone', () => {
+    const withPackages = (names: string[], parallelSteps?: number) => {
+      const all = [
+        ...packages,
+        ...names.map((name) =>
+          pkg(`@acme/${name}`, `packages/${name}`, { scripts: { build: 'tsc' } }),
+        ),
+      ];
+      all[0] = pkg('@acme/api', 'apps/api', {
+        scripts: { build: 'tsc', start: 'node dist/main.js' },
+        dependencies: {
+          dependencies: Object.fromEntries(
+            ['logger', ...names].map((name) => [`@acme/${name}`, 'workspace:*']),
+          ),
+        },
+      });
+      const { graph, problems } = createWorkspaceGraph(all);
+      const plan = planBuilds(workspaceOf(all), graph, problems, {
+        ...defaultPlanOptions,
+        ...(parallelSteps !== undefined && { parallelSteps }),
+      });
+      return { plan, text: renderDockerfile(plan) };
+    };
+    /** Each RUN instruction (its lines joined) with the stage it is in. */
+    const runsOf = (text: string) => {
+      let stage = '';
+      const runs: { stage: string; run: string }[] = [];
+      let current: string[] | undefined;
+      for (const line of text.split('\n')) {
+        if (line.startsWith('FROM ')) stage = line.split(' ').at(-1)!;
+        if (line.startsWith('RUN ')) current = [];
+        if (current) current.push(line);
+        if (current && !line.endsWith('\\')) {
+          runs.push({ stage, run: current.join('\n') });
+          current = undefined;
+        }
+      }
+      return runs;
+    };
+    const heavy = /pnpm install|deploy --prod|run build|run --if-present build|exec prisma/;
+    const { plan, text } = withPackages(['one', 'two', 'three']);
+    expect(plan.parallelSteps).toBe(4);
+    const runs = runsOf(text);
+    const slotted = runs.filter(({ run }) => heavy.test(run));
+    expect(slotted.length).toBeGreaterThan(10);
+    for (const { stage, run } of slotted) {
+      const slots = run.match(
+        /id=build-images-slot-(\d+),sharing=locked,target=\/run\/build-images-slot/g,
+      );
+      expect(slots, run).toHaveLength(1);
+      expect(run).toContain(slotMount(plan, stage));
+    }
+    // Four slots, all in use on this many stages; nothing else waits for one.
+    expect(new Set(slotted.map(({ stage }) => slotMount(plan, stage))).size).toBe(4);
+    for (const { run } of runs.filter(({ run }) => !heavy.test(run)))
+      expect(run).not.toContain('build-images-slot');
+    // A package more moves no other step to another slot (whose id is in its cache key).
+    const slotIn = (run: string) => /build-images-slot-\d+/.exec(run)?.[0];
+    const more = runsOf(withPackages(['one', 'two', 'three', 'four', 'five']).text);
+    for (const { stage, run } of slotted) {
+      const same = more.filter((other) => other.stage === stage && heavy.test(other.run));
+      expect(same.length, stage).toBeGreaterThan(0);
+      for (const other of same) expect(slotIn(other.run), stage).toBe(slotIn(run));
+    }
+    // The config's number: one slot for every step.
+    const one = runsOf(withPackages(['one', 'two', 'three'], 1).text);
+    expect(new Set(one.flatMap(({ run }) => run.match(/build-images-slot-\d+/g) ?? []))).toEqual(
+      new Set(['build-images-slot-0']),
+    );
   });
 
   it('gives the same bytes for the same workspace', () => {
