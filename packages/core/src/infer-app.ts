@@ -208,6 +208,8 @@ export function inferCommand(pkg: WorkspacePackage): InferredCommand | undefined
   }
   // A start script on deno or bun says "main" is not what runs.
   if (otherRuntimeOf(pkg)) return undefined;
+  const own = dockerfileCommandOf(pkg);
+  if (own) return { command: own.command, source: `the CMD of ${own.file}` };
   const deps = allDependencies(pkg);
   if (deps.includes('@nestjs/core')) {
     const entry = pkg.facts?.nestEntry ?? 'main';
@@ -217,6 +219,24 @@ export function inferCommand(pkg: WorkspacePackage): InferredCommand | undefined
   const main = entryOf(pkg);
   if (main) return { command: ['node', main.file], source: main.source };
   return undefined;
+}
+
+/**
+ * What the package's own Dockerfile runs, when that is node in the package's folder (its last
+ * WORKDIR ends with the package's path, as atproto's services/pds: `WORKDIR /app/services/pds`,
+ * `CMD ["node", "--enable-source-maps", "index.ts"]`): the command the team deploys, with paths
+ * that mean the same in the image's app folder. Elsewhere its paths may be another layout's.
+ */
+function dockerfileCommandOf(
+  pkg: WorkspacePackage,
+): { command: string[]; file: string } | undefined {
+  const own = pkg.facts?.dockerfileCommand;
+  if (own === undefined || !/(^|\/)node$/.test(own.command[0]!) || own.workdir === undefined)
+    return undefined;
+  const workdir = own.workdir.replace(/\/+$/, '');
+  return pkg.dir !== '.' && (workdir === `/${pkg.dir}` || workdir.endsWith(`/${pkg.dir}`))
+    ? { command: ['node', ...own.command.slice(1)], file: `${pkg.dir}/${own.file}` }
+    : undefined;
 }
 
 /** `main`, else the `.` entry of `exports`, else a single `bin`: a file inside the package. */

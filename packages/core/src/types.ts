@@ -53,8 +53,11 @@ export interface PackageFacts {
   dockerfilePort?: { file: string; port: number };
   /** The path its `HEALTHCHECK` probes on that port (`curl -f http://localhost:3000/health`). */
   dockerfileHealthPath?: string;
-  /** The exec-form `CMD` of a Dockerfile beside the manifest (its last), and that file's name. */
-  dockerfileCommand?: { file: string; command: string[] };
+  /**
+   * The exec-form `CMD` of a Dockerfile beside the manifest (its last), that file's name, and
+   * the folder it runs in: the file's last literal `WORKDIR`, when it has one.
+   */
+  dockerfileCommand?: { file: string; command: string[]; workdir?: string };
   /** The environment a Dockerfile beside the manifest gives its build step (see buildEnvironmentOf), and that file's name. */
   dockerfileBuildEnv?: { file: string; env: Record<string, string> };
   /** The Prisma schema the package generates a client from (`prisma.schema` in the manifest, `prisma/schema.prisma`, or `schema.prisma`). */

@@ -116,6 +116,46 @@ describe('inferCommand', () => {
     expect(inferCommand(node)?.command).toEqual(['node', 'dist/index.js']);
   });
 
+  it("runs what the app's own Dockerfile runs when it runs node in the app's folder (atproto's services)", () => {
+    const pds = pkg('pds-service', 'services/pds', {
+      main: undefined,
+      facts: {
+        dockerfiles: ['Dockerfile'],
+        dockerfileCommand: {
+          file: 'Dockerfile',
+          command: ['node', '--enable-source-maps', '--import=@atproto/pds/telemetry', 'index.ts'],
+          workdir: '/app/services/pds/',
+        },
+      },
+    });
+    expect(inferCommand(pds)).toEqual({
+      command: ['node', '--enable-source-maps', '--import=@atproto/pds/telemetry', 'index.ts'],
+      source: 'the CMD of services/pds/Dockerfile',
+    });
+    // A start script says it first; a "main" guess comes after it.
+    expect(inferCommand({ ...pds, scripts: { start: 'node dist/server.js' } })?.command).toEqual([
+      'node',
+      'dist/server.js',
+    ]);
+    expect(inferCommand({ ...pds, main: 'lib/index.js' })?.source).toBe(
+      'the CMD of services/pds/Dockerfile',
+    );
+    // In another folder (/app, a copy of the build's output), or none said, its paths may be
+    // another layout's: only suggested. A command that is not node is never taken.
+    const elsewhere = (workdir?: string, command = ['node', 'index.ts']) => ({
+      ...pds,
+      facts: {
+        dockerfiles: ['Dockerfile'],
+        dockerfileCommand: { file: 'Dockerfile', command, ...(workdir && { workdir }) },
+      },
+    });
+    expect(inferCommand(elsewhere('/app'))).toBeUndefined();
+    expect(inferCommand(elsewhere('/app/pds'))).toBeUndefined();
+    expect(inferCommand(elsewhere())).toBeUndefined();
+    expect(inferCommand(elsewhere('/app/services/pds', ['bun', 'index.ts']))).toBeUndefined();
+    expect(commandSnippet(elsewhere('/app'))).toContain('(the CMD of services/pds/Dockerfile)');
+  });
+
   it("suggests the CMD of the app's own Dockerfile when it runs node, else a placeholder", () => {
     const start = pkg('@x/start', 'apps/start', {
       main: undefined,

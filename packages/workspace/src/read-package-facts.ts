@@ -57,7 +57,12 @@ export function readPackageFacts(
       command.length > 0 &&
       command.every((word) => typeof word === 'string')
     ) {
-      facts.dockerfileCommand = { file: name, command: command as string[] };
+      const workdir = [...text.matchAll(/^\s*WORKDIR\s+(\S+)\s*$/gim)].at(-1)?.[1];
+      facts.dockerfileCommand = {
+        file: name,
+        command: command as string[],
+        ...(workdir !== undefined && !workdir.includes('$') && { workdir }),
+      };
       break;
     }
   }

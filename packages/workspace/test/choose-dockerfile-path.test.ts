@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generatedHeader } from '@build-images/core';
-import { writeTree } from '@build-images/test-helpers';
+import { writeFiles, writeTree } from '@build-images/test-helpers';
 import { chooseDockerfilePath, readBuildHints, readPackageFacts } from '../src/index.js';
 
 describe('chooseDockerfilePath', () => {
@@ -71,6 +71,25 @@ describe('readPackageFacts: a hand-written Dockerfile beside the app', () => {
       dockerfilePort: { file: 'Dockerfile', port: 3030 },
       dockerfileHealthPath: '/api/health',
       dockerfileCommand: { file: 'Dockerfile', command: ['node', 'dist/index.js'] },
+    });
+  });
+
+  it('gives the folder its command runs in: the last literal WORKDIR', async () => {
+    const root = await writeTree({
+      Dockerfile:
+        'FROM node:24 AS build\nWORKDIR /app\nRUN pnpm build\nFROM node:24-alpine\nCOPY --from=build /app /app\nWORKDIR /app/services/pds\nCMD ["node", "--enable-source-maps", "index.ts"]\n',
+    });
+    expect((await readPackageFacts(root)).dockerfileCommand).toEqual({
+      file: 'Dockerfile',
+      command: ['node', '--enable-source-maps', 'index.ts'],
+      workdir: '/app/services/pds',
+    });
+    await writeFiles(root, {
+      Dockerfile: 'FROM node:24\nWORKDIR $APP_DIR\nCMD ["node", "index.js"]\n',
+    });
+    expect((await readPackageFacts(root)).dockerfileCommand).toEqual({
+      file: 'Dockerfile',
+      command: ['node', 'index.js'],
     });
   });
 
