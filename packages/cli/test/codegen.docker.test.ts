@@ -17,7 +17,9 @@ const prefix = `build-images-test-${runId}/`;
  * Code generation on a real engine. The shared package's build compiles a file that only its
  * `generate` script writes (as `prisma generate` or graphql-codegen do; Prisma itself cannot
  * run here, its engines come from outside the npm registry), and the app has a prebuild
- * command of its own. The image runs only if both ran, in order, before the build.
+ * command of its own. The image runs only if both ran, in order, before the build. The
+ * generator reads a folder at the root, outside every package (as atproto's lexicons): the
+ * build stage has it only if the generator's script says so.
  */
 describe.skipIf(!docker)('code generation before the build, on a real engine', () => {
   let root: string;
@@ -37,12 +39,13 @@ describe.skipIf(!docker)('code generation before the build, on a real engine', (
         type: 'module',
         main: 'dist/index.js',
         scripts: {
-          generate: 'node generate.mjs',
+          generate: 'node generate.mjs ../../schema/models/*.txt',
           build: 'mkdir -p dist && cp src/*.js generated/client.js dist/',
         },
       },
       'packages/db/generate.mjs':
-        "import { mkdirSync, writeFileSync } from 'node:fs';\nmkdirSync('generated', { recursive: true });\nwriteFileSync('generated/client.js', 'export const client = \"generated\";\\n');\n",
+        "import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';\nconst model = readFileSync('../../schema/models/user.txt', 'utf8').trim();\nmkdirSync('generated', { recursive: true });\nwriteFileSync('generated/client.js', `export const client = \"generated from ${model}\";\\n`);\n",
+      'schema/models/user.txt': 'user-model\n',
       'packages/db/src/index.js': "export { client } from './client.js';\n",
       'packages/db/.gitignore': 'generated\ndist\n',
       'apps/api/package.json': {
@@ -68,9 +71,14 @@ describe.skipIf(!docker)('code generation before the build, on a real engine', (
   it('runs the codegen script and the prebuild command before the build, and the image uses their output', async () => {
     const plan = await runBin(['--dry-run'], { cwd: root });
     expect(plan.code, plan.stderr).toBe(0);
-    expect(plan.stdout).toContain('RUN pnpm --filter "@fx/db" run generate');
-    expect(plan.stdout).toContain(
-      'RUN cd apps/api && echo "export const version = 7;" > version.js',
+    expect(plan.stdout).toContain('build inputs: schema/models/');
+    expect(plan.stdout).toContain('COPY schema/models/ schema/models/');
+    // Each a step of its own, holding a slot (see parallelSteps) while it runs.
+    expect(plan.stdout).toMatch(
+      /^RUN --mount=type=cache,id=build-images-slot-\d+,sharing=locked,target=\/run\/build-images-slot \\\n    pnpm --filter "@fx\/db" run generate$/m,
+    );
+    expect(plan.stdout).toMatch(
+      /^RUN --mount=\S+ \\\n    cd apps\/api && echo "export const version = 7;" > version.js$/m,
     );
 
     const build = await runBin(['--tag', `${prefix}{app}:test`, '--base-image', testBaseImage], {
@@ -79,7 +87,7 @@ describe.skipIf(!docker)('code generation before the build, on a real engine', (
     });
     expect(build.code, build.stdout + build.stderr).toBe(0);
     const logs = await outputOf(docker!, `${prefix}api:test`, runId, /client/);
-    expect(logs).toContain('client generated version 7');
+    expect(logs).toContain('client generated from user-model version 7');
   });
 });
 
@@ -124,7 +132,9 @@ describe.skipIf(!docker)('an install script that generates code, on a real engin
   it('runs it in the build stage, after the sources, and not in the install stage', async () => {
     const plan = await runBin(['--dry-run'], { cwd: root });
     expect(plan.code, plan.stderr).toBe(0);
-    expect(plan.stdout).toContain('RUN pnpm --filter "@fx/site" run postinstall');
+    expect(plan.stdout).toMatch(
+      /^RUN --mount=\S+ \\\n    pnpm --filter "@fx\/site" run postinstall$/m,
+    );
     const build = await runBin(
       ['--tag', `${prefix}{app}:postinstall`, '--base-image', testBaseImage],
       {

@@ -18,7 +18,11 @@ export function collectBuildInputs(
   for (const node of closure)
     for (const file of node.package.buildInputs ?? [])
       if (!files.has(file) && !insideAny(file, closureDirs)) files.add(file);
-  return [...files].sort();
+  // A folder input holds the files and folders below it (`lexicons/` those of `lexicons/app/`).
+  const folders = [...files].filter((file) => file.endsWith('/'));
+  return [...files]
+    .filter((file) => !folders.some((folder) => folder !== file && file.startsWith(folder)))
+    .sort();
 }
 
 /** Whether a root-relative file lies below one of `dirs`: its parent directories looked up, not every dir scanned. */
@@ -26,4 +30,12 @@ export function insideAny(file: string, dirs: ReadonlySet<string>): boolean {
   for (let slash = file.indexOf('/'); slash !== -1; slash = file.indexOf('/', slash + 1))
     if (dirs.has(file.slice(0, slash))) return true;
   return false;
+}
+
+/**
+ * Whether a root-relative file is one of a build's inputs: named itself, or below a folder
+ * input (written with a trailing slash, `lexicons/`, which a package's scripts read whole).
+ */
+export function isBuildInput(file: string, inputs: readonly string[]): boolean {
+  return inputs.some((input) => (input.endsWith('/') ? file.startsWith(input) : file === input));
 }

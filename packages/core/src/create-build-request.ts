@@ -121,7 +121,8 @@ export function createBuildRequest(
             (file) => file !== 'pnpm-lock.yaml' && file !== 'package.json' && file !== '.npmrc',
           ),
           plan.dockerfilePath,
-          ...members.flatMap((app) => app.buildInputs),
+          // Folder inputs (`lexicons/`) come as their files, with the packages' files.
+          ...members.flatMap((app) => app.buildInputs).filter((input) => !input.endsWith('/')),
           ...options.packageFiles,
         ]),
       ].sort(),

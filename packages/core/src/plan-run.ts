@@ -1,3 +1,4 @@
+import { isBuildInput } from './collect-build-inputs.js';
 import { codegenOf } from './plan-app-build.js';
 import { createHash } from 'node:crypto';
 import { BuildImagesError } from './build-images-error.js';
@@ -449,10 +450,10 @@ export function identifyImages(
       return digest;
     };
     // Build inputs count for the images whose builds read them; the other root files for all.
-    const buildInputs = new Set(plan.apps.flatMap((app) => app.buildInputs));
+    const buildInputs = [...new Set(plan.apps.flatMap((app) => app.buildInputs))];
     for (const name of run.selected) {
       const members = imageMembers(plan, name);
-      const ownInputs = new Set(members.flatMap((app) => app.buildInputs));
+      const ownInputs = [...new Set(members.flatMap((app) => app.buildInputs))];
       const dirs = [...new Set(members.flatMap((app) => app.packages.map((pkg) => pkg.dir)))];
       const stageNames = [
         ...new Set([...members.flatMap((app) => appStageNames(plan, app)), name]),
@@ -473,7 +474,9 @@ export function identifyImages(
           .join(','),
         // The .npmrc counts by what the build gets: its settings, not the credentials.
         rootFiles: files.rootFiles
-          .filter((file) => !buildInputs.has(file.path) || ownInputs.has(file.path))
+          .filter(
+            (file) => !isBuildInput(file.path, buildInputs) || isBuildInput(file.path, ownInputs),
+          )
           .map((file) =>
             file.path === '.npmrc' && run.npmrc
               ? { ...file, hash: createHash('sha256').update(run.npmrc.settings).digest('hex') }
@@ -506,8 +509,17 @@ export function identifyImages(
     const dirs = new Set(
       imageMembers(plan, name).flatMap((app) => app.packages.map((pkg) => pkg.dir)),
     );
+    // The files of its folder inputs too (`lexicons/`), listed with the root files.
+    const folders = imageMembers(plan, name)
+      .flatMap((app) => app.buildInputs)
+      .filter((input) => input.endsWith('/'));
     contextFiles[name] = [
-      ...new Set([...dirs].flatMap((dir) => (files.packages[dir] ?? []).map((file) => file.path))),
+      ...new Set([
+        ...[...dirs].flatMap((dir) => (files.packages[dir] ?? []).map((file) => file.path)),
+        ...files.rootFiles
+          .filter((file) => isBuildInput(file.path, folders))
+          .map((file) => file.path),
+      ]),
     ].sort();
   }
   return {

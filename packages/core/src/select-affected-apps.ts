@@ -1,3 +1,4 @@
+import { isBuildInput } from './collect-build-inputs.js';
 import { matchDirPattern } from './match-dir-pattern.js';
 import type { AppPlan, BuildPlan } from './plan-builds.js';
 import { shippedPackageStages, stageClosure, type PackageStage } from './plan-package-stages.js';
@@ -152,7 +153,8 @@ export function selectAffectedApps(plan: BuildPlan, inputs: AffectedInputs): App
   for (const file of inputs.changedFiles) {
     if (globalFiles.includes(file)) continue;
     for (const app of plan.apps)
-      if (app.buildInputs.includes(file.path)) add(app.name, `build input ${file.path} changed`);
+      if (isBuildInput(file.path, app.buildInputs))
+        add(app.name, `build input ${file.path} changed`);
   }
 
   // The lockfile: only apps whose importers resolve differently.

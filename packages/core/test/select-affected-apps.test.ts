@@ -48,6 +48,26 @@ describe('selectAffectedApps', () => {
     });
   });
 
+  it('rebuilds the apps whose builds read a changed file of a build input, a folder input by what lies below it', () => {
+    const withInputs = aPlan([
+      anApp('api', { buildInputs: ['lexicons/', 'tsconfig.base.json'] }),
+      anApp('web', { buildInputs: ['tsconfig.base.json'] }),
+      anApp('worker', { buildInputs: ['packages/bsync/proto/'] }),
+    ]);
+    const changed = (...files: string[]) =>
+      selected(
+        selectAffectedApps(withInputs, noChanges(withInputs, { changedFiles: modified(...files) })),
+      );
+    expect(changed('lexicons/com/atproto/repo.json')).toEqual({
+      api: ['build input lexicons/com/atproto/repo.json changed'],
+    });
+    expect(changed('lexicons-old/x.json')).toEqual({});
+    expect(changed('packages/bsync/proto/bsync.proto')).toEqual({
+      worker: ['build input packages/bsync/proto/bsync.proto changed'],
+    });
+    expect(Object.keys(changed('tsconfig.base.json'))).toEqual(['api', 'web']);
+  });
+
   it('lists three files of a package and counts the rest', () => {
     const inputs = noChanges(plan, {
       changedFiles: modified(...['a', 'b', 'c', 'd', 'e'].map((file) => `apps/web/${file}.ts`)),

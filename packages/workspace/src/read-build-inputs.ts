@@ -1,7 +1,13 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { insideAny, type WorkspacePackage, type WorkspaceWarning } from '@build-images/core';
+import {
+  codegenScripts,
+  insideAny,
+  type WorkspacePackage,
+  type WorkspaceWarning,
+} from '@build-images/core';
 import { createFileReader, type FileReader } from './create-file-reader.js';
+import { sensitiveFile } from './list-context-files.js';
 
 export interface BuildInputs {
   /** Root-relative POSIX paths of files outside the package (root tsconfigs, files its configs import), sorted. */
@@ -83,7 +89,93 @@ export function readBuildInputs(
   // A config may import one of another package (`export { default } from
   // '../theme-docs/postcss.config.mjs'`): that file is an input even outside the closure.
   for (const file of configImports(root, pkg.dir, reader)) files.add(file);
+  // Its build scripts may read a folder beside it (atproto's `lex build --lexicons
+  // ../../lexicons`, bsky's `buf generate ../bsync/proto`).
+  for (const input of scriptInputs(root, pkg, reader)) files.add(input);
   return { files: [...files].sort(), warnings };
+}
+
+/** Files an install stage writes itself, or that may hold secrets: never a build input. */
+const notInputs = new Set(['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', '.npmrc']);
+
+/**
+ * The scripts a build runs: `build` with its pre and post scripts, the code generation the
+ * images run before it, and every script those run in turn (`pnpm run codegen`, `pnpm run
+ * '/^(codegen:.+)$/'` by pnpm's regular expression).
+ */
+export function buildScriptsOf(scripts: Record<string, string>): string[] {
+  const names = Object.keys(scripts);
+  const found = new Set(
+    ['prebuild', 'build', 'postbuild', ...codegenScripts].filter((name) => name in scripts),
+  );
+  const queue = [...found];
+  for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+    const text = scripts[name];
+    if (typeof text !== 'string') continue;
+    for (const match of text.matchAll(
+      /\b(?:pnpm|npm|yarn)\s+(?:run\s+)?(?:-[-\w=]+\s+)*(?:'([^']+)'|"([^"]+)"|([^\s'";&|)]+))/g,
+    )) {
+      const target = (match[1] ?? match[2] ?? match[3])!;
+      const regex = /^\/(.+)\/$/.exec(target);
+      let matched: string[];
+      try {
+        matched = regex
+          ? names.filter((other) => new RegExp(regex[1]!).test(other))
+          : names.filter((other) => other === target);
+      } catch {
+        matched = [];
+      }
+      for (const other of matched)
+        if (!found.has(other)) {
+          found.add(other);
+          queue.push(other);
+        }
+    }
+  }
+  return [...found];
+}
+
+/**
+ * Paths outside the package that its build scripts name (`../../lexicons/com/atproto/*`, up to
+ * the first glob character), that exist in the workspace: a file as itself, a folder with a
+ * trailing slash (`lexicons/`). The workspace root itself, installed dependencies, the files
+ * an install stage writes and files that may hold secrets (a `.env` read by `dotenv -e`) are
+ * never inputs.
+ */
+function scriptInputs(
+  root: string,
+  pkg: Pick<WorkspacePackage, 'dir' | 'scripts'>,
+  reader: FileReader,
+): string[] {
+  const packageDir = path.join(root, pkg.dir);
+  const found = new Set<string>();
+  for (const name of buildScriptsOf(pkg.scripts)) {
+    const text = pkg.scripts[name]!;
+    for (const match of text.matchAll(/(?:^|[\s'"=:,(])((?:\.\.\/)+[^\s'"*?{}[\]$;&|<>()`]*)/g)) {
+      const target = path.resolve(packageDir, match[1]!);
+      const relative = path.relative(root, target).split(path.sep).join('/');
+      if (
+        relative === '' ||
+        relative.startsWith('..') ||
+        path.isAbsolute(relative) ||
+        target === packageDir ||
+        target.startsWith(`${packageDir}${path.sep}`) ||
+        relative.split('/').some((part) => part === 'node_modules' || part === '.git') ||
+        notInputs.has(relative) ||
+        sensitiveFile(relative) ||
+        !reader.exists(target)
+      )
+        continue;
+      let folder = false;
+      try {
+        folder = statSync(target).isDirectory();
+      } catch {
+        continue;
+      }
+      found.add(folder ? `${relative.replace(/\/+$/, '')}/` : relative);
+    }
+  }
+  return [...found];
 }
 
 /** Build-tool configs at a package's root: tsup, tsdown, vite, rollup, esbuild, webpack, babel, postcss, tailwind… */

@@ -234,9 +234,18 @@ export async function readImageFiles(
     run.inputDirs.map((dir) => listContextFiles(root, [dir], ignores, leftOut)),
   );
   run.inputDirs.forEach((dir, index) => (packages[dir] = read(listed[index]!)));
+  // Folder inputs (`lexicons/`) as their files, under the same rules as a package's.
+  const folders = run.rootInputFiles.filter((file) => file.endsWith('/'));
+  const folderFiles = (
+    await Promise.all(
+      folders.map((dir) =>
+        listContextFiles(root, [dir.slice(0, -1)], ignores, leftOut).catch(absentOnly(dir)),
+      ),
+    )
+  ).flatMap((files) => files ?? []);
   let rootFiles;
   try {
-    rootFiles = read(run.rootInputFiles);
+    rootFiles = read([...run.rootInputFiles.filter((file) => !file.endsWith('/')), ...folderFiles]);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     throw new BuildImagesError(

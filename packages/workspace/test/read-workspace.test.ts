@@ -343,6 +343,41 @@ describe('readWorkspace: root build inputs', () => {
     expect(inputs['@acme/other']).toEqual(['packages/core/local.ts']);
   });
 
+  it("takes the files and folders outside the package that its build scripts name (atproto's lexicons, trigger.dev's scripts), never secrets or what the install writes", async () => {
+    const root = await writeTree({
+      'pnpm-workspace.yaml': 'packages: [packages/*]\n',
+      'package.json': { private: true },
+      '.env': 'SECRET=1\n',
+      'lexicons/com/atproto/repo.json': '{}\n',
+      'scripts/update-version.ts': 'export {};\n',
+      'dev-infra/with-test-db.sh': 'exit 0\n',
+      'packages/bsync/package.json': { name: '@acme/bsync' },
+      'packages/bsync/proto/bsync.proto': 'syntax = "proto3";\n',
+      'packages/bsky/package.json': {
+        name: '@acme/bsky',
+        scripts: {
+          prebuild: "pnpm run '/^(codegen:.+)$/'",
+          'codegen:buf': 'buf generate ../bsync/proto && buf generate ./proto',
+          'codegen:lex': 'lex gen-server ./src ../../lexicons/com/atproto/*/* ../../missing/folder',
+          build: 'dotenv -e ../../.env -- tsc && pnpm run update-version',
+          'update-version':
+            'tsx ../../scripts/update-version.ts --root ../.. --out ../../package.json',
+          test: '../../dev-infra/with-test-db.sh vitest run',
+          postinstall: 'node ../../node_modules/.bin/x',
+        },
+      },
+    });
+    const workspace = await readWorkspace(root);
+    // Up to the first glob character; a folder with a trailing slash. Not the test script's
+    // file, the root itself, a path that does not exist, the .env, the root manifest or the
+    // installed dependencies.
+    expect(workspace.packages.find((pkg) => pkg.name === '@acme/bsky')?.buildInputs).toEqual([
+      'lexicons/com/atproto/',
+      'packages/bsync/proto/',
+      'scripts/update-version.ts',
+    ]);
+  });
+
   it("follows an import that names a .ts file by its .js name, as TypeScript resolves it (logto's tsup.shared.config.js)", async () => {
     const root = await writeTree({
       'pnpm-workspace.yaml': 'packages: [packages/*]\n',
