@@ -274,6 +274,33 @@ describe('build-images on bad input', () => {
     expect(plan.stderr).toContain('warning: pnpm-lock.yaml is missing');
   });
 
+  it('exits 2 on a pnpm 8 workspace naming the pnpm it pins and how to move on, not its lockfile format (teable)', async () => {
+    const v6 = workspaceLockfile.replace("lockfileVersion: '9.0'", "lockfileVersion: '6.0'");
+    const pinned = await writeTree({
+      ...workspace,
+      'package.json': { name: 'root', private: true, packageManager: 'pnpm@8.15.5' },
+      'pnpm-lock.yaml': v6,
+    });
+    for (const args of [['plan'], ['plan', '--json'], ['generate']]) {
+      const result = await runBin(args, { cwd: pinned });
+      expect(result.code, args.join(' ')).toBe(2);
+      expectCleanError(result.stderr);
+      expect(result.stderr).toContain(
+        'error: package.json: packageManager asks for pnpm 8.15.5; build-images supports pnpm 9, 10, 11',
+      );
+      expect(result.stderr).toContain('"packageManager": "pnpm@10.34.9"');
+      expect(result.stdout).toBe('');
+    }
+    expect(existsSync(`${pinned}/docker`)).toBe(false);
+    // Nothing pinned: the lockfile format says which pnpm wrote it.
+    const unpinned = await writeTree({ ...workspace, 'pnpm-lock.yaml': v6 });
+    const result = await runBin(['plan'], { cwd: unpinned });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      'error: pnpm-lock.yaml has lockfileVersion 6.0, written by pnpm 8; build-images supports pnpm 9, 10, 11',
+    );
+  });
+
   it('exits 3 naming DOCKER_HOST when no engine answers there, before writing anything', async () => {
     const dir = await writeTree({ ...workspace, 'pnpm-lock.yaml': workspaceLockfile });
     const result = await runBin([], {

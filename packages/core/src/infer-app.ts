@@ -132,6 +132,13 @@ export function detectApp(pkg: WorkspacePackage, graph: WorkspaceGraph): AppDete
   if (/(^|[/-])storybook($|-)/.test(pkg.name) || /storybook/.test(pkg.scripts['start'] ?? ''))
     return { app: false, reasons: ['a storybook'] };
   const facts = pkg.facts;
+  // A Cloudflare Worker deploys with wrangler to Cloudflare's runtime, not in a container
+  // (inbox-zero's apps/image-proxy), unless a Dockerfile beside it says otherwise.
+  if (facts?.wranglerConfig !== undefined && !facts.dockerfiles.length)
+    return {
+      app: false,
+      reasons: [`a Cloudflare Worker (${facts.wranglerConfig}): wrangler deploys it, not an image`],
+    };
   // A test suite or test server (payload's test/, "payload-test-suite", a next server) is
   // no app, unless a Dockerfile beside it says it is deployed.
   if (isTestOnly(pkg) && !facts?.dockerfiles.length)

@@ -184,6 +184,8 @@ export interface ImageFiles {
  * Pure. Workspace and configuration problems throw one BuildImagesError listing them all.
  */
 export function planRun(root: string, inputs: RunInputs, options: RunOptions): RunPlan {
+  // First the pnpm it asks for: a pnpm 8 workspace is told that, not that its lockfile is.
+  const pnpm = resolvePnpm(inputs.rootManifest, inputs.lockfile);
   const lockfile =
     inputs.lockfile === undefined
       ? undefined
@@ -197,7 +199,6 @@ export function planRun(root: string, inputs: RunInputs, options: RunOptions): R
     linkWorkspacePackages: workspace.linkWorkspacePackages,
     lockfileLinks: workspace.lockfileLinks,
   });
-  const pnpm = resolvePnpm(inputs.rootManifest, inputs.lockfile);
   const { node, warnings: nodeWarnings } = resolveNode(
     inputs.rootManifest,
     inputs.nodeVersionFiles ?? {},

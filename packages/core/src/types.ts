@@ -47,6 +47,8 @@ export interface PackageFacts {
   dockerfiles: string[];
   /** A `binding.gyp` beside the manifest: the package compiles a native addon at install. */
   nativeAddon?: boolean;
+  /** A Cloudflare Workers config beside the manifest (`wrangler.toml`, `wrangler.jsonc`): its name. */
+  wranglerConfig?: string;
   /** Nest's entry file name without extension (nest-cli.json `entryFile`, default `main`), when nest-cli.json exists. */
   nestEntry?: string;
   /** The first `EXPOSE` of a Dockerfile beside the manifest, and that file's name. */

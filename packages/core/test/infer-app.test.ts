@@ -287,6 +287,22 @@ describe('detectApp', () => {
     expect(detect(api, [spa]).app).toBe(true);
   });
 
+  it('leaves out a Cloudflare Worker, by its wrangler config, unless a Dockerfile is beside it', () => {
+    const worker = pkg('@x/image-proxy', 'apps/image-proxy', {
+      main: 'src/index.ts',
+      dependencies: { dependencies: { hono: '^4.0.0' } },
+      facts: { dockerfiles: [], wranglerConfig: 'wrangler.jsonc' },
+    });
+    expect(detect(worker)).toEqual({
+      app: false,
+      reasons: ['a Cloudflare Worker (wrangler.jsonc): wrangler deploys it, not an image'],
+    });
+    expect(
+      detect({ ...worker, facts: { dockerfiles: ['Dockerfile'], wranglerConfig: 'wrangler.toml' } })
+        .app,
+    ).toBe(true);
+  });
+
   it('leaves out mobile and desktop apps, storybooks and published libraries', () => {
     expect(
       detect(

@@ -19,6 +19,8 @@ export function readPackageFacts(
       .sort(),
   };
   if (names.includes('binding.gyp')) facts.nativeAddon = true;
+  const wrangler = names.filter((name) => /^wrangler\.(?:toml|json|jsonc)$/.test(name)).sort()[0];
+  if (wrangler !== undefined) facts.wranglerConfig = wrangler;
   if (names.includes('nest-cli.json')) {
     const nest = reader.jsonc(path.join(packageDir, 'nest-cli.json'));
     const entry = nest?.['entryFile'];

@@ -74,6 +74,14 @@ describe('readPackageFacts: a hand-written Dockerfile beside the app', () => {
     });
   });
 
+  it('names a Cloudflare Workers config beside the manifest', async () => {
+    const root = await writeTree({ 'wrangler.jsonc': '{ "name": "proxy" }\n', 'src/index.ts': '' });
+    expect((await readPackageFacts(root)).wranglerConfig).toBe('wrangler.jsonc');
+    expect((await readPackageFacts(await writeTree({ 'src/index.ts': '' }))).wranglerConfig).toBe(
+      undefined,
+    );
+  });
+
   it('gives the folder its command runs in: the last literal WORKDIR', async () => {
     const root = await writeTree({
       Dockerfile:
