@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  demuxLogs,
   dockerForTests,
   lockWorkspace,
   outputOf,
@@ -53,7 +54,9 @@ describe.skipIf(!docker)('code generation before the build, on a real engine', (
         version: '1.0.0',
         type: 'module',
         scripts: {
-          build: 'mkdir -p dist && cp src/*.js version.js dist/',
+          // A migration in the build, as Vercel runs it: it needs a database (and a Prisma
+          // that is not installed here), so the image builds without it.
+          build: 'prisma migrate deploy && mkdir -p dist && cp src/*.js version.js dist/',
           start: 'node dist/main.js',
         },
         dependencies: { '@fx/db': 'workspace:*' },
@@ -72,6 +75,10 @@ describe.skipIf(!docker)('code generation before the build, on a real engine', (
     const plan = await runBin(['--dry-run'], { cwd: root });
     expect(plan.code, plan.stderr).toBe(0);
     expect(plan.stdout).toContain('build inputs: schema/models/');
+    const notes = await runBin(['plan'], { cwd: root });
+    expect(notes.stderr).toContain(
+      'note: api: apps/api: its build script runs prisma migrate deploy, which needs a live database',
+    );
     expect(plan.stdout).toContain('COPY schema/models/ schema/models/');
     // Each a step of its own, holding a slot (see parallelSteps) while it runs.
     expect(plan.stdout).toMatch(
@@ -88,6 +95,18 @@ describe.skipIf(!docker)('code generation before the build, on a real engine', (
     expect(build.code, build.stdout + build.stderr).toBe(0);
     const logs = await outputOf(docker!, `${prefix}api:test`, runId, /client/);
     expect(logs).toContain('client generated from user-model version 7');
+    // The image's manifest keeps the build script as the repository has it.
+    const manifest = await docker!.createContainer({
+      Image: `${prefix}api:test`,
+      Labels: { 'build-images.test': runId },
+      Cmd: ['node', '-p', "require('./package.json').scripts.build"],
+    });
+    await manifest.start();
+    await manifest.wait();
+    const printed = demuxLogs((await manifest.logs({ stdout: true, stderr: true })) as Buffer);
+    expect(printed.trim()).toBe(
+      'prisma migrate deploy && mkdir -p dist && cp src/*.js version.js dist/',
+    );
   });
 });
 

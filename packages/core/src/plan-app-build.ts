@@ -71,6 +71,11 @@ export interface AppBuildFacts {
    */
   prismaClient: boolean;
   /**
+   * The app's build script without the steps that need a live database (see
+   * withoutDatabaseSteps): its build stage runs that instead, and a note says what was left out.
+   */
+  buildWithoutDatabase?: { script: string; dropped: string[] };
+  /**
    * Code generation the build needs first, in dependency order: each production package's
    * codegen scripts (`generate`, `db:generate`, …) that its own build script does not already
    * run, and `prisma generate` for a package with a Prisma schema and no such script.
@@ -282,6 +287,7 @@ export function planAppBuild(
     (deps) => deps !== undefined && 'esbuild' in deps,
   );
   const built = buildClosure(graph, productionGraph, pkg);
+  const withoutDatabase = withoutDatabaseSteps(pkg.scripts);
   return {
     production,
     built: builtPackages(built),
@@ -296,5 +302,29 @@ export function planAppBuild(
         '@prisma/client' in (member.dependencies.optionalDependencies ?? {}),
     ),
     codegen: built.flatMap(codegenOf),
+    ...(withoutDatabase !== undefined && { buildWithoutDatabase: withoutDatabase }),
   };
+}
+
+/**
+ * An app's build script without its steps that need a live database (inbox-zero's `prisma
+ * migrate deploy && next build`, as Vercel runs it; a `pnpm run db:migrate` step whose script
+ * does): the script the image builds with, and the steps taken out. Undefined when no step
+ * does, when every step does, or when the script is more than a plain `&&` chain (`;`, `||`,
+ * a subshell), whose steps cannot be taken apart safely.
+ */
+export function withoutDatabaseSteps(
+  scripts: Readonly<Record<string, string>>,
+): { script: string; dropped: string[] } | undefined {
+  const script = scripts['build'];
+  if (script === undefined || /\|\||;|\n|[()`]|\$\(/.test(script)) return undefined;
+  const steps = script.split('&&').map((step) => step.trim());
+  const needsDatabase = (step: string) => {
+    if (databaseTools.test(step)) return true;
+    const run = /^(?:pnpm|npm|yarn)\s+(?:run\s+)?([\w:.-]+)$/.exec(step)?.[1];
+    return run !== undefined && run !== 'build' && databaseTools.test(scripts[run] ?? '');
+  };
+  const dropped = steps.filter(needsDatabase);
+  if (dropped.length === 0 || dropped.length === steps.length) return undefined;
+  return { script: steps.filter((step) => !needsDatabase(step)).join(' && '), dropped };
 }

@@ -630,6 +630,13 @@ function reviewApps(plan: BuildPlan): { problems: RunProblem[]; notes: RunProble
             ', ',
           )}] } in ${app.dir}/package.json and give each as --secret id=NAME,env=NAME (its build reads it as $NAME), or let the build skip its check (an environment flag in buildArgs).`,
       });
+    if (app.buildWithoutDatabase)
+      notes.push({
+        app: app.name,
+        kind: 'app',
+        message: `${app.dir}: its build script runs ${app.buildWithoutDatabase.dropped.join(' and ')}, which needs a live database that an image build does not have; the image builds with "${app.buildWithoutDatabase.script}"`,
+        hint: 'Run the migrations when you deploy (a release job, or before the app starts), not in the image build.',
+      });
     if (app.nextOutput === 'export') {
       problems.push({
         app: app.name,

@@ -449,6 +449,10 @@ function renderProductionStage(app: AppPlan, plan: BuildPlan): string[] {
   ];
 }
 
+/** Sets the build script of the manifest argv[1] to argv[2] (a node -e program). */
+const setBuildScript =
+  'const fs = require("fs"), file = process.argv[1], manifest = JSON.parse(fs.readFileSync(file, "utf8")); manifest.scripts.build = process.argv[2]; fs.writeFileSync(file, JSON.stringify(manifest, null, 2));';
+
 /** Removes the links in /out's hoisted folder that point outside /out (a shell fragment). */
 const dropOutsideLinks = [
   'for link in /out/node_modules/.pnpm/node_modules/* /out/node_modules/.pnpm/node_modules/@*/*; do',
@@ -910,9 +914,16 @@ function nextCache(dotNext: string): string {
  */
 function renderCompile(app: AppPlan, plan: BuildPlan): string[] {
   const mounts = [slotMount(plan, `${app.name}-build`), ...buildSecretOptions(app.buildSecrets)];
+  const manifest = `${app.dir}/package.json`;
   const compile = [
     ...buildSecretExports(app.buildSecrets),
-    `pnpm ${filterOf(plan, app.packageName, app.dir)} run --if-present build`,
+    // Its build script without the steps that need a database, for this build only.
+    ...(app.buildWithoutDatabase
+      ? [
+          `cp ${manifest} /tmp/app-manifest.json; node -e ${shellQuote(setBuildScript)} ${manifest} ${shellQuote(app.buildWithoutDatabase.script)};`,
+        ]
+      : []),
+    `pnpm ${filterOf(plan, app.packageName, app.dir)} run --if-present build${app.buildWithoutDatabase ? `; cp /tmp/app-manifest.json ${manifest}` : ''}`,
   ];
   const keep = app.keep.map((item) => `${app.dir}/${item}`);
   const deploy = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { codegenOf } from '../src/index.js';
+import { codegenOf, withoutDatabaseSteps } from '../src/index.js';
 import { pkg } from './builders.js';
 
 describe('codegenOf', () => {
@@ -28,5 +28,43 @@ describe('codegenOf', () => {
       scripts: { codegen: 'graphql-codegen', build: 'pnpm run codegen && tsc' },
     });
     expect(codegenOf(gql)).toEqual([]);
+  });
+});
+
+describe('withoutDatabaseSteps', () => {
+  it("takes the steps that need a live database out of a build script's && chain (inbox-zero)", () => {
+    expect(
+      withoutDatabaseSteps({
+        build:
+          'prisma migrate deploy && cross-env NODE_OPTIONS=--max_old_space_size=16384 next build && serwist build serwist.config.mjs',
+      }),
+    ).toEqual({
+      script:
+        'cross-env NODE_OPTIONS=--max_old_space_size=16384 next build && serwist build serwist.config.mjs',
+      dropped: ['prisma migrate deploy'],
+    });
+    // A step that runs a script of the package which migrates, and drizzle's push.
+    expect(
+      withoutDatabaseSteps({
+        build: 'pnpm run db:migrate && drizzle-kit push && next build',
+        'db:migrate': 'prisma migrate deploy',
+      }),
+    ).toEqual({ script: 'next build', dropped: ['pnpm run db:migrate', 'drizzle-kit push'] });
+  });
+
+  it.each([
+    ['no database step', 'prisma generate && next build'],
+    ['only database steps', 'prisma migrate deploy'],
+    ['a ; in the chain', 'prisma migrate deploy; next build'],
+    ['a fallback', 'prisma migrate deploy || true && next build'],
+    ['a subshell', '(prisma migrate deploy) && next build'],
+  ])('leaves a build script as it is with %s', (_, build) => {
+    expect(withoutDatabaseSteps({ build })).toBeUndefined();
+  });
+
+  it('leaves a package without a build script alone', () => {
+    expect(withoutDatabaseSteps({ start: 'prisma migrate deploy && node dist/main.js' })).toBe(
+      undefined,
+    );
   });
 });
