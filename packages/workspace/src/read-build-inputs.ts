@@ -32,9 +32,19 @@ function extendsOf(config: unknown): string[] {
   return [];
 }
 
+/** The paths of a tsconfig's project `references`. */
+function referencesOf(config: unknown): string[] {
+  const value = (config as { references?: unknown } | null)?.references;
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((item) => {
+    const reference = (item as { path?: unknown } | null)?.path;
+    return typeof reference === 'string' && reference !== '' ? [reference] : [];
+  });
+}
+
 /**
  * The files outside every workspace package that a package's build reads: the root
- * tsconfigs its tsconfig.json (and tsconfig.build.json, when a script names it) extends,
+ * tsconfigs its tsconfig.json (and every tsconfig a script names) extends or references,
  * followed from file to file as TypeScript does, and the files its build-tool configs
  * (tsup.config.ts, vite.config.mjs, …) import by relative path. An `extends` naming a package
  * (`@acme/tsconfig/base.json`, `@tsconfig/node22`) is skipped: a workspace package is in the
@@ -77,14 +87,20 @@ export function readBuildInputs(
       if (!inPackage(relative) && reader.exists(target)) files.add(relative);
       visit(target);
     }
+    // Project references (`tsc --build`): each referenced config, or a folder's tsconfig.json,
+    // with its own extends (atproto's ws-client: tsconfig.build-node.json extends the root's
+    // tsconfig/node.tsconfig.json).
+    for (const reference of referencesOf(config)) {
+      const target = path.resolve(path.dirname(file), reference);
+      visit(target.endsWith('.json') ? target : path.join(target, 'tsconfig.json'));
+    }
   };
-  const configs = ['tsconfig.json'];
-  if (
-    Object.values(pkg.scripts).some(
-      (script) => typeof script === 'string' && script.includes('tsconfig.build.json'),
-    )
-  )
-    configs.push('tsconfig.build.json');
+  // tsconfig.json, and every other tsconfig a script names (`tsc -p tsconfig.build.json`).
+  const configs = new Set(['tsconfig.json']);
+  for (const script of Object.values(pkg.scripts))
+    if (typeof script === 'string')
+      for (const match of script.matchAll(/(?:^|[\s='"])(?:\.\/)?(tsconfig[\w.-]*\.json)\b/g))
+        configs.add(match[1]!);
   for (const config of configs) visit(path.join(root, pkg.dir, config));
   // A config may import one of another package (`export { default } from
   // '../theme-docs/postcss.config.mjs'`): that file is an input even outside the closure.

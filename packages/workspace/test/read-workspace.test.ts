@@ -314,6 +314,39 @@ describe('readWorkspace: root build inputs', () => {
     ]);
   });
 
+  it("follows the project references of a tsconfig a script names to the root files they extend (atproto's ws-client)", async () => {
+    const root = await writeTree({
+      'pnpm-workspace.yaml': 'packages: [packages/*]\n',
+      'package.json': { private: true },
+      'tsconfig/isomorphic.tsconfig.json': '{}\n',
+      'tsconfig/node.tsconfig.json': '{}\n',
+      'tsconfig/browser.tsconfig.json': '{}\n',
+      'tsconfig/test.tsconfig.json': '{}\n',
+      'packages/ws-client/package.json': {
+        name: '@acme/ws-client',
+        scripts: { build: 'tsc --build tsconfig.build.json' },
+      },
+      'packages/ws-client/tsconfig.json': '{ "files": [] }\n',
+      'packages/ws-client/tsconfig.build.json':
+        '{\n  "extends": ["../../tsconfig/isomorphic.tsconfig.json"],\n  "references": [\n    { "path": "./tsconfig.build-node.json" },\n    { "path": "./browser" },\n  ],\n}\n',
+      'packages/ws-client/tsconfig.build-node.json': {
+        extends: '../../tsconfig/node.tsconfig.json',
+        references: [{ path: './tsconfig.build.json' }],
+      },
+      'packages/ws-client/browser/tsconfig.json': {
+        extends: '../../../tsconfig/browser.tsconfig.json',
+      },
+      // Named by no script and referenced by none: not read.
+      'packages/ws-client/tsconfig.test.json': { extends: '../../tsconfig/test.tsconfig.json' },
+    });
+    const workspace = await readWorkspace(root);
+    expect(workspace.packages[0]?.buildInputs).toEqual([
+      'tsconfig/browser.tsconfig.json',
+      'tsconfig/isomorphic.tsconfig.json',
+      'tsconfig/node.tsconfig.json',
+    ]);
+  });
+
   it('takes the root files that build-tool configs import by relative path', async () => {
     const root = await writeTree({
       'pnpm-workspace.yaml': 'packages: [packages/*]\n',
