@@ -11,13 +11,14 @@ export function collectBuildInputs(
   graph: WorkspaceGraph,
   app: PackageName,
   configured: readonly string[],
+  /** Inputs the closure's own files do not name (what the apps' Dockerfiles copy), kept outside the closure only. */
+  copied: readonly string[] = [],
 ): string[] {
   const files = new Set(configured.map((file) => file.replace(/^\.\//, '')));
   const closure = dependencyClosure(graph, app);
   const closureDirs = new Set(closure.map((node) => node.package.dir).filter((dir) => dir !== '.'));
-  for (const node of closure)
-    for (const file of node.package.buildInputs ?? [])
-      if (!files.has(file) && !insideAny(file, closureDirs)) files.add(file);
+  for (const file of [...closure.flatMap((node) => node.package.buildInputs ?? []), ...copied])
+    if (!files.has(file) && !insideAny(file, closureDirs)) files.add(file);
   // A folder input holds the files and folders below it (`lexicons/` those of `lexicons/app/`).
   const folders = [...files].filter((file) => file.endsWith('/'));
   return [...files]

@@ -354,10 +354,12 @@ export function planBuilds(
       nativeAddons: closure
         .filter((dep) => dep.package.facts?.nativeAddon === true)
         .map((dep) => dep.package.name),
-      buildInputs: collectBuildInputs(graph, pkg.name, [
-        ...config.buildInputs,
-        ...(options.buildInputs ?? []),
-      ]),
+      buildInputs: collectBuildInputs(
+        graph,
+        pkg.name,
+        [...config.buildInputs, ...(options.buildInputs ?? [])],
+        pkg.dockerfileInputs,
+      ),
       // Unless configured, what a hand-written Dockerfile beside the app says.
       // Next.js serves on 3000 unless told otherwise, and the image sets PORT to match.
       port:

@@ -82,7 +82,16 @@ export function planPackageStages(
       dir: pkg.dir,
       packages: closure.map((node) => ({ name: node.package.name, dir: node.package.dir })),
       built,
-      buildInputs: collectBuildInputs(graph, name, configuredBuildInputs),
+      // What the Dockerfiles of the apps that compile it copy too (atproto's lexicons, which
+      // a package's generator reads by a path built in code): the stage is the same for all.
+      buildInputs: collectBuildInputs(
+        graph,
+        name,
+        configuredBuildInputs,
+        apps
+          .filter((app) => app.built.some((member) => member.name === name))
+          .flatMap((app) => graph.get(app.packageName)?.package.dockerfileInputs ?? []),
+      ),
       codegen: built.flatMap((member) => codegenOf(graph.get(member.name)!.package)),
       nativeAddons: closure
         .filter((node) => node.package.facts?.nativeAddon === true)

@@ -37,8 +37,8 @@ const storeMount = '--mount=type=cache,id=pnpm-store,target=/pnpm/store';
  * the engine), so at most `plan.parallelSteps` of them run at once. It holds nothing. A step's
  * slot is a hash of its stage's name, not its place in the file: Engine 20.10's BuildKit counts
  * the mount's id in the step's cache key (Engine 28's does not), so a step moved to another slot
- * by an added package would run again there. Steps of one stage run one after the other anyway; the image's own stages
- * (`<app>-build`, `<app>-prod`) that can run side by side hash apart or not, as it falls.
+ * by an added package would run again there. Steps of one stage run one after the other anyway;
+ * stages that can run side by side (`<app>-build`, `<app>-prod`) hash apart or not, as it falls.
  */
 export function slotMount(plan: BuildPlan, stage: string): string {
   // FNV-1a, whose low bits follow only the characters' low bits, then mixed (murmur3's

@@ -28,6 +28,12 @@ export interface WorkspacePackage {
    * build reads (the root tsconfigs its tsconfig extends); absent: none.
    */
   buildInputs?: string[];
+  /**
+   * Root-relative files and folders (`lexicons/`) outside the workspace packages that its own
+   * Dockerfile copies for the build (see PackageFacts.dockerfileCopies): inputs of its build
+   * and of every package stage its build compiles.
+   */
+  dockerfileInputs?: string[];
   /** `"private": true` in the manifest. */
   private?: boolean;
   /** Whether the manifest says what to publish (`files` or `publishConfig`): a library's mark. */
@@ -62,6 +68,13 @@ export interface PackageFacts {
   dockerfileCommand?: { file: string; command: string[]; workdir?: string };
   /** The environment a Dockerfile beside the manifest gives its build step (see buildEnvironmentOf), and that file's name. */
   dockerfileBuildEnv?: { file: string; env: Record<string, string> };
+  /**
+   * What a Dockerfile beside the manifest copies from its build context (`COPY ./lexicons
+   * ./lexicons`), sources as written without a leading `./`, and that file's name: only for a
+   * file whose context is the workspace root (it copies the lockfile, the workspace file or the
+   * package's own folder by its path from the root).
+   */
+  dockerfileCopies?: { file: string; sources: string[] };
   /** The Prisma schema the package generates a client from (`prisma.schema` in the manifest, `prisma/schema.prisma`, or `schema.prisma`). */
   prismaSchema?: string;
 }

@@ -53,6 +53,32 @@ describe('package stages', () => {
     ).toEqual(['pkg-alpha', 'pkg-zeta']);
   });
 
+  it('gives a package stage what the Dockerfiles of the apps compiling it copy, and the apps theirs', () => {
+    const withCopies = workspace.map((member) =>
+      member.name === '@acme/api'
+        ? { ...member, dockerfileInputs: ['lexicons/', 'packages/zeta/proto/', 'schema.graphql'] }
+        : member,
+    );
+    const result = plan(withCopies);
+    const inputs = Object.fromEntries(
+      result.packageStages.map((stage) => [stage.stage, stage.buildInputs]),
+    );
+    // api compiles alpha and zeta: both stages get its copies, but zeta's own folder comes
+    // with zeta's closure.
+    expect(inputs).toEqual({
+      'pkg-zeta': ['lexicons/', 'schema.graphql'],
+      'pkg-alpha': ['lexicons/', 'schema.graphql'],
+    });
+    expect(result.apps.find((app) => app.name === 'api')?.buildInputs).toEqual([
+      'lexicons/',
+      'schema.graphql',
+    ]);
+    expect(result.apps.find((app) => app.name === 'web')?.buildInputs).toEqual([]);
+    expect(renderDockerfile(result)).toContain(
+      'COPY packages/alpha/ packages/alpha/\nCOPY lexicons/ lexicons/\nCOPY schema.graphql schema.graphql\n',
+    );
+  });
+
   it('renders a Dockerfile whose stages copy only from stages above them', () => {
     const result = plan(workspace);
     const text = renderDockerfile(result);

@@ -19,7 +19,8 @@ export type IgnorePredicate = (relativePath: string) => boolean;
  * Files that may hold secrets, never sent in a build context whatever .dockerignore says
  * (and when there is none): dotenv files (`.env`, `.env.local`, `.env.production.local`; the
  * committed `.env.production` or `.env.example` kinds stay), private keys and certificates,
- * credential files, a nested `.npmrc`, and the directories of ssh, cloud CLIs and editors.
+ * credential files, a nested `.npmrc` and its variants (`.npmrc-cloud`, `ci.npmrc`), and the
+ * directories of ssh, cloud CLIs and editors.
  */
 export function sensitiveFile(relativePath: string): boolean {
   const parts = relativePath.split('/');
@@ -30,6 +31,9 @@ export function sensitiveFile(relativePath: string): boolean {
     /^\.env(\.[\w-]+)?\.local$/.test(name) ||
     /^id_(rsa|dsa|ecdsa|ed25519)$/.test(name) ||
     /\.(pem|key|p12|pfx|jks|keystore)$/i.test(name) ||
+    // Variants of a registry config hold tokens as well (novu's .npmrc-cloud).
+    /^\.npmrc./.test(name) ||
+    /\.npmrc$/.test(name) ||
     sensitiveNames.has(name)
   );
 }

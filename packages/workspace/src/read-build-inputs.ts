@@ -253,3 +253,68 @@ function isFile(file: string, reader: FileReader): boolean {
     return false;
   }
 }
+
+/** Root files the install stages write or that say which Node or tool to use: never copied as inputs. */
+const workspaceFiles = new Set([
+  ...notInputs,
+  '.nvmrc',
+  '.node-version',
+  '.tool-versions',
+  'turbo.json',
+  '.dockerignore',
+]);
+
+/**
+ * The files and folders outside the workspace packages that a package's own Dockerfile copies
+ * for its build (atproto's services/pds/Dockerfile: `COPY ./lexicons ./lexicons`, `COPY
+ * ./packages/bsync/proto ./packages/bsync/proto`), root-relative, folders with a trailing
+ * slash; only when that Dockerfile is built from the workspace root, which its copying the
+ * lockfile, the workspace file or the package's own folder by its path says. Workspace
+ * packages and the folders holding them come with the closure, the root files the install
+ * stages write are never inputs, nor are files that may hold secrets; sources that do not
+ * exist are left out.
+ */
+export function dockerfileInputs(
+  root: string,
+  dir: string,
+  copies: { sources: readonly string[] } | undefined,
+  packageDirs: readonly string[],
+  reader: FileReader = createFileReader(),
+): string[] {
+  if (copies === undefined || dir === '.') return [];
+  const fromRoot = copies.sources.some(
+    (source) =>
+      source === 'pnpm-lock.yaml' ||
+      source === 'pnpm-workspace.yaml' ||
+      source === dir ||
+      source.startsWith(`${dir}/`),
+  );
+  if (!fromRoot) return [];
+  const dirs = packageDirSet(packageDirs);
+  const found = new Set<string>();
+  for (const source of copies.sources) {
+    const relative = path.posix.normalize(source);
+    if (
+      relative.startsWith('..') ||
+      path.posix.isAbsolute(relative) ||
+      workspaceFiles.has(relative) ||
+      relative === dir ||
+      relative.startsWith(`${dir}/`) ||
+      dirs.has(relative) ||
+      [...dirs].some((pkg) => pkg.startsWith(`${relative}/`)) ||
+      relative.split('/').some((part) => part === 'node_modules' || part === '.git') ||
+      sensitiveFile(relative)
+    )
+      continue;
+    const target = path.join(root, relative);
+    if (!reader.exists(target)) continue;
+    let folder: boolean;
+    try {
+      folder = statSync(target).isDirectory();
+    } catch {
+      continue;
+    }
+    found.add(folder ? `${relative}/` : relative);
+  }
+  return [...found].sort();
+}

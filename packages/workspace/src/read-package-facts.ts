@@ -68,6 +68,14 @@ export function readPackageFacts(
       break;
     }
   }
+  // What a hand-written Dockerfile copies from its context (read-workspace keeps it when that
+  // context is the workspace root).
+  for (const name of facts.dockerfiles) {
+    const sources = copiedSources(reader.text(path.join(packageDir, name)) ?? '');
+    if (sources.length === 0) continue;
+    facts.dockerfileCopies = { file: name, sources };
+    break;
+  }
   // What a hand-written Dockerfile's build step is given (placeholders for an environment
   // check, SELF_HOST=true): the generated build would otherwise lack it.
   for (const name of facts.dockerfiles) {
@@ -156,4 +164,43 @@ export function buildEnvironmentOf(text: string): Record<string, string> | undef
     }
   }
   return undefined;
+}
+
+/**
+ * The sources a Dockerfile's `COPY` and `ADD` take from the build context (not `--from` another
+ * stage or image), as written without a leading `./` or a trailing `/`; sources with variables,
+ * globs or URLs are left out.
+ */
+export function copiedSources(text: string): string[] {
+  const sources = new Set<string>();
+  for (const raw of text.replace(/\\[ \t]*\r?\n/g, ' ').split(/\r?\n/)) {
+    const match = /^\s*(?:COPY|ADD)\s+(.*)$/i.exec(raw);
+    if (!match) continue;
+    let rest = match[1]!.trim();
+    const flags: string[] = [];
+    for (
+      let flag = /^--[\w-]+(?:=\S*)?\s+/.exec(rest);
+      flag;
+      flag = /^--[\w-]+(?:=\S*)?\s+/.exec(rest)
+    ) {
+      flags.push(flag[0].trim());
+      rest = rest.slice(flag[0].length);
+    }
+    if (flags.some((flag) => flag.startsWith('--from'))) continue;
+    let words: string[];
+    if (rest.startsWith('[')) {
+      try {
+        const parsed: unknown = JSON.parse(rest);
+        words = Array.isArray(parsed) ? parsed.filter((word) => typeof word === 'string') : [];
+      } catch {
+        continue;
+      }
+    } else words = rest.split(/\s+/).filter((word) => word !== '');
+    for (const source of words.slice(0, -1)) {
+      if (/[$*?[\]{}]|^[a-z]+:\/\/|^<</i.test(source)) continue;
+      const clean = source.replace(/^(?:\.\/)+/, '').replace(/\/+$/, '');
+      if (clean !== '' && clean !== '.') sources.add(clean);
+    }
+  }
+  return [...sources];
 }

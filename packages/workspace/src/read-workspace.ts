@@ -13,7 +13,7 @@ import {
   type WorkspacePackage,
   type WorkspaceWarning,
 } from '@build-images/core';
-import { readBuildInputs } from './read-build-inputs.js';
+import { dockerfileInputs, readBuildInputs } from './read-build-inputs.js';
 import { createFileReader } from './create-file-reader.js';
 
 /**
@@ -196,6 +196,8 @@ export async function readWorkspace(root: string): Promise<Workspace> {
     pkg.buildHints = buildHints;
     pkg.buildInputs = inputs.files;
     warnings.push(...inputs.warnings);
+    const copied = dockerfileInputs(root, pkg.dir, facts.dockerfileCopies, projectDirs, reader);
+    if (copied.length > 0) pkg.dockerfileInputs = copied;
   });
   for (const pattern of unmatchedPatterns(projectDirs, patterns)) {
     warnings.push({

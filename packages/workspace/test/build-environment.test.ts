@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildEnvironmentOf } from '../src/read-package-facts.js';
+import { buildEnvironmentOf, copiedSources } from '../src/read-package-facts.js';
 
 describe('buildEnvironmentOf', () => {
   it('reads what the build step is given: assignments before the command, literal ENV and ARG of its stages', () => {
@@ -61,5 +61,24 @@ describe('buildEnvironmentOf', () => {
     expect(
       buildEnvironmentOf('FROM node:24\nENV NX_DAEMON false\nRUN pnpm run build:api && echo ok'),
     ).toEqual({ NX_DAEMON: 'false' });
+  });
+});
+
+describe('copiedSources', () => {
+  it('lists what COPY and ADD take from the context, not from a stage, without ./ or a trailing /', () => {
+    const text = [
+      'FROM node:24 AS build',
+      'COPY ./lexicons/ ./lexicons',
+      'COPY --chown=node:node --chmod=644 a.txt \\',
+      '  b/ /app/',
+      'ADD ["./with space", "data.json", "/data/"]',
+      'COPY --from=build /app /app',
+      'COPY $DIR/x ./',
+      'COPY *.json ./',
+      'ADD https://example.test/x.tgz /tmp/',
+      'COPY <<EOF /etc/x\nhello\nEOF',
+      'copy . .',
+    ].join('\n');
+    expect(copiedSources(text)).toEqual(['lexicons', 'a.txt', 'b', 'with space', 'data.json']);
   });
 });

@@ -347,6 +347,50 @@ describe('readWorkspace: root build inputs', () => {
     ]);
   });
 
+  it("takes what an app's own Dockerfile, built from the root, copies outside the packages (atproto's pds)", async () => {
+    const root = await writeTree({
+      'pnpm-workspace.yaml': 'packages: [packages/*, services/*]\n',
+      'package.json': { private: true },
+      'pnpm-lock.yaml': "lockfileVersion: '9.0'\n",
+      '.npmrc': 'x=1\n',
+      '.env': 'SECRET=1\n',
+      '.npmrc-cloud': '//npm.example.test/:_authToken=${TOKEN}\n',
+      'lexicons/com/atproto/repo.json': '{}\n',
+      'tsconfig/node.tsconfig.json': '{}\n',
+      'packages/bsync/package.json': { name: '@acme/bsync' },
+      'packages/bsync/proto/bsync.proto': '',
+      'packages/api/package.json': { name: '@acme/api' },
+      'services/pds/package.json': { name: 'pds-service' },
+      'services/pds/Dockerfile': [
+        'FROM node:24 AS build',
+        'COPY ./.npmrc ./package.json ./pnpm-lock.yaml ./pnpm-workspace.yaml ./',
+        'COPY ./tsconfig ./tsconfig',
+        'COPY ./lexicons ./lexicons',
+        'COPY ./packages/bsync/proto ./packages/bsync/proto',
+        'COPY ./packages/api ./packages/api',
+        'COPY ./services/pds ./services/pds',
+        'COPY --chown=node:node ./.env ./.npmrc-cloud ./missing ./',
+        'COPY ["./packages", "/app/packages"]',
+        'FROM node:24-alpine',
+        'COPY --from=build /app /app',
+        'CMD ["node", "index.ts"]',
+      ].join('\n'),
+      // Built from its own folder (it copies src, not the package by its path): not read.
+      'services/other/package.json': { name: 'other-service' },
+      'services/other/Dockerfile': 'FROM node:24\nCOPY package.json ./\nCOPY lexicons ./lexicons\n',
+    });
+    const workspace = await readWorkspace(root);
+    const byName = Object.fromEntries(workspace.packages.map((pkg) => [pkg.name, pkg]));
+    // Not the install's root files, the package folders (and those holding them), the app
+    // itself, a file that may hold secrets or one that is not there.
+    expect(byName['pds-service']?.dockerfileInputs).toEqual([
+      'lexicons/',
+      'packages/bsync/proto/',
+      'tsconfig/',
+    ]);
+    expect(byName['other-service']?.dockerfileInputs).toBeUndefined();
+  });
+
   it('takes the root files that build-tool configs import by relative path', async () => {
     const root = await writeTree({
       'pnpm-workspace.yaml': 'packages: [packages/*]\n',
