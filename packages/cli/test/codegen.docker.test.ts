@@ -40,12 +40,24 @@ describe.skipIf(!docker)('code generation before the build, on a real engine', (
         type: 'module',
         main: 'dist/index.js',
         scripts: {
-          generate: 'node generate.mjs ../../schema/models/*.txt',
+          generate: 'fx-gen ../../schema/models/*.txt',
           build: 'mkdir -p dist && cp src/*.js generated/client.js dist/',
         },
+        devDependencies: { '@fx/gen': 'workspace:*' },
       },
-      'packages/db/generate.mjs':
-        "import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';\nconst model = readFileSync('../../schema/models/user.txt', 'utf8').trim();\nmkdirSync('generated', { recursive: true });\nwriteFileSync('generated/client.js', `export const client = \"generated from ${model}\";\\n`);\n",
+      // The generator is a command of a workspace package whose build writes the code it
+      // runs: the install stage links the command before its file is there (pnpm 9 to 11
+      // link none whose file is missing).
+      'packages/gen/package.json': {
+        name: '@fx/gen',
+        version: '1.0.0',
+        type: 'module',
+        bin: { 'fx-gen': 'bin.js' },
+        scripts: { build: 'mkdir -p dist && cp src/cli.js dist/' },
+      },
+      'packages/gen/bin.js': "#!/usr/bin/env node\nimport './dist/cli.js';\n",
+      'packages/gen/src/cli.js':
+        "import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';\nconst model = readFileSync(process.argv[2], 'utf8').trim();\nmkdirSync('generated', { recursive: true });\nwriteFileSync('generated/client.js', `export const client = \"generated from ${model}\";\\n`);\n",
       'schema/models/user.txt': 'user-model\n',
       'packages/db/src/index.js': "export { client } from './client.js';\n",
       'packages/db/.gitignore': 'generated\ndist\n',

@@ -9,6 +9,7 @@ export * from './match-dir-pattern.js';
 export * from './parse-app-config.js';
 export * from './parse-tool-config.js';
 export * from './plan-builds.js';
+export * from './planned-package.js';
 export * from './render-dockerfile.js';
 export * from './render-tags.js';
 export * from './select-affected-apps.js';

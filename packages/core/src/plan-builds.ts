@@ -16,6 +16,7 @@ import {
   type AppBuildFacts,
 } from './plan-app-build.js';
 import { planPackageStages, type PackageStage } from './plan-package-stages.js';
+import { plannedPackage } from './planned-package.js';
 import { defaultPnpmVersions, type PnpmPlan } from './resolve-pnpm.js';
 import { defaultNodeMajor, pinnedNodeImages, type NodePlan } from './resolve-node.js';
 import { isSecretArgName, parseAppConfig, type AppKind } from './parse-app-config.js';
@@ -29,6 +30,12 @@ export const installLifecycleScripts = ['preinstall', 'install', 'postinstall', 
 export interface PlannedPackage {
   name: PackageName;
   dir: string;
+  /**
+   * The files its `bin` field names, relative to its folder, when it has any: the install
+   * stages, which hold manifests only, put empty stand-ins there while pnpm links the commands
+   * (pnpm 11 links no command whose file is missing, and a later install does not either).
+   */
+  bins?: string[];
 }
 
 export interface AppPlan extends AppBuildFacts {
@@ -347,10 +354,7 @@ export function planBuilds(
           : config.kind === 'next'
             ? ['pnpm', 'exec', 'next', 'dev']
             : (config.command ?? ['node', (config.kind === 'bundle' ? entry : main) ?? 'index.js']),
-      packages: closure.map((dep) => ({
-        name: dep.package.name,
-        dir: dep.package.dir,
-      })),
+      packages: closure.map((dep) => plannedPackage(dep.package)),
       nativeAddons: closure
         .filter((dep) => dep.package.facts?.nativeAddon === true)
         .map((dep) => dep.package.name),

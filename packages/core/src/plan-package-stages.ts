@@ -10,6 +10,7 @@ import {
   type CodegenStep,
   type ShippedPackage,
 } from './plan-app-build.js';
+import { plannedPackage } from './planned-package.js';
 import type { PackageName } from './types.js';
 
 /**
@@ -80,7 +81,7 @@ export function planPackageStages(
       stage,
       name,
       dir: pkg.dir,
-      packages: closure.map((node) => ({ name: node.package.name, dir: node.package.dir })),
+      packages: closure.map((node) => plannedPackage(node.package)),
       built,
       // What the Dockerfiles of the apps that compile it copy too (atproto's lexicons, which
       // a package's generator reads by a path built in code): the stage is the same for all.

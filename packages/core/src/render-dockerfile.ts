@@ -691,6 +691,9 @@ function renderInstall(
   const scripted = packages
     .filter((pkg) => plan.lifecycleScripts?.[pkg.dir] !== undefined)
     .map((pkg) => `${pkg.dir}/package.json`);
+  const bins = packages.flatMap((pkg) =>
+    (pkg.bins ?? []).map((file) => (pkg.dir === '.' ? file : `${pkg.dir}/${file}`)),
+  );
   return [
     `FROM pnpm AS ${from}`,
     ...renderToolchain(nativeAddons),
@@ -708,16 +711,38 @@ function renderInstall(
     ...packages
       .filter((pkg) => pkg.dir !== '.')
       .map((pkg) => `COPY ${pkg.dir}/package.json ${pkg.dir}/`),
-    ...(scripted.length > 0
+    ...(scripted.length > 0 || bins.length > 0
       ? [
-          '# Their install scripts need their sources, which come later: taken out here, run before the build.',
+          ...(scripted.length > 0
+            ? [
+                '# Their install scripts need their sources, which come later: taken out here, run before the build.',
+              ]
+            : []),
+          ...(bins.length > 0
+            ? [
+                "# The files of the workspace packages' commands come later too: empty ones stand in while pnpm",
+                '# links the commands, which it skips for a missing file.',
+              ]
+            : []),
           ...renderRun(
             [storeMount, slotMount(plan, from), ...secretMountOptions],
             [
-              [`node -e ${shellQuote(stripLifecycleScripts)} ${scripted.join(' ')}`],
+              scripted.length > 0
+                ? [`node -e ${shellQuote(stripLifecycleScripts)} ${scripted.join(' ')}`]
+                : [],
+              bins.length > 0
+                ? [
+                    `for file in ${bins.join(' ')}; do mkdir -p "$(dirname "$file")"; touch "$file"; done`,
+                  ]
+                : [],
               [
                 `${npmTokenPrefix} pnpm install --frozen-lockfile --store-dir /pnpm/store ${filter}`,
               ],
+              bins.length > 0
+                ? [
+                    `for file in ${bins.join(' ')}; do rm -f "$file"; rmdir -p "$(dirname "$file")" 2>/dev/null || true; done`,
+                  ]
+                : [],
             ],
           ),
         ]

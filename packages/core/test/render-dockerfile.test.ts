@@ -962,6 +962,36 @@ describe('renderDockerfile', () => {
     );
   });
 
+  it("puts empty stand-ins for the workspace packages' command files while the install links the commands, then removes them", () => {
+    const withBin = [
+      pkg('@acme/api', 'apps/api', {
+        scripts: { build: 'gen && tsc', start: 'node dist/main.js' },
+        dependencies: { devDependencies: { '@acme/gen': 'workspace:*' } },
+      }),
+      pkg('@acme/gen', 'packages/gen', {
+        scripts: { build: 'tsc' },
+        bin: { gen: './bin.js', 'gen-dist': 'dist/cli.js', outside: '../x.js' },
+      }),
+    ];
+    const { graph, problems } = createWorkspaceGraph(withBin);
+    const plan = planBuilds(workspaceOf(withBin), graph, problems, defaultPlanOptions);
+    expect(plan.apps[0]?.packages.find((member) => member.name === '@acme/gen')?.bins).toEqual([
+      'bin.js',
+      'dist/cli.js',
+    ]);
+    const text = renderDockerfile(plan);
+    const files = 'packages/gen/bin.js packages/gen/dist/cli.js';
+    // In both installs that hold the package: the app's and the package's own.
+    expect(
+      text.match(
+        new RegExp(
+          `for file in ${files}; do mkdir -p "\\$\\(dirname "\\$file"\\)"; touch "\\$file"; done; \\\\\n.*pnpm install [^\\n]*; \\\\\n    for file in ${files}; do rm -f "\\$file"; rmdir -p`,
+          'g',
+        ),
+      ),
+    ).toHaveLength(2);
+  });
+
   it('gives the same bytes for the same workspace', () => {
     expect(render()).toBe(render());
   });
