@@ -216,7 +216,7 @@ export function inferCommand(pkg: WorkspacePackage): InferredCommand | undefined
   // A start script on deno or bun says "main" is not what runs.
   if (otherRuntimeOf(pkg)) return undefined;
   const own = dockerfileCommandOf(pkg);
-  if (own) return { command: own.command, source: `the CMD of ${own.file}` };
+  if (own) return { command: own.command, source: `the ${own.instruction} of ${own.file}` };
   const deps = allDependencies(pkg);
   if (deps.includes('@nestjs/core')) {
     const entry = pkg.facts?.nestEntry ?? 'main';
@@ -229,20 +229,24 @@ export function inferCommand(pkg: WorkspacePackage): InferredCommand | undefined
 }
 
 /**
- * What the package's own Dockerfile runs, when that is node in the package's folder (its last
- * WORKDIR ends with the package's path, as atproto's services/pds: `WORKDIR /app/services/pds`,
+ * What the package's own Dockerfile runs, when that is node in the package's folder (its final
+ * stage's WORKDIR ends with the package's path, as atproto's services/pds: `WORKDIR /app/services/pds`,
  * `CMD ["node", "--enable-source-maps", "index.ts"]`): the command the team deploys, with paths
  * that mean the same in the image's app folder. Elsewhere its paths may be another layout's.
  */
 function dockerfileCommandOf(
   pkg: WorkspacePackage,
-): { command: string[]; file: string } | undefined {
+): { command: string[]; file: string; instruction: string } | undefined {
   const own = pkg.facts?.dockerfileCommand;
   if (own === undefined || !/(^|\/)node$/.test(own.command[0]!) || own.workdir === undefined)
     return undefined;
   const workdir = own.workdir.replace(/\/+$/, '');
   return pkg.dir !== '.' && (workdir === `/${pkg.dir}` || workdir.endsWith(`/${pkg.dir}`))
-    ? { command: ['node', ...own.command.slice(1)], file: `${pkg.dir}/${own.file}` }
+    ? {
+        command: ['node', ...own.command.slice(1)],
+        file: `${pkg.dir}/${own.file}`,
+        instruction: own.instruction ?? 'CMD',
+      }
     : undefined;
 }
 
@@ -404,5 +408,5 @@ export function commandSnippet(pkg: WorkspacePackage): string {
   // ".output/server/index.mjs"]); its paths are the app's when that is where it works.
   const own = pkg.facts?.dockerfileCommand;
   const command = own?.command[0] === 'node' ? own.command : ['node', 'dist/index.js'];
-  return `${pkg.manifestPath}: "buildImages": { "command": [${command.map((word) => JSON.stringify(word)).join(', ')}] }${own?.command[0] === 'node' ? ` (the CMD of ${pkg.dir}/${own.file})` : ''}   (or leave it out: "buildImages": { "app": false })`;
+  return `${pkg.manifestPath}: "buildImages": { "command": [${command.map((word) => JSON.stringify(word)).join(', ')}] }${own?.command[0] === 'node' ? ` (the ${own.instruction ?? 'CMD'} of ${pkg.dir}/${own.file})` : ''}   (or leave it out: "buildImages": { "app": false })`;
 }

@@ -400,9 +400,17 @@ export function planBuilds(
   if (apps.length === 0 && problems.length === 0) {
     // The root is never detected; when it is what would be deployed (umami, recce), say so.
     const root = nodes.find((node) => node.package.dir === '.')?.package;
+    // A root Dockerfile that copies a package needing configuration builds that package
+    // (botpress' chat and telegram stages), not the root.
+    const rootBuildsPackage = needsConfig.some((entry) =>
+      root?.facts?.dockerfileCopies?.sources.some(
+        (source) => source === entry.dir || source.startsWith(`${entry.dir}/`),
+      ),
+    );
     const rootLooksLikeApp =
       root !== undefined &&
       positive.length === 0 &&
+      !rootBuildsPackage &&
       (Boolean(root.facts?.dockerfiles.length) ||
         root.scripts['start'] !== undefined ||
         Object.values(root.dependencies).some((deps) => deps !== undefined && 'next' in deps));

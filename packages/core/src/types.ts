@@ -62,10 +62,17 @@ export interface PackageFacts {
   /** The path its `HEALTHCHECK` probes on that port (`curl -f http://localhost:3000/health`). */
   dockerfileHealthPath?: string;
   /**
-   * The exec-form `CMD` of a Dockerfile beside the manifest (its last), that file's name, and
-   * the folder it runs in: the file's last literal `WORKDIR`, when it has one.
+   * What a Dockerfile beside the manifest runs: its final stage's exec-form ENTRYPOINT (an init
+   * such as tini left out) and CMD, that file's name, and the folder it runs in (the final
+   * stage's WORKDIR, when it has a literal one).
    */
-  dockerfileCommand?: { file: string; command: string[]; workdir?: string };
+  dockerfileCommand?: {
+    file: string;
+    command: string[];
+    /** Which instructions of its final stage said it: `CMD` unless an ENTRYPOINT other than an init did. */
+    instruction?: 'CMD' | 'ENTRYPOINT' | 'ENTRYPOINT and CMD';
+    workdir?: string;
+  };
   /** The environment a Dockerfile beside the manifest gives its build step (see buildEnvironmentOf), and that file's name. */
   dockerfileBuildEnv?: { file: string; env: Record<string, string> };
   /**

@@ -396,6 +396,23 @@ describe('planBuilds', () => {
       expect(four.message).toContain(`services/${name} (add services/${name}/package.json`);
   });
 
+  it('points at the root as the app only when its Dockerfile builds no package that needs configuring (botpress)', () => {
+    const chat = pkg('@bp/chat', 'integrations/chat', {
+      main: undefined,
+      facts: { dockerfiles: ['Dockerfile'] },
+    });
+    const root = (sources: string[]) =>
+      pkg('root', '.', {
+        main: undefined,
+        facts: { dockerfiles: ['Dockerfile'], dockerfileCopies: { file: 'Dockerfile', sources } },
+      });
+    const builds = planError([root(['package.json', 'integrations/chat']), chat]);
+    expect(builds.hint).toContain('integrations/chat/package.json: "buildImages"');
+    expect(builds.hint).not.toContain('--apps .');
+    const itself = planError([root(['.']), chat]);
+    expect(itself.hint).toContain('The workspace root looks like the app');
+  });
+
   it('refuses a named app that needs configuration, saying what to add', () => {
     const error = planError(
       [pkg('@acme/api', 'apps/api', { main: undefined }), pkg('@acme/web', 'apps/web')],

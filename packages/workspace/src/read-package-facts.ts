@@ -29,44 +29,38 @@ export function readPackageFacts(
   // A hand-written Dockerfile says what port the app serves and how its health is probed.
   for (const name of facts.dockerfiles) {
     const text = reader.text(path.join(packageDir, name)) ?? '';
-    const expose = /^\s*EXPOSE\s+(\d{1,5})(?:\/tcp)?\b/im.exec(text);
+    // The port may be the file's own ENV PORT or ARG PORT default (botpress: `EXPOSE ${PORT}`;
+    // rallly: `http://localhost:${PORT}/api/status`).
+    const envPort = /^\s*(?:ENV|ARG)\s+PORT[= ]["']?(\d{1,5})\b/im.exec(text)?.[1];
+    const withPort = text
+      .replace(/\\\r?\n/g, ' ')
+      .replace(/\$\{PORT\}|\$PORT\b/g, envPort ?? '$PORT');
+    const expose = /^\s*EXPOSE\s+(\d{1,5})(?:\/tcp)?\b/im.exec(withPort);
     if (!expose) continue;
     facts.dockerfilePort = { file: name, port: Number(expose[1]) };
-    // The port may be the file's own ENV PORT (rallly: `http://localhost:${PORT}/api/status`).
-    const envPort = /^\s*ENV\s+PORT[= ]["']?(\d{1,5})\b/im.exec(text)?.[1];
     const probe =
       /^\s*HEALTHCHECK\b[^\n]*?(?:localhost|127\.0\.0\.1):(\d{1,5})(\/[^\s'"\\)]*)/im.exec(
-        text
-          .replace(/\\\r?\n/g, ' ')
-          .replace(/\$\{PORT\}|\$PORT\b/g, envPort ?? String(facts.dockerfilePort.port)),
+        withPort.replace(/\$\{PORT\}|\$PORT\b/g, String(facts.dockerfilePort.port)),
       );
     if (probe && Number(probe[1]) === facts.dockerfilePort.port)
       facts.dockerfileHealthPath = probe[2];
     break;
   }
-  // What a hand-written Dockerfile runs: its last exec-form CMD (the final stage's).
+  // What a hand-written Dockerfile runs: its final stage's exec-form ENTRYPOINT (an init such
+  // as tini left out) and CMD, and the folder it runs them in.
   for (const name of facts.dockerfiles) {
-    const text = reader.text(path.join(packageDir, name)) ?? '';
-    const last = [...text.matchAll(/^\s*CMD\s+(\[.*\])\s*$/gim)].at(-1)?.[1];
-    let command: unknown;
-    try {
-      command = last === undefined ? undefined : JSON.parse(last);
-    } catch {
-      command = undefined;
-    }
-    if (
-      Array.isArray(command) &&
-      command.length > 0 &&
-      command.every((word) => typeof word === 'string')
-    ) {
-      const workdir = [...text.matchAll(/^\s*WORKDIR\s+(\S+)\s*$/gim)].at(-1)?.[1];
-      facts.dockerfileCommand = {
-        file: name,
-        command: command as string[],
-        ...(workdir !== undefined && !workdir.includes('$') && { workdir }),
-      };
-      break;
-    }
+    const final = finalStageOf(reader.text(path.join(packageDir, name)) ?? '');
+    const entrypoint = withoutInit(final.entrypoint ?? []);
+    const command = [...entrypoint, ...(final.cmd ?? [])];
+    if (command.length === 0) continue;
+    facts.dockerfileCommand = {
+      file: name,
+      command,
+      instruction:
+        entrypoint.length === 0 ? 'CMD' : final.cmd?.length ? 'ENTRYPOINT and CMD' : 'ENTRYPOINT',
+      ...(final.workdir !== undefined && { workdir: final.workdir }),
+    };
+    break;
   }
   // What a hand-written Dockerfile copies from its context (read-workspace keeps it when that
   // context is the workspace root).
@@ -203,4 +197,73 @@ export function copiedSources(text: string): string[] {
     }
   }
   return [...sources];
+}
+
+interface StageRun {
+  workdir?: string;
+  entrypoint?: string[];
+  cmd?: string[];
+  /** Whether `cmd` came from the stage it stands on (an ENTRYPOINT of its own resets it). */
+  inheritedCmd?: boolean;
+}
+
+/**
+ * What the last stage of a Dockerfile runs and where: its exec-form ENTRYPOINT and CMD and its
+ * WORKDIR, each inherited from the stage of this file it stands on, as Docker does. A
+ * shell-form one, or a WORKDIR with a variable, leaves that value unknown.
+ */
+export function finalStageOf(text: string): StageRun {
+  const stages = new Map<string, StageRun>();
+  let current: StageRun = {};
+  const execForm = (rest: string): string[] | undefined => {
+    try {
+      const parsed: unknown = JSON.parse(rest);
+      return Array.isArray(parsed) && parsed.every((word) => typeof word === 'string')
+        ? (parsed as string[])
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  for (const raw of text.replace(/\\[ \t]*\r?\n/g, ' ').split(/\r?\n/)) {
+    const match = /^\s*(FROM|WORKDIR|ENTRYPOINT|CMD)\s+(.*?)\s*$/i.exec(raw);
+    if (!match) continue;
+    const instruction = match[1]!.toUpperCase();
+    const rest = match[2]!;
+    if (instruction === 'FROM') {
+      const words = rest.split(/\s+/).filter((word) => !word.startsWith('--'));
+      const parent = stages.get(words[0]!.toLowerCase());
+      current = parent ? { ...parent, ...(parent.cmd && { inheritedCmd: true }) } : {};
+      const as = words.findIndex((word) => word.toUpperCase() === 'AS');
+      if (as !== -1 && words[as + 1]) stages.set(words[as + 1]!.toLowerCase(), current);
+    } else if (instruction === 'WORKDIR') {
+      const dir = rest.replace(/^["']|["']$/g, '');
+      current.workdir =
+        dir.includes('$') || (current.workdir === undefined && !dir.startsWith('/'))
+          ? undefined
+          : path.posix.resolve(current.workdir ?? '/', dir);
+    } else if (instruction === 'ENTRYPOINT') {
+      current.entrypoint = execForm(rest);
+      if (current.inheritedCmd) {
+        delete current.cmd;
+        delete current.inheritedCmd;
+      }
+    } else {
+      current.cmd = execForm(rest);
+      delete current.inheritedCmd;
+    }
+  }
+  const { inheritedCmd: _, ...final } = current;
+  return Object.fromEntries(Object.entries(final).filter(([, value]) => value !== undefined));
+}
+
+/** An ENTRYPOINT without the init it starts with (`tini --`, `dumb-init --`), which the images bring. */
+function withoutInit(entrypoint: readonly string[]): string[] {
+  const first = entrypoint[0]?.split('/').at(-1) ?? '';
+  if (!['tini', 'tini-static', 'dumb-init', 'docker-init'].includes(first)) return [...entrypoint];
+  const dashes = entrypoint.indexOf('--');
+  if (dashes !== -1) return entrypoint.slice(dashes + 1);
+  let start = 1;
+  while (entrypoint[start]?.startsWith('-')) start++;
+  return entrypoint.slice(start);
 }

@@ -82,7 +82,43 @@ describe('readPackageFacts: a hand-written Dockerfile beside the app', () => {
     );
   });
 
-  it('gives the folder its command runs in: the last literal WORKDIR', async () => {
+  it("reads the final stage's ENTRYPOINT with its CMD, an init left out, and EXPOSE ${PORT} from ENV PORT (botpress)", async () => {
+    const facts = async (dockerfile: string) =>
+      readPackageFacts(await writeTree({ Dockerfile: dockerfile }));
+    const botpress = await facts(
+      'FROM node:22 AS base\nWORKDIR /usr/app\nRUN pnpm build\nFROM node:22-slim AS deploy\nCOPY --from=base /usr/app/x.cjs ./index.cjs\nENV PORT=8081\nEXPOSE ${PORT}\nENTRYPOINT ["node", "server.js"]\n',
+    );
+    expect(botpress.dockerfilePort).toEqual({ file: 'Dockerfile', port: 8081 });
+    // The final stage stands on no stage of the file: no WORKDIR it could be sure of.
+    expect(botpress.dockerfileCommand).toEqual({
+      file: 'Dockerfile',
+      command: ['node', 'server.js'],
+      instruction: 'ENTRYPOINT',
+    });
+    const init = await facts(
+      'FROM node:24 AS build\nWORKDIR /app\nCMD ["node", "old.js"]\nFROM build\nWORKDIR services/api\nENTRYPOINT ["/sbin/tini", "-g", "--"]\nCMD ["node", "--enable-source-maps", "dist/main.js"]\n',
+    );
+    expect(init.dockerfileCommand).toEqual({
+      file: 'Dockerfile',
+      command: ['node', '--enable-source-maps', 'dist/main.js'],
+      instruction: 'CMD',
+      workdir: '/app/services/api',
+    });
+    // An ENTRYPOINT of its own resets the CMD it inherits; one of the stage stays.
+    const reset = await facts(
+      'FROM node:24 AS base\nCMD ["node", "a.js"]\nFROM base\nENTRYPOINT ["dumb-init", "node", "--inspect", "b.js"]\n',
+    );
+    expect(reset.dockerfileCommand?.command).toEqual(['node', '--inspect', 'b.js']);
+    const both = await facts('FROM node:24\nCMD ["--port", "3000"]\nENTRYPOINT ["node", "c.js"]\n');
+    expect(both.dockerfileCommand).toMatchObject({
+      command: ['node', 'c.js', '--port', '3000'],
+      instruction: 'ENTRYPOINT and CMD',
+    });
+    // Shell forms say nothing that can be run without a shell.
+    expect((await facts('FROM node:24\nCMD node server.js\n')).dockerfileCommand).toBeUndefined();
+  });
+
+  it("gives the folder its command runs in: the final stage's literal WORKDIR", async () => {
     const root = await writeTree({
       Dockerfile:
         'FROM node:24 AS build\nWORKDIR /app\nRUN pnpm build\nFROM node:24-alpine\nCOPY --from=build /app /app\nWORKDIR /app/services/pds\nCMD ["node", "--enable-source-maps", "index.ts"]\n',
@@ -90,6 +126,7 @@ describe('readPackageFacts: a hand-written Dockerfile beside the app', () => {
     expect((await readPackageFacts(root)).dockerfileCommand).toEqual({
       file: 'Dockerfile',
       command: ['node', '--enable-source-maps', 'index.ts'],
+      instruction: 'CMD',
       workdir: '/app/services/pds',
     });
     await writeFiles(root, {
@@ -98,6 +135,7 @@ describe('readPackageFacts: a hand-written Dockerfile beside the app', () => {
     expect((await readPackageFacts(root)).dockerfileCommand).toEqual({
       file: 'Dockerfile',
       command: ['node', 'index.js'],
+      instruction: 'CMD',
     });
   });
 

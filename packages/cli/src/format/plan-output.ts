@@ -146,11 +146,14 @@ export function formatExplain(run: RunPlan): string {
 
 /** Warnings for the apps that cannot be built as planned: planning goes on for the others. */
 export function formatProblems(run: RunPlan): string {
+  // A message that starts with the app's folder named like the app (`docs: …`) is not prefixed twice.
+  const line = (app: string, message: string) =>
+    message.startsWith(`${app}: `) ? message : `${app}: ${message}`;
   return [
     ...run.problems.map(
-      (problem) => `warning: ${problem.app}: ${problem.message}\n  hint: ${problem.hint}\n`,
+      (problem) => `warning: ${line(problem.app, problem.message)}\n  hint: ${problem.hint}\n`,
     ),
-    ...run.notes.map((note) => `note: ${note.app}: ${note.message}\n  hint: ${note.hint}\n`),
+    ...run.notes.map((note) => `note: ${line(note.app, note.message)}\n  hint: ${note.hint}\n`),
   ].join('');
 }
 
