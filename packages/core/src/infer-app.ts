@@ -408,5 +408,6 @@ export function commandSnippet(pkg: WorkspacePackage): string {
   // ".output/server/index.mjs"]); its paths are the app's when that is where it works.
   const own = pkg.facts?.dockerfileCommand;
   const command = own?.command[0] === 'node' ? own.command : ['node', 'dist/index.js'];
-  return `${pkg.manifestPath}: "buildImages": { "command": [${command.map((word) => JSON.stringify(word)).join(', ')}] }${own?.command[0] === 'node' ? ` (the ${own.instruction ?? 'CMD'} of ${pkg.dir}/${own.file})` : ''}   (or leave it out: "buildImages": { "app": false })`;
+  // Nothing says which file: the line is a pattern to fill in, and says so.
+  return `${pkg.manifestPath}: "buildImages": { "command": [${command.map((word) => JSON.stringify(word)).join(', ')}] }${own?.command[0] === 'node' ? ` (the ${own.instruction ?? 'CMD'} of ${pkg.dir}/${own.file})` : ' (with the file that starts it)'}   (or leave it out: "buildImages": { "app": false })`;
 }

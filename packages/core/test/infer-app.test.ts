@@ -174,7 +174,9 @@ describe('inferCommand', () => {
         dockerfileCommand: { file: 'Dockerfile', command: ['nginx'] },
       },
     };
-    expect(commandSnippet(shell)).toContain('"command": ["node", "dist/index.js"] }   (or');
+    expect(commandSnippet(shell)).toContain(
+      '"command": ["node", "dist/index.js"] } (with the file that starts it)   (or',
+    );
   });
 
   it('follows pnpm run to another script of the package', () => {
