@@ -170,28 +170,42 @@ function scriptInputs(
     for (const match of text.matchAll(/(?:^|[\s'"=:,(])((?:\.\.\/)+[^\s'"*?{}[\]$;&|<>()`]*)/g)) {
       const target = path.resolve(packageDir, match[1]!);
       const relative = path.relative(root, target).split(path.sep).join('/');
-      if (
-        relative === '' ||
-        relative.startsWith('..') ||
-        path.isAbsolute(relative) ||
-        target === packageDir ||
-        target.startsWith(`${packageDir}${path.sep}`) ||
-        relative.split('/').some((part) => part === 'node_modules' || part === '.git') ||
-        notInputs.has(relative) ||
-        sensitiveFile(relative) ||
-        !reader.exists(target)
-      )
-        continue;
-      let folder = false;
-      try {
-        folder = statSync(target).isDirectory();
-      } catch {
-        continue;
-      }
-      found.add(folder ? `${relative.replace(/\/+$/, '')}/` : relative);
+      if (target === packageDir || target.startsWith(`${packageDir}${path.sep}`)) continue;
+      const input = inputEntry(root, relative, notInputs, reader);
+      if (input !== undefined) found.add(input);
     }
   }
   return [...found];
+}
+
+/**
+ * A root-relative path as a build input: the file itself, a folder with a trailing slash
+ * (`lexicons/`); undefined for the root, a path outside it, installed dependencies and VCS
+ * data, one of `never`, a file that may hold secrets, or a path that does not exist.
+ */
+function inputEntry(
+  root: string,
+  relative: string,
+  never: ReadonlySet<string>,
+  reader: FileReader,
+): string | undefined {
+  const clean = relative.replace(/\/+$/, '');
+  if (
+    clean === '' ||
+    clean.startsWith('..') ||
+    path.posix.isAbsolute(clean) ||
+    clean.split('/').some((part) => part === 'node_modules' || part === '.git') ||
+    never.has(clean) ||
+    sensitiveFile(clean)
+  )
+    return undefined;
+  const target = path.join(root, clean);
+  if (!reader.exists(target)) return undefined;
+  try {
+    return statSync(target).isDirectory() ? `${clean}/` : clean;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Build-tool configs at a package's root: tsup, tsdown, vite, rollup, esbuild, webpack, babel, postcss, tailwind… */
@@ -295,26 +309,14 @@ export function dockerfileInputs(
   for (const source of copies.sources) {
     const relative = path.posix.normalize(source);
     if (
-      relative.startsWith('..') ||
-      path.posix.isAbsolute(relative) ||
-      workspaceFiles.has(relative) ||
       relative === dir ||
       relative.startsWith(`${dir}/`) ||
       dirs.has(relative) ||
-      [...dirs].some((pkg) => pkg.startsWith(`${relative}/`)) ||
-      relative.split('/').some((part) => part === 'node_modules' || part === '.git') ||
-      sensitiveFile(relative)
+      [...dirs].some((pkg) => pkg.startsWith(`${relative}/`))
     )
       continue;
-    const target = path.join(root, relative);
-    if (!reader.exists(target)) continue;
-    let folder: boolean;
-    try {
-      folder = statSync(target).isDirectory();
-    } catch {
-      continue;
-    }
-    found.add(folder ? `${relative}/` : relative);
+    const input = inputEntry(root, relative, workspaceFiles, reader);
+    if (input !== undefined) found.add(input);
   }
   return [...found].sort();
 }
