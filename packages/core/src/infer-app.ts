@@ -103,6 +103,38 @@ function allDependencies(pkg: WorkspacePackage): string[] {
   return Object.values(pkg.dependencies).flatMap((deps) => Object.keys(deps ?? {}));
 }
 
+/** `next build` or `next start` in a script, after env setters (`dotenv -e ../../.env --`). */
+const nextScript = /(?:^|[\s;&|(])(?:npx\s+|pnpm\s+(?:exec\s+)?)?next\s+(?:build|start)\b/;
+
+/**
+ * The port a start script gives `next start` (`-p 4200`, `--port=4200`, `PORT=4200 next
+ * start`); the image sets PORT to it, which the standalone server reads.
+ */
+export function nextStartPort(pkg: Pick<WorkspacePackage, 'scripts'>): number | undefined {
+  for (const name of ['start:prod', 'start']) {
+    const text = pkg.scripts[name];
+    if (text === undefined || !/\bnext\s+start\b/.test(text)) continue;
+    const found =
+      /\bnext\s+start\b[^;&|]*?\s(?:-p|--port)(?:\s+|=)(\d{2,5})\b/.exec(text) ??
+      /(?:^|\s)PORT=(\d{2,5})\s[^;&|]*\bnext\s+start\b/.exec(text);
+    const port = found ? Number(found[1]) : undefined;
+    if (port !== undefined && port > 0 && port < 65536) return port;
+  }
+  return undefined;
+}
+
+/**
+ * A Next.js app: `next` among its dependencies, or its build or start script runs next, which
+ * the workspace root provides (postiz keeps every dependency in the root manifest; the root
+ * importer's packages are in every install, and pnpm puts their binaries on the PATH).
+ */
+export function isNextApp(pkg: Pick<WorkspacePackage, 'dependencies' | 'scripts'>): boolean {
+  return (
+    Object.values(pkg.dependencies).some((deps) => deps !== undefined && 'next' in deps) ||
+    ['build', 'start'].some((name) => nextScript.test(pkg.scripts[name] ?? ''))
+  );
+}
+
 /**
  * Decides whether a package is a deployable app when the user has not listed the apps:
  * a Dockerfile beside it, a place under `apps/`, a server framework with something to run,
@@ -146,7 +178,8 @@ export function detectApp(pkg: WorkspacePackage, graph: WorkspaceGraph): AppDete
   const reasons: string[] = [];
   if (facts?.dockerfiles.length) reasons.push(`${facts.dockerfiles.join(', ')} beside it`);
   if (pkg.dir.split('/')[0] === 'apps') reasons.push('under apps/');
-  const framework = serverFrameworks.find((name) => deps.includes(name));
+  const framework =
+    serverFrameworks.find((name) => deps.includes(name)) ?? (isNextApp(pkg) ? 'next' : undefined);
   const command = inferCommand(pkg);
   // A server with only a dev script (`tsx watch src/server.ts`) is still a server: listed
   // as needing a command rather than silently skipped. A client as often as a server (a

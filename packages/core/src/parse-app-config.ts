@@ -1,4 +1,5 @@
 import { isValidImageReference } from './image-name.js';
+import { isNextApp } from './infer-app.js';
 import type { WorkspacePackage } from './types.js';
 
 export const appKinds = ['node', 'next', 'bundle'] as const;
@@ -108,11 +109,8 @@ export function isRootFileList(value: unknown): value is string[] {
 /** Parses and validates `buildImages`; each problem names the manifest and the field. */
 export function parseAppConfig(pkg: WorkspacePackage): { config: AppConfig; problems: string[] } {
   const problems: string[] = [];
-  const dependsOnNext = Object.values(pkg.dependencies).some(
-    (deps) => deps !== undefined && 'next' in deps,
-  );
   const config: AppConfig = {
-    kind: dependsOnNext ? 'next' : 'node',
+    kind: isNextApp(pkg) ? 'next' : 'node',
     port: undefined,
     healthPath: undefined,
     command: undefined,

@@ -6,7 +6,13 @@ import {
 } from './create-workspace-graph.js';
 import { toImageName } from './image-name.js';
 import { collectBuildInputs } from './collect-build-inputs.js';
-import { commandSnippet, detectApp, inferCommand, otherRuntimeOf } from './infer-app.js';
+import {
+  commandSnippet,
+  detectApp,
+  inferCommand,
+  nextStartPort,
+  otherRuntimeOf,
+} from './infer-app.js';
 import { matchDirPattern, matchDirPatterns, unmatchedPatterns } from './match-dir-pattern.js';
 import {
   createProductionGraph,
@@ -369,7 +375,7 @@ export function planBuilds(
       port:
         config.port ??
         pkg.facts?.dockerfilePort?.port ??
-        (config.kind === 'next' ? nextDefaultPort : undefined),
+        (config.kind === 'next' ? (nextStartPort(pkg) ?? nextDefaultPort) : undefined),
       healthPath:
         config.healthPath ??
         (config.port === undefined ? pkg.facts?.dockerfileHealthPath : undefined),

@@ -152,6 +152,43 @@ describe('planBuilds', () => {
     expect(result.apps.map((app) => app.port)).toEqual([3000, 3000, 3000]);
   });
 
+  it("takes a Next.js app whose scripts run the root's next, on the port its start script gives (postiz's frontend)", () => {
+    const result = plan([
+      pkg('postiz-frontend', 'web/frontend', {
+        main: undefined,
+        private: true,
+        scripts: {
+          build: 'next build',
+          start: 'dotenv -e ../../.env -- next start -p 4200',
+        },
+        buildHints: { nextOutput: 'standalone' },
+      }),
+      pkg('@acme/admin', 'apps/admin', {
+        main: undefined,
+        scripts: { build: 'pnpm exec next build', start: 'PORT=4300 next start' },
+      }),
+      pkg('@acme/docs', 'apps/docs', {
+        main: undefined,
+        scripts: { build: 'next build', start: 'next start --port=notaport' },
+        dependencies: { dependencies: { next: '15.0.0' } },
+      }),
+      // Builds with vite: no Next.js app, whatever a dev script says.
+      pkg('@acme/spa', 'apps/spa', {
+        main: undefined,
+        scripts: { build: 'vite build', dev: 'next dev' },
+      }),
+    ]);
+    expect(result.apps.map((app) => [app.name, app.kind, app.port])).toEqual([
+      ['admin', 'next', 4300],
+      ['docs', 'next', 3000],
+      ['postiz-frontend', 'next', 4200],
+    ]);
+    expect(result.apps.find((app) => app.name === 'postiz-frontend')?.command).toEqual([
+      'node',
+      'web/frontend/server.js',
+    ]);
+  });
+
   it('runs a custom Next.js server from its start script, on the next start tree', () => {
     // dokploy: "start": "node -r dotenv/config dist/migration.mjs && node -r dotenv/config dist/server.mjs"
     const [app] = plan([

@@ -42,6 +42,22 @@ function referencesOf(config: unknown): string[] {
   });
 }
 
+/** A tsconfig's own `compilerOptions.baseUrl` and the targets of its `paths`. */
+function compilerOptionsOf(config: unknown): { baseUrl: string | undefined; paths: string[] } {
+  const options = (config as { compilerOptions?: unknown } | null)?.compilerOptions;
+  if (typeof options !== 'object' || options === null) return { baseUrl: undefined, paths: [] };
+  const { baseUrl, paths } = options as { baseUrl?: unknown; paths?: unknown };
+  const targets =
+    typeof paths === 'object' && paths !== null
+      ? Object.values(paths).flatMap((list: unknown) =>
+          Array.isArray(list)
+            ? list.filter((item): item is string => typeof item === 'string' && item !== '')
+            : [],
+        )
+      : [];
+  return { baseUrl: typeof baseUrl === 'string' ? baseUrl : undefined, paths: targets };
+}
+
 /**
  * The files outside every workspace package that a package's build reads: the root
  * tsconfigs its tsconfig.json (and every tsconfig a script names) extends or references,
@@ -49,7 +65,8 @@ function referencesOf(config: unknown): string[] {
  * (tsup.config.ts, vite.config.mjs, …) import by relative path. An `extends` naming a package
  * (`@acme/tsconfig/base.json`, `@tsconfig/node22`) is skipped: a workspace package is in the
  * graph, any other comes with the install. tsconfigs are JSON with comments and trailing
- * commas, which JSON5 reads.
+ * commas, which JSON5 reads. The folders their `paths` map to outside every package are
+ * inputs too (a folder of shared sources with no package.json).
  */
 export function readBuildInputs(
   root: string,
@@ -62,13 +79,15 @@ export function readBuildInputs(
   if (pkg.dir === '.') return { files: [], warnings };
   const dirs = packageDirSet(packageDirs);
   const inPackage = (relative: string) => dirs.has(relative) || insideAny(relative, dirs);
-  const seen = new Set<string>();
-  const visit = (file: string): void => {
-    if (seen.has(file)) return;
-    seen.add(file);
+  // Each visited tsconfig's base for `paths`: its own baseUrl, else the one it inherits.
+  const bases = new Map<string, string | undefined>();
+  const visit = (file: string): string | undefined => {
+    if (bases.has(file)) return bases.get(file);
+    bases.set(file, undefined);
     // A missing or unreadable tsconfig: the build reports it better than we can.
     const config = reader.jsonc(file);
-    if (config === undefined) return;
+    if (config === undefined) return undefined;
+    let inherited: string | undefined;
     for (const spec of extendsOf(config)) {
       if (!spec.startsWith('.') && !path.isAbsolute(spec)) continue;
       let target = path.resolve(path.dirname(file), spec);
@@ -85,7 +104,21 @@ export function readBuildInputs(
         continue;
       }
       if (!inPackage(relative) && reader.exists(target)) files.add(relative);
-      visit(target);
+      // The last config extended wins, as its settings override the earlier ones'.
+      inherited = visit(target) ?? inherited;
+    }
+    const { baseUrl, paths } = compilerOptionsOf(config);
+    const base = baseUrl === undefined ? inherited : path.resolve(path.dirname(file), baseUrl);
+    bases.set(file, base);
+    // `paths` targets outside every package (postiz's `@gitroom/helpers/*` →
+    // `libraries/helpers/src/*`, folders with no package.json): the compile reads them.
+    for (const target of paths) {
+      const resolved = path.resolve(base ?? path.dirname(file), target.replace(/[*?{[].*$/, ''));
+      const relative = path.relative(root, resolved).split(path.sep).join('/');
+      if (relative === '' || relative.startsWith('../') || path.isAbsolute(relative)) continue;
+      if (inPackage(relative) || [...dirs].some((dir) => dir.startsWith(`${relative}/`))) continue;
+      const input = inputEntry(root, relative, notInputs, reader);
+      if (input !== undefined) files.add(input);
     }
     // Project references (`tsc --build`): each referenced config, or a folder's tsconfig.json,
     // with its own extends (atproto's ws-client: tsconfig.build-node.json extends the root's
@@ -94,6 +127,7 @@ export function readBuildInputs(
       const target = path.resolve(path.dirname(file), reference);
       visit(target.endsWith('.json') ? target : path.join(target, 'tsconfig.json'));
     }
+    return base;
   };
   // tsconfig.json, and every other tsconfig a script names (`tsc -p tsconfig.build.json`).
   const configs = new Set(['tsconfig.json']);

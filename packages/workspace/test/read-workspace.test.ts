@@ -347,6 +347,53 @@ describe('readWorkspace: root build inputs', () => {
     ]);
   });
 
+  it("takes the folders a tsconfig's paths map to outside every package, from the inherited baseUrl (postiz's libraries)", async () => {
+    const root = await writeTree({
+      'pnpm-workspace.yaml': 'packages: [apps/*, libraries/*]\n',
+      'package.json': { private: true },
+      'tsconfig.base.json': {
+        compilerOptions: {
+          baseUrl: '.',
+          paths: {
+            '@acme/helpers/*': ['libraries/helpers/src/*'],
+            '@acme/nest/*': ['libraries/nest/src/*'],
+            // Another app (a package: it comes with the closure when declared), installed
+            // dependencies, a folder that does not exist and the secrets: never inputs.
+            '@acme/web/*': ['apps/web/src/*'],
+            'deep/prebuilt': ['node_modules/deep/dist/prebuilt/index.d.ts'],
+            '@acme/plugins/*': ['libraries/plugins/src/*'],
+            '@acme/env': ['.env'],
+          },
+        },
+      },
+      'libraries/helpers/src/index.ts': 'export const x = 1;\n',
+      'libraries/nest/src/app.ts': 'export const y = 1;\n',
+      '.env': 'SECRET=1\n',
+      'apps/api/package.json': { name: 'api', scripts: { build: 'tsc -p tsconfig.build.json' } },
+      // Extends a config that extends the base: the base's baseUrl is the root.
+      'apps/api/tsconfig.json': { extends: '../../tsconfig.base.json' },
+      'apps/api/tsconfig.build.json': { extends: './tsconfig.json' },
+      'apps/web/package.json': { name: 'web' },
+      'apps/web/src/index.ts': '',
+      // paths without a baseUrl are relative to the config that holds them.
+      'apps/worker/package.json': { name: 'worker' },
+      'apps/worker/tsconfig.json': {
+        compilerOptions: { paths: { '~shared/*': ['../../shared/*'], '~/*': ['./src/*'] } },
+      },
+      'shared/log.ts': '',
+    });
+    const workspace = await readWorkspace(root);
+    const inputsOf = (name: string) =>
+      workspace.packages.find((pkg) => pkg.name === name)?.buildInputs;
+    expect(inputsOf('api')).toEqual([
+      'libraries/helpers/src/',
+      'libraries/nest/src/',
+      'tsconfig.base.json',
+    ]);
+    expect(inputsOf('worker')).toEqual(['shared/']);
+    expect(inputsOf('web')).toEqual([]);
+  });
+
   it("takes what an app's own Dockerfile, built from the root, copies outside the packages (atproto's pds)", async () => {
     const root = await writeTree({
       'pnpm-workspace.yaml': 'packages: [packages/*, services/*]\n',
