@@ -107,23 +107,6 @@ function allDependencies(pkg: WorkspacePackage): string[] {
 const nextScript = /(?:^|[\s;&|(])(?:npx\s+|pnpm\s+(?:exec\s+)?)?next\s+(?:build|start)\b/;
 
 /**
- * The port a start script gives `next start` (`-p 4200`, `--port=4200`, `PORT=4200 next
- * start`); the image sets PORT to it, which the standalone server reads.
- */
-export function nextStartPort(pkg: Pick<WorkspacePackage, 'scripts'>): number | undefined {
-  for (const name of ['start:prod', 'start']) {
-    const text = pkg.scripts[name];
-    if (text === undefined || !/\bnext\s+start\b/.test(text)) continue;
-    const found =
-      /\bnext\s+start\b[^;&|]*?\s(?:-p|--port)(?:\s+|=)(\d{2,5})\b/.exec(text) ??
-      /(?:^|\s)PORT=(\d{2,5})\s[^;&|]*\bnext\s+start\b/.exec(text);
-    const port = found ? Number(found[1]) : undefined;
-    if (port !== undefined && port > 0 && port < 65536) return port;
-  }
-  return undefined;
-}
-
-/**
  * A Next.js app: `next` among its dependencies, or its build or start script runs next, which
  * the workspace root provides (postiz keeps every dependency in the root manifest; the root
  * importer's packages are in every install, and pnpm puts their binaries on the PATH).
@@ -188,7 +171,9 @@ export function detectApp(pkg: WorkspacePackage, graph: WorkspaceGraph): AppDete
   if (framework && (clientsToo.has(framework) ? runScript : command || runScript))
     reasons.push(`${/^[aeiou]/i.test(framework) ? 'an' : 'a'} ${framework} server`);
   else if (command && command.source.startsWith('script'))
-    reasons.push(`its ${command.source} runs node`);
+    reasons.push(
+      `its ${command.source} runs ${command.command[0]!.startsWith('node_modules/.bin/') ? command.command[0]!.slice('node_modules/.bin/'.length) : 'node'}`,
+    );
   if (reasons.length === 0) return { app: false, reasons: ['no sign of a server or worker'] };
   const runsNode =
     Boolean(framework) ||
@@ -355,7 +340,7 @@ function commandOfScript(
     const entry = pkg.facts?.nestEntry ?? 'main';
     return ['node', `${pkg.buildHints?.tsOutDir ?? 'dist'}/${entry}.js`];
   }
-  if (runner !== 'node') return undefined;
+  if (runner !== 'node') return runner === undefined ? undefined : binCommand(pkg, words, i);
   const flags: string[] = [];
   let j = i + 1;
   for (; j < words.length && words[j]!.startsWith('-'); j++) {
@@ -375,6 +360,126 @@ function commandOfScript(
   }
   const args = words.slice(j + 1).map((word) => word.replace(/^(['"])(.*)\1$/, '$2'));
   return ['node', ...flags.filter(Boolean), file.replace(/^\.\//, ''), ...args];
+}
+
+/** Programs a start script may run that are build or dev tools, or have their own rule. */
+const notServeCommands = new Set([
+  'node',
+  'next',
+  'nest',
+  'tsx',
+  'ts-node',
+  'nodemon',
+  'vite',
+  'vitest',
+  'turbo',
+  'nx',
+  'concurrently',
+  'run-p',
+  'run-s',
+  'npm-run-all',
+  'npx',
+  'pnpx',
+  'sh',
+  'bash',
+  'docker',
+  'astro',
+  'nuxt',
+  'nuxi',
+  'prisma',
+  'tsc',
+  'esbuild',
+  'webpack',
+  'rollup',
+]);
+
+/** Programs that, among a command's arguments, say the command wraps another one. */
+const wrappedPrograms = new Set(['--', 'pnpm', 'npm', 'yarn', 'npx', 'node', 'tsx', 'bun', 'deno']);
+
+/** Commands whose package their names do not give. */
+const knownBins: Record<string, string> = { 'pm2-runtime': 'pm2' };
+
+/**
+ * The production dependency whose command a start script runs (`react-router-serve` of
+ * `@react-router/serve`, `remix-serve` of `@remix-run/serve`, `keystone` of `@keystone-6/core`,
+ * `fastify` of `fastify-cli`, `pm2-runtime` of `pm2`, `serve` of `serve`), judged from the
+ * names, as nothing installed is read at plan time. Undefined when no dependency or more than
+ * one fits; a dependency only in devDependencies is not in the image.
+ */
+export function binPackageOf(
+  pkg: Pick<WorkspacePackage, 'dependencies'>,
+  bin: string,
+  field: 'dependencies' | 'devDependencies' = 'dependencies',
+): string | undefined {
+  const fits = (name: string) => {
+    if (name === bin || name === `${bin}-cli` || name.endsWith(`/${bin}`)) return true;
+    const scoped = /^@([^/]+)\/(.+)$/.exec(name);
+    if (!scoped) return false;
+    const [, scope, rest] = scoped as unknown as [string, string, string];
+    const first = scope.split('-')[0]!;
+    return (
+      bin === `${scope}-${rest}` ||
+      bin === `${first}-${rest}` ||
+      (bin === first && (rest === 'core' || rest === 'cli'))
+    );
+  };
+  const found = Object.keys(pkg.dependencies[field] ?? {}).filter(
+    (name) => fits(name) || knownBins[bin] === name,
+  );
+  return found.length === 1 ? found[0] : undefined;
+}
+
+/**
+ * A start script that runs a production dependency's command (`PORT=3002 react-router-serve
+ * ./build/server/index.js`, `keystone start`, `serve -s build/client -l 3001`): that command
+ * from the deployed tree's `node_modules/.bin`, with its arguments.
+ */
+function binCommand(pkg: WorkspacePackage, words: string[], i: number): string[] | undefined {
+  const bin = words[i]!;
+  if (notServeCommands.has(bin) || otherRuntimes.has(bin) || !/^[a-z0-9][\w.-]*$/.test(bin))
+    return undefined;
+  if (binPackageOf(pkg, bin) === undefined) return undefined;
+  const args = words.slice(i + 1).map((word) => word.replace(/^(['"])(.*)\1$/, '$2'));
+  // A wrapper of another program (genkit's `genkit start -- pnpm dev`, a dev UI): that
+  // program is what runs, and it is no production command.
+  if (args.some((word) => wrappedPrograms.has(word))) return undefined;
+  return [`node_modules/.bin/${bin}`, ...args];
+}
+
+/**
+ * A start script whose command comes from a package only in devDependencies (`remix-serve` of
+ * `@remix-run/serve`): the image installs production dependencies only, so it cannot run it.
+ */
+export function devOnlyStartCommand(
+  pkg: WorkspacePackage,
+): { script: string; bin: string; dependency: string } | undefined {
+  const script = startScripts.find((name) => pkg.scripts[name] !== undefined);
+  if (script === undefined) return undefined;
+  const { runner } = splitScript(pkg.scripts[script]!);
+  if (runner === undefined || notServeCommands.has(runner)) return undefined;
+  if (binPackageOf(pkg, runner) !== undefined) return undefined;
+  const dependency = binPackageOf(pkg, runner, 'devDependencies');
+  return dependency === undefined ? undefined : { script, bin: runner, dependency };
+}
+
+/**
+ * The port a start script gives its server: `PORT=3002` before the command (`env`: the image
+ * sets PORT, as the script did), or the command's own `-p`, `--port`, `-l` or `--listen`
+ * (`serve -s build/client -l 3001`, `next start -p 4200`). Undefined when it says none.
+ */
+export function startScriptPort(
+  pkg: Pick<WorkspacePackage, 'scripts'>,
+): { port: number; env: boolean } | undefined {
+  for (const name of startScripts) {
+    const text = pkg.scripts[name];
+    if (text === undefined) continue;
+    const last = text.split(/&&|;/).at(-1) ?? '';
+    const assigned = /(?:^|\s)PORT=["']?(\d{2,5})\b/.exec(last);
+    const flag = /\s(?:-p|--port|-l|--listen)(?:\s+|=)(?:tcp:\/\/[^\s:]*:)?(\d{2,5})\b/.exec(last);
+    const port = Number((flag ?? assigned)?.[1]);
+    return port > 0 && port < 65536 ? { port, env: flag === null } : undefined;
+  }
+  return undefined;
 }
 
 /**

@@ -9,8 +9,9 @@ import { collectBuildInputs } from './collect-build-inputs.js';
 import {
   commandSnippet,
   detectApp,
+  devOnlyStartCommand,
   inferCommand,
-  nextStartPort,
+  startScriptPort,
   otherRuntimeOf,
 } from './infer-app.js';
 import { matchDirPattern, matchDirPatterns, unmatchedPatterns } from './match-dir-pattern.js';
@@ -72,6 +73,8 @@ export interface AppPlan extends AppBuildFacts {
    */
   buildInputs: string[];
   port: number | undefined;
+  /** The start script set PORT (`PORT=3002 react-router-serve …`): the image sets it too. */
+  portEnv?: true;
   healthPath: string | undefined;
   command: string[];
   /** Shell commands run in the app's directory before the build (buildImages.prebuild). */
@@ -294,6 +297,7 @@ export function planBuilds(
         ? { output: 'server' as const }
         : resolvedNext;
     const main = pkg.main?.replace(/^\.\//, '');
+    const scriptPort = startScriptPort(pkg);
     const defaultCommand: Record<AppKind, string[] | undefined> = {
       node: inferred?.command,
       // Next's standalone output mirrors the workspace: the server sits at the app's path.
@@ -306,6 +310,16 @@ export function planBuilds(
     const command = config.command ?? defaultCommand[config.kind];
     if (command === undefined) {
       const other = otherRuntimeOf(pkg);
+      const devOnly = other === undefined ? devOnlyStartCommand(pkg) : undefined;
+      if (devOnly !== undefined) {
+        needsConfig.push({
+          packageName: pkg.name,
+          dir: pkg.dir,
+          problem: `its "${devOnly.script}" script runs ${devOnly.bin}, from ${devOnly.dependency} in devDependencies, which the image does not install (production dependencies only) (taken as an app: ${reasons.join('; ')})`,
+          fix: `${pkg.manifestPath}: move ${devOnly.dependency} to "dependencies" (then run pnpm install)`,
+        });
+        continue;
+      }
       needsConfig.push({
         packageName: pkg.name,
         dir: pkg.dir,
@@ -375,7 +389,12 @@ export function planBuilds(
       port:
         config.port ??
         pkg.facts?.dockerfilePort?.port ??
-        (config.kind === 'next' ? (nextStartPort(pkg) ?? nextDefaultPort) : undefined),
+        scriptPort?.port ??
+        (config.kind === 'next' ? nextDefaultPort : undefined),
+      // `PORT=3002 react-router-serve …`: the image sets PORT as the script did.
+      ...(config.port === undefined &&
+        pkg.facts?.dockerfilePort === undefined &&
+        scriptPort?.env && { portEnv: true as const }),
       healthPath:
         config.healthPath ??
         (config.port === undefined ? pkg.facts?.dockerfileHealthPath : undefined),

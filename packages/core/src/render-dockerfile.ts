@@ -427,6 +427,7 @@ function renderProductionStage(app: AppPlan, plan: BuildPlan): string[] {
             ]
           : [],
         dropOutsideLinks,
+        binCommandCheck(app),
         // An app at the root: the deploy packed the workspace's package folders with it.
         app.packageFolders
           ? [`rm -rf ${app.packageFolders.map((dir) => `/out/${dir}`).join(' ')}`]
@@ -925,6 +926,20 @@ function commandFileCheck(app: AppPlan): string[] {
 }
 
 /**
+ * Fails the build when the command the image runs is a dependency's (`node_modules/.bin/
+ * react-router-serve`, inferred from the start script by the names) and the deploy made no
+ * such command: the image could not start.
+ */
+function binCommandCheck(app: AppPlan): string[] {
+  const bin = app.command[0];
+  if (bin === undefined || !bin.startsWith('node_modules/.bin/')) return [];
+  const name = bin.slice('node_modules/.bin/'.length);
+  return [
+    `if [ ! -e /out/${bin} ]; then echo "${app.dir}: the image would run ${name}, but no production dependency of the app provides it (not in /out/node_modules/.bin); set buildImages.command in ${app.dir}/package.json" >&2; exit 1; fi`,
+  ];
+}
+
+/**
  * An empty .next/cache the runtime's user owns (the copy into the image keeps owners): next
  * writes its image optimisation and ISR cache there, and fails on a folder root owns.
  */
@@ -1055,7 +1070,9 @@ function renderRuntime(app: AppPlan, plan: BuildPlan): string[] {
     'ENV NODE_ENV=production',
     ...(app.kind === 'next' && app.port !== undefined
       ? [`ENV PORT=${app.port} HOSTNAME=0.0.0.0`]
-      : []),
+      : app.portEnv && app.port !== undefined
+        ? [`ENV PORT=${app.port}`]
+        : []),
     'WORKDIR /app',
     ...copyRuntimeTree(app, './', plan),
     '# A numeric user, so that runtimes can check it is not root.',

@@ -3,7 +3,9 @@ import {
   commandSnippet,
   createWorkspaceGraph,
   detectApp,
+  devOnlyStartCommand,
   inferCommand,
+  startScriptPort,
   otherRuntimeOf,
   type WorkspacePackage,
 } from '../src/index.js';
@@ -18,6 +20,86 @@ describe('inferCommand', () => {
       expect(inferCommand(pkg('@x/embed', 'libs/embed', { main }))).toBeUndefined();
     },
   );
+
+  it.each([
+    // plane's space: react-router-serve of @react-router/serve.
+    [
+      'PORT=3002 react-router-serve ./build/server/index.js',
+      '@react-router/serve',
+      ['node_modules/.bin/react-router-serve', './build/server/index.js'],
+    ],
+    // webstudio's builder.
+    [
+      'remix-serve build/server/index.js',
+      '@remix-run/serve',
+      ['node_modules/.bin/remix-serve', 'build/server/index.js'],
+    ],
+    // keystone's examples.
+    ['keystone start', '@keystone-6/core', ['node_modules/.bin/keystone', 'start']],
+    [
+      'fastify start -l info dist/app.js',
+      'fastify-cli',
+      ['node_modules/.bin/fastify', 'start', '-l', 'info', 'dist/app.js'],
+    ],
+    [
+      'pm2-runtime start ecosystem.config.js',
+      'pm2',
+      ['node_modules/.bin/pm2-runtime', 'start', 'ecosystem.config.js'],
+    ],
+    // plane's admin: a static server of the build.
+    [
+      'serve -s build/client -l 3001',
+      'serve',
+      ['node_modules/.bin/serve', '-s', 'build/client', '-l', '3001'],
+    ],
+  ])(
+    "runs a production dependency's command from the start script (%s)",
+    (start, dependency, command) => {
+      const app = pkg('@x/web', 'apps/web', {
+        main: undefined,
+        scripts: { build: 'tsc', start },
+        dependencies: { dependencies: { [dependency]: '1.0.0', react: '19.0.0' } },
+      });
+      expect(inferCommand(app)).toEqual({ command, source: 'script "start"' });
+      // Only in devDependencies: not in the image, so not its command; plan says what to move.
+      const dev = { ...app, dependencies: { devDependencies: { [dependency]: '1.0.0' } } };
+      expect(inferCommand(dev)).toBeUndefined();
+      expect(devOnlyStartCommand(dev)).toEqual({
+        script: 'start',
+        bin: command[0]!.slice('node_modules/.bin/'.length),
+        dependency,
+      });
+    },
+  );
+
+  it('runs no command that no single dependency provides, nor a build or dev tool', () => {
+    const app = (start: string, dependencies: Record<string, string>) =>
+      pkg('@x/web', 'apps/web', {
+        main: undefined,
+        scripts: { start },
+        dependencies: { dependencies },
+      });
+    expect(inferCommand(app('serve -s dist', { express: '5.0.0' }))).toBeUndefined();
+    expect(inferCommand(app('vite preview', { vite: '6.0.0' }))).toBeUndefined();
+    expect(inferCommand(app('astro preview', { astro: '5.0.0' }))).toBeUndefined();
+    // A wrapper around a dev script (genkit's test apps): no production command.
+    expect(inferCommand(app('genkit start -- pnpm dev', { genkit: '1.0.0' }))).toBeUndefined();
+    // Two packages could be the serve command's: neither is taken.
+    expect(
+      inferCommand(app('acme-serve x', { '@acme/serve': '1', 'acme-serve': '1' })),
+    ).toBeUndefined();
+  });
+
+  it.each([
+    [{ start: 'PORT=3002 react-router-serve ./build/server/index.js' }, { port: 3002, env: true }],
+    [{ start: 'serve -s build/client -l 3001' }, { port: 3001, env: false }],
+    [{ start: 'dotenv -e ../../.env -- next start -p 4200' }, { port: 4200, env: false }],
+    [{ start: 'next start --port=4300' }, { port: 4300, env: false }],
+    [{ 'start:prod': 'node dist/main.js', start: 'PORT=5000 node dist/main.js' }, undefined],
+    [{ start: 'node dist/main.js --port notaport' }, undefined],
+  ])('reads the port of the start script %j', (scripts, expected) => {
+    expect(startScriptPort({ scripts })).toEqual(expected);
+  });
 
   it('runs a plain "main"', () => {
     expect(inferCommand(pkg('@x/api', 'apps/api', { main: 'dist/index.js' }))?.command).toEqual([

@@ -6,6 +6,7 @@ import {
   nextStartCommand,
   pinnedEsbuildVersion,
   planBuilds,
+  renderDockerfile,
   toImageName,
   type WorkspacePackage,
 } from '../src/index.js';
@@ -187,6 +188,72 @@ describe('planBuilds', () => {
       'node',
       'web/frontend/server.js',
     ]);
+  });
+
+  it("runs a dependency's command from the start script, on the port and PORT it gives (plane's react-router apps)", () => {
+    const web = (name: string, start: string, dependencies: Record<string, string>) =>
+      pkg(`@plane/${name}`, `apps/${name}`, {
+        main: undefined,
+        scripts: { build: 'react-router build', start },
+        dependencies,
+      });
+    const result = plan([
+      web('space', 'PORT=3002 react-router-serve ./build/server/index.js', {
+        dependencies: { '@react-router/serve': '7.0.0', 'react-router': '7.0.0' },
+      }),
+      web('admin', 'serve -s build/client -l 3001', { dependencies: { serve: '14.0.0' } }),
+      web('docs', 'react-router-serve ./build/server/index.js', {
+        dependencies: { 'react-router': '7.0.0' },
+        devDependencies: { '@react-router/serve': '7.0.0' },
+      }),
+    ]);
+    expect(
+      result.apps.map((app) => [
+        app.name,
+        app.command,
+        app.port,
+        app.portEnv,
+        app.detection.reasons,
+      ]),
+    ).toEqual([
+      [
+        'admin',
+        ['node_modules/.bin/serve', '-s', 'build/client', '-l', '3001'],
+        3001,
+        undefined,
+        ['under apps/', 'its script "start" runs serve'],
+      ],
+      [
+        'space',
+        ['node_modules/.bin/react-router-serve', './build/server/index.js'],
+        3002,
+        true,
+        ['under apps/', 'a @react-router/serve server'],
+      ],
+    ]);
+    expect(result.needsConfig).toEqual([
+      {
+        packageName: '@plane/docs',
+        dir: 'apps/docs',
+        problem:
+          'its "start" script runs react-router-serve, from @react-router/serve in devDependencies, which the image does not install (production dependencies only) (taken as an app: under apps/; a @react-router/serve server)',
+        fix: 'apps/docs/package.json: move @react-router/serve to "dependencies" (then run pnpm install)',
+      },
+    ]);
+    const dockerfile = renderDockerfile(result);
+    const runtime = dockerfile.slice(dockerfile.indexOf('AS space\n'));
+    expect(runtime).toContain('ENV PORT=3002\n');
+    expect(runtime).toContain('EXPOSE 3002\n');
+    expect(runtime).toContain(
+      'CMD ["node_modules/.bin/react-router-serve","./build/server/index.js"]',
+    );
+    // The deploy must have made the command, or the build fails saying so.
+    expect(dockerfile).toContain(
+      'if [ ! -e /out/node_modules/.bin/react-router-serve ]; then echo "apps/space: the image would run react-router-serve, but no production dependency of the app provides it',
+    );
+    const admin = dockerfile.slice(dockerfile.indexOf('AS admin\n'));
+    expect(admin.slice(0, admin.indexOf('\n\n'))).toContain('EXPOSE 3001\n');
+    expect(admin.slice(0, admin.indexOf('\n\n'))).not.toContain('ENV PORT=');
   });
 
   it('runs a custom Next.js server from its start script, on the next start tree', () => {
