@@ -107,14 +107,49 @@ function allDependencies(pkg: WorkspacePackage): string[] {
 const nextScript = /(?:^|[\s;&|(])(?:npx\s+|pnpm\s+(?:exec\s+)?)?next\s+(?:build|start)\b/;
 
 /**
- * A Next.js app: `next` among its dependencies, or its build or start script runs next, which
- * the workspace root provides (postiz keeps every dependency in the root manifest; the root
- * importer's packages are in every install, and pnpm puts their binaries on the PATH).
+ * The text of a script with the scripts it runs in turn (`pnpm run build:next`, `npm run x`,
+ * `yarn x`), a few levels deep.
+ */
+function scriptWithCalled(scripts: Record<string, string>, name: string): string {
+  const texts: string[] = [];
+  const queue = [name];
+  const seen = new Set<string>();
+  for (let next = queue.shift(); next !== undefined && seen.size < 8; next = queue.shift()) {
+    if (seen.has(next) || typeof scripts[next] !== 'string') continue;
+    seen.add(next);
+    const text = scripts[next]!;
+    texts.push(text);
+    for (const match of text.matchAll(/\b(?:pnpm|npm|yarn)\s+(?:run\s+)?([\w:.-]+)/g))
+      queue.push(match[1]!);
+    // npm-run-all's `run-s build:*`: the scripts its patterns match.
+    for (const match of text.matchAll(/\b(?:run-s|run-p|npm-run-all)((?:\s+[^\s&|;]+)+)/g))
+      for (const word of match[1]!.trim().split(/\s+/)) {
+        if (word.startsWith('-')) continue;
+        const pattern = new RegExp(
+          `^${word
+            .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+            .replace(/\*\*/g, '.*')
+            .replace(/(?<!\.)\*/g, '[^:]*')}$`,
+        );
+        queue.push(...Object.keys(scripts).filter((other) => pattern.test(other)));
+      }
+  }
+  return texts.join(' && ');
+}
+
+/**
+ * A Next.js app: its build or start script runs `next build` or `next start` (following the
+ * scripts they run), with the root's next too (postiz keeps every dependency in the root
+ * manifest; the root importer's packages are in every install, and pnpm puts their binaries
+ * on the PATH); or `next` among its dependencies, unless its build and start scripts run
+ * something else (keystone's `keystone build` and `keystone start`, whose admin UI uses next).
  */
 export function isNextApp(pkg: Pick<WorkspacePackage, 'dependencies' | 'scripts'>): boolean {
+  const scripts = ['build', 'start'].map((name) => scriptWithCalled(pkg.scripts, name));
+  if (scripts.some((text) => nextScript.test(text))) return true;
   return (
-    Object.values(pkg.dependencies).some((deps) => deps !== undefined && 'next' in deps) ||
-    ['build', 'start'].some((name) => nextScript.test(pkg.scripts[name] ?? ''))
+    Object.values(pkg.dependencies).some((deps) => deps !== undefined && 'next' in deps) &&
+    !scripts.every((text) => text !== '')
   );
 }
 
@@ -391,6 +426,23 @@ const notServeCommands = new Set([
   'esbuild',
   'webpack',
   'rollup',
+  // Static site and front-end tools, whose start is their dev server.
+  'docusaurus',
+  'gatsby',
+  'vuepress',
+  'vitepress',
+  'eleventy',
+  'storybook',
+  'react-scripts',
+  'ng',
+  'vue-cli-service',
+  'parcel',
+  'rsbuild',
+  'rspack',
+  'expo',
+  'remix',
+  'react-router',
+  'wrangler',
 ]);
 
 /** Programs that, among a command's arguments, say the command wraps another one. */

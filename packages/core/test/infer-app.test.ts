@@ -5,6 +5,7 @@ import {
   detectApp,
   devOnlyStartCommand,
   inferCommand,
+  isNextApp,
   startScriptPort,
   otherRuntimeOf,
   type WorkspacePackage,
@@ -300,6 +301,47 @@ describe('inferCommand', () => {
         ?.command,
     ).toEqual(['node', 'bin/a.js']);
     expect(inferCommand(pkg('@x/a', 'apps/a', { scripts: {}, main: undefined }))).toBeUndefined();
+  });
+});
+
+describe('isNextApp', () => {
+  const next = { dependencies: { next: '15.0.0' } };
+  it.each([
+    ['next among its dependencies, no scripts', {}, next, true],
+    [
+      "a build that runs the root's next (postiz)",
+      { build: 'next build', start: 'dotenv -e ../../.env -- next start -p 4200' },
+      {},
+      true,
+    ],
+    [
+      'next build through pnpm run',
+      { build: 'pnpm run build:next', 'build:next': 'cross-env X=1 next build' },
+      {},
+      true,
+    ],
+    // trpc's websockets starters: the custom server runs node, the build runs next.
+    [
+      "next build through npm-run-all's pattern",
+      {
+        build: 'run-s build:*',
+        'build:1-next': 'next build',
+        'build:2-server': 'tsc',
+        start: 'node dist/server/prodServer.js',
+      },
+      next,
+      true,
+    ],
+    // keystone's examples: next is its admin UI's, keystone builds and starts the app.
+    [
+      'next used by another tool that builds and starts it',
+      { build: 'keystone build', start: 'keystone start' },
+      next,
+      false,
+    ],
+    ['no next at all', { build: 'tsc', start: 'node dist/main.js' }, {}, false],
+  ])('%s', (_, scripts, dependencies, expected) => {
+    expect(isNextApp({ scripts, dependencies })).toBe(expected);
   });
 });
 

@@ -191,7 +191,7 @@ describe('planBuilds', () => {
   });
 
   it("runs a dependency's command from the start script, on the port and PORT it gives (plane's react-router apps)", () => {
-    const web = (name: string, start: string, dependencies: Record<string, string>) =>
+    const web = (name: string, start: string, dependencies: WorkspacePackage['dependencies']) =>
       pkg(`@plane/${name}`, `apps/${name}`, {
         main: undefined,
         scripts: { build: 'react-router build', start },
