@@ -203,7 +203,10 @@ export function detectApp(pkg: WorkspacePackage, graph: WorkspaceGraph): AppDete
   // as needing a command rather than silently skipped. A client as often as a server (a
   // WebSocket or queue client library) counts only with a script that runs it.
   const runScript = [...startScripts, 'dev'].some((script) => pkg.scripts[script] !== undefined);
-  if (framework && (clientsToo.has(framework) ? runScript : command || runScript))
+  // A build that runs `next build` makes a Next.js server whatever its scripts are named
+  // (jitsu's console: `console:start`).
+  const buildsNext = /\bnext\s+build\b/.test(scriptWithCalled(pkg.scripts, 'build'));
+  if (framework && (clientsToo.has(framework) ? runScript : command || runScript || buildsNext))
     reasons.push(`${/^[aeiou]/i.test(framework) ? 'an' : 'a'} ${framework} server`);
   else if (command && command.source.startsWith('script'))
     reasons.push(
@@ -238,8 +241,19 @@ export function detectApp(pkg: WorkspacePackage, graph: WorkspaceGraph): AppDete
       reasons: ['a published library (not private, and a script of its own publishes it)'],
     };
   // Outside apps/, a package published to a registry is a library, unless it ships a Dockerfile.
+  // A server that a start script runs (jitsu's services, "publishConfig" set but never
+  // published) or a Next.js build is deployed all the same.
   const conventional = pkg.dir.split('/')[0] === 'apps' || Boolean(facts?.dockerfiles.length);
-  if (!conventional && pkg.private !== true && (pkg.publishable || pkg.exports !== undefined))
+  const serves =
+    framework !== undefined &&
+    !clientsToo.has(framework) &&
+    (Boolean(command?.source.startsWith('script')) || (framework === 'next' && buildsNext));
+  if (
+    !conventional &&
+    !serves &&
+    pkg.private !== true &&
+    (pkg.publishable || pkg.exports !== undefined)
+  )
     return {
       app: false,
       reasons: ['a published library (not private, with "files", "publishConfig" or "exports")'],

@@ -360,6 +360,29 @@ describe('detectApp', () => {
     expect(detect(backend)).toEqual({ app: true, reasons: ['a @nestjs/core server'] });
   });
 
+  it("takes a server with publishConfig that a start script runs, and a Next.js build whatever its scripts' names (jitsu)", () => {
+    const rotor = pkg('@jitsu-internal/rotor', 'services/rotor', {
+      ...scripts({
+        build: 'pnpm compile && webpack',
+        start: 'dotenv -e ../../.env.local -- node dist/main.js',
+      }),
+      dependencies: { dependencies: { express: '4.21.0' } },
+      private: false,
+      publishable: true,
+    });
+    expect(detect(rotor)).toEqual({ app: true, reasons: ['an express server'] });
+    const console = pkg('@jitsu-internal/console', 'webapps/console', {
+      ...scripts({ build: 'prisma generate && next build', 'console:start': 'next start' }),
+      dependencies: { dependencies: { next: '14.0.0' } },
+      private: false,
+      publishable: true,
+    });
+    expect(detect(console)).toEqual({ app: true, reasons: ['a next server'] });
+    // A published library with a framework and no script that serves stays a library.
+    const plugin = { ...rotor, ...scripts({ build: 'tsc' }), main: 'dist/index.js' };
+    expect(detect(plugin).app).toBe(false);
+  });
+
   it('takes a server with only a dev script, so that plan lists it as needing a command', () => {
     const server = pkg('@x/express', 'examples/express', {
       ...scripts({ dev: 'tsx src/server.ts' }),

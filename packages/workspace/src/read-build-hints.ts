@@ -54,6 +54,9 @@ function withoutComments(text: string): string {
 }
 
 const outputPattern = /\boutput\s*:\s*([^,}]*?\?\s*)?['"`](standalone|export)['"`]/;
+/** `...(process.env.NEXTJS_STANDALONE_BUILD === "1" ? { output: "standalone" } : {})` (jitsu). */
+const spreadOutputPattern =
+  /\.\.\.\s*\(\s*([^?{}]+?)\?\s*\{\s*output\s*:\s*['"`](?:standalone|export)['"`]/;
 
 /** The `output` a next.config states (comments left out), `server` when it states none. */
 export function nextOutputOf(text: string): NonNullable<BuildHints['nextOutput']> {
@@ -69,7 +72,7 @@ export function nextOutputOf(text: string): NonNullable<BuildHints['nextOutput']
  */
 export function nextOutputConditionOf(text: string): string[] | undefined {
   const code = withoutComments(text);
-  const condition = outputPattern.exec(code)?.[1];
+  const condition = spreadOutputPattern.exec(code)?.[1] ?? outputPattern.exec(code)?.[1];
   if (condition === undefined) return undefined;
   const envNames = (expression: string) =>
     [

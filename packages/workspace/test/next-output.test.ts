@@ -24,4 +24,22 @@ describe('next.config output', () => {
     // A condition with nothing to read: known to be conditional, on what is unknown.
     expect(nextOutputConditionOf('output: isStandalone() ? "standalone" : undefined')).toEqual([]);
   });
+
+  it('reads a conditional spread of the output (jitsu’s console)', () => {
+    const jitsu = [
+      'const nextConfig = {',
+      '  experimental: { instrumentationHook: true },',
+      '  ...(process.env.NEXTJS_STANDALONE_BUILD === "1"',
+      '    ? {',
+      '        output: "standalone",',
+      '      }',
+      '    : {}),',
+      '  outputFileTracing: true,',
+      '};',
+    ].join('\n');
+    expect(nextOutputOf(jitsu)).toBe('standalone');
+    expect(nextOutputConditionOf(jitsu)).toEqual(['NEXTJS_STANDALONE_BUILD']);
+    // An unconditional spread states no condition.
+    expect(nextOutputConditionOf('const c = { ...base, output: "standalone" };')).toBeUndefined();
+  });
 });
