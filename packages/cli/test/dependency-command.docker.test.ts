@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   dockerForTests,
+  execIn,
   fixtureRootManifest,
   lockWorkspace,
   removeTestResources,
@@ -59,6 +60,11 @@ describe.skipIf(!docker)(
           dependencies: { '@fx/serve': 'workspace:*' },
         },
         'apps/web/src/index.html': '<p>served by a dependency</p>\n',
+        // It runs built output: the code in src goes, the data beside it stays.
+        'apps/web/src/routes/home.ts': 'export const home = 1;\n',
+        'apps/web/src/routes/home.js.map': '{}\n',
+        'apps/web/src/content/pages.yml': 'home: /\n',
+        'apps/web/test/home.test.js': '',
       });
       lockWorkspace(root, { offline: true });
 
@@ -85,6 +91,12 @@ describe.skipIf(!docker)(
         return response.ok ? response.text() : undefined;
       });
       expect(body).toBe('<p>served by a dependency</p>\n');
+      const { output: files } = await execIn(container, [
+        'node',
+        '-e',
+        "const fs = require('fs'); console.log(['src/index.html', 'src/content/pages.yml', 'src/routes', 'test', 'build/client/index.html'].filter((f) => fs.existsSync(f)).join(' '))",
+      ]);
+      expect(files.trim()).toBe('src/index.html src/content/pages.yml build/client/index.html');
       // The shim execs node, so SIGTERM reaches the server through tini: it stops at once,
       // not when the engine gives up waiting and kills it.
       const started = Date.now();

@@ -256,9 +256,9 @@ export function planAppBuild(
   const outputDirs = outputDirsOf(pkg);
   // Sources go only when the command runs a file in an output directory, and never a
   // directory the app lists in `files`, keeps or names in its command.
-  const runsBuiltOutput = command.some((part) =>
-    outputDirs.some((dir) => part === dir || part.startsWith(`${dir}/`)),
-  );
+  const runsBuiltOutput = command
+    .map((part) => part.replace(/^\.\//, ''))
+    .some((part) => outputDirs.some((dir) => part === dir || part.startsWith(`${dir}/`)));
   const firstSegment = (entry: string) => entry.replace(/^\.\//, '').split('/')[0]!;
   const needed = new Set([
     ...outputDirs,

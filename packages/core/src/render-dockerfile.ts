@@ -364,9 +364,35 @@ function buildOutputCopy(
   }
   if (withApp && app.pruneDirs.length > 0) {
     lines[lines.length - 1] += ';';
-    lines.push(`rm -rf ${app.pruneDirs.map((dir) => `/out/${dir}`).join(' ')}`);
+    lines.push(pruneCommand('/out', app.pruneDirs));
   }
   return lines;
+}
+
+/**
+ * Drops the code of a source folder (code, declarations, source maps) and the folders left
+ * empty, keeping its other files; node, as busybox's find may lack -delete and parentheses.
+ */
+const pruneSourceCode = [
+  'const fs = require("fs"), path = require("path");',
+  'const prune = (dir) => { for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {',
+  'const file = path.join(dir, entry.name);',
+  'if (entry.isDirectory()) { prune(file); if (fs.readdirSync(file).length === 0) fs.rmdirSync(file); }',
+  'else if (/\\.([cm]?[jt]sx?|map)$/.test(entry.name)) fs.rmSync(file); } };',
+  'const root = process.argv[1]; if (fs.existsSync(root)) { prune(root); if (fs.readdirSync(root).length === 0) fs.rmdirSync(root); }',
+].join(' ');
+
+/**
+ * Removes the folders a runtime of built output leaves out: test folders whole, and from `src`
+ * its code only, so that data files the server reads there at run time stay (Flowise's
+ * api-documentation reads `src/yml/swagger.yml`).
+ */
+function pruneCommand(base: string, dirs: readonly string[]): string {
+  const whole = dirs.filter((dir) => dir !== 'src');
+  return [
+    ...(whole.length > 0 ? [`rm -rf ${whole.map((dir) => `${base}/${dir}`).join(' ')}`] : []),
+    ...(dirs.includes('src') ? [`node -e ${shellQuote(pruneSourceCode)} ${base}/src`] : []),
+  ].join('; ');
 }
 
 const buildOutputCopyComment = [
@@ -606,9 +632,7 @@ function appFiles(app: AppPlan): string[] {
       ? 'cp -R . /app-files/; rm -rf /app-files/node_modules'
       : `for entry in ${entries.join(' ')}; do [ ! -e "$entry" ] || cp -R "$entry" /app-files/; done`,
     ...(app.keep.length > 0 ? [`cp -RL --parents ${app.keep.join(' ')} /app-files/`] : []),
-    ...(app.pruneDirs.length > 0
-      ? [`rm -rf ${app.pruneDirs.map((dir) => `/app-files/${dir}`).join(' ')}`]
-      : []),
+    ...(app.pruneDirs.length > 0 ? [pruneCommand('/app-files', app.pruneDirs)] : []),
   ].map((line, index, all) => (index < all.length - 1 ? `${line};` : line));
 }
 

@@ -254,7 +254,10 @@ describe('the production stage of node apps', () => {
   it('keeps the kept paths and drops the sources of an app that runs built output', () => {
     const text = stage(render({}, { keep: ['node_modules/.prisma'] }), 'api-build');
     expect(text).toContain('cp -RL --parents node_modules/.prisma /app-files/;');
-    expect(text).toContain('rm -rf /app-files/src /app-files/test');
+    expect(text).toContain('rm -rf /app-files/test');
+    // From src only code goes: data the server reads there stays.
+    expect(text).toContain('fs.rmSync(file); } }; const root = process.argv[1];');
+    expect(text).toContain("' /app-files/src");
     expect(text.indexOf('rm -rf /app-files/node_modules')).toBeLessThan(
       text.indexOf('cp -RL --parents'),
     );

@@ -135,7 +135,7 @@ describe('renderDockerfile', () => {
           set -eu; pnpm --filter "@acme/api" run --if-present build; \\
           mkdir -p /app-files; cd apps/api; \\
           cp -R . /app-files/; rm -rf /app-files/node_modules; \\
-          rm -rf /app-files/src /app-files/test /app-files/tests /app-files/__tests__; \\
+          rm -rf /app-files/test /app-files/tests /app-files/__tests__; node -e 'const fs = require("fs"), path = require("path"); const prune = (dir) => { for (const entry of fs.readdirSync(dir, { withFileTypes: true })) { const file = path.join(dir, entry.name); if (entry.isDirectory()) { prune(file); if (fs.readdirSync(file).length === 0) fs.rmdirSync(file); } else if (/\\.([cm]?[jt]sx?|map)$/.test(entry.name)) fs.rmSync(file); } }; const root = process.argv[1]; if (fs.existsSync(root)) { prune(root); if (fs.readdirSync(root).length === 0) fs.rmdirSync(root); }' /app-files/src; \\
           f=/app-files/dist/main.js; if [ ! -e "$f" ] && [ ! -e "$f.js" ] && [ ! -e "$f.cjs" ] && [ ! -e "$f.mjs" ] && [ ! -e "$f/index.js" ]; then \\
             echo "apps/api: the image would run node dist/main.js, but the build wrote no dist/main.js (files named main.*js: $(cd /app-files && find . -path ./node_modules -prune -o -name 'main.*js' -print | head -5 | tr '\\n' ' ')); set buildImages.command in apps/api/package.json to the file that starts it" >&2; exit 1; fi
 
@@ -232,7 +232,7 @@ describe('renderDockerfile', () => {
           set -eu; pnpm --filter "@acme/worker" run --if-present build; \\
           mkdir -p /app-files; cd apps/worker; \\
           cp -R . /app-files/; rm -rf /app-files/node_modules; \\
-          rm -rf /app-files/src /app-files/test /app-files/tests /app-files/__tests__; \\
+          rm -rf /app-files/test /app-files/tests /app-files/__tests__; node -e 'const fs = require("fs"), path = require("path"); const prune = (dir) => { for (const entry of fs.readdirSync(dir, { withFileTypes: true })) { const file = path.join(dir, entry.name); if (entry.isDirectory()) { prune(file); if (fs.readdirSync(file).length === 0) fs.rmdirSync(file); } else if (/\\.([cm]?[jt]sx?|map)$/.test(entry.name)) fs.rmSync(file); } }; const root = process.argv[1]; if (fs.existsSync(root)) { prune(root); if (fs.readdirSync(root).length === 0) fs.rmdirSync(root); }' /app-files/src; \\
           f=/app-files/dist/main.js; if [ ! -e "$f" ] && [ ! -e "$f.js" ] && [ ! -e "$f.cjs" ] && [ ! -e "$f.mjs" ] && [ ! -e "$f/index.js" ]; then \\
             echo "apps/worker: the image would run node dist/main.js, but the build wrote no dist/main.js (files named main.*js: $(cd /app-files && find . -path ./node_modules -prune -o -name 'main.*js' -print | head -5 | tr '\\n' ' ')); set buildImages.command in apps/worker/package.json to the file that starts it" >&2; exit 1; fi
 
@@ -415,7 +415,7 @@ describe('renderDockerfile', () => {
             mkdir -p /app-files; cd apps/api; \\
             cp -R . /app-files/; rm -rf /app-files/node_modules; \\
             cp -RL --parents node_modules/.prisma /app-files/; \\
-            rm -rf /app-files/src /app-files/test /app-files/tests /app-files/__tests__; \\
+            rm -rf /app-files/test /app-files/tests /app-files/__tests__; node -e 'const fs = require("fs"), path = require("path"); const prune = (dir) => { for (const entry of fs.readdirSync(dir, { withFileTypes: true })) { const file = path.join(dir, entry.name); if (entry.isDirectory()) { prune(file); if (fs.readdirSync(file).length === 0) fs.rmdirSync(file); } else if (/\\.([cm]?[jt]sx?|map)$/.test(entry.name)) fs.rmSync(file); } }; const root = process.argv[1]; if (fs.existsSync(root)) { prune(root); if (fs.readdirSync(root).length === 0) fs.rmdirSync(root); }' /app-files/src; \\
             f=/app-files/dist/main.js; if [ ! -e "$f" ] && [ ! -e "$f.js" ] && [ ! -e "$f.cjs" ] && [ ! -e "$f.mjs" ] && [ ! -e "$f/index.js" ]; then \\
               echo "apps/api: the image would run node dist/main.js, but the build wrote no dist/main.js (files named main.*js: $(cd /app-files && find . -path ./node_modules -prune -o -name 'main.*js' -print | head -5 | tr '\\n' ' ')); set buildImages.command in apps/api/package.json to the file that starts it" >&2; exit 1; fi
 
@@ -541,7 +541,7 @@ describe('renderDockerfile', () => {
             set -eu; pnpm --filter "@acme/jobs" run --if-present build; \\
             mkdir -p /app-files; cd apps/jobs; \\
             cp -R . /app-files/; rm -rf /app-files/node_modules; \\
-            rm -rf /app-files/src /app-files/test /app-files/tests /app-files/__tests__; \\
+            rm -rf /app-files/test /app-files/tests /app-files/__tests__; node -e 'const fs = require("fs"), path = require("path"); const prune = (dir) => { for (const entry of fs.readdirSync(dir, { withFileTypes: true })) { const file = path.join(dir, entry.name); if (entry.isDirectory()) { prune(file); if (fs.readdirSync(file).length === 0) fs.rmdirSync(file); } else if (/\\.([cm]?[jt]sx?|map)$/.test(entry.name)) fs.rmSync(file); } }; const root = process.argv[1]; if (fs.existsSync(root)) { prune(root); if (fs.readdirSync(root).length === 0) fs.rmdirSync(root); }' /app-files/src; \\
             f=/app-files/dist/main.js; if [ ! -e "$f" ] && [ ! -e "$f.js" ] && [ ! -e "$f.cjs" ] && [ ! -e "$f.mjs" ] && [ ! -e "$f/index.js" ]; then \\
               echo "apps/jobs: the image would run node dist/main.js, but the build wrote no dist/main.js (files named main.*js: $(cd /app-files && find . -path ./node_modules -prune -o -name 'main.*js' -print | head -5 | tr '\\n' ' ')); set buildImages.command in apps/jobs/package.json to the file that starts it" >&2; exit 1; fi
 
