@@ -3,7 +3,14 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunPlan } from '@build-images/core';
-import { commitChange, gitRepo, runBin, writeFiles, writeTree } from '@build-images/test-helpers';
+import {
+  commitChange,
+  gitRepo,
+  lockWorkspace,
+  runBin,
+  writeFiles,
+  writeTree,
+} from '@build-images/test-helpers';
 import { formatExplain } from '../src/format/plan-output.js';
 
 interface PlanJson {
@@ -88,7 +95,7 @@ describe('what pnpm accepts, build-images accepts with a warning', () => {
       'packages/y/package.json': {
         name: '@acme/y',
         scripts: { build: 'tsc' },
-        devDependencies: { '@acme/x': 'workspace:*' },
+        dependencies: { '@acme/x': 'workspace:*' },
       },
     });
     const result = await runBin(['plan'], { cwd: dir });
@@ -97,12 +104,36 @@ describe('what pnpm accepts, build-images accepts with a warning', () => {
       'dependency cycle: @acme/x → @acme/y → @acme/x, in the closure of app api',
     );
     expect(result.stderr).not.toContain('app web');
+    // Through a devDependency (webstudio's css-engine ⇄ design-system): built in the order
+    // the production edge gives, with a warning.
+    await writeFiles(dir, {
+      'packages/y/package.json': {
+        name: '@acme/y',
+        scripts: { build: 'tsc' },
+        devDependencies: { '@acme/x': 'workspace:*' },
+      },
+    });
+    const dev = await runBin(['plan', '--json'], { cwd: dir });
+    expect(dev.code, dev.stderr).toBe(0);
+    expect(dev.stderr).toContain(
+      "warning: dependency cycle: @acme/x → @acme/y → @acme/x, in the closure of app api: @acme/y only has @acme/x as a devDependency, so @acme/y builds first, without @acme/x's output",
+    );
+    lockWorkspace(dir, { offline: true });
+    const generated = await runBin(['generate'], { cwd: dir });
+    expect(generated.code, generated.stderr).toBe(0);
+    const dockerfile = await readFile(path.join(dir, 'docker/Dockerfile'), 'utf8');
+    const stage = (name: string) => {
+      const text = dockerfile.slice(dockerfile.indexOf(`AS ${name}\n`));
+      return text.slice(0, text.indexOf('\n\n'));
+    };
+    expect(stage('pkg-x')).toContain('COPY --from=pkg-y ');
+    expect(stage('pkg-y')).not.toContain('COPY --from=pkg-x ');
     // One package with a step needs no build order (openpanel's db ⇄ queue): a warning.
     await writeFiles(dir, {
       'packages/y/package.json': {
         name: '@acme/y',
         scripts: { codegen: 'node gen.js' },
-        devDependencies: { '@acme/x': 'workspace:*' },
+        dependencies: { '@acme/x': 'workspace:*' },
       },
     });
     expect((await runBin(['plan'], { cwd: dir })).code).toBe(2);

@@ -189,7 +189,9 @@ export function buildClosure(
       if (production.has(dep)) add(dep);
       else {
         const node = graph.get(dep);
-        if (node && !isTestOnly(node.package)) add(dep);
+        // A devDependency that needs this package in turn (webstudio's css-engine, whose
+        // stories use the design system built on it) closes a cycle: it builds after.
+        if (node && !isTestOnly(node.package) && !reaches(graph, dep, pkg.name)) add(dep);
       }
     }
   };
@@ -197,6 +199,11 @@ export function buildClosure(
   return dependencyClosure(graph, pkg.name)
     .map((node) => node.package)
     .filter((member) => members.has(member.name));
+}
+
+/** Whether `to` is in the dependency closure of `from` (itself included). */
+function reaches(graph: WorkspaceGraph, from: PackageName, to: PackageName): boolean {
+  return dependencyClosure(graph, from).some((node) => node.package.name === to);
 }
 
 /** Each production graph's dependencies by package, as sets: every build closure asks again. */

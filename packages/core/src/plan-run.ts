@@ -1,5 +1,5 @@
 import { isBuildInput } from './collect-build-inputs.js';
-import { codegenOf } from './plan-app-build.js';
+import { codegenOf, createProductionGraph } from './plan-app-build.js';
 import { createHash } from 'node:crypto';
 import { BuildImagesError } from './build-images-error.js';
 import {
@@ -235,7 +235,7 @@ export function planRun(root: string, inputs: RunInputs, options: RunOptions): R
         ]
       : []),
     ...workspace.warnings,
-    ...checkCycles(plan, graph, graphProblems),
+    ...checkCycles(plan, graph, graphProblems, workspace),
     ...nodeWarnings,
     ...checkAppEngines(
       node,
@@ -372,8 +372,10 @@ function checkCycles(
   plan: BuildPlan,
   graph: WorkspaceGraph,
   graphProblems: readonly WorkspaceProblem[],
+  workspace: Workspace,
 ): WorkspaceWarning[] {
   const warnings: WorkspaceWarning[] = [];
+  let production: WorkspaceGraph | undefined;
   const errors: string[] = [];
   for (const problem of graphProblems) {
     if (problem.kind !== 'cycle') continue;
@@ -390,6 +392,31 @@ function checkCycles(
           pkg !== undefined && (pkg.scripts['build'] !== undefined || codegenOf(pkg).length > 0)
         );
       }).length > 1;
+    // A cycle through a devDependency is built in the order the production edges give: the
+    // devDependency builds after the package that declares it (pnpm's recursive run orders
+    // such cycles too, with a warning). Only a cycle of production edges has no order.
+    const devEdge =
+      apps.length > 0 && builds
+        ? problem.path
+            .slice(0, -1)
+            .map((from, index) => [from, problem.path[index + 1]!] as const)
+            .find(
+              ([from, to]) =>
+                !(production ??= createProductionGraph(workspace))
+                  .get(from)
+                  ?.dependencies.includes(to),
+            )
+        : undefined;
+    if (devEdge !== undefined) {
+      const first = graph.get(devEdge[0])?.package;
+      warnings.push({
+        kind: 'cycle-outside-apps',
+        file: first?.manifestPath ?? 'package.json',
+        package: first?.name,
+        message: `${describeWorkspaceProblem(problem)}, in the closure of app${apps.length === 1 ? '' : 's'} ${apps.map((app) => app.name).join(', ')}: ${devEdge[0]} only has ${devEdge[1]} as a devDependency, so ${devEdge[0]} builds first, without ${devEdge[1]}'s output (pnpm -r orders it so too)`,
+      });
+      continue;
+    }
     if (apps.length > 0 && !builds) {
       const first = graph.get(problem.path[0]!)?.package;
       warnings.push({
