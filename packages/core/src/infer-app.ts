@@ -137,6 +137,22 @@ function scriptWithCalled(scripts: Record<string, string>, name: string): string
   return texts.join(' && ');
 }
 
+/** Programs a build script may call that node's slim images do not have. */
+const systemTools =
+  /(?:^|&&|\|\||[;|(]|\bthen|\bdo)\s*(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*(python3?|pip3?|rsync|git|zip|unzip|curl|wget|jq|cargo|rustc|go|java|docker|bun|deno)(?=\s|$|;|&|\|)/g;
+
+/**
+ * The programs outside Node.js and pnpm that a package's build runs (its `prebuild`, `build`
+ * and `postbuild` scripts and the scripts they run): better-auth's docs call git, hatchet's
+ * python. A slim base image has none of them.
+ */
+export function buildSystemTools(pkg: Pick<WorkspacePackage, 'scripts'>): string[] {
+  const text = ['prebuild', 'build', 'postbuild']
+    .map((name) => scriptWithCalled(pkg.scripts, name))
+    .join(' && ');
+  return [...new Set([...text.matchAll(systemTools)].map((match) => match[1]!))].sort();
+}
+
 /**
  * A Next.js app: its build or start script runs `next build` or `next start` (following the
  * scripts they run), with the root's next too (postiz keeps every dependency in the root

@@ -1,5 +1,6 @@
 import { isBuildInput } from './collect-build-inputs.js';
 import { codegenOf, createProductionGraph } from './plan-app-build.js';
+import { buildSystemTools } from './infer-app.js';
 import { createHash } from 'node:crypto';
 import { BuildImagesError } from './build-images-error.js';
 import {
@@ -292,7 +293,7 @@ export function planRun(root: string, inputs: RunInputs, options: RunOptions): R
   }
 
   const slices: Record<string, LockfileSlice> = {};
-  const { problems, notes } = reviewApps(plan);
+  const { problems, notes } = reviewApps(plan, workspace);
   // What the frozen install would refuse, found now rather than inside a build.
   if (lockfile !== undefined) {
     const stale = new Map(
@@ -633,10 +634,29 @@ export function imageNames(plan: BuildPlan): AppName[] {
 }
 
 /** Next.js apps whose output mode needs a decision (export) or could be smaller (no standalone). */
-function reviewApps(plan: BuildPlan): { problems: RunProblem[]; notes: RunProblem[] } {
+function reviewApps(
+  plan: BuildPlan,
+  workspace: Workspace,
+): { problems: RunProblem[]; notes: RunProblem[] } {
   const problems: RunProblem[] = [];
   const notes: RunProblem[] = [];
+  const byName = new Map(workspace.packages.map((pkg) => [pkg.name, pkg]));
   for (const app of plan.apps) {
+    // Programs the builds call that a slim base lacks: the build fails there with "not found".
+    if (app.baseImage === undefined) {
+      const calls = app.built.flatMap((member) => {
+        const pkg = byName.get(member.name);
+        const tools = pkg ? buildSystemTools(pkg) : [];
+        return tools.length > 0 ? [`${member.dir} runs ${tools.join(', ')}`] : [];
+      });
+      if (calls.length > 0)
+        notes.push({
+          app: app.name,
+          kind: 'app',
+          message: `${app.dir}: its build calls programs that node's slim images lack (${calls.join('; ')}); there the build stops with "not found"`,
+          hint: `Build on a base image that has them ("baseImage" in build-images.config.json, or buildImages.baseImage in ${app.dir}/package.json), or make those scripts skip the step when the program is missing.`,
+        });
+    }
     const inherited = app.dockerfileBuildArgs;
     if (inherited && inherited.names.length > 0)
       notes.push({

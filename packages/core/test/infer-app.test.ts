@@ -4,6 +4,7 @@ import {
   createWorkspaceGraph,
   detectApp,
   devOnlyStartCommand,
+  buildSystemTools,
   inferCommand,
   isNextApp,
   startScriptPort,
@@ -301,6 +302,32 @@ describe('inferCommand', () => {
         ?.command,
     ).toEqual(['node', 'bin/a.js']);
     expect(inferCommand(pkg('@x/a', 'apps/a', { scripts: {}, main: undefined }))).toBeUndefined();
+  });
+});
+
+describe('buildSystemTools', () => {
+  it.each([
+    [
+      {
+        build: 'pnpm generate-examples && next build',
+        'generate-examples': 'cd ../snippets/ && python -X utf8 generate.py',
+      },
+      ['python'],
+    ],
+    [{ prebuild: 'git rev-parse HEAD > public/sha.txt', build: 'vite build' }, ['git']],
+    [
+      {
+        build: 'tsup && rsync -a static/ dist/static/',
+        postbuild: 'NODE_ENV=production zip -r out.zip dist',
+      },
+      ['rsync', 'zip'],
+    ],
+    // Names inside paths, arguments or other words are no calls.
+    [{ build: 'tsc -p tsconfig.git.json && node scripts/python-check.js --go' }, []],
+    // Only what the build runs.
+    [{ build: 'tsc', deploy: 'docker build .', test: 'python -m pytest' }, []],
+  ])('%j', (scripts, expected) => {
+    expect(buildSystemTools({ scripts })).toEqual(expected);
   });
 });
 
