@@ -147,6 +147,32 @@ describe('what pnpm accepts, build-images accepts with a warning', () => {
     );
   });
 
+  it("notes the programs an app's builds call that a slim base lacks, naming the package", async () => {
+    const dir = await writeTree({
+      'pnpm-workspace.yaml': 'packages:\n  - apps/*\n  - packages/*\n',
+      'package.json': { name: 'root', private: true },
+      'apps/docs/package.json': app('docs', {
+        scripts: {
+          build: 'pnpm run examples && tsc',
+          examples: 'python3 gen.py',
+          start: 'node dist/main.js',
+        },
+        dependencies: { '@acme/ui': 'workspace:*' },
+      }),
+      'apps/api/package.json': app('api'),
+      'packages/ui/package.json': {
+        name: '@acme/ui',
+        scripts: { build: 'tsup && rsync -a assets/ dist/assets/' },
+      },
+    });
+    const result = await runBin(['plan'], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(
+      'note: docs: apps/docs: its build calls programs that node\'s slim images lack (packages/ui runs rsync; apps/docs runs python3); there the build stops with "not found"',
+    );
+    expect(result.stderr).not.toContain('note: api:');
+  });
+
   it('links a registry dependency named like a workspace package only with link-workspace-packages', async () => {
     const files = {
       'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',

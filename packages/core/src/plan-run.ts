@@ -647,14 +647,16 @@ function reviewApps(
       const calls = app.built.flatMap((member) => {
         const pkg = byName.get(member.name);
         const tools = pkg ? buildSystemTools(pkg) : [];
-        return tools.length > 0 ? [`${member.dir} runs ${tools.join(', ')}`] : [];
+        return tools.length > 0
+          ? [`${member.dir === '.' ? 'the root package' : member.dir} runs ${tools.join(', ')}`]
+          : [];
       });
       if (calls.length > 0)
         notes.push({
           app: app.name,
           kind: 'app',
           message: `${app.dir}: its build calls programs that node's slim images lack (${calls.join('; ')}); there the build stops with "not found"`,
-          hint: `Build on a base image that has them ("baseImage" in build-images.config.json, or buildImages.baseImage in ${app.dir}/package.json), or make those scripts skip the step when the program is missing.`,
+          hint: `Build on a base image that has them ("baseImage" in build-images.config.json, or buildImages.baseImage in ${byName.get(app.packageName)?.manifestPath ?? 'package.json'}), or make those scripts skip the step when the program is missing.`,
         });
     }
     const inherited = app.dockerfileBuildArgs;
