@@ -341,6 +341,17 @@ export function planBuilds(
         : customServer && next?.output === 'server'
           ? `${customServer.source}, a custom Next.js server`
           : `kind ${config.kind}`;
+    // The port: configured; else the one the start script gives the command the image runs
+    // (plane's admin: `serve -l 3001`, where its Dockerfile's nginx stage exposes 3000); else
+    // the app's Dockerfile's; else any the start script gives; Next.js's 3000.
+    const runsStartScript =
+      config.command === undefined && Boolean(commandSource.startsWith('script'));
+    const port =
+      config.port ??
+      (runsStartScript ? scriptPort?.port : undefined) ??
+      pkg.facts?.dockerfilePort?.port ??
+      scriptPort?.port ??
+      (config.kind === 'next' ? nextDefaultPort : undefined);
     const entry = config.kind === 'bundle' ? (config.entry ?? main) : undefined;
     if (config.kind === 'bundle' && entry === undefined) {
       problems.push(
@@ -386,18 +397,17 @@ export function planBuilds(
       ),
       // Unless configured, what a hand-written Dockerfile beside the app says.
       // Next.js serves on 3000 unless told otherwise, and the image sets PORT to match.
-      port:
-        config.port ??
-        pkg.facts?.dockerfilePort?.port ??
-        scriptPort?.port ??
-        (config.kind === 'next' ? nextDefaultPort : undefined),
+      port,
       // `PORT=3002 react-router-serve …`: the image sets PORT as the script did.
       ...(config.port === undefined &&
-        pkg.facts?.dockerfilePort === undefined &&
+        port === scriptPort?.port &&
         scriptPort?.env && { portEnv: true as const }),
+      // The health probe of a hand-written Dockerfile, on the port it probed.
       healthPath:
         config.healthPath ??
-        (config.port === undefined ? pkg.facts?.dockerfileHealthPath : undefined),
+        (config.port === undefined && port === pkg.facts?.dockerfilePort?.port
+          ? pkg.facts?.dockerfileHealthPath
+          : undefined),
       command,
       detection: { reasons, commandSource },
       tags: [],

@@ -251,6 +251,19 @@ describe('planBuilds', () => {
     expect(dockerfile).toContain(
       'if [ ! -e /out/node_modules/.bin/react-router-serve ]; then echo "apps/space: the image would run react-router-serve, but no production dependency of the app provides it',
     );
+    // The port of the command the image runs wins over a Dockerfile's of another runtime
+    // (plane's admin: its Dockerfile.admin serves the build with nginx on 3000).
+    const [withDockerfile] = plan([
+      {
+        ...web('admin', 'serve -s build/client -l 3001', { dependencies: { serve: '14.0.0' } }),
+        facts: {
+          dockerfiles: ['Dockerfile.admin'],
+          dockerfilePort: { file: 'Dockerfile.admin', port: 3000 },
+          dockerfileHealthPath: '/',
+        },
+      },
+    ]).apps;
+    expect([withDockerfile?.port, withDockerfile?.healthPath]).toEqual([3001, undefined]);
     const admin = dockerfile.slice(dockerfile.indexOf('AS admin\n'));
     expect(admin.slice(0, admin.indexOf('\n\n'))).toContain('EXPOSE 3001\n');
     expect(admin.slice(0, admin.indexOf('\n\n'))).not.toContain('ENV PORT=');
