@@ -371,7 +371,9 @@ export function planBuilds(
       ...(fromDockerfile && inherited.length > 0
         ? {
             dockerfileBuildArgs: {
-              file: `${pkg.dir}/${fromDockerfile.file}`,
+              file: fromDockerfile.shared
+                ? fromDockerfile.file
+                : `${pkg.dir}/${fromDockerfile.file}`,
               names: inherited.filter((entry) => !secret(entry)).map(([name]) => name),
               secretNames: inherited.filter(secret).map(([name]) => name),
             },

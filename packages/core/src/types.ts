@@ -74,7 +74,8 @@ export interface PackageFacts {
     workdir?: string;
   };
   /** The environment a Dockerfile beside the manifest gives its build step (see buildEnvironmentOf), and that file's name. */
-  dockerfileBuildEnv?: { file: string; env: Record<string, string> };
+  /** `file` is relative to the package, or to the root when `shared` (a Dockerfile outside it). */
+  dockerfileBuildEnv?: { file: string; env: Record<string, string>; shared?: true };
   /**
    * What a Dockerfile beside the manifest copies from its build context (`COPY ./lexicons
    * ./lexicons`), sources as written without a leading `./`, and that file's name: only for a

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { PackageFacts } from '@build-images/core';
+import { generatedHeader, type PackageFacts } from '@build-images/core';
 import { createFileReader, type FileReader } from './create-file-reader.js';
 
 /**
@@ -28,22 +28,10 @@ export function readPackageFacts(
   }
   // A hand-written Dockerfile says what port the app serves and how its health is probed.
   for (const name of facts.dockerfiles) {
-    const text = reader.text(path.join(packageDir, name)) ?? '';
-    // The port may be the file's own ENV PORT or ARG PORT default (botpress: `EXPOSE ${PORT}`;
-    // rallly: `http://localhost:${PORT}/api/status`).
-    const envPort = /^\s*(?:ENV|ARG)\s+PORT[= ]["']?(\d{1,5})\b/im.exec(text)?.[1];
-    const withPort = text
-      .replace(/\\\r?\n/g, ' ')
-      .replace(/\$\{PORT\}|\$PORT\b/g, envPort ?? '$PORT');
-    const expose = /^\s*EXPOSE\s+(\d{1,5})(?:\/tcp)?\b/im.exec(withPort);
-    if (!expose) continue;
-    facts.dockerfilePort = { file: name, port: Number(expose[1]) };
-    const probe =
-      /^\s*HEALTHCHECK\b[^\n]*?(?:localhost|127\.0\.0\.1):(\d{1,5})(\/[^\s'"\\)]*)/im.exec(
-        withPort.replace(/\$\{PORT\}|\$PORT\b/g, String(facts.dockerfilePort.port)),
-      );
-    if (probe && Number(probe[1]) === facts.dockerfilePort.port)
-      facts.dockerfileHealthPath = probe[2];
+    const found = portOf(reader.text(path.join(packageDir, name)) ?? '');
+    if (!found) continue;
+    facts.dockerfilePort = { file: name, port: found.port };
+    if (found.healthPath !== undefined) facts.dockerfileHealthPath = found.healthPath;
     break;
   }
   // What a hand-written Dockerfile runs: its final stage's exec-form ENTRYPOINT (an init such
@@ -86,6 +74,166 @@ export function readPackageFacts(
     reader.list(path.join(packageDir, 'prisma'))?.has('schema.prisma') === true
   )
     facts.prismaSchema = 'prisma/schema.prisma';
+  return facts;
+}
+
+/**
+ * The port a Dockerfile exposes (its first `EXPOSE`, `${PORT}` read from its own `ENV PORT` or
+ * `ARG PORT` default: botpress' `EXPOSE ${PORT}`) and the path its `HEALTHCHECK` probes there
+ * (rallly: `http://localhost:${PORT}/api/status`).
+ */
+function portOf(text: string): { port: number; healthPath: string | undefined } | undefined {
+  const envPort = /^\s*(?:ENV|ARG)\s+PORT[= ]["']?(\d{1,5})\b/im.exec(text)?.[1];
+  const withPort = text
+    .replace(/\\\r?\n/g, ' ')
+    .replace(/\$\{PORT\}|\$PORT\b/g, envPort ?? '$PORT');
+  const expose = /^\s*EXPOSE\s+(\d{1,5})(?:\/tcp)?\b/im.exec(withPort);
+  if (!expose) return undefined;
+  const port = Number(expose[1]);
+  const probe =
+    /^\s*HEALTHCHECK\b[^\n]*?(?:localhost|127\.0\.0\.1):(\d{1,5})(\/[^\s'"\\)]*)/im.exec(
+      withPort.replace(/\$\{PORT\}|\$PORT\b/g, String(port)),
+    );
+  return { port, healthPath: probe && Number(probe[1]) === port ? probe[2] : undefined };
+}
+
+/** A Dockerfile outside every package, at the root or in a folder for deployment files. */
+export interface SharedDockerfile {
+  /** Root-relative path. */
+  file: string;
+  text: string;
+}
+
+/** Folders at the root that hold Dockerfiles for a repository's images (hatchet's build/package). */
+const dockerfileFolders = [
+  'docker',
+  '.docker',
+  'deploy',
+  'deployment',
+  'deployments',
+  'dockerfiles',
+  'build',
+  'infra',
+  'ops',
+];
+const dockerfileName =
+  /^(Dockerfile|Containerfile)(\..+)?$|\.(Dockerfile|dockerfile|Containerfile)$/;
+
+/**
+ * The Dockerfiles outside the packages: at the root (jitsu's `all.Dockerfile`, a stage per
+ * app), in `docker/`, `deploy/`, `build/`… and one folder below (`docker/worker/Dockerfile`).
+ */
+export function readSharedDockerfiles(
+  root: string,
+  reader: FileReader = createFileReader(),
+): SharedDockerfile[] {
+  const found: SharedDockerfile[] = [];
+  const add = (relative: string) => {
+    const text = reader.text(path.join(root, relative));
+    // The Dockerfile this tool generates is no team's own.
+    if (text !== undefined && !text.startsWith(generatedHeader))
+      found.push({ file: relative, text });
+  };
+  const scan = (dir: string, depth: number) => {
+    for (const name of [...(reader.list(path.join(root, dir)) ?? [])].sort()) {
+      const relative = dir === '' ? name : `${dir}/${name}`;
+      if (dockerfileName.test(name)) add(relative);
+      else if (depth > 0 && (dir === '' ? dockerfileFolders.includes(name) : !name.includes('.')))
+        scan(relative, depth - 1);
+    }
+  };
+  scan('', 2);
+  return found;
+}
+
+/** A Dockerfile's stages: name (lower case), the stage or image it stands on, its own lines. */
+function stagesOf(text: string): { name: string | undefined; base: string; lines: string[] }[] {
+  const stages: { name: string | undefined; base: string; lines: string[] }[] = [];
+  for (const line of text.replace(/\\[ \t]*\r?\n/g, ' ').split(/\r?\n/)) {
+    const from = /^\s*FROM\s+(.*)$/i.exec(line);
+    if (from) {
+      const words = from[1]!.split(/\s+/).filter((word) => word !== '' && !word.startsWith('--'));
+      const as = words.findIndex((word) => word.toUpperCase() === 'AS');
+      stages.push({
+        name: as !== -1 ? words[as + 1]?.toLowerCase() : undefined,
+        base: words[0]?.toLowerCase() ?? '',
+        lines: [line],
+      });
+    } else stages.at(-1)?.lines.push(line);
+  }
+  return stages;
+}
+
+/**
+ * What a shared Dockerfile says about one package: the stage named for it (jitsu's
+ * all.Dockerfile: `FROM base AS rotor` … `EXPOSE 3401`, for services/rotor), or the final stage
+ * of a file named for it (`Dockerfile.rotor`, `rotor.Dockerfile`, `docker/rotor/Dockerfile`),
+ * when exactly one stage fits and it is an image's (it exposes a port or says what runs).
+ * Read from it: the port, the health probe's path and the build step's environment. Its
+ * command is not taken: its paths are that file's layout.
+ */
+export function sharedDockerfileFacts(
+  pkg: { dir: string; name: string },
+  shared: readonly SharedDockerfile[],
+): Pick<PackageFacts, 'dockerfilePort' | 'dockerfileHealthPath' | 'dockerfileBuildEnv'> {
+  const base = path.posix.basename(pkg.dir).toLowerCase();
+  const short = pkg.name.split('/').at(-1)!.toLowerCase();
+  const fits = new Set([base, short]);
+  const matches: { file: string; text: string; label: string }[] = [];
+  for (const { file, text } of shared) {
+    const stages = stagesOf(text);
+    const name = path.posix.basename(file).toLowerCase();
+    const named =
+      [...fits].some((fit) =>
+        [
+          `dockerfile.${fit}`,
+          `${fit}.dockerfile`,
+          `containerfile.${fit}`,
+          `${fit}.containerfile`,
+        ].includes(name),
+      ) ||
+      (/^(dockerfile|containerfile)$/.test(name) &&
+        fits.has(path.posix.basename(path.posix.dirname(file)).toLowerCase()));
+    const chosen = named
+      ? stages.at(-1)
+      : stages.find((stage) => stage.name !== undefined && fits.has(stage.name));
+    if (chosen === undefined) continue;
+    if (!chosen.lines.some((line) => /^\s*(EXPOSE|CMD|ENTRYPOINT)\b/i.test(line))) continue;
+    // The stage with the stages it stands on, in the file's order.
+    const chain = [chosen];
+    for (let at = chosen; ;) {
+      const parent = stages.find((stage) => stage.name !== undefined && stage.name === at.base);
+      if (parent === undefined || chain.includes(parent)) break;
+      chain.unshift(parent);
+      at = parent;
+    }
+    // Its own EXPOSE first (with the ENV PORT it may inherit), then one it inherits.
+    const inherited = chain.slice(0, -1).flatMap((stage) => stage.lines);
+    const lines = [
+      ...inherited.filter((line) => !/^\s*EXPOSE\b/i.test(line)),
+      ...chosen.lines,
+      ...inherited.filter((line) => /^\s*EXPOSE\b/i.test(line)),
+    ];
+    matches.push({
+      file,
+      text: lines.join('\n'),
+      label: named ? file : `${file} (stage ${chosen.name})`,
+    });
+  }
+  if (matches.length !== 1) return {};
+  const [{ file, text, label }] = matches as [{ file: string; text: string; label: string }];
+  const facts: Pick<
+    PackageFacts,
+    'dockerfilePort' | 'dockerfileHealthPath' | 'dockerfileBuildEnv'
+  > = {};
+  const found = portOf(text);
+  if (found) {
+    facts.dockerfilePort = { file: label, port: found.port };
+    if (found.healthPath !== undefined) facts.dockerfileHealthPath = found.healthPath;
+  }
+  const env = buildEnvironmentOf(shared.find((entry) => entry.file === file)!.text);
+  if (env !== undefined && Object.keys(env).length > 0)
+    facts.dockerfileBuildEnv = { file: label, env, shared: true };
   return facts;
 }
 

@@ -2,7 +2,11 @@ import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readWorkspaceManifest } from '@pnpm/workspace.read-manifest';
 import { findWorkspacePackages } from './find-workspace-packages.js';
-import { readPackageFacts } from './read-package-facts.js';
+import {
+  readPackageFacts,
+  readSharedDockerfiles,
+  sharedDockerfileFacts,
+} from './read-package-facts.js';
 import { readBuildHints } from './read-build-hints.js';
 import {
   BuildImagesError,
@@ -190,8 +194,14 @@ export async function readWorkspace(root: string): Promise<Workspace> {
       readBuildInputs(root, pkg, projectDirs, reader),
     ] as const;
   });
+  // Dockerfiles outside the packages (a root one with a stage per app): read once.
+  const shared = readSharedDockerfiles(root, reader);
   packages.forEach((pkg, index) => {
     const [facts, buildHints, inputs] = read[index]!;
+    // A package with no Dockerfile of its own takes the port and build environment of the
+    // shared one that names it.
+    if (pkg.dir !== '.' && facts.dockerfiles.length === 0 && shared.length > 0)
+      Object.assign(facts, sharedDockerfileFacts(pkg, shared));
     pkg.facts = facts;
     pkg.buildHints = buildHints;
     pkg.buildInputs = inputs.files;
