@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { WorkspaceGraph, WorkspaceGraphNode } from './create-workspace-graph.js';
 import type { WorkspacePackage } from './types.js';
 
@@ -293,7 +294,7 @@ export function inferCommand(pkg: WorkspacePackage): InferredCommand | undefined
   for (const script of startScripts) {
     const text = pkg.scripts[script];
     if (text === undefined) continue;
-    const command = commandOfScript(pkg, text, 0);
+    const command = commandOfScript(pkg, text, 0, script);
     if (command) return { command, source: `script "${script}"` };
   }
   // A start script on deno or bun says "main" is not what runs.
@@ -378,8 +379,20 @@ function commandOfScript(
   pkg: WorkspacePackage,
   script: string,
   depth: number,
+  name?: string,
 ): string[] | undefined {
   const { words, i, runner } = splitScript(script);
+  // run-script-os runs `<script>:linux`, `:nix` or `:default` (Flowise's start).
+  if (runner === 'run-script-os') {
+    if (name === undefined || depth > 2) return undefined;
+    for (const suffix of ['linux', 'nix', 'default']) {
+      const target = pkg.scripts[`${name}:${suffix}`];
+      if (target !== undefined) return commandOfScript(pkg, target, depth + 1, `${name}:${suffix}`);
+    }
+    return undefined;
+  }
+  const own = ownBinCommand(pkg, script, words, i);
+  if (own) return own;
   // `tsx <file>` with tsx among the production dependencies (karakeep's workers): node with
   // tsx's loader, on the deployed tree. tsx in devDependencies is not in the image.
   if (runner === 'tsx') {
@@ -425,6 +438,43 @@ function commandOfScript(
   }
   const args = words.slice(j + 1).map((word) => word.replace(/^(['"])(.*)\1$/, '$2'));
   return ['node', ...flags.filter(Boolean), file.replace(/^\.\//, ''), ...args];
+}
+
+/** The files of a package's own `bin`, without `./`. */
+function ownBins(pkg: Pick<WorkspacePackage, 'bin' | 'name'>): Map<string, string> {
+  const clean = (file: string) => path.posix.normalize(file.replace(/^\.\//, ''));
+  if (typeof pkg.bin === 'string') return new Map([[pkg.name.split('/').at(-1)!, clean(pkg.bin)]]);
+  if (typeof pkg.bin !== 'object' || pkg.bin === null) return new Map();
+  return new Map(
+    Object.entries(pkg.bin as Record<string, unknown>).flatMap(([command, file]) =>
+      typeof file === 'string' ? [[command, clean(file)] as [string, string]] : [],
+    ),
+  );
+}
+
+/**
+ * A start script that runs one of the package's own commands (its `bin`: Flowise's `cd bin &&
+ * ./run start`, or `flowise start` by its name): node on that file, with its arguments.
+ */
+function ownBinCommand(
+  pkg: WorkspacePackage,
+  script: string,
+  words: string[],
+  i: number,
+): string[] | undefined {
+  const runner = words[i];
+  const bins = ownBins(pkg);
+  if (runner === undefined || bins.size === 0) return undefined;
+  // The folder a `cd dir &&` before the command moves to.
+  const cd = /(?:^|&&|;)\s*cd\s+([^\s;&|]+)\s*&&[^&;]*$/.exec(script)?.[1];
+  const file = bins.has(runner)
+    ? bins.get(runner)!
+    : runner.includes('/')
+      ? path.posix.normalize(path.posix.join(cd ?? '.', runner))
+      : undefined;
+  if (file === undefined || ![...bins.values()].includes(file)) return undefined;
+  const args = words.slice(i + 1).map((word) => word.replace(/^(['"])(.*)\1$/, '$2'));
+  return ['node', file, ...args];
 }
 
 /** Programs a start script may run that are build or dev tools, or have their own rule. */

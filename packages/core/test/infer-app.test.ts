@@ -74,6 +74,36 @@ describe('inferCommand', () => {
     },
   );
 
+  it("runs the package's own bin that its start script runs, through run-script-os and cd (Flowise's server)", () => {
+    const server = pkg('flowise', 'packages/server', {
+      main: 'dist/index',
+      bin: { flowise: './bin/run' },
+      scripts: {
+        build: 'tsc',
+        start: 'run-script-os',
+        'start:windows': 'cd bin && run start',
+        'start:default': 'cd bin && ./run start',
+      },
+      dependencies: { dependencies: { express: '4.21.0' } },
+    });
+    expect(inferCommand(server)).toEqual({
+      command: ['node', 'bin/run', 'start'],
+      source: 'script "start"',
+    });
+    // By its name, or its path from the package.
+    for (const start of ['flowise start', './bin/run start'])
+      expect(inferCommand({ ...server, scripts: { start } })?.command).toEqual([
+        'node',
+        'bin/run',
+        'start',
+      ]);
+    // A file that is not its bin is not taken for one.
+    expect(inferCommand({ ...server, scripts: { start: './scripts/start.sh' } })?.command).toEqual([
+      'node',
+      'dist/index',
+    ]);
+  });
+
   it('runs no command that no single dependency provides, nor a build or dev tool', () => {
     const app = (start: string, dependencies: Record<string, string>) =>
       pkg('@x/web', 'apps/web', {
