@@ -173,6 +173,36 @@ describe('what pnpm accepts, build-images accepts with a warning', () => {
     expect(result.stderr).not.toContain('note: api:');
   });
 
+  it("notes a package the app runs with whose built entry nothing of its own makes (keystone's preconstruct)", async () => {
+    const dir = await writeTree({
+      'pnpm-workspace.yaml': 'packages:\n  - examples/*\n  - packages/*\n',
+      'package.json': { name: 'root', private: true, scripts: { build: 'preconstruct build' } },
+      'examples/blog/package.json': app('blog', {
+        scripts: { start: 'keystone start', build: 'keystone build' },
+        dependencies: { '@keystone-6/core': 'workspace:*', '@acme/tsconfig': 'workspace:*' },
+      }),
+      'packages/core/package.json': {
+        name: '@keystone-6/core',
+        exports: { '.': './dist/keystone-6-core.js' },
+        bin: { keystone: './bin/cli.js' },
+      },
+      'packages/core/bin/cli.js': '',
+      // Built by its own script, or a config package with a stale "main": no note.
+      'packages/fields/package.json': {
+        name: '@acme/fields',
+        main: 'dist/index.js',
+        scripts: { build: 'tsc' },
+      },
+      'packages/tsconfig/package.json': { name: '@acme/tsconfig', main: 'index.js' },
+    });
+    const result = await runBin(['plan'], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(
+      'note: blog: examples/blog: a package it uses has its entry in no file of the checkout and no script of its own that makes it (packages/core/dist/keystone-6-core.js); the root\'s build ("preconstruct build") may be what does: the image\'s build and run fail where they are imported',
+    );
+    expect(result.stderr).not.toContain('packages/tsconfig/index.js');
+  });
+
   it('links a registry dependency named like a workspace package only with link-workspace-packages', async () => {
     const files = {
       'pnpm-workspace.yaml': 'packages:\n  - apps/*\n',

@@ -641,7 +641,28 @@ function reviewApps(
   const problems: RunProblem[] = [];
   const notes: RunProblem[] = [];
   const byName = new Map(workspace.packages.map((pkg) => [pkg.name, pkg]));
+  const rootBuild = workspace.packages.find((pkg) => pkg.dir === '.')?.scripts['build'];
   for (const app of plan.apps) {
+    // Packages whose built entry nothing in the image's build makes.
+    // Only those it runs with, whose entry is build output (a config package's stale "main"
+    // is no such sign).
+    const runtime = new Set(app.production.map((member) => member.name));
+    const unbuilt = app.packages.flatMap((member) => {
+      const entry = byName.get(member.name)?.facts?.unbuiltEntry;
+      return entry === undefined ||
+        !runtime.has(member.name) ||
+        member.name === app.packageName ||
+        !/^(dist|build|lib|out|esm|cjs)\//.test(entry)
+        ? []
+        : [`${member.dir}/${entry}`];
+    });
+    if (unbuilt.length > 0)
+      notes.push({
+        app: app.name,
+        kind: 'app',
+        message: `${app.dir}: ${unbuilt.length === 1 ? 'a package it uses has its entry' : `${unbuilt.length} packages it uses have their entries`} in no file of the checkout and no script of ${unbuilt.length === 1 ? 'its' : 'their'} own that makes ${unbuilt.length === 1 ? 'it' : 'them'} (${unbuilt.slice(0, 3).join(', ')}${unbuilt.length > 3 ? ', …' : ''})${rootBuild === undefined ? '' : `; the root's build ("${rootBuild}") may be what does`}: the image's build and run fail where they are imported`,
+        hint: 'Give each such package a "build" script that makes its entry (its stage then compiles it once for every app), or commit the built files.',
+      });
     // Programs the builds call that a slim base lacks: the build fails there with "not found".
     if (app.baseImage === undefined) {
       const calls = app.built.flatMap((member) => {

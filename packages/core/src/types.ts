@@ -53,6 +53,12 @@ export interface PackageFacts {
   dockerfiles: string[];
   /** A `binding.gyp` beside the manifest: the package compiles a native addon at install. */
   nativeAddon?: boolean;
+  /**
+   * The file its `main` or `exports` entry names when that file is not in the checkout and no
+   * script of its own (build, prepare, postinstall, code generation) makes it: something else
+   * builds it (keystone's root `preconstruct build`).
+   */
+  unbuiltEntry?: string;
   /** A Cloudflare Workers config beside the manifest (`wrangler.toml`, `wrangler.jsonc`): its name. */
   wranglerConfig?: string;
   /** Nest's entry file name without extension (nest-cli.json `entryFile`, default `main`), when nest-cli.json exists. */

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { generatedHeader, type PackageFacts } from '@build-images/core';
+import { codegenScripts, generatedHeader, type PackageFacts } from '@build-images/core';
 import { createFileReader, type FileReader } from './create-file-reader.js';
 
 /**
@@ -19,6 +19,16 @@ export function readPackageFacts(
       .sort(),
   };
   if (names.includes('binding.gyp')) facts.nativeAddon = true;
+  const entry = entryFileOf(manifest);
+  const scripts = (manifest['scripts'] ?? {}) as Record<string, unknown>;
+  if (
+    entry !== undefined &&
+    !['build', 'prepare', 'prepack', 'postinstall', 'install', ...codegenScripts].some(
+      (name) => typeof scripts[name] === 'string',
+    ) &&
+    !reader.exists(path.join(packageDir, entry))
+  )
+    facts.unbuiltEntry = entry;
   const wrangler = names.filter((name) => /^wrangler\.(?:toml|json|jsonc)$/.test(name)).sort()[0];
   if (wrangler !== undefined) facts.wranglerConfig = wrangler;
   if (names.includes('nest-cli.json')) {
@@ -75,6 +85,25 @@ export function readPackageFacts(
   )
     facts.prismaSchema = 'prisma/schema.prisma';
   return facts;
+}
+
+/** The JavaScript file a manifest's `main`, else the `.` entry of `exports`, names. */
+function entryFileOf(manifest: Record<string, unknown>): string | undefined {
+  const pick = (value: unknown): string | undefined => {
+    if (typeof value === 'string') return value;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    const record = value as Record<string, unknown>;
+    if ('.' in record) return pick(record['.']);
+    for (const condition of ['node', 'import', 'require', 'default']) {
+      const found = pick(record[condition]);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+  const file = pick(manifest['main']) ?? pick(manifest['exports']);
+  if (file === undefined || !/\.(c|m)?js$/.test(file)) return undefined;
+  const clean = path.posix.normalize(file.replace(/^\.\//, ''));
+  return clean.startsWith('../') || path.posix.isAbsolute(clean) ? undefined : clean;
 }
 
 /**
