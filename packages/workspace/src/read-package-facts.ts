@@ -249,6 +249,7 @@ export function sharedDockerfileFacts(
       label: named ? file : `${file} (stage ${chosen.name})`,
     });
   }
+  if (matches.length === 0) return filteredBuildFacts(pkg, shared);
   if (matches.length !== 1) return {};
   const [{ file, text, label }] = matches as [{ file: string; text: string; label: string }];
   const facts: Pick<
@@ -264,6 +265,46 @@ export function sharedDockerfileFacts(
   if (env !== undefined && Object.keys(env).length > 0)
     facts.dockerfileBuildEnv = { file: label, env, shared: true };
   return facts;
+}
+
+/**
+ * The packages a Dockerfile's commands pick out: `--filter=@homarr/nextjs...`, `--filter
+ * ./apps/web`, `turbo prune web`, `--scope=web`, as written (without pnpm's `...` and `^`).
+ */
+function selectedPackages(text: string): Set<string> {
+  const found = new Set<string>();
+  const pattern =
+    /(?:--filter|--scope|-F)(?:=|\s+)["']?([^\s"']+)|\bturbo\s+prune\s+(?:--scope(?:=|\s+))?["']?([^\s"'-][^\s"']*)/g;
+  for (const match of text.replace(/\\[ \t]*\r?\n/g, ' ').matchAll(pattern)) {
+    const selector = (match[1] ?? match[2])!
+      .replace(/^\^?\.\.\./, '')
+      .replace(/\.\.\.\^?$/, '')
+      .replace(/^\{(.*)\}$/, '$1');
+    if (selector !== '') found.add(selector.replace(/^\.\//, './'));
+  }
+  return found;
+}
+
+/**
+ * A shared Dockerfile that names the package only by the filter its build uses (useSend's
+ * docker/Dockerfile: `turbo prune web`, `turbo run build --filter=web...`, with `ENV
+ * SKIP_ENV_VALIDATION="true"`): its build step's environment, when exactly one file does.
+ * Not its port: a file that builds one app may serve it behind a proxy of its own.
+ */
+function filteredBuildFacts(
+  pkg: { dir: string; name: string },
+  shared: readonly SharedDockerfile[],
+): Pick<PackageFacts, 'dockerfileBuildEnv'> {
+  const files = shared.filter(({ text }) => {
+    const selected = selectedPackages(text);
+    return selected.has(pkg.name) || selected.has(`./${pkg.dir}`) || selected.has(pkg.dir);
+  });
+  if (files.length !== 1) return {};
+  const [{ file, text }] = files as [SharedDockerfile];
+  const env = buildEnvironmentOf(text);
+  return env !== undefined && Object.keys(env).length > 0
+    ? { dockerfileBuildEnv: { file, env, shared: true } }
+    : {};
 }
 
 /** Variables of a build's environment that are the image's plumbing, not the app's build input. */

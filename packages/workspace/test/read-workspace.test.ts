@@ -458,6 +458,46 @@ describe('readWorkspace: root build inputs', () => {
     expect(factsOf('builder-tools')[0]).toEqual({ file: 'Dockerfile', port: 7000 });
   });
 
+  it('takes the build environment of a shared Dockerfile that picks a package out by its build filter (useSend, homarr)', async () => {
+    const root = await writeTree({
+      'pnpm-workspace.yaml': 'packages: [apps/*, packages/*]\n',
+      'package.json': { private: true },
+      'docker/Dockerfile': [
+        'FROM node:22-alpine AS base',
+        'ENV SKIP_ENV_VALIDATION="true"',
+        'FROM base AS builder',
+        'RUN pnpm turbo prune web --docker',
+        'FROM base AS installer',
+        'ENV DOCKER_OUTPUT=1',
+        'RUN pnpm turbo run build --filter=web...',
+        'FROM base AS runner',
+        'EXPOSE 8080',
+        'CMD ["sh", "start.sh"]',
+        '',
+      ].join('\n'),
+      Dockerfile:
+        'FROM node:22 AS builder\nARG SKIP_ENV_VALIDATION=true\nRUN pnpm --filter ./apps/admin build\n',
+      'apps/web/package.json': { name: 'web' },
+      'apps/admin/package.json': { name: '@acme/admin' },
+      'apps/api/package.json': { name: 'api' },
+    });
+    const workspace = await readWorkspace(root);
+    const factsOf = (name: string) => workspace.packages.find((pkg) => pkg.name === name)?.facts;
+    expect(factsOf('web')?.dockerfileBuildEnv).toEqual({
+      file: 'docker/Dockerfile',
+      env: { SKIP_ENV_VALIDATION: 'true', DOCKER_OUTPUT: '1' },
+      shared: true,
+    });
+    // Its port is not taken: such a file may serve the app behind a proxy of its own.
+    expect(factsOf('web')?.dockerfilePort).toBeUndefined();
+    expect(factsOf('@acme/admin')?.dockerfileBuildEnv).toEqual({
+      file: 'Dockerfile',
+      env: { SKIP_ENV_VALIDATION: 'true' },
+      shared: true,
+    });
+    expect(factsOf('api')?.dockerfileBuildEnv).toBeUndefined();
+  });
+
   it("takes what an app's own Dockerfile, built from the root, copies outside the packages (atproto's pds)", async () => {
     const root = await writeTree({
       'pnpm-workspace.yaml': 'packages: [packages/*, services/*]\n',
