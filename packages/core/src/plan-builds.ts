@@ -296,6 +296,17 @@ export function planBuilds(
       customServer && resolvedNext && resolvedNext.output !== 'export'
         ? { output: 'server' as const }
         : resolvedNext;
+    // A static export has no server to run: a decision for the user, as an app needing
+    // configuration (out of the plan's apps and its CI matrix), not a build that fails.
+    if (next?.output === 'export' && config.command === undefined) {
+      needsConfig.push({
+        packageName: pkg.name,
+        dir: pkg.dir,
+        problem: `next.config sets output: "export", a static site with no Node.js server to run (taken as an app: ${reasons.join('; ')})`,
+        fix: `serve ${pkg.dir}/out with a static web server image of your own and leave this app out (${pkg.manifestPath}: "buildImages": { "app": false }), or remove output: "export" to run it with next start`,
+      });
+      continue;
+    }
     const main = pkg.main?.replace(/^\.\//, '');
     const scriptPort = startScriptPort(pkg);
     const defaultCommand: Record<AppKind, string[] | undefined> = {

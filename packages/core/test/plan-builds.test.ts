@@ -147,10 +147,19 @@ describe('planBuilds', () => {
     expect(result.apps.map((app) => [app.name, app.nextOutput, app.command])).toEqual([
       ['alone', 'standalone', ['node', 'apps/alone/server.js']],
       ['server', 'server', nextStartCommand],
-      ['static', 'export', ['node', 'apps/static/server.js']],
     ]);
     // Next's own default port, exposed and passed as PORT, unless configured.
-    expect(result.apps.map((app) => app.port)).toEqual([3000, 3000, 3000]);
+    expect(result.apps.map((app) => app.port)).toEqual([3000, 3000]);
+    // A static export has no server: it needs a decision, and stays out of the plan's apps.
+    expect(result.needsConfig).toEqual([
+      {
+        packageName: '@acme/static',
+        dir: 'apps/static',
+        problem:
+          'next.config sets output: "export", a static site with no Node.js server to run (taken as an app: under apps/)',
+        fix: 'serve apps/static/out with a static web server image of your own and leave this app out (apps/static/package.json: "buildImages": { "app": false }), or remove output: "export" to run it with next start',
+      },
+    ]);
   });
 
   it("takes a Next.js app whose scripts run the root's next, on the port its start script gives (postiz's frontend)", () => {
