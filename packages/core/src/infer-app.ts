@@ -230,6 +230,23 @@ export function detectApp(pkg: WorkspacePackage, graph: WorkspaceGraph): AppDete
       `its ${command.source} runs ${command.command[0]!.startsWith('node_modules/.bin/') ? command.command[0]!.slice('node_modules/.bin/'.length) : 'node'}`,
     );
   if (reasons.length === 0) return { app: false, reasons: ['no sign of a server or worker'] };
+  // A command-line tool under apps/ (Folo's folocli: a "bin", published, no server framework,
+  // nothing that serves) is installed, not deployed as an image.
+  const bins = [...ownBins(pkg).values()];
+  const runsOwnBin =
+    command !== undefined &&
+    command.command[0] === 'node' &&
+    bins.includes(path.posix.normalize((command.command[1] ?? '').replace(/^\.\//, '')));
+  if (
+    (command?.source === '"bin"' ? !runScript : runsOwnBin) &&
+    !framework &&
+    !facts?.dockerfiles.length &&
+    pkg.private !== true
+  )
+    return {
+      app: false,
+      reasons: ['a command-line tool (a "bin" to install, no server framework or start script)'],
+    };
   const runsNode =
     Boolean(framework) ||
     Boolean(command?.source.startsWith('script')) ||

@@ -460,7 +460,12 @@ export function planBuilds(
       positive.length === 0 &&
       !rootBuildsPackage &&
       (Boolean(root.facts?.dockerfiles.length) ||
-        root.scripts['start'] !== undefined ||
+        // A start that runs the packages' own (`pnpm -r run start`, `turbo run start`) is no
+        // server of the root's.
+        (root.scripts['start'] !== undefined &&
+          !/(?:^|\s)(?:-r|--recursive|--filter|-F)(?=[\s=]|$)|\b(?:turbo\s+(?:run\s+)?start|nx\s+run-many|lerna\s+run)\b/.test(
+            root.scripts['start'],
+          )) ||
         Object.values(root.dependencies).some((deps) => deps !== undefined && 'next' in deps));
     throw new BuildImagesError(
       'CONFIG_INVALID',

@@ -440,6 +440,24 @@ describe('detectApp', () => {
     expect(detect(plugin).app).toBe(false);
   });
 
+  it("leaves out a command-line tool under apps/ (Folo's folocli), unless it is private or has a server", () => {
+    const cli = pkg('folocli', 'apps/cli', {
+      main: undefined,
+      bin: { folo: './dist/index.js' },
+      scripts: { build: 'tsdown' },
+      dependencies: { dependencies: { commander: '12.0.0' } },
+    });
+    expect(detect(cli)).toEqual({
+      app: false,
+      reasons: ['a command-line tool (a "bin" to install, no server framework or start script)'],
+    });
+    // Its start script running that same file says nothing more (folocli: `node dist/index.js`).
+    expect(detect({ ...cli, ...scripts({ start: 'node dist/index.js' }) }).app).toBe(false);
+    expect(detect({ ...cli, ...scripts({ start: 'node dist/server.js' }) }).app).toBe(true);
+    expect(detect({ ...cli, private: true }).app).toBe(true);
+    expect(detect({ ...cli, dependencies: { dependencies: { hono: '4.0.0' } } }).app).toBe(true);
+  });
+
   it('takes a server with only a dev script, so that plan lists it as needing a command', () => {
     const server = pkg('@x/express', 'examples/express', {
       ...scripts({ dev: 'tsx src/server.ts' }),

@@ -537,6 +537,19 @@ describe('planBuilds', () => {
     expect(builds.hint).not.toContain('--apps .');
     const itself = planError([root(['.']), chat]);
     expect(itself.hint).toContain('The workspace root looks like the app');
+    // A root whose start runs every package's (hey: `pnpm --recursive --parallel run start`)
+    // is no app; one that starts a server of its own is.
+    const api = pkg('@hey/api', 'apps/api', { main: undefined });
+    const starts = (start: string) =>
+      planError([pkg('root', '.', { main: undefined, scripts: { start } }), api]).hint;
+    for (const start of [
+      'pnpm --recursive --parallel run start',
+      'pnpm -r start',
+      'pnpm --filter ./apps/api start',
+      'turbo run start',
+    ])
+      expect(starts(start)).not.toContain('--apps .');
+    expect(starts('node server.js')).toContain('The workspace root looks like the app');
   });
 
   it('refuses a named app that needs configuration, saying what to add', () => {
