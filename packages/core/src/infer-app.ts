@@ -694,7 +694,31 @@ export function commandSnippet(pkg: WorkspacePackage): string {
   // The app's own Dockerfile says what it runs (openpanel's apps/start: CMD ["node",
   // ".output/server/index.mjs"]); its paths are the app's when that is where it works.
   const own = pkg.facts?.dockerfileCommand;
-  const command = own?.command[0] === 'node' ? own.command : ['node', 'dist/index.js'];
+  // A watcher over a TypeScript entry with tsx among the production dependencies (hey's api:
+  // `tsx watch src/index.ts`): the same file without the watcher.
+  const watched =
+    pkg.dependencies.dependencies?.['tsx'] === undefined
+      ? undefined
+      : ['start', 'dev']
+          .map(
+            (name) =>
+              /\btsx\s+watch\s+(?:--\S+\s+)*([\w./-]+\.[cm]?tsx?)\b/.exec(
+                pkg.scripts[name] ?? '',
+              )?.[1],
+          )
+          .find((file) => file !== undefined);
+  const command =
+    own?.command[0] === 'node'
+      ? own.command
+      : watched !== undefined
+        ? ['node', '--import', 'tsx', watched.replace(/^\.\//, '')]
+        : ['node', 'dist/index.js'];
+  const why =
+    own?.command[0] === 'node'
+      ? ` (the ${own.instruction ?? 'CMD'} of ${pkg.dir}/${own.file})`
+      : watched !== undefined
+        ? " (its watcher's file, run once with the tsx of its dependencies)"
+        : ' (with the file that starts it)';
   // Nothing says which file: the line is a pattern to fill in, and says so.
-  return `${pkg.manifestPath}: "buildImages": { "command": [${command.map((word) => JSON.stringify(word)).join(', ')}] }${own?.command[0] === 'node' ? ` (the ${own.instruction ?? 'CMD'} of ${pkg.dir}/${own.file})` : ' (with the file that starts it)'}   (or leave it out: "buildImages": { "app": false })`;
+  return `${pkg.manifestPath}: "buildImages": { "command": [${command.map((word) => JSON.stringify(word)).join(', ')}] }${why}   (or leave it out: "buildImages": { "app": false })`;
 }

@@ -361,6 +361,23 @@ describe('buildSystemTools', () => {
   });
 });
 
+describe('commandSnippet', () => {
+  it("suggests the file a tsx watcher runs when tsx is a production dependency (hey's api)", () => {
+    const api = pkg('@hey/api', 'apps/api', {
+      main: undefined,
+      scripts: { build: "echo 'Not required'", dev: 'tsx watch src/index.ts' },
+      dependencies: { dependencies: { tsx: '4.0.0', hono: '4.0.0' } },
+    });
+    expect(commandSnippet(api)).toBe(
+      'apps/api/package.json: "buildImages": { "command": ["node", "--import", "tsx", "src/index.ts"] } (its watcher\'s file, run once with the tsx of its dependencies)   (or leave it out: "buildImages": { "app": false })',
+    );
+    // tsx only among the devDependencies is not in the image: the plain pattern.
+    expect(
+      commandSnippet({ ...api, dependencies: { devDependencies: { tsx: '4.0.0' } } }),
+    ).toContain('"command": ["node", "dist/index.js"] } (with the file that starts it)');
+  });
+});
+
 describe('isNextApp', () => {
   const next = { dependencies: { next: '15.0.0' } };
   it.each([
