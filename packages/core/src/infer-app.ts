@@ -108,21 +108,34 @@ function allDependencies(pkg: WorkspacePackage): string[] {
 const nextScript = /(?:^|[\s;&|(])(?:npx\s+|pnpm\s+(?:exec\s+)?)?next\s+(?:build|start)\b/;
 
 /**
- * The text of a script with the scripts it runs in turn (`pnpm run build:next`, `npm run x`,
- * `yarn x`), a few levels deep.
+ * The scripts that running `names` runs: those names, and every script they run in turn
+ * (`pnpm run codegen`, `npm run x`, `yarn x`, pnpm's `pnpm run '/^(codegen:.+)$/'`,
+ * npm-run-all's `run-s build:*`), in the order found. Names the manifest lacks are left out.
  */
-function scriptWithCalled(scripts: Record<string, string>, name: string): string {
-  const texts: string[] = [];
-  const queue = [name];
-  const seen = new Set<string>();
-  for (let next = queue.shift(); next !== undefined && seen.size < 8; next = queue.shift()) {
-    if (seen.has(next) || typeof scripts[next] !== 'string') continue;
-    seen.add(next);
-    const text = scripts[next]!;
-    texts.push(text);
-    for (const match of text.matchAll(/\b(?:pnpm|npm|yarn)\s+(?:run\s+)?([\w:.-]+)/g))
-      queue.push(match[1]!);
-    // npm-run-all's `run-s build:*`: the scripts its patterns match.
+export function calledScripts(scripts: Record<string, string>, names: readonly string[]): string[] {
+  const all = Object.keys(scripts);
+  const found = new Set(names.filter((name) => typeof scripts[name] === 'string'));
+  const queue = [...found];
+  const add = (matched: string[]) => {
+    for (const other of matched)
+      if (!found.has(other) && typeof scripts[other] === 'string') {
+        found.add(other);
+        queue.push(other);
+      }
+  };
+  for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+    const text = scripts[name]!;
+    for (const match of text.matchAll(
+      /\b(?:pnpm|npm|yarn)\s+(?:run\s+)?(?:-[-\w=]+\s+)*(?:'([^']+)'|"([^"]+)"|([^\s'";&|)]+))/g,
+    )) {
+      const target = (match[1] ?? match[2] ?? match[3])!;
+      const regex = /^\/(.+)\/$/.exec(target);
+      try {
+        add(regex ? all.filter((other) => new RegExp(regex[1]!).test(other)) : [target]);
+      } catch {
+        // Not a regular expression pnpm could run either.
+      }
+    }
     for (const match of text.matchAll(/\b(?:run-s|run-p|npm-run-all)((?:\s+[^\s&|;]+)+)/g))
       for (const word of match[1]!.trim().split(/\s+/)) {
         if (word.startsWith('-')) continue;
@@ -132,10 +145,17 @@ function scriptWithCalled(scripts: Record<string, string>, name: string): string
             .replace(/\*\*/g, '.*')
             .replace(/(?<!\.)\*/g, '[^:]*')}$`,
         );
-        queue.push(...Object.keys(scripts).filter((other) => pattern.test(other)));
+        add(all.filter((other) => pattern.test(other)));
       }
   }
-  return texts.join(' && ');
+  return [...found];
+}
+
+/** The text of a script and of the scripts it runs in turn (see calledScripts). */
+function scriptWithCalled(scripts: Record<string, string>, name: string): string {
+  return calledScripts(scripts, [name])
+    .map((called) => scripts[called])
+    .join(' && ');
 }
 
 /** Programs a build script may call that node's slim images do not have. */

@@ -5,6 +5,7 @@ import {
   detectApp,
   devOnlyStartCommand,
   buildSystemTools,
+  calledScripts,
   inferCommand,
   isNextApp,
   startScriptPort,
@@ -375,6 +376,34 @@ describe('commandSnippet', () => {
     expect(
       commandSnippet({ ...api, dependencies: { devDependencies: { tsx: '4.0.0' } } }),
     ).toContain('"command": ["node", "dist/index.js"] } (with the file that starts it)');
+  });
+});
+
+describe('calledScripts', () => {
+  it("follows pnpm, npm and yarn runs, pnpm's regular expressions and npm-run-all patterns", () => {
+    const scripts = {
+      build: 'pnpm run codegen && run-s build:*',
+      codegen: "pnpm run '/^(codegen:.+)$/'",
+      'codegen:lex': 'lex build',
+      'codegen:proto': 'npm run proto',
+      proto: 'buf generate',
+      'build:1-next': 'next build',
+      'build:2-server': 'yarn compile',
+      compile: 'tsc',
+      unrelated: 'echo',
+    };
+    expect(calledScripts(scripts, ['prebuild', 'build'])).toEqual([
+      'build',
+      'codegen',
+      'build:1-next',
+      'build:2-server',
+      'codegen:lex',
+      'codegen:proto',
+      'compile',
+      'proto',
+    ]);
+    // A pattern that is no regular expression, and a script that runs itself: no error, no loop.
+    expect(calledScripts({ a: "pnpm run '/(/'", b: 'pnpm run b' }, ['a', 'b'])).toEqual(['a', 'b']);
   });
 });
 

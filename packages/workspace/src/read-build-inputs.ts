@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import {
+  calledScripts,
   codegenScripts,
   insideAny,
   type WorkspacePackage,
@@ -150,39 +151,10 @@ const notInputs = new Set(['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yam
 
 /**
  * The scripts a build runs: `build` with its pre and post scripts, the code generation the
- * images run before it, and every script those run in turn (`pnpm run codegen`, `pnpm run
- * '/^(codegen:.+)$/'` by pnpm's regular expression).
+ * images run before it, and every script those run in turn.
  */
 export function buildScriptsOf(scripts: Record<string, string>): string[] {
-  const names = Object.keys(scripts);
-  const found = new Set(
-    ['prebuild', 'build', 'postbuild', ...codegenScripts].filter((name) => name in scripts),
-  );
-  const queue = [...found];
-  for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
-    const text = scripts[name];
-    if (typeof text !== 'string') continue;
-    for (const match of text.matchAll(
-      /\b(?:pnpm|npm|yarn)\s+(?:run\s+)?(?:-[-\w=]+\s+)*(?:'([^']+)'|"([^"]+)"|([^\s'";&|)]+))/g,
-    )) {
-      const target = (match[1] ?? match[2] ?? match[3])!;
-      const regex = /^\/(.+)\/$/.exec(target);
-      let matched: string[];
-      try {
-        matched = regex
-          ? names.filter((other) => new RegExp(regex[1]!).test(other))
-          : names.filter((other) => other === target);
-      } catch {
-        matched = [];
-      }
-      for (const other of matched)
-        if (!found.has(other)) {
-          found.add(other);
-          queue.push(other);
-        }
-    }
-  }
-  return [...found];
+  return calledScripts(scripts, ['prebuild', 'build', 'postbuild', ...codegenScripts]);
 }
 
 /**
