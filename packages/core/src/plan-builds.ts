@@ -408,8 +408,7 @@ export function planBuilds(
         [...config.buildInputs, ...(options.buildInputs ?? [])],
         pkg.dockerfileInputs,
       ),
-      // Unless configured, what a hand-written Dockerfile beside the app says.
-      // Next.js serves on 3000 unless told otherwise, and the image sets PORT to match.
+      // See above; a Next.js image sets PORT to it.
       port,
       // `PORT=3002 react-router-serve …`: the image sets PORT as the script did.
       ...(config.port === undefined &&
