@@ -389,7 +389,8 @@ function entryOf(pkg: WorkspacePackage): { file: string; source: string } | unde
 /** A file made for browsers (`dist/embed.umd.min.js`, `widget.iife.js`): nothing node serves with. */
 const browserBundle = /[.-](?:umd|iife|min|browser)(?:\.min)?\.(?:c|m)?js$/;
 
-function exportTarget(exports: unknown): string | undefined {
+/** The `.` entry of an `exports` field, a JavaScript file for node (the `node`, `import`, `require` or `default` condition). */
+export function exportTarget(exports: unknown): string | undefined {
   if (typeof exports === 'string') return exports;
   if (typeof exports !== 'object' || exports === null || Array.isArray(exports)) return undefined;
   const record = exports as Record<string, unknown>;

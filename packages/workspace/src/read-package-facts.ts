@@ -1,5 +1,10 @@
 import path from 'node:path';
-import { codegenScripts, generatedHeader, type PackageFacts } from '@build-images/core';
+import {
+  codegenScripts,
+  exportTarget,
+  generatedHeader,
+  type PackageFacts,
+} from '@build-images/core';
 import { createFileReader, type FileReader } from './create-file-reader.js';
 
 /**
@@ -89,18 +94,8 @@ export function readPackageFacts(
 
 /** The JavaScript file a manifest's `main`, else the `.` entry of `exports`, names. */
 function entryFileOf(manifest: Record<string, unknown>): string | undefined {
-  const pick = (value: unknown): string | undefined => {
-    if (typeof value === 'string') return value;
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-    const record = value as Record<string, unknown>;
-    if ('.' in record) return pick(record['.']);
-    for (const condition of ['node', 'import', 'require', 'default']) {
-      const found = pick(record[condition]);
-      if (found !== undefined) return found;
-    }
-    return undefined;
-  };
-  const file = pick(manifest['main']) ?? pick(manifest['exports']);
+  const main = manifest['main'];
+  const file = typeof main === 'string' ? main : exportTarget(manifest['exports']);
   if (file === undefined || !/\.(c|m)?js$/.test(file)) return undefined;
   const clean = path.posix.normalize(file.replace(/^\.\//, ''));
   return clean.startsWith('../') || path.posix.isAbsolute(clean) ? undefined : clean;
