@@ -321,6 +321,23 @@ export function planBuilds(
     const command = config.command ?? defaultCommand[config.kind];
     if (command === undefined) {
       const other = otherRuntimeOf(pkg);
+      // A package of Dockerfiles only (papra's packages/app: every script runs `docker build
+      // -f ./Dockerfile ../..`, no dependencies): it builds another package's image.
+      const scripts = Object.values(pkg.scripts).filter((text) => typeof text === 'string');
+      if (
+        other === undefined &&
+        scripts.length > 0 &&
+        scripts.every((text) => /^\s*docker(\s+buildx)?\s+(build|compose|push|run)\b/.test(text)) &&
+        Object.values(pkg.dependencies).every((deps) => Object.keys(deps ?? {}).length === 0)
+      ) {
+        needsConfig.push({
+          packageName: pkg.name,
+          dir: pkg.dir,
+          problem: `it holds Dockerfiles only (its scripts run docker, and it has no dependencies), for the image of another package (taken as an app: ${reasons.join('; ')})`,
+          fix: `${pkg.manifestPath}: "buildImages": { "app": false } to leave it out (the app its Dockerfile builds is planned on its own)`,
+        });
+        continue;
+      }
       const devOnly = other === undefined ? devOnlyStartCommand(pkg) : undefined;
       if (devOnly !== undefined) {
         needsConfig.push({

@@ -552,6 +552,32 @@ describe('planBuilds', () => {
     expect(starts('node server.js')).toContain('The workspace root looks like the app');
   });
 
+  it("says a package of Dockerfiles only is to be left out (papra's packages/app)", () => {
+    const result = plan([
+      pkg('@papra/app', 'packages/app', {
+        main: undefined,
+        private: true,
+        scripts: {
+          'build:docker:root': 'docker build --no-cache -t papra-local-root -f ./Dockerfile ../..',
+          'build:docker:amd64':
+            'docker buildx build --platform linux/amd64 -f ./Dockerfile --load ../..',
+        },
+        facts: { dockerfiles: ['Dockerfile', 'Dockerfile.rootless'] },
+      }),
+      pkg('@papra/app-server', 'apps/papra-server'),
+    ]);
+    expect(result.apps.map((app) => app.name)).toEqual(['app-server']);
+    expect(result.needsConfig).toEqual([
+      {
+        packageName: '@papra/app',
+        dir: 'packages/app',
+        problem:
+          'it holds Dockerfiles only (its scripts run docker, and it has no dependencies), for the image of another package (taken as an app: Dockerfile, Dockerfile.rootless beside it)',
+        fix: 'packages/app/package.json: "buildImages": { "app": false } to leave it out (the app its Dockerfile builds is planned on its own)',
+      },
+    ]);
+  });
+
   it('refuses a named app that needs configuration, saying what to add', () => {
     const error = planError(
       [pkg('@acme/api', 'apps/api', { main: undefined }), pkg('@acme/web', 'apps/web')],
